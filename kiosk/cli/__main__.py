@@ -1,0 +1,6 @@
+"""Allows `python -m kiosk.cli`."""
+import sys
+
+from kiosk.cli import main
+
+sys.exit(main())

@@ -1,0 +1,25 @@
+"""Logging set-up for the kiosk process: one format, module loggers, the personal-data filter on every handler."""
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from kiosk.privacy import PersonalDataFilter
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(level: str = "INFO", file: Path | None = None) -> None:
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if file is not None:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        handlers.append(logging.FileHandler(file, encoding="utf-8"))
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.addFilter(PersonalDataFilter())
+        root.addHandler(handler)
+    root.setLevel(level)

@@ -1,0 +1,141 @@
+"""The core loop: one thread owns the session, feeds it events and ticks, and runs its commands on workers.
+
+Devices, the platform client and flows post events here from any thread; the session is only ever touched on the
+core thread, so it needs no locks. Observers (the UI bridge) are called on the core thread and must hand over to their
+own thread themselves.
+"""
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Callable, Protocol
+
+from kiosk import events as ev
+from kiosk.session import (AuthoriseApplicant, Command, LoadCases, Session, SessionEnded, StartFlow,
+                           StartVerification)
+
+logger = logging.getLogger(__name__)
+
+
+class Platform(Protocol):
+    """What the core needs from the gateway client (kiosk.platform_client implements it)."""
+
+    def issue_applicant_token(self, id_number: str, method: str, score: float | None) -> str: ...
+
+    def list_cases(self, token: str) -> tuple: ...
+
+
+Verifier = Callable[[StartVerification, Callable[[ev.Event], None], threading.Event], None]
+Flow = Callable[["FlowContext"], None]
+
+
+class FlowContext:
+    """What a running flow gets: its service, a way to post events, and a cancel flag set when the session ends."""
+
+    def __init__(self, service: str, post: Callable[[ev.Event], None], cancelled: threading.Event, token: str | None):
+        self.service = service
+        self.post = post
+        self.cancelled = cancelled
+        self.token = token
+
+
+def card_only_verifier(command: StartVerification, post, cancelled: threading.Event) -> None:
+    """Demo identity method: the card read itself is taken as verification (refused by config on real sites)."""
+    post(ev.IdentityVerified(method="card_only_demo", score=None))
+
+
+class Runtime:
+    def __init__(self, session: Session, platform: Platform | None = None, *,
+                 verifiers: dict[str, Verifier] | None = None, flows: dict[str, Flow] | None = None,
+                 tick_s: float = 0.5, clock: Callable[[], float] = time.monotonic):
+        self.session = session
+        self.platform = platform
+        self.verifiers = {"card_only_demo": card_only_verifier, **(verifiers or {})}
+        self.flows = dict(flows or {})
+        self.tick_s = tick_s
+        self.clock = clock
+        self._queue: queue.Queue[ev.Event | None] = queue.Queue()
+        self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-work")
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def post(self, event: ev.Event) -> None:
+        """Thread-safe: hand an event to the core thread."""
+        self._queue.put(event)
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="kiosk-core", daemon=True)
+        self._thread.start()
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._queue.put(None)
+        self._cancel.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        self._workers.shutdown(wait=False, cancel_futures=True)
+
+    def _run(self) -> None:
+        next_tick = self.clock() + self.tick_s
+        while True:
+            timeout = max(0.0, next_tick - self.clock())
+            try:
+                event = self._queue.get(timeout=timeout)
+            except queue.Empty:
+                event = ev.Tick(self.clock())
+                next_tick = self.clock() + self.tick_s
+            if event is None:
+                return
+            try:
+                commands = self.session.handle(event)
+            except Exception:  # one bad event must never stop the kiosk
+                logger.exception("session failed on %s", type(event).__name__)
+                continue
+            for command in commands:
+                self._dispatch(command)
+
+    def _dispatch(self, command: Command) -> None:
+        if isinstance(command, SessionEnded):
+            # Everything running for the previous applicant stops; new work gets a fresh flag.
+            self._cancel.set()
+            self._cancel = threading.Event()
+            return
+        cancelled = self._cancel
+        self._workers.submit(self._execute, command, cancelled)
+
+    def _execute(self, command: Command, cancelled: threading.Event) -> None:
+        def post(event: ev.Event) -> None:
+            if not cancelled.is_set():  # results for an ended session are dropped, never shown to the next person
+                self.post(event)
+        try:
+            if isinstance(command, StartVerification):
+                verifier = self.verifiers.get(command.method)
+                if verifier is None:
+                    post(ev.VerificationFailed("verification_unavailable"))
+                else:
+                    verifier(command, post, cancelled)
+            elif isinstance(command, AuthoriseApplicant):
+                if self.platform is None:
+                    post(ev.PlatformFailed("platform_unavailable"))
+                    return
+                token = self.platform.issue_applicant_token(command.card.id_number, command.method, command.score)
+                post(ev.ApplicantAuthorised(token))
+            elif isinstance(command, LoadCases):
+                post(ev.CasesLoaded(tuple(self.platform.list_cases(command.token))))
+            elif isinstance(command, StartFlow):
+                flow = self.flows.get(command.service)
+                if flow is None:
+                    post(ev.FlowFinished("service_unavailable"))
+                else:
+                    flow(FlowContext(command.service, post, cancelled, command.token))
+        except Exception as exc:
+            # The platform client raises its own errors with a message key; anything else is a bug, logged once.
+            key = getattr(exc, "message_key", None)
+            if key is None:
+                logger.exception("command %s failed", type(command).__name__)
+                key = "internal_error"
+            else:
+                logger.warning("command %s failed: %s", type(command).__name__, key)
+            post(ev.PlatformFailed(key))

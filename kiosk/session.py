@@ -1,0 +1,457 @@
+"""The session state machine: attract -> identify -> verify -> menu -> flow -> done -> attract, driven by events.
+
+Plain Python with an injected clock, so every transition, timeout and wipe is tested without a screen. It decides
+and records; the runtime carries out the commands it returns (start verification, load cases, start a flow) off the UI
+thread and feeds the results back as events.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Callable, Iterable
+
+from kiosk import events as ev
+from kiosk.privacy import mask_id_number, mask_name
+
+logger = logging.getLogger(__name__)
+
+
+class State(StrEnum):
+    ATTRACT = "attract"
+    IDENTIFY = "identify"
+    VERIFY = "verify"
+    MENU = "menu"
+    FLOW = "flow"
+    DONE = "done"
+    OUT_OF_SERVICE = "out_of_service"
+    MAINTENANCE = "maintenance"
+
+
+# States in which an applicant is in front of the kiosk and personal data may be held.
+APPLICANT_STATES = frozenset({State.IDENTIFY, State.VERIFY, State.MENU, State.FLOW, State.DONE})
+
+# Which devices a service cannot run without; the menu offers a service only while they are usable.
+SERVICE_DEVICES: dict[str, tuple[str, ...]] = {
+    "case_status": (),
+    "payment": ("receipt_printer",),
+    "proof": ("document_printer",),
+    "certificate_print": ("certificate_printer",),
+    "e_certificate": (),
+    "transfers": (),
+    "pickup": ("locker", "scanner"),
+    "mortgage_signing": (),
+}
+
+
+# Commands: what the session asks the runtime to do. The runtime answers with events.
+@dataclass(frozen=True)
+class Command:
+    pass
+
+
+@dataclass(frozen=True)
+class StartVerification(Command):
+    method: str
+    card: Any
+
+
+@dataclass(frozen=True)
+class AuthoriseApplicant(Command):
+    card: Any
+    method: str
+    score: float | None
+
+
+@dataclass(frozen=True)
+class LoadCases(Command):
+    token: str
+
+
+@dataclass(frozen=True)
+class StartFlow(Command):
+    service: str
+    token: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionEnded(Command):
+    """Stop whatever is running for the applicant (camera, flows); personal data is already wiped."""
+
+    reason: str
+
+
+@dataclass
+class PersonalData:
+    """Everything the session knows about the applicant; wiped as a whole when the session ends."""
+
+    card: Any = None
+    token: str | None = None
+    verification: dict | None = None
+    cases: list = field(default_factory=list)
+    cases_stale_since: float | None = None
+    flow_data: dict = field(default_factory=dict)
+    signature: bytearray | None = None
+    face_encodings: list = field(default_factory=list)
+
+    def is_empty(self) -> bool:
+        return (self.card is None and self.token is None and self.verification is None and not self.cases
+                and self.cases_stale_since is None and not self.flow_data and self.signature is None
+                and not self.face_encodings)
+
+    def scrub(self) -> None:
+        """Clear in place, so other holders of these containers see them empty too."""
+        if self.signature is not None:
+            self.signature[:] = bytes(len(self.signature))
+        for encoding in self.face_encodings:
+            try:
+                encoding.fill(0)
+            except AttributeError:
+                pass
+        self.cases.clear()
+        self.flow_data.clear()
+        self.face_encodings.clear()
+        self.card = self.token = self.verification = self.signature = self.cases_stale_since = None
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """What the screens render: a snapshot with personal data already masked where full display is not needed."""
+
+    state: State
+    language: str
+    idle_warning: bool = False
+    countdown_s: int | None = None
+    applicant_name: str = ""
+    applicant_id: str = ""
+    cases: tuple = ()
+    cases_stale_since: float | None = None
+    cases_loaded: bool = False
+    services: tuple[str, ...] = ()
+    services_unavailable: tuple[str, ...] = ()
+    service: str | None = None
+    flow_data: dict = field(default_factory=dict)
+    outcome: str | None = None
+    message: str | None = None
+    out_of_service_message: str = ""
+    unusable_devices: tuple[str, ...] = ()
+    staff_id: str | None = None
+    receipt_pending: bool = False
+
+
+Observer = Callable[[SessionView], None]
+
+
+class Session:
+    def __init__(self, services: Iterable[str], required_devices: Iterable[str] = (), *,
+                 idle_timeout_s: float = 60, idle_warning_s: float = 20, done_timeout_s: float = 15,
+                 maintenance_idle_timeout_s: float = 300, identity_method: str = "face",
+                 language: str = "zh_CN", clock: Callable[[], float] = time.monotonic):
+        self.services = tuple(services)
+        self.required_devices = frozenset(required_devices)
+        self.idle_timeout_s = idle_timeout_s
+        self.idle_warning_s = idle_warning_s
+        self.done_timeout_s = done_timeout_s
+        self.maintenance_idle_timeout_s = maintenance_idle_timeout_s
+        self.identity_method = identity_method
+        self.default_language = language
+        self.clock = clock
+
+        self.state = State.ATTRACT
+        self.language = language
+        self.personal = PersonalData()
+        self.service: str | None = None
+        self.outcome: str | None = None
+        self.message: str | None = None
+        self.receipt_pending = False
+        self.staff_id: str | None = None
+        self.unusable: set[str] = set()
+        self.fleet_message: str | None = None
+        self.idle_warning = False
+        self.last_activity = clock()
+        self.state_since = self.last_activity
+        self._observers: list[Observer] = []
+        self._handlers: dict[type, Callable[[Any], list[Command]]] = {
+            ev.UserActivity: self._on_activity,
+            ev.StartRequested: self._on_start,
+            ev.CardRead: self._on_card_read,
+            ev.CardRemoved: self._on_activity,
+            ev.IdentityVerified: self._on_verified,
+            ev.VerificationFailed: self._on_verification_failed,
+            ev.ApplicantAuthorised: self._on_authorised,
+            ev.CasesLoaded: self._on_cases,
+            ev.PlatformFailed: self._on_platform_failed,
+            ev.ServiceChosen: self._on_service,
+            ev.FlowUpdate: self._on_flow_update,
+            ev.FlowFinished: self._on_flow_finished,
+            ev.BackRequested: self._on_back,
+            ev.CancelRequested: self._on_cancel,
+            ev.Tick: self._on_tick,
+            ev.DeviceStatusChanged: self._on_device,
+            ev.MaintenanceRequested: self._on_maintenance,
+            ev.MaintenanceExited: self._on_maintenance_exit,
+            ev.ServiceModeCommanded: self._on_service_mode,
+            ev.LanguageChanged: self._on_language,
+        }
+
+    @classmethod
+    def from_config(cls, config, clock: Callable[[], float] = time.monotonic) -> "Session":
+        s = config.session
+        return cls([x.value for x in config.site.services], [d.value for d in config.site.required_devices],
+                   idle_timeout_s=s.idle_timeout_s, idle_warning_s=s.idle_warning_s,
+                   done_timeout_s=s.done_timeout_s, maintenance_idle_timeout_s=s.maintenance_idle_timeout_s,
+                   identity_method=config.identity.method, language=config.ui.language, clock=clock)
+
+    # -- public -----------------------------------------------------------------------------------------------
+    def subscribe(self, observer: Observer) -> None:
+        self._observers.append(observer)
+
+    def handle(self, event: ev.Event) -> list[Command]:
+        """Apply one event; returns the commands for the runtime. Observers see the new view if anything changed."""
+        handler = self._handlers.get(type(event))
+        if handler is None:
+            logger.warning("session ignores unknown event %s", type(event).__name__)
+            return []
+        before = self.view()
+        commands = handler(event) or []
+        after = self.view()
+        if after != before:
+            for observer in list(self._observers):
+                observer(after)
+        return commands
+
+    def available_services(self) -> tuple[str, ...]:
+        return tuple(s for s in self.services if not set(SERVICE_DEVICES.get(s, ())) & self.unusable)
+
+    def view(self) -> SessionView:
+        p = self.personal
+        card = p.card
+        countdown = None
+        if self.idle_warning:
+            countdown = max(0, int(round(self._warning_ends() - self.clock())))
+        available = self.available_services()
+        return SessionView(
+            state=self.state, language=self.language, idle_warning=self.idle_warning, countdown_s=countdown,
+            applicant_name=mask_name(getattr(card, "name", None) or getattr(card, "name_en", None)) if card else "",
+            applicant_id=mask_id_number(getattr(card, "id_number", None)) if card else "",
+            cases=tuple(p.cases), cases_stale_since=p.cases_stale_since,
+            cases_loaded=bool(p.cases) or p.flow_data.get("_cases_loaded", False),
+            services=available, services_unavailable=tuple(s for s in self.services if s not in available),
+            service=self.service, flow_data={k: v for k, v in p.flow_data.items() if not k.startswith("_")},
+            outcome=self.outcome, message=self.message,
+            out_of_service_message=self._out_of_service_reason() or "",
+            unusable_devices=tuple(sorted(self.unusable)), staff_id=self.staff_id,
+            receipt_pending=self.receipt_pending)
+
+    # -- helpers ----------------------------------------------------------------------------------------------
+    def _enter(self, state: State) -> None:
+        if state != self.state:
+            logger.info("session %s -> %s", self.state.value, state.value)
+        self.state = state
+        self.state_since = self.clock()
+        self.idle_warning = False
+
+    def _touch(self) -> None:
+        self.last_activity = self.clock()
+        self.idle_warning = False
+
+    def _warning_ends(self) -> float:
+        return self.last_activity + self.idle_timeout_s + self.idle_warning_s
+
+    def _out_of_service_reason(self) -> str | None:
+        if self.fleet_message is not None:
+            return self.fleet_message or "out_of_service"
+        if self.unusable & self.required_devices:
+            return "device_unavailable"
+        return None
+
+    def _reset(self, reason: str, message: str | None = None) -> list[Command]:
+        """Back to attract (or out of service): every piece of personal data is wiped first."""
+        self.personal.scrub()
+        self.personal = PersonalData()
+        self.service = None
+        self.outcome = None
+        self.receipt_pending = False
+        self.staff_id = None
+        self.language = self.default_language
+        self.message = message
+        self._enter(State.OUT_OF_SERVICE if self._out_of_service_reason() else State.ATTRACT)
+        self._touch()
+        return [SessionEnded(reason)]
+
+    def _begin_with_card(self, card) -> list[Command]:
+        self.personal.card = card
+        self.message = None
+        if getattr(card, "expired", False):
+            self.personal.card = None
+            self.message = "card_expired"
+            self._enter(State.IDENTIFY)
+            return []
+        self._enter(State.VERIFY)
+        return [StartVerification(self.identity_method, card)]
+
+    # -- handlers ---------------------------------------------------------------------------------------------
+    def _on_activity(self, event) -> list[Command]:
+        if self.state in APPLICANT_STATES or self.state == State.MAINTENANCE:
+            self._touch()
+        return []
+
+    def _on_start(self, event: ev.StartRequested) -> list[Command]:
+        if self.state == State.ATTRACT:
+            self.message = None
+            self._enter(State.IDENTIFY)
+            self._touch()
+        return []
+
+    def _on_card_read(self, event: ev.CardRead) -> list[Command]:
+        if self.state in (State.OUT_OF_SERVICE, State.MAINTENANCE):
+            return []  # maintenance card tests and staff cards are handled by the maintenance flow
+        card = self.personal.card
+        if card is not None and getattr(card, "id_number", None) == getattr(event.card, "id_number", object()):
+            self._touch()
+            return []  # the same card again: nothing new
+        commands: list[Command] = []
+        if self.state in (State.MENU, State.FLOW, State.DONE, State.VERIFY):
+            # Someone else's card: the previous applicant's session ends before the new one starts.
+            commands = self._reset("new_card")
+        self._touch()
+        return commands + self._begin_with_card(event.card)
+
+    def _on_verified(self, event: ev.IdentityVerified) -> list[Command]:
+        if self.state != State.VERIFY or self.personal.card is None:
+            return []
+        self.personal.verification = {"method": event.method, "score": event.score, "at": time.time()}
+        self.message = None
+        self._enter(State.MENU)
+        self._touch()
+        return [AuthoriseApplicant(self.personal.card, event.method, event.score)]
+
+    def _on_verification_failed(self, event: ev.VerificationFailed) -> list[Command]:
+        if self.state != State.VERIFY:
+            return []
+        # The verifier has already used up its attempts when it sends this: the applicant is sent to staff.
+        self.outcome = "ask_staff"
+        self.message = event.reason
+        self.personal.scrub()
+        self._enter(State.DONE)
+        self._touch()
+        return [SessionEnded("verification_failed")]
+
+    def _on_authorised(self, event: ev.ApplicantAuthorised) -> list[Command]:
+        if self.state not in (State.MENU, State.FLOW) or self.personal.verification is None:
+            return []
+        self.personal.token = event.token
+        return [LoadCases(event.token)]
+
+    def _on_cases(self, event: ev.CasesLoaded) -> list[Command]:
+        if self.state not in (State.MENU, State.FLOW) or self.personal.verification is None:
+            return []
+        self.personal.cases = list(event.cases)
+        self.personal.cases_stale_since = event.stale_since
+        self.personal.flow_data["_cases_loaded"] = True
+        return []
+
+    def _on_platform_failed(self, event: ev.PlatformFailed) -> list[Command]:
+        if self.state in APPLICANT_STATES:
+            self.message = event.reason
+        return []
+
+    def _on_service(self, event: ev.ServiceChosen) -> list[Command]:
+        if self.state != State.MENU or event.service not in self.available_services():
+            return []
+        self.service = event.service
+        self.outcome = None
+        self.message = None
+        self._enter(State.FLOW)
+        self._touch()
+        return [StartFlow(event.service, self.personal.token)]
+
+    def _on_flow_update(self, event: ev.FlowUpdate) -> list[Command]:
+        if self.state != State.FLOW:
+            return []
+        self.personal.flow_data.update(event.data)
+        self._touch()
+        return []
+
+    def _on_flow_finished(self, event: ev.FlowFinished) -> list[Command]:
+        if self.state != State.FLOW:
+            return []
+        self.outcome = event.outcome
+        self.receipt_pending = event.receipt_pending
+        self._enter(State.DONE)
+        self._touch()
+        return []
+
+    def _on_back(self, event: ev.BackRequested) -> list[Command]:
+        if self.state in (State.FLOW, State.DONE) and self.personal.verification is not None:
+            self.service = None
+            self.outcome = None
+            self.message = None
+            for key in [k for k in self.personal.flow_data if not k.startswith("_")]:
+                del self.personal.flow_data[key]
+            self._enter(State.MENU)
+            self._touch()
+        return []
+
+    def _on_cancel(self, event: ev.CancelRequested) -> list[Command]:
+        if self.state in APPLICANT_STATES:
+            return self._reset("cancelled")
+        return []
+
+    def _on_tick(self, event: ev.Tick) -> list[Command]:
+        now = event.now
+        if self.state == State.MAINTENANCE:
+            if now - self.last_activity >= self.maintenance_idle_timeout_s:
+                return self._reset("maintenance_timeout")
+            return []
+        if self.state == State.DONE:
+            if now - self.state_since >= self.done_timeout_s and now - self.last_activity >= self.done_timeout_s:
+                return self._reset("done")
+            return []
+        if self.state not in APPLICANT_STATES:
+            return []
+        idle = now - self.last_activity
+        if idle >= self.idle_timeout_s + self.idle_warning_s:
+            return self._reset("timeout", message="timed_out")
+        if idle >= self.idle_timeout_s:
+            self.idle_warning = True
+        return []
+
+    def _on_device(self, event: ev.DeviceStatusChanged) -> list[Command]:
+        if event.usable:
+            self.unusable.discard(event.device)
+        else:
+            self.unusable.add(event.device)
+        return self._settle_service_mode()
+
+    def _on_service_mode(self, event: ev.ServiceModeCommanded) -> list[Command]:
+        self.fleet_message = None if event.in_service else event.message
+        return self._settle_service_mode()
+
+    def _settle_service_mode(self) -> list[Command]:
+        # An applicant mid-session keeps going; the kiosk goes out of service when the session ends.
+        if self.state == State.ATTRACT and self._out_of_service_reason():
+            self._enter(State.OUT_OF_SERVICE)
+        elif self.state == State.OUT_OF_SERVICE and not self._out_of_service_reason():
+            self._enter(State.ATTRACT)
+        return []
+
+    def _on_maintenance(self, event: ev.MaintenanceRequested) -> list[Command]:
+        if self.state not in (State.ATTRACT, State.OUT_OF_SERVICE):
+            return []
+        self.staff_id = event.staff_id
+        self._enter(State.MAINTENANCE)
+        self._touch()
+        return []
+
+    def _on_maintenance_exit(self, event: ev.MaintenanceExited) -> list[Command]:
+        if self.state != State.MAINTENANCE:
+            return []
+        return self._reset("maintenance_exit")
+
+    def _on_language(self, event: ev.LanguageChanged) -> list[Command]:
+        if event.language in ("zh_CN", "en"):
+            self.language = event.language
+            self._on_activity(event)
+        return []

@@ -1,0 +1,1 @@
+"""Durable local state of the kiosk in SQLite: case cache, outbox, locker state, audit log, encryption."""

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs the whole suite: starts PostgreSQL for the PostgreSQL run and a virtual display when there is none.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export KIOSK_TEST_PG_URL
+KIOSK_TEST_PG_URL=$(bash scripts/postgres.sh start)
+trap 'bash scripts/postgres.sh stop' EXIT
+run=(.venv/bin/python -m pytest "$@")
+if [ -z "${DISPLAY:-}" ]; then
+  xvfb-run -a -s "-screen 0 1080x1920x24" "${run[@]}"
+else
+  "${run[@]}"
+fi
