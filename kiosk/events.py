@@ -43,6 +43,15 @@ class VerificationFailed(Event):
 
 
 @dataclass(frozen=True)
+class VerificationProgress(Event):
+    """Guidance for the applicant during the face check (message key: no_face, move_closer, blink, turn_left...)."""
+
+    guidance: str
+    attempt: int = 1
+    seconds_left: float | None = None
+
+
+@dataclass(frozen=True)
 class ApplicantAuthorised(Event):
     """The gateway issued an applicant token after verification."""
 

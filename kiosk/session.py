@@ -138,6 +138,9 @@ class SessionView:
     unusable_devices: tuple[str, ...] = ()
     staff_id: str | None = None
     receipt_pending: bool = False
+    verify_guidance: str | None = None
+    verify_attempt: int = 0
+    verify_seconds_left: float | None = None
 
 
 Observer = Callable[[SessionView], None]
@@ -167,6 +170,7 @@ class Session:
         self.receipt_pending = False
         self.staff_id: str | None = None
         self.unusable: set[str] = set()
+        self.verify_progress: ev.VerificationProgress | None = None
         self.fleet_message: str | None = None
         self.idle_warning = False
         self.last_activity = clock()
@@ -179,6 +183,7 @@ class Session:
             ev.CardRemoved: self._on_activity,
             ev.IdentityVerified: self._on_verified,
             ev.VerificationFailed: self._on_verification_failed,
+            ev.VerificationProgress: self._on_verification_progress,
             ev.ApplicantAuthorised: self._on_authorised,
             ev.CasesLoaded: self._on_cases,
             ev.PlatformFailed: self._on_platform_failed,
@@ -242,12 +247,16 @@ class Session:
             outcome=self.outcome, message=self.message,
             out_of_service_message=self._out_of_service_reason() or "",
             unusable_devices=tuple(sorted(self.unusable)), staff_id=self.staff_id,
-            receipt_pending=self.receipt_pending)
+            receipt_pending=self.receipt_pending,
+            verify_guidance=self.verify_progress.guidance if self.verify_progress else None,
+            verify_attempt=self.verify_progress.attempt if self.verify_progress else 0,
+            verify_seconds_left=self.verify_progress.seconds_left if self.verify_progress else None)
 
     # -- helpers ----------------------------------------------------------------------------------------------
     def _enter(self, state: State) -> None:
         if state != self.state:
             logger.info("session %s -> %s", self.state.value, state.value)
+            self.verify_progress = None
         self.state = state
         self.state_since = self.clock()
         self.idle_warning = False
@@ -337,6 +346,12 @@ class Session:
         self._enter(State.DONE)
         self._touch()
         return [SessionEnded("verification_failed")]
+
+    def _on_verification_progress(self, event: ev.VerificationProgress) -> list[Command]:
+        if self.state == State.VERIFY:
+            self.verify_progress = event
+            self._touch()  # the applicant is busy with the camera, not idle
+        return []
 
     def _on_authorised(self, event: ev.ApplicantAuthorised) -> list[Command]:
         if self.state not in (State.MENU, State.FLOW) or self.personal.verification is None:
