@@ -4,8 +4,8 @@ from __future__ import annotations
 import logging
 import re
 
-_ID_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{8})(\d{3}[\dXx])(?![0-9A-Za-z])")
-_ID15_RE = re.compile(r"(?<![0-9A-Za-z])(\d{6})(\d{6})(\d{3})(?![0-9A-Za-z])")
+_ID_RE = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
+_WORD_RE = re.compile(r"\w+")
 
 
 def mask_id_number(number: str | None) -> str:
@@ -19,13 +19,10 @@ def mask_id_number(number: str | None) -> str:
 
 
 def mask_name(name: str | None) -> str:
-    """张三丰 -> 张**; John Smith -> J*** S****; keeps the first character of each word so staff can confirm."""
+    """张三丰 -> 张**; LESLIE, ROSE -> L*****, R***: the first character of each word stays so staff can confirm."""
     if not name:
         return ""
-    name = str(name).strip()
-    if " " in name:
-        return " ".join(mask_name(part) for part in name.split())
-    return name[0] + "*" * (len(name) - 1)
+    return _WORD_RE.sub(lambda m: m[0][0] + "*" * (len(m[0]) - 1), str(name).strip())
 
 
 def mask_address(address: str | None) -> str:
@@ -38,8 +35,7 @@ def mask_address(address: str | None) -> str:
 
 def scrub_text(text: str) -> str:
     """Masks anything shaped like an 18- or 15-digit ID number."""
-    text = _ID_RE.sub(lambda m: m.group(1)[:4] + "*" * 10 + m.group(3), text)
-    return _ID15_RE.sub(lambda m: m.group(1)[:4] + "*" * 7 + m.group(3)[-4:], text)
+    return _ID_RE.sub(lambda m: mask_id_number(m[0]), text)
 
 
 class PersonalDataFilter(logging.Filter):

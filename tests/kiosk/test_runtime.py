@@ -1,0 +1,133 @@
+"""The core loop: events from other threads reach the session, commands run on workers, stale results are dropped."""
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+import pytest
+
+from kiosk import events as ev
+from kiosk.runtime import Runtime
+from kiosk.session import Session, State
+
+
+@dataclass
+class Card:
+    id_number: str = "110105196108041235"
+    name: str = "欧阳明"
+    expired: bool = False
+
+
+class Platform:
+    """A platform stand-in for this unit test of the loop (the real client is tested against the real gateway)."""
+
+    def __init__(self, cases=("case-1",), fail=None, gate: threading.Event | None = None):
+        self.cases, self.fail, self.gate = cases, fail, gate
+        self.tokens = []
+
+    def issue_applicant_token(self, id_number, method, score):
+        if self.fail:
+            raise self.fail
+        self.tokens.append((id_number, method))
+        return "tok-1"
+
+    def list_cases(self, token):
+        if self.gate is not None:
+            self.gate.wait(5)
+        return self.cases
+
+
+class KeyedError(Exception):
+    message_key = "platform_unavailable"
+
+
+def wait_for(predicate, timeout=5.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+@pytest.fixture
+def make_runtime():
+    runtimes = []
+
+    def make(platform=None, flows=None, method="card_only_demo"):
+        session = Session(["case_status"], [], identity_method=method)
+        runtime = Runtime(session, platform, flows=flows, tick_s=0.05)
+        runtime.start()
+        runtimes.append(runtime)
+        return runtime
+
+    yield make
+    for runtime in runtimes:
+        runtime.stop()
+
+
+def test_card_to_cases_through_the_loop(make_runtime):
+    platform = Platform(cases=("case-a", "case-b"))
+    runtime = make_runtime(platform)
+    runtime.post(ev.CardRead(Card()))
+    assert wait_for(lambda: runtime.session.view().cases == ("case-a", "case-b"))
+    assert runtime.session.state == State.MENU
+    assert platform.tokens == [("110105196108041235", "card_only_demo")]
+
+
+def test_platform_error_key_reaches_the_view(make_runtime):
+    runtime = make_runtime(Platform(fail=KeyedError()))
+    runtime.post(ev.CardRead(Card()))
+    assert wait_for(lambda: runtime.session.view().message == "platform_unavailable")
+
+
+def test_unexpected_error_is_internal_error_not_a_crash(make_runtime):
+    runtime = make_runtime(Platform(fail=ValueError("boom")))
+    runtime.post(ev.CardRead(Card()))
+    assert wait_for(lambda: runtime.session.view().message == "internal_error")
+    runtime.post(ev.CancelRequested())
+    assert wait_for(lambda: runtime.session.state == State.ATTRACT)
+
+
+def test_missing_verifier_fails_verification(make_runtime):
+    runtime = make_runtime(Platform(), method="face")
+    runtime.post(ev.CardRead(Card()))
+    assert wait_for(lambda: runtime.session.view().outcome == "ask_staff")
+    assert runtime.session.view().message == "verification_unavailable"
+
+
+def test_results_for_an_ended_session_never_reach_the_next_one(make_runtime):
+    gate = threading.Event()
+    runtime = make_runtime(Platform(cases=("old-applicant-case",), gate=gate))
+    runtime.post(ev.CardRead(Card()))
+    assert wait_for(lambda: runtime.session.personal.token == "tok-1")
+    runtime.post(ev.CancelRequested())
+    assert wait_for(lambda: runtime.session.state == State.ATTRACT)
+    gate.set()  # the slow case query for the previous applicant completes now
+    time.sleep(0.2)
+    assert runtime.session.personal.is_empty()
+
+
+def test_flow_runs_with_token_and_finishes(make_runtime):
+    seen = {}
+
+    def case_status(ctx):
+        seen["token"], seen["service"] = ctx.token, ctx.service
+        ctx.post(ev.FlowFinished("shown"))
+
+    runtime = make_runtime(Platform(), flows={"case_status": case_status})
+    runtime.post(ev.CardRead(Card()))
+    assert wait_for(lambda: runtime.session.personal.token == "tok-1")
+    runtime.post(ev.ServiceChosen("case_status"))
+    assert wait_for(lambda: runtime.session.state == State.DONE)
+    assert seen == {"token": "tok-1", "service": "case_status"}
+
+
+def test_ticks_drive_timeouts(make_runtime):
+    runtime = make_runtime(Platform())
+    runtime.session.idle_timeout_s = 0.1
+    runtime.session.idle_warning_s = 0.1
+    runtime.post(ev.StartRequested())
+    assert wait_for(lambda: runtime.session.state == State.IDENTIFY)
+    assert wait_for(lambda: runtime.session.state == State.ATTRACT, timeout=3)
