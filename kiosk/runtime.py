@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Callable, Protocol
 
 from kiosk import events as ev
+from kiosk.watchdog import Watchdog
 from kiosk.session import (AuthoriseApplicant, Command, LoadCases, Session, SessionEnded, StartFlow,
                            StartVerification)
 
@@ -50,13 +51,15 @@ def card_only_verifier(command: StartVerification, post, cancelled: threading.Ev
 class Runtime:
     def __init__(self, session: Session, platform: Platform | None = None, *,
                  verifiers: dict[str, Verifier] | None = None, flows: dict[str, Flow] | None = None,
-                 tick_s: float = 0.5, clock: Callable[[], float] = time.monotonic):
+                 tick_s: float = 0.5, clock: Callable[[], float] = time.monotonic,
+                 watchdog: Watchdog | None = None):
         self.session = session
         self.platform = platform
         self.verifiers = {"card_only_demo": card_only_verifier, **(verifiers or {})}
         self.flows = dict(flows or {})
         self.tick_s = tick_s
         self.clock = clock
+        self.watchdog = watchdog or Watchdog()
         self._queue: queue.Queue[ev.Event | None] = queue.Queue()
         self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-work")
         self._cancel = threading.Event()
@@ -80,6 +83,7 @@ class Runtime:
     def _run(self) -> None:
         next_tick = self.clock() + self.tick_s
         while True:
+            self.watchdog.feed()
             timeout = max(0.0, next_tick - self.clock())
             try:
                 event = self._queue.get(timeout=timeout)
@@ -87,6 +91,7 @@ class Runtime:
                 event = ev.Tick(self.clock())
                 next_tick = self.clock() + self.tick_s
             if event is None:
+                self.watchdog.stopping()
                 return
             try:
                 commands = self.session.handle(event)

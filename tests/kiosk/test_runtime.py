@@ -131,3 +131,63 @@ def test_ticks_drive_timeouts(make_runtime):
     runtime.post(ev.StartRequested())
     assert wait_for(lambda: runtime.session.state == State.IDENTIFY)
     assert wait_for(lambda: runtime.session.state == State.ATTRACT, timeout=3)
+
+
+def test_watchdog_pings_only_while_the_loop_turns(tmp_path, monkeypatch):
+    import socket
+
+    from kiosk.watchdog import Watchdog
+
+    path = str(tmp_path / "notify.sock")
+    server = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    server.bind(path)
+    server.settimeout(0.05)
+    monkeypatch.setenv("NOTIFY_SOCKET", path)
+    monkeypatch.setenv("WATCHDOG_USEC", "100000")  # ping every 50 ms
+    watchdog = Watchdog()
+    stuck = threading.Event()
+    release = threading.Event()
+
+    class Hanging(ev.Event):
+        pass
+
+    session = Session(["case_status"], [])
+    session._handlers[Hanging] = lambda event: (stuck.set(), release.wait(5), [])[-1]
+    runtime = Runtime(session, None, tick_s=0.02, watchdog=watchdog)
+
+    def drain(window_s=0.3):
+        """Everything that arrives within the window (the pings never stop on their own)."""
+        messages, deadline = [], time.monotonic() + window_s
+        while time.monotonic() < deadline:
+            try:
+                messages.append(server.recv(256).decode())
+            except socket.timeout:
+                pass
+        return messages
+
+    try:
+        watchdog.ready()
+        runtime.start()
+        before = drain()
+        assert before[0].startswith("READY=1")
+        assert before.count("WATCHDOG=1") >= 2
+        runtime.post(Hanging())
+        assert stuck.wait(2)
+        drain(0.1)  # a ping already in flight when the loop got stuck
+        assert "WATCHDOG=1" not in drain()  # a hung session loop stops feeding systemd
+        release.set()
+        assert "WATCHDOG=1" in drain()
+    finally:
+        release.set()
+        runtime.stop()
+        server.close()
+
+
+def test_watchdog_is_silent_outside_systemd(monkeypatch):
+    from kiosk.watchdog import Watchdog
+
+    monkeypatch.delenv("NOTIFY_SOCKET", raising=False)
+    watchdog = Watchdog()
+    assert not watchdog.enabled
+    watchdog.ready()
+    watchdog.feed()
