@@ -70,6 +70,9 @@ class CardReaderConfig(SerialDevice):
     timeout_s: float = Field(default=1.0, gt=0, le=30)
     # Optional vendor WLT photo decoder (a shared library); without it the platform portrait is the reference.
     wlt_decoder: Path | None = None
+    # The decoder's exported function, `int f(char *wlt, unsigned char *bmp, int save)`; vendors name it differently.
+    wlt_function: str = Field(default="unpack", pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")
+    read_attempts: int = Field(default=3, ge=1, le=10)
 
 
 class ScannerConfig(SerialDevice):
@@ -84,14 +87,25 @@ class CameraConfig(Strict):
     source: str = "0"
     width: int = Field(default=640, gt=0)
     height: int = Field(default=480, gt=0)
+    # A video file played as a camera starts again at its end; off, the end of the file is an unplug.
+    loop: bool = True
+    # Frame rate for a still image or to override a video file's own; None: the source's rate (30 for a still).
+    fps: float | None = Field(default=None, gt=0, le=240)
+    reconnect_s: float = Field(default=1.0, gt=0, le=60)
 
 
 class ReceiptPrinterConfig(Strict):
     enabled: bool = True
-    # serial:<pyserial url>, usb:<vid>:<pid>, net:<host>[:port], file:<path>
+    # serial:<pyserial url>[?baud=N], usb:<vid>:<pid>, net:<host>[:port] (9100), file:<path> (e.g. /dev/usb/lp0)
     url: str | None = None
+    baud: int = Field(default=115200, gt=0)
     paper_width_mm: Literal[58, 80] = 80
+    # Native GS ( k QR codes; false sends the code as a raster image for printers that lack the command.
     native_qr: bool = True
+    # Send FS & (enter Chinese mode) before GB18030 text; harmless on printers that start in Chinese mode.
+    chinese_mode_command: bool = True
+    poll_interval_s: float = Field(default=2.0, gt=0, le=60)
+    timeout_s: float = Field(default=1.0, gt=0, le=30)
 
     @model_validator(mode="after")
     def _url_needed(self):
@@ -100,25 +114,85 @@ class ReceiptPrinterConfig(Strict):
         return self
 
 
+_CUPS_QUEUE = r"^[A-Za-z0-9_.@-]{1,127}$"
+
+
 class DocumentPrinterConfig(Strict):
     enabled: bool = True
-    cups_queue: str | None = None
-    # With no CUPS queue, documents are saved here instead (demo and tests).
+    cups_queue: str | None = Field(default=None, pattern=_CUPS_QUEUE)
+    # With no CUPS queue, documents are saved here instead (demo and tests). Proofs carry the holder's name: a
+    # production kiosk prints through CUPS and leaves this unset.
     output_dir: Path | None = None
 
+    @model_validator(mode="after")
+    def _destination_needed(self):
+        if self.enabled and not self.cups_queue and not self.output_dir:
+            raise ValueError("cups_queue: a CUPS queue (or an output_dir for the demo) is required when enabled")
+        return self
 
-class CertificatePrinterConfig(Strict):
+
+class CertificatePrinterConfig(DocumentPrinterConfig):
     enabled: bool = False
-    cups_queue: str | None = None
-    output_dir: Path | None = None
+    # The blank-certificate ledger (SQLite); default: certificate-ledger.sqlite3 in storage.data_dir.
+    ledger_file: Path | None = None
+
+
+class CompartmentConfig(Strict):
+    label: str = Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9-]+$")
+    board: int = Field(ge=0, le=255)
+    lock: int = Field(ge=1, le=24)
+    size: Literal["small", "medium", "large"] = "medium"
 
 
 class LockerConfig(SerialDevice):
     protocol: Literal["kerong", "8a"] = "kerong"
+    # 19200 for kerong; an 8a locker without an explicit baud gets its family's 9600.
     baud: int = Field(default=19200, gt=0)
-    boards: list[int] = Field(default_factory=lambda: [0])
+    boards: list[int] = Field(default_factory=lambda: [0], min_length=1)
     hook_closed_bit: Literal[0, 1] = 1
     item_present_bit: Literal[0, 1] = 1
+    # None: the family's count (kerong 16, 8a 24).
+    locks_per_board: int | None = Field(default=None, ge=1, le=24)
+    reply_timeout_s: float = Field(default=0.3, gt=0, le=5)
+    retries: int = Field(default=3, ge=1, le=10)
+    # Empty: every lock of every board becomes a compartment labelled "<board>-<lock:02d>".
+    compartments: list[CompartmentConfig] = Field(default_factory=list)
+    # Pickup code entry: failures in a row before entry locks, and for how long.
+    code_max_failures: int = Field(default=5, ge=1, le=20)
+    code_lockout_s: float = Field(default=300, gt=0, le=86400)
+    door_close_timeout_s: float = Field(default=120, gt=0, le=3600)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _family_baud(cls, data):
+        if isinstance(data, dict) and data.get("protocol") == "8a" and "baud" not in data:
+            data = {**data, "baud": 9600}
+        return data
+
+    @model_validator(mode="after")
+    def _addresses(self):
+        top_board, top_lock = (14, 16) if self.protocol == "kerong" else (255, 24)
+        low_board = 0 if self.protocol == "kerong" else 1
+        for board in self.boards:
+            if not low_board <= board <= top_board:
+                raise ValueError(f"boards: {self.protocol} board numbers are {low_board}..{top_board}, not {board}")
+        if len(set(self.boards)) != len(self.boards):
+            raise ValueError("boards: a board is listed twice")
+        locks = min(self.locks_per_board or top_lock, top_lock)
+        labels: set[str] = set()
+        wired: dict[tuple[int, int], str] = {}
+        for c in self.compartments:
+            if c.label in labels:
+                raise ValueError(f"compartments: label {c.label} is used twice")
+            if c.board not in self.boards:
+                raise ValueError(f"compartments: {c.label} is on board {c.board}, which is not in boards")
+            if c.lock > locks:
+                raise ValueError(f"compartments: {c.label} lock {c.lock} is beyond the board's {locks} locks")
+            if (c.board, c.lock) in wired:
+                raise ValueError(f"compartments: {wired[(c.board, c.lock)]} and {c.label} share one lock")
+            labels.add(c.label)
+            wired[(c.board, c.lock)] = c.label
+        return self
 
 
 class DevicesConfig(Strict):
@@ -154,6 +228,14 @@ class IdentityConfig(Strict):
     method: Literal["face", "card_only_demo"] = "face"
     max_attempts: int = Field(default=3, ge=1, le=10)
     attempt_time_s: float = Field(default=20, gt=0)
+    # Largest face-encoding distance accepted as the same person. Measured over every pair in ../shared/data/faces
+    # (photo pairs, and frontal clip frames against each portrait): the worst genuine pair is 0.521, the closest
+    # impostor 0.637; 0.58 sits midway (margin 0.06 each side). `bench/bench_face.py` re-measures it.
+    face_distance_threshold: float = Field(default=0.58, gt=0, lt=1.2)
+    # Liveness checks an attempt must pass: a blink and/or the random head-turn challenge.
+    liveness_checks: list[Literal["blink", "turn"]] = Field(default_factory=lambda: ["blink", "turn"], min_length=1)
+    # Smallest face (pixels across) taken as close enough for a reliable encoding.
+    min_face_px: int = Field(default=80, ge=40, le=1000)
 
 
 class UIConfig(Strict):
@@ -169,8 +251,24 @@ class UIConfig(Strict):
 
 class StorageConfig(Strict):
     data_dir: Path = Path("/var/lib/kiosk")
+    # The AES-GCM key for personal data at rest (32 bytes, raw or base64), mode 0600. None: data_dir/storage.key,
+    # created on first start; a real site points this at a file kept off the data disk.
     key_file: Path | None = None
     retention_days: int = Field(default=30, ge=1)
+    database: str = Field(default="kiosk.db", pattern=r"^[A-Za-z0-9_.-]+$")
+    # A cached case status opens only this soon after the applicant's identity was verified.
+    reverify_window_s: float = Field(default=300, gt=0, le=3600)
+    outbox_backoff_base_s: float = Field(default=1.0, gt=0, le=60)
+    outbox_backoff_max_s: float = Field(default=300.0, gt=0, le=3600)
+    # Gateway health probes: while online (when nothing else shows the link is up), and while offline.
+    online_probe_s: float = Field(default=30.0, gt=0, le=3600)
+    offline_probe_s: float = Field(default=5.0, gt=0, le=600)
+
+    @model_validator(mode="after")
+    def _backoff_order(self):
+        if self.outbox_backoff_max_s < self.outbox_backoff_base_s:
+            raise ValueError("outbox_backoff_max_s: must not be less than outbox_backoff_base_s")
+        return self
 
 
 class LoggingConfig(Strict):

@@ -12,7 +12,12 @@ logger = logging.getLogger(__name__)
 
 # Each module adds its sub-commands with register(groups); groups are "top", "device" and "sim".
 COMMAND_MODULES = (
+    "kiosk.cli.idcard",
+    "kiosk.cli.scanner",
     "kiosk.cli.run",
+    "kiosk.cli.locker",
+    "kiosk.cli.printer",
+    "kiosk.cli.face",
 )
 
 
