@@ -1,0 +1,54 @@
+"""Builds the locker's parts from a site configuration: controller, compartments, ledger, key ring, verifier, flows."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from kiosk.pickup.keys import PickupKeyRing
+from kiosk.pickup.ledger import PickupLedger
+from kiosk.pickup.service import Alarm, LockerService, RecordPickup
+from kiosk.pickup.verifier import AttemptGuard, PickupAttempt, PickupVerifier
+from peripherals.locker import LockController, LockerBank, controller_from_config
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class LockerParts:
+    controller: LockController
+    bank: LockerBank
+    ledger: PickupLedger
+    keys: PickupKeyRing
+    verifier: PickupVerifier
+    service: LockerService
+
+    def close(self) -> None:
+        self.ledger.close()
+        self.controller.close()
+
+
+def assemble(config, *, platform, sealer, record_pickup: RecordPickup,
+             audit: Callable[[PickupAttempt], None] | None = None, alarm: Alarm | None = None,
+             data_dir: str | Path | None = None) -> LockerParts:
+    """`config` is a KioskConfig; `platform` a PlatformClient (pickup_keys, deposit) or None when not configured."""
+    locker = config.devices.locker
+    folder = Path(data_dir or config.storage.data_dir)
+    controller = controller_from_config(locker)
+    try:
+        bank = LockerBank.from_config(controller, locker)
+        ledger = PickupLedger(folder / "pickup.db", sealer)
+    except Exception:
+        controller.close()
+        raise
+    keys = PickupKeyRing(platform.pickup_keys if platform is not None else None, folder / "pickup-keys.json")
+    verifier = PickupVerifier(keys, ledger, config.gateway.kiosk_id,
+                              compartments={c.label for c in bank.compartments}, audit=audit,
+                              guard=AttemptGuard(locker.code_max_failures, locker.code_lockout_s))
+    service = LockerService(bank, ledger, record_pickup=record_pickup, alarm=alarm,
+                            deposit_api=platform.deposit if platform is not None else None, verifier=verifier,
+                            door_close_timeout_s=locker.door_close_timeout_s)
+    logger.info("locker assembled: %s boards %s, %d compartments", locker.protocol, locker.boards,
+                len(bank.compartments))
+    return LockerParts(controller, bank, ledger, keys, verifier, service)
