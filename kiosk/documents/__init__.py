@@ -1,0 +1,1 @@
+"""Documents the kiosk prints: receipt templates, proofs as PDF, certificate content, and the blank-stock ledger."""
