@@ -276,6 +276,34 @@ class LoggingConfig(Strict):
     file: Path | None = None
 
 
+_SCRYPT_HASH = r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"
+
+
+class StaffCredentialConfig(Strict):
+    """A staff member who may enter maintenance mode: a card (ID number) or a QR code, plus a PIN, all stored as
+    scrypt hashes (`python -m kiosk.maintenance hash-secret` prints one), never in clear."""
+
+    staff_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_.-]+$")
+    card_hash: str | None = Field(default=None, pattern=_SCRYPT_HASH)
+    qr_hash: str | None = Field(default=None, pattern=_SCRYPT_HASH)
+    pin_hash: str = Field(pattern=_SCRYPT_HASH)
+
+    @model_validator(mode="after")
+    def _one_credential(self):
+        if not self.card_hash and not self.qr_hash:
+            raise ValueError("a staff member needs a card_hash or a qr_hash")
+        return self
+
+
+class FleetConfig(Strict):
+    enabled: bool = True
+    heartbeat_interval_s: float = Field(default=30.0, ge=1, le=3600)
+    staff: list[StaffCredentialConfig] = Field(default_factory=list)
+    # Wrong PINs in a row before maintenance entry locks, and for how long.
+    pin_max_failures: int = Field(default=5, ge=1, le=20)
+    pin_lockout_s: float = Field(default=300, gt=0, le=86400)
+
+
 class KioskConfig(Strict):
     site: SiteConfig
     devices: DevicesConfig = DevicesConfig()
@@ -285,6 +313,7 @@ class KioskConfig(Strict):
     ui: UIConfig = UIConfig()
     storage: StorageConfig = StorageConfig()
     logging: LoggingConfig = LoggingConfig()
+    fleet: FleetConfig = FleetConfig()
 
     @model_validator(mode="after")
     def _required_devices_enabled(self):

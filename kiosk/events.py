@@ -103,6 +103,13 @@ class DeviceStatusChanged(Event):
 
 
 @dataclass(frozen=True)
+class ConnectivityChanged(Event):
+    """The gateway became unreachable (online=False) or reachable again; from kiosk.connectivity."""
+
+    online: bool
+
+
+@dataclass(frozen=True)
 class MaintenanceRequested(Event):
     """A staff credential was checked; carries the staff member's id (never a name)."""
 

@@ -44,6 +44,10 @@ SERVICE_DEVICES: dict[str, tuple[str, ...]] = {
     "mortgage_signing": (),
 }
 
+# Services that cannot work without the gateway; refused while offline. Case status (from the cache), pickup (codes
+# verified locally) and printing what was already paid keep working.
+NETWORK_SERVICES = frozenset({"payment", "proof", "transfers", "e_certificate", "mortgage_signing"})
+
 
 # Commands: what the session asks the runtime to do. The runtime answers with events.
 @dataclass(frozen=True)
@@ -141,6 +145,7 @@ class SessionView:
     verify_guidance: str | None = None
     verify_attempt: int = 0
     verify_seconds_left: float | None = None
+    online: bool = True  # False: the screens show the offline banner
 
 
 Observer = Callable[[SessionView], None]
@@ -172,6 +177,7 @@ class Session:
         self.unusable: set[str] = set()
         self.verify_progress: ev.VerificationProgress | None = None
         self.fleet_message: str | None = None
+        self.online = True
         self.idle_warning = False
         self.last_activity = clock()
         self.state_since = self.last_activity
@@ -198,6 +204,7 @@ class Session:
             ev.MaintenanceExited: self._on_maintenance_exit,
             ev.ServiceModeCommanded: self._on_service_mode,
             ev.LanguageChanged: self._on_language,
+            ev.ConnectivityChanged: self._on_connectivity,
         }
 
     @classmethod
@@ -227,7 +234,8 @@ class Session:
         return commands
 
     def available_services(self) -> tuple[str, ...]:
-        return tuple(s for s in self.services if not set(SERVICE_DEVICES.get(s, ())) & self.unusable)
+        return tuple(s for s in self.services if not set(SERVICE_DEVICES.get(s, ())) & self.unusable
+                     and (self.online or s not in NETWORK_SERVICES))
 
     def view(self) -> SessionView:
         p = self.personal
@@ -250,7 +258,8 @@ class Session:
             receipt_pending=self.receipt_pending,
             verify_guidance=self.verify_progress.guidance if self.verify_progress else None,
             verify_attempt=self.verify_progress.attempt if self.verify_progress else 0,
-            verify_seconds_left=self.verify_progress.seconds_left if self.verify_progress else None)
+            verify_seconds_left=self.verify_progress.seconds_left if self.verify_progress else None,
+            online=self.online)
 
     # -- helpers ----------------------------------------------------------------------------------------------
     def _enter(self, state: State) -> None:
@@ -374,6 +383,9 @@ class Session:
 
     def _on_service(self, event: ev.ServiceChosen) -> list[Command]:
         if self.state != State.MENU or event.service not in self.available_services():
+            if (self.state == State.MENU and not self.online and event.service in NETWORK_SERVICES
+                    and event.service in self.services):
+                self.message = "service_offline"
             return []
         self.service = event.service
         self.outcome = None
@@ -464,6 +476,11 @@ class Session:
         if self.state != State.MAINTENANCE:
             return []
         return self._reset("maintenance_exit")
+
+    def _on_connectivity(self, event: ev.ConnectivityChanged) -> list[Command]:
+        # A flow already running keeps going: it meets the platform error itself and reports it.
+        self.online = event.online
+        return []
 
     def _on_language(self, event: ev.LanguageChanged) -> list[Command]:
         if event.language in ("zh_CN", "en"):

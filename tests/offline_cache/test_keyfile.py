@@ -1,0 +1,68 @@
+"""The storage key file: format, and refusal of a key others can read."""
+from __future__ import annotations
+
+import base64
+import os
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from offline_cache.errors import KeyFileError
+from offline_cache.keyfile import create_key, load_key
+
+
+def write(path, data: bytes, mode: int):
+    path.write_bytes(data)
+    os.chmod(path, mode)
+    return path
+
+
+def test_raw_and_base64_keys_load(tmp_path):
+    key = os.urandom(32)
+    assert load_key(write(tmp_path / "raw", key, 0o600)) == key
+    assert load_key(write(tmp_path / "b64", base64.b64encode(key) + b"\n", 0o400)) == key
+
+
+@pytest.mark.parametrize("mode", [0o640, 0o604, 0o660, 0o644, 0o620, 0o602])
+def test_group_or_world_permissions_refused_with_the_fix(tmp_path, mode):
+    path = write(tmp_path / "k", os.urandom(32), mode)
+    with pytest.raises(KeyFileError) as info:
+        load_key(path)
+    message = str(info.value)
+    assert f"{mode:04o}" in message and "chmod 600" in message
+
+
+@pytest.mark.parametrize("data", [b"", b"short", os.urandom(31), os.urandom(33), base64.b64encode(os.urandom(16)),
+                                  b"not base64 at all, definitely not a key!!!!"])
+def test_wrong_size_or_format_refused(tmp_path, data):
+    with pytest.raises(KeyFileError, match="32 random bytes"):
+        load_key(write(tmp_path / "k", data, 0o600))
+
+
+def test_missing_file_and_directory_refused(tmp_path):
+    with pytest.raises(KeyFileError, match="does not exist"):
+        load_key(tmp_path / "nope")
+    with pytest.raises(KeyFileError, match="not a regular file"):
+        load_key(tmp_path)
+
+
+def test_create_writes_owner_only_and_never_replaces(tmp_path):
+    path = tmp_path / "sub" / "storage.key"
+    key = create_key(path)
+    assert os.stat(path).st_mode & 0o777 == 0o600
+    assert load_key(path) == key
+    with pytest.raises(KeyFileError, match="already exists"):
+        create_key(path)
+    assert load_key(path) == key
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=100))
+def test_any_file_content_gives_a_key_or_a_clear_refusal(tmp_path_factory, data):
+    path = write(tmp_path_factory.mktemp("k") / "k", data, 0o600)
+    try:
+        key = load_key(path)
+    except KeyFileError as exc:
+        assert str(path) in str(exc)
+    else:
+        assert len(key) == 32
