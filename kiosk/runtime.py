@@ -52,7 +52,7 @@ class Runtime:
     def __init__(self, session: Session, platform: Platform | None = None, *,
                  verifiers: dict[str, Verifier] | None = None, flows: dict[str, Flow] | None = None,
                  tick_s: float = 0.5, clock: Callable[[], float] = time.monotonic,
-                 watchdog: Watchdog | None = None):
+                 watchdog: Watchdog | None = None, case_cache=None):
         self.session = session
         self.platform = platform
         self.verifiers = {"card_only_demo": card_only_verifier, **(verifiers or {})}
@@ -60,6 +60,8 @@ class Runtime:
         self.tick_s = tick_s
         self.clock = clock
         self.watchdog = watchdog or Watchdog()
+        # offline_cache.CaseCache: the last case list of each recently verified person, encrypted at rest.
+        self.case_cache = case_cache
         self._queue: queue.Queue[ev.Event | None] = queue.Queue()
         self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-work")
         self._cancel = threading.Event()
@@ -110,6 +112,23 @@ class Runtime:
         cancelled = self._cancel
         self._workers.submit(self._execute, command, cancelled)
 
+    def _post_cached_cases(self, id_number: str, post) -> bool:
+        """Offline: show the cached case list (with its age) to a person who was just verified again."""
+        if self.case_cache is None:
+            return False
+        from kiosk.cases import Case  # the cache holds plain JSON-shaped dicts
+
+        try:
+            cached = self.case_cache.get(id_number, verified_at=time.time())
+        except Exception:
+            logger.exception("could not read the case cache")
+            return False
+        if cached is None:
+            return False
+        post(ev.PlatformFailed("platform_unavailable"))
+        post(ev.CasesLoaded(tuple(Case.from_json(c) for c in cached.cases), stale_since=cached.fetched_at))
+        return True
+
     def _execute(self, command: Command, cancelled: threading.Event) -> None:
         def post(event: ev.Event) -> None:
             if not cancelled.is_set():  # results for an ended session are dropped, never shown to the next person
@@ -125,10 +144,23 @@ class Runtime:
                 if self.platform is None:
                     post(ev.PlatformFailed("platform_unavailable"))
                     return
-                token = self.platform.issue_applicant_token(command.card.id_number, command.method, command.score)
+                try:
+                    token = self.platform.issue_applicant_token(command.card.id_number, command.method,
+                                                                command.score)
+                except Exception as exc:
+                    if getattr(exc, "message_key", None) == "platform_unavailable" and \
+                            self._post_cached_cases(command.card.id_number, post):
+                        return
+                    raise
                 post(ev.ApplicantAuthorised(token))
             elif isinstance(command, LoadCases):
-                post(ev.CasesLoaded(tuple(self.platform.list_cases(command.token))))
+                cases = tuple(self.platform.list_cases(command.token))
+                post(ev.CasesLoaded(cases))
+                if self.case_cache is not None and command.id_number:
+                    try:
+                        self.case_cache.put(command.id_number, cases)
+                    except Exception:  # a full or broken cache must not cost the applicant their case list
+                        logger.exception("could not cache the case list")
             elif isinstance(command, StartFlow):
                 flow = self.flows.get(command.service)
                 if flow is None:

@@ -71,6 +71,7 @@ class AuthoriseApplicant(Command):
 @dataclass(frozen=True)
 class LoadCases(Command):
     token: str
+    id_number: str = ""  # keys the offline case cache; never shown or logged
 
 
 @dataclass(frozen=True)
@@ -366,7 +367,7 @@ class Session:
         if self.state not in (State.MENU, State.FLOW) or self.personal.verification is None:
             return []
         self.personal.token = event.token
-        return [LoadCases(event.token)]
+        return [LoadCases(event.token, getattr(self.personal.card, "id_number", ""))]
 
     def _on_cases(self, event: ev.CasesLoaded) -> list[Command]:
         if self.state not in (State.MENU, State.FLOW) or self.personal.verification is None:

@@ -191,3 +191,36 @@ def test_watchdog_is_silent_outside_systemd(monkeypatch):
     assert not watchdog.enabled
     watchdog.ready()
     watchdog.feed()
+
+
+def test_offline_shows_the_cached_case_list_of_a_reverified_person(tmp_path, make_runtime):
+    import os
+
+    from kiosk.cases import Case
+    from kiosk.platform_client import PlatformUnavailable
+    from offline_cache import Store
+    from offline_cache.case_cache import CaseCache
+
+    cache = CaseCache(Store.open(tmp_path / "kiosk.db", os.urandom(32)), reverify_window_s=300)
+    case = Case.from_json({"case_id": "C-1", "kind": "mortgage", "title": "抵押权首次登记", "status": "under_review",
+                           "received_on": "2026-11-16", "deadline": "2026-11-23", "working_days_left": 1,
+                           "timeline": [{"status": "received", "at": "2026-11-16T09:00:00+08:00", "done": True}]})
+
+    online = make_runtime(Platform(cases=(case,)))
+    online.case_cache = cache
+    online.post(ev.CardRead(Card()))
+    assert wait_for(lambda: online.session.view().cases == (case,))
+    assert wait_for(lambda: len(cache) == 1)
+
+    offline = make_runtime(Platform(fail=PlatformUnavailable("platform_unavailable")))
+    offline.case_cache = cache
+    offline.post(ev.CardRead(Card()))
+    assert wait_for(lambda: offline.session.view().cases == (case,))
+    view = offline.session.view()
+    assert view.cases_stale_since is not None and view.message == "platform_unavailable"
+
+    stranger = make_runtime(Platform(fail=PlatformUnavailable("platform_unavailable")))
+    stranger.case_cache = cache
+    stranger.post(ev.CardRead(Card(id_number="310115194211202341", name="白德华")))
+    assert wait_for(lambda: stranger.session.view().message == "platform_unavailable")
+    assert stranger.session.view().cases == ()  # nobody else's cache entry is shown

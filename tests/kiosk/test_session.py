@@ -100,7 +100,7 @@ def test_verified_goes_to_menu_and_asks_for_a_token(session):
 
 def test_token_then_cases(session):
     to_menu(session)
-    assert session.handle(ev.ApplicantAuthorised("tok-1")) == [LoadCases("tok-1")]
+    assert session.handle(ev.ApplicantAuthorised("tok-1")) == [LoadCases("tok-1", "110105196108041235")]
     session.handle(ev.CasesLoaded(("case-a", "case-b")))
     view = session.view()
     assert view.cases == ("case-a", "case-b") and view.cases_loaded
