@@ -1,0 +1,93 @@
+"""Tests for peripherals/camera/source.py: which kind of source a config string names, and opening each kind."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, strategies as st
+
+from peripherals.camera.source import (SourceKind, SourceUnavailable, StillImageReader, VideoFileReader,
+                                       open_reader, parse_source)
+from tests.peripherals.camera.conftest import write_video
+
+import cv2
+import numpy as np
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("0", SourceKind.INDEX),
+    ("12", SourceKind.INDEX),
+    ("/dev/video0", SourceKind.DEVICE),
+    ("/dev/v4l/by-id/usb-Camera-video-index0", SourceKind.DEVICE),
+    ("rtsp://admin:secret@10.0.0.5:554/stream1", SourceKind.STREAM),
+    ("RTSP://cam.local/live", SourceKind.STREAM),
+    ("http://10.0.0.7/video.mjpg", SourceKind.STREAM),
+    ("/srv/sim/applicant.mp4", SourceKind.VIDEO),
+    ("clip.avi", SourceKind.VIDEO),
+    ("photo.JPG", SourceKind.IMAGE),
+    ("portrait.png", SourceKind.IMAGE),
+])
+def test_parse_source(text, kind):
+    assert parse_source(text).kind is kind
+
+
+def test_empty_source_is_refused():
+    with pytest.raises(ValueError):
+        parse_source("  ")
+
+
+def test_stream_description_never_carries_the_password():
+    source = parse_source("rtsp://admin:secret@10.0.0.5:554/stream1")
+    assert "secret" not in source.describe() and "admin" not in source.describe()
+    assert "10.0.0.5" in source.describe()
+
+
+@given(st.text(min_size=1, max_size=60).filter(lambda s: s.strip()))
+def test_any_non_empty_string_parses_to_a_kind(text):
+    assert parse_source(text).kind in SourceKind
+
+
+def test_video_file_plays_at_its_frame_rate_and_ends(tmp_path):
+    path = write_video(tmp_path / "v.mp4", frames=5, fps=50)
+    reader = open_reader(parse_source(path), loop=False)
+    assert isinstance(reader, VideoFileReader) and reader.fps == pytest.approx(50)
+    frames = []
+    while (frame := reader.read()) is not None:
+        frames.append(frame)
+        assert len(frames) <= 10
+    reader.close()
+    assert len(frames) == 5
+    assert frames[0].shape == (120, 160, 3)
+
+
+def test_video_file_loops_when_asked(tmp_path):
+    path = write_video(tmp_path / "v.mp4", frames=3, fps=100)
+    reader = open_reader(parse_source(path), loop=True)
+    frames = [reader.read() for _ in range(7)]
+    reader.close()
+    assert all(f is not None for f in frames)
+
+
+def test_still_image_repeats_the_same_picture(tmp_path):
+    path = tmp_path / "still.png"
+    picture = np.random.default_rng(1).integers(0, 255, (40, 50, 3), dtype=np.uint8)
+    cv2.imwrite(str(path), picture)
+    reader = open_reader(parse_source(str(path)), fps=200)
+    assert isinstance(reader, StillImageReader)
+    a, b = reader.read(), reader.read()
+    assert np.array_equal(a, picture) and np.array_equal(b, picture)
+    a[:] = 0  # a consumer scribbling on its frame must not change the next one
+    assert np.array_equal(reader.read(), picture)
+
+
+@pytest.mark.parametrize("name, content", [("missing.mp4", None), ("garbage.mp4", b"not a video at all"),
+                                           ("missing.png", None), ("garbage.png", b"\x89PNG broken")])
+def test_unusable_files_raise_source_unavailable(tmp_path, name, content):
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(SourceUnavailable):
+        open_reader(parse_source(str(path)))
+
+
+def test_missing_device_path_is_unavailable():
+    with pytest.raises(SourceUnavailable):
+        open_reader(parse_source("/dev/video-does-not-exist-42"))
