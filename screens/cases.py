@@ -1,0 +1,141 @@
+"""The case list (case_status flow): each case's title, status, timeline, deadline, working days left, delays."""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime
+
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+
+from screens import i18n
+from screens.base import BaseScreen
+
+logger = logging.getLogger(__name__)
+
+
+class CaseCard(BoxLayout):
+    title = StringProperty("")
+    kind = StringProperty("")
+    status = StringProperty("")
+    rejected = BooleanProperty(False)
+    case_id = StringProperty("")
+    received = StringProperty("")
+    deadline = StringProperty("")
+    days = StringProperty("")
+    days_warn = BooleanProperty(False)
+    extension = StringProperty("")
+    next_action = StringProperty("")
+
+
+class TimelineStep(BoxLayout):
+    label = StringProperty("")
+    when = StringProperty("")
+    done = BooleanProperty(False)
+    current = BooleanProperty(False)
+    first = BooleanProperty(False)
+    last = BooleanProperty(False)
+
+
+def _date_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)[:10]
+
+
+def _days_text(days: int | None, language: str) -> tuple[str, bool]:
+    if days is None:
+        return "", False
+    if days > 0:
+        return i18n.text("cases.days_left", language, days=days), days <= 2
+    if days == 0:
+        return i18n.text("cases.due_today", language), True
+    return i18n.text("cases.overdue", language, days=-days), True
+
+
+def _label(prefix: str, value: str | None, language: str) -> str:
+    key = f"{prefix}.{value}"
+    return i18n.text(key, language) if key in i18n.CATALOG else (value or "")
+
+
+def _next_action(action: str | None, language: str) -> str:
+    """The gateway sends a message key; a key this build does not know is left out rather than shown raw."""
+    if not action:
+        return ""
+    key = f"next.{action}"
+    if key in i18n.CATALOG:
+        return i18n.text("cases.next_action", language, action=i18n.text(key, language))
+    if action.isascii():
+        logger.warning("no text for next action %r", action)
+        return ""
+    return i18n.text("cases.next_action", language, action=action)
+
+
+class CasesScreen(BaseScreen):
+    _shown: tuple | None = None
+
+    def render(self, view) -> None:
+        language = self.app.language
+        notes = []
+        if not view.cases_loaded and not view.message:
+            notes.append(self.t("cases.loading"))
+        elif view.cases_loaded and not view.cases:
+            notes.append(self.t("cases.none"))
+        elif view.cases:
+            notes.append(self.t("cases.count", count=len(view.cases)))
+        self.ids.notes.text = "\n".join(notes)
+        self.ids.stale.text = self.t("cases.stale") if view.cases_stale_since else ""
+        self.ids.message.text = self.app.message(view.message)
+        key = (view.cases, language)
+        if key == self._shown:
+            return
+        self._shown = key
+        box = self.ids.case_list
+        box.clear_widgets()
+        for case in view.cases:
+            box.add_widget(self._card(case, language))
+        self.ids.scroll.scroll_y = 1
+
+    def deactivate(self) -> None:
+        # The cards hold case data: drop them when the applicant leaves the list.
+        self._shown = None
+        self.ids.case_list.clear_widgets()
+
+    def _card(self, case, language: str) -> CaseCard:
+        status = getattr(case, "status", "")
+        days, warn = _days_text(getattr(case, "working_days_left", None), language)
+        deadline = getattr(case, "deadline", None)
+        deadline_text = i18n.text("cases.deadline", language, date=_date_text(deadline)) if deadline else ""
+        if deadline and getattr(case, "deadline_estimated", False):
+            deadline_text += i18n.text("cases.estimated", language)
+        extension = getattr(case, "extension_reason", None)
+        rejection = getattr(case, "rejection_reason", None)
+        kind = _label("kind", getattr(case, "kind", ""), language)
+        title = str(getattr(case, "title", "") or kind)
+        card = CaseCard(
+            title=title,
+            kind="" if kind == title else kind,
+            status=i18n.text("cases.status", language, status=_label("status", status, language)),
+            rejected=status == "rejected",
+            case_id=i18n.text("cases.case_id", language, case_id=getattr(case, "case_id", "")),
+            received=i18n.text("cases.received", language, date=_date_text(getattr(case, "received_on", None))),
+            deadline=deadline_text,
+            days=days, days_warn=warn,
+            extension="\n".join(filter(None, (
+                i18n.text("cases.extension", language, reason=extension) if extension else "",
+                i18n.text("cases.rejection", language, reason=rejection) if rejection else ""))),
+            next_action=_next_action(getattr(case, "next_action", None), language))
+        steps = tuple(getattr(case, "timeline", ()) or ())
+        current = next((i for i, step in enumerate(steps) if not getattr(step, "done", False)), len(steps))
+        timeline = card.ids.timeline
+        for i, step in enumerate(steps):
+            timeline.add_widget(TimelineStep(
+                label=_label("status", getattr(step, "status", ""), language),
+                when=_date_text(getattr(step, "at", None))[5:] if getattr(step, "done", False) else "",
+                done=bool(getattr(step, "done", False)), current=i == current,
+                first=i == 0, last=i == len(steps) - 1))
+        return card
+

@@ -1,0 +1,22 @@
+"""The done screen: the outcome of the service in plain words, and a reminder to take the ID card."""
+from __future__ import annotations
+
+import logging
+
+from screens.base import BaseScreen
+
+logger = logging.getLogger(__name__)
+
+
+class DoneScreen(BaseScreen):
+    def render(self, view) -> None:
+        ask_staff = view.outcome == "ask_staff"
+        self.ids.title.text = self.t("done.ask_staff_title" if ask_staff else "done.title")
+        self.ids.outcome.text = self.app.message(view.outcome or "finished")
+        self.ids.message.text = self.app.message(view.message)
+        self.ids.receipt.text = self.t("done.receipt") if view.receipt_pending else ""
+        # Without a verified applicant (the check failed) there is no menu to go back to.
+        button = self.ids.menu_button
+        button.opacity = 0 if ask_staff else 1
+        button.disabled = ask_staff
+        button.size_hint_x, button.width = (None, 0) if ask_staff else (1, button.width)

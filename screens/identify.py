@@ -1,0 +1,13 @@
+"""The identify screen: tells the applicant where to put the ID card; shows why a card was refused."""
+from __future__ import annotations
+
+import logging
+
+from screens.base import BaseScreen
+
+logger = logging.getLogger(__name__)
+
+
+class IdentifyScreen(BaseScreen):
+    def render(self, view) -> None:
+        self.ids.message.text = self.app.message(view.message)

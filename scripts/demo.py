@@ -1,0 +1,176 @@
+"""`make demo`: the gateway with demo data, the ID card simulator and the kiosk UI, on this machine.
+
+With no display it runs under a private Xvfb, plays a scripted tour (attract, place a card, menu, case list, back,
+done) and saves a screenshot of every screen; with a display it stays up and lets you place and lift the demo
+persons' cards from the terminal until Ctrl-C. Everything it started is stopped when it exits.
+"""
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO_ROOT))
+
+from screens.control_client import ControlClient, ControlError  # noqa: E402
+from screens.demo import DemoError, DemoStack, environment_problems  # noqa: E402
+
+logger = logging.getLogger("demo")
+
+TOUR_PERSON = "obama"
+
+
+def shoot(client: ControlClient, shots: Path, name: str) -> Path:
+    path = shots / f"{name}.png"
+    client.screenshot(path)
+    print(f"  screenshot {path}")
+    return path
+
+
+def run_tour(stack: DemoStack, shots: Path) -> list[Path]:
+    """Attract -> card placed -> (card-only check) -> menu -> case list -> back -> case list -> done -> attract."""
+    client = stack.client
+    shots.mkdir(parents=True, exist_ok=True)
+    taken = []
+    print("tour: attract screen")
+    client.wait_for_screen("attract")
+    taken.append(shoot(client, shots, "01_attract"))
+
+    print(f"tour: placing the demo card of '{TOUR_PERSON}' on the simulated reader")
+    stack.simulator.place(TOUR_PERSON)
+    client.wait_for_screen("menu", 30)
+    taken.append(shoot(client, shots, "02_menu"))
+
+    print("tour: choosing 'check my case'")
+    client.tap(intent="service", arg="case_status")
+    state = client.wait_for_screen("cases", 30, predicate=lambda s: any(
+        t["text"].startswith(("共", "没有查到", "暂时连不上")) for t in s["texts"]))
+    taken.append(shoot(client, shots, "03_cases"))
+    print("  " + " | ".join(t["text"] for t in state["texts"][:12]))
+
+    print("tour: the same list in English")
+    client.tap(intent="language")
+    client.wait_for_screen("cases", predicate=lambda s: s["language"] == "en")
+    taken.append(shoot(client, shots, "04_cases_en"))
+    client.tap(intent="language")
+    client.wait_for_screen("cases", predicate=lambda s: s["language"] == "zh_CN")
+
+    print("tour: back to the menu")
+    client.tap(intent="back")
+    client.wait_for_screen("menu")
+    taken.append(shoot(client, shots, "05_menu_again"))
+
+    print("tour: case list again, then 'I'm done'")
+    client.tap(intent="service", arg="case_status")
+    client.wait_for_screen("cases")
+    client.tap(intent="finish")
+    client.wait_for_screen("done")
+    taken.append(shoot(client, shots, "06_done"))
+
+    print("tour: exit, card lifted")
+    client.tap(intent="cancel")
+    stack.simulator.lift()
+    client.wait_for_screen("attract")
+    taken.append(shoot(client, shots, "07_attract_again"))
+    return taken
+
+
+HELP = ("place <person> | lift | unplug | plug | shot [name] (screenshot) | wait <screen> | screen | quit")
+
+
+def run_interactive(stack: DemoStack, shots: Path) -> None:
+    from peripherals.idcard import card_keys
+
+    keys = list(card_keys())
+    print(f"\nThe kiosk is up. Commands: {HELP} (Ctrl-C also quits).")
+    print("Demo persons: " + ", ".join(keys) + "  (lin_manuel_miranda's card has expired)")
+    count = 0
+    while stack.kiosk.alive():
+        try:
+            line = input("demo> ").strip()
+        except EOFError:
+            return
+        words = line.split()
+        if not words:
+            continue
+        try:
+            if words[0] == "place" and len(words) == 2 and words[1] in keys:
+                stack.simulator.place(words[1])
+            elif words[0] == "lift":
+                stack.simulator.lift()
+            elif words[0] == "unplug":
+                stack.simulator.unplug()
+            elif words[0] == "plug":
+                stack.simulator.plug()
+            elif words[0] == "shot":
+                count += 1
+                shoot(stack.client, shots, words[1] if len(words) > 1 else f"shot_{count:02d}")
+            elif words[0] == "wait" and len(words) == 2:
+                stack.client.wait_for_screen(words[1], 30)
+            elif words[0] == "screen":
+                print("  " + stack.client.state()["screen"])
+            elif words[0] in ("quit", "exit"):
+                return
+            else:
+                print(HELP)
+        except ControlError as exc:
+            print(f"  {exc}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dir", type=Path, default=REPO_ROOT / "var" / "demo",
+                        help="working directory for logs, config and screenshots (default var/demo)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--tour", action="store_true", help="play the scripted tour and exit, even with a display")
+    mode.add_argument("--interactive", action="store_true", help="stay up with terminal commands (needs a display)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+    problems = environment_problems()
+    if problems:
+        for problem in problems:
+            print(f"demo: {problem}", file=sys.stderr)
+        return 1
+    workdir = args.dir.resolve()
+    has_display = bool(os.environ.get("DISPLAY"))
+    tour = args.tour or not (args.interactive or has_display)
+    if args.interactive and not has_display:
+        print("demo: --interactive needs a display (DISPLAY is not set)", file=sys.stderr)
+        return 1
+    shots = workdir / "screenshots"
+    print(f"demo: starting the gateway, the ID card simulator and the kiosk UI (logs in {workdir})")
+    if not has_display:
+        print("demo: no display: the kiosk runs under Xvfb (1080x1920)")
+    started = time.monotonic()
+    # A terminated demo still stops what it started: SIGTERM unwinds through the finally below.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    stack = DemoStack(workdir, display=os.environ.get("DISPLAY") if has_display else None)
+    try:
+        stack.start()
+        print(f"demo: up in {time.monotonic() - started:.1f} s; gateway {stack.gateway.url}, "
+              f"card reader {stack.simulator.path}")
+        if tour:
+            taken = run_tour(stack, shots)
+            print(f"\ndemo: tour done; {len(taken)} screenshots are in {shots}")
+        else:
+            run_interactive(stack, shots)
+    except (DemoError, ControlError) as exc:
+        print(f"demo: {exc}", file=sys.stderr)
+        print(f"demo: logs: {workdir / 'kiosk.log'}, {workdir / 'gateway.log'}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print()
+    finally:
+        stack.stop()
+        print("demo: stopped the kiosk, the simulator and the gateway")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
