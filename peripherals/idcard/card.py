@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from peripherals.idcard.errors import CardDataError
+from peripherals.masking import mask_address, mask_id_number, mask_name  # noqa: F401 (re-exported)
 
 logger = logging.getLogger(__name__)
 
@@ -46,33 +47,6 @@ def validate_id_number(card_type: str, number: str) -> None:
         raise CardDataError("unknown card type")
     if not ok:
         raise CardDataError(f"the {card_type} card number fails its format or check-character test (a bad read)")
-
-
-# -- masking (peripherals never import kiosk, so this is a small local copy of kiosk.privacy's rules) ----------
-def mask_id_number(number: str | None) -> str:
-    """110105199001011234 -> 1101**********1234; short values are masked whole."""
-    if not number:
-        return ""
-    number = str(number)
-    if len(number) <= 8:
-        return "*" * len(number)
-    return number[:4] + "*" * (len(number) - 8) + number[-4:]
-
-
-def mask_name(name: str | None) -> str:
-    """欧阳明 -> 欧**; LESLIE, ROSE -> L***** R***: the first character of each word stays."""
-    if not name:
-        return ""
-    words = str(name).replace(",", " ").split()
-    return " ".join(w[0] + "*" * (len(w) - 1) for w in words)
-
-
-def mask_address(address: str | None) -> str:
-    """Keeps the first six characters (province and city) and masks the rest."""
-    if not address:
-        return ""
-    address = str(address)
-    return address[:6] + "*" * max(0, min(len(address) - 6, 8))
 
 
 @dataclass(frozen=True, repr=False)

@@ -64,7 +64,7 @@ def test_masking_helpers():
     assert mask_id_number("110105196108041235") == "1101**********1235"
     assert mask_id_number("GBR110861226013") == "GBR1*******6013"
     assert mask_name("欧阳明") == "欧**"
-    assert mask_name("LESLIE, ROSE") == "L***** R***"
+    assert mask_name("LESLIE, ROSE") == "L*****, R***"
     assert mask_address("北京市朝阳区建国路88号3号楼1单元1201室") == "北京市朝阳区********"
     assert mask_name(None) == mask_address(None) == mask_id_number(None) == ""
 
