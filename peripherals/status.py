@@ -112,3 +112,47 @@ class Device:
         elif status.usable and (first or not previous.usable):
             logger.info("device %s available%s", self.name, "" if first else " again")
         self.emit(StatusChanged(self.name, status, previous, reason))
+
+
+class BackgroundDevice(Device):
+    """A device driven by one background thread: subclasses implement _run() (loop until _stop is set) and _close().
+
+    stop() may be called from a listener running on the device's own thread; the thread then closes the device
+    itself as it ends.
+    """
+
+    join_timeout_s = 3.0
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self):
+        if self._thread is not None and self._thread.is_alive():
+            return self
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name=f"device-{self.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        thread, self._thread = self._thread, None
+        if thread is threading.current_thread():
+            return
+        if thread is not None:
+            thread.join(self.join_timeout_s)
+        self._close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    def _run(self) -> None:  # pragma: no cover - subclasses implement
+        raise NotImplementedError
+
+    def _close(self) -> None:  # pragma: no cover - subclasses implement
+        raise NotImplementedError

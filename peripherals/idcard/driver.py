@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 import time
 
 import serial
@@ -11,14 +10,14 @@ from peripherals.idcard import protocol as p
 from peripherals.idcard.errors import IdCardError, ReaderStatusError, ReaderTimeout, ReaderUnavailable
 from peripherals.idcard.events import CardPlaced, CardRead, CardReadFailed, CardRemoved
 from peripherals.idcard.link import CardGone, ReaderLink
-from peripherals.status import CompletionCode, Device, DeviceStatus
+from peripherals.status import BackgroundDevice, CompletionCode, DeviceStatus
 
 logger = logging.getLogger(__name__)
 
 TRANSIENT = frozenset({p.CHECKSUM_ERROR, p.LENGTH_ERROR, p.SELECT_FAILED, p.READ_FAILED})
 
 
-class CardReader(Device):
+class CardReader(BackgroundDevice):
     """Polls a SAM ID card reader on any pyserial URL and emits CardPlaced, CardRead, CardReadFailed, CardRemoved.
 
     Status: OFFLINE until the reader answers, ONLINE while it does, OFFLINE again ("disconnected" or "no answer")
@@ -38,38 +37,13 @@ class CardReader(Device):
         self.reconnect_interval_s = reconnect_interval_s or max(poll_interval_s, 0.5)
         self._port: serial.SerialBase | None = None
         self._link: ReaderLink | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.join_timeout_s = timeout_s + 3
         self._card_present = False
         self._unanswered = 0
         self._reported_bugs: set[type] = set()
         # For the benchmark: when the poll that saw the card began, and the bytes exchanged from then to CardRead.
         self.last_card_seen_at: float | None = None
         self.last_read_bytes = 0
-
-    # -- lifecycle ----------------------------------------------------------------------------------------------
-    def start(self) -> "CardReader":
-        if self._thread is not None and self._thread.is_alive():
-            return self
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"device-{self.name}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is threading.current_thread():
-            return  # stop() from a listener: the polling thread closes the port itself as it ends
-        if thread is not None:
-            thread.join(self.timeout_s + 3)
-        self._close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     @property
     def card_present(self) -> bool:

@@ -4,7 +4,6 @@ from __future__ import annotations
 import logging
 import select
 import termios
-import threading
 import time
 from typing import Callable
 
@@ -13,42 +12,17 @@ import serial
 from peripherals.scanner.events import CodeScanned
 from peripherals.scanner.framing import CodeFramer
 from peripherals.scanner.keymap import KeyWedgeDecoder
-from peripherals.status import Device, DeviceStatus
+from peripherals.status import BackgroundDevice, DeviceStatus
 
 logger = logging.getLogger(__name__)
 
 
-class _PolledDevice(Device):
+class _PolledDevice(BackgroundDevice):
     """A reader thread that opens its source, pumps it, and reopens after it fails (one log line each way)."""
 
     def __init__(self, name: str, reconnect_interval_s: float = 0.5):
         super().__init__(name)
         self.reconnect_interval_s = reconnect_interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def start(self):
-        if self._thread is not None and self._thread.is_alive():
-            return self
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name=f"device-{self.name}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stop.set()
-        thread, self._thread = self._thread, None
-        if thread is threading.current_thread():
-            return  # stop() from a listener: the reader thread closes its source itself as it ends
-        if thread is not None:
-            thread.join(3)
-        self._close()
-
-    def __enter__(self):
-        return self.start()
-
-    def __exit__(self, *exc):
-        self.stop()
 
     def _run(self) -> None:
         while not self._stop.is_set():
