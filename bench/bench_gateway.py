@@ -1,0 +1,160 @@
+"""Gateway throughput and p99 latency on loopback: heartbeats and case status, each next to GET /v1/health (the floor).
+
+    .venv/bin/python bench/bench_gateway.py [--workers 2] [--clients 4] [--seconds 5] [--database URL]
+
+Starts `kiosk-gateway` (uvicorn, SQLite in a temporary directory unless --database says otherwise) on a free port,
+then runs closed-loop clients in separate processes, one kiosk each, over keep-alive connections. Every phase runs for
+a fixed time after a short warm-up; the whole run is bounded. Figures are printed as ratios to the floor measured in
+the same run, on the same server.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import logging
+import multiprocessing as mp
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+ROOT = Path(__file__).resolve().parent.parent
+OBAMA = "110105196108041235"
+HEARTBEAT = {"devices": {"card_reader": "online", "camera": "online", "receipt_printer": "media_low",
+                         "document_printer": "online", "scanner": "online"},
+             "stock": {"receipt_paper_pct": 35, "a4_sheets": 410, "blank_certificates": 88},
+             "outbox_depth": 0, "version": "0.1.0", "uptime_s": 3600.0}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _client(port: int, api_key: str, phase: str, warmup_s: float, seconds: float, start_at: float, out) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    auth = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
+    token = None
+    if phase == "cases":
+        conn.request("POST", "/v1/applicant-tokens", body=json.dumps({"id_number": OBAMA, "method": "face",
+                                                                      "score": 0.4}), headers=auth)
+        token = json.loads(conn.getresponse().read())["token"]
+    heartbeat = json.dumps(HEARTBEAT)
+    while time.time() < start_at:
+        time.sleep(0.005)
+    measure_from = start_at + warmup_s
+    stop_at = measure_from + seconds
+    latencies, errors = [], 0
+    while True:
+        t0 = time.perf_counter()
+        now = time.time()
+        if now >= stop_at:
+            break
+        if phase == "floor":
+            conn.request("GET", "/v1/health")
+        elif phase == "heartbeats":
+            conn.request("POST", "/v1/heartbeats", body=heartbeat, headers=auth)
+        else:
+            conn.request("GET", "/v1/cases", headers={**auth, "X-Applicant-Token": token})
+        response = conn.getresponse()
+        response.read()
+        elapsed = time.perf_counter() - t0
+        if now >= measure_from:
+            if response.status != 200:
+                errors += 1
+            latencies.append(elapsed)
+    conn.close()
+    out.put((latencies, errors))
+
+
+def run_phase(port: int, keys: list[str], phase: str, clients: int, warmup_s: float, seconds: float) -> dict:
+    out = mp.Queue()
+    start_at = time.time() + 1.0
+    procs = [mp.Process(target=_client, args=(port, keys[i % len(keys)], phase, warmup_s, seconds, start_at, out))
+             for i in range(clients)]
+    for p in procs:
+        p.start()
+    results = [out.get(timeout=warmup_s + seconds + 60) for _ in procs]
+    for p in procs:
+        p.join(10)
+    latencies = sorted(x for lat, _ in results for x in lat)
+    errors = sum(e for _, e in results)
+    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] if latencies else float("nan")
+    return {"phase": phase, "requests": len(latencies), "errors": errors, "rps": len(latencies) / seconds,
+            "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"), "p99_ms": p99 * 1000}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workers", type=int, default=2, help="uvicorn worker processes (default 2)")
+    parser.add_argument("--clients", type=int, default=4, help="client processes (default 4)")
+    parser.add_argument("--seconds", type=float, default=5.0, help="measured seconds per phase (default 5)")
+    parser.add_argument("--warmup", type=float, default=1.0)
+    parser.add_argument("--database", help="SQLAlchemy URL (default: SQLite in a temporary directory)")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="bench-gateway-") as tmp:
+        database = args.database or f"sqlite:///{Path(tmp) / 'gateway.db'}"
+        python = sys.executable
+        keys = []
+        for i in range(args.clients):
+            done = subprocess.run([python, "-m", "gateway.cli", "--database", database, "add-kiosk", f"bench-{i:02d}",
+                                   "--site-kind", "hall"], cwd=ROOT, capture_output=True, text=True, check=True)
+            keys.append(json.loads(done.stdout)["api_key"])
+        port = free_port()
+        creds = Path(tmp) / "creds.json"
+        # The rate limit stays on (its database write is part of every call's cost) but high enough never to refuse.
+        server = subprocess.Popen([python, "-m", "gateway.cli", "--demo", "--port", str(port), "--database", database,
+                                   "--credentials-out", str(creds), "--workers", str(args.workers),
+                                   "--rate-limit-per-minute", "100000000", "--log-level", "WARNING"],
+                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+                    conn.request("GET", "/v1/health")
+                    if conn.getresponse().status == 200:
+                        break
+                except OSError:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    print(server.stderr.read(), file=sys.stderr)
+                    return 1
+                time.sleep(0.2)
+            backend = database.split(":", 1)[0]
+            print(f"gateway: uvicorn, {args.workers} worker(s), {backend}; {args.clients} client processes, "
+                  f"{args.seconds:g} s per phase after {args.warmup:g} s warm-up; {os.cpu_count()} CPUs")
+            rows = []
+            for phase in ("floor", "heartbeats", "floor", "cases"):
+                rows.append(run_phase(port, keys, phase, args.clients, args.warmup, args.seconds))
+        finally:
+            server.terminate()
+            try:
+                server.wait(15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    print(f"{'phase':<12}{'requests':>10}{'errors':>8}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'vs floor':>22}")
+    floor_for = {"heartbeats": rows[0], "cases": rows[2]}
+    for row in rows:
+        floor = floor_for.get(row["phase"])
+        ratio = (f"{row['rps'] / floor['rps']:.2f}x rps, {row['p99_ms'] / floor['p99_ms']:.1f}x p99"
+                 if floor else "(floor)")
+        print(f"{row['phase']:<12}{row['requests']:>10}{row['errors']:>8}{row['rps']:>10.0f}{row['p50_ms']:>9.2f}"
+              f"{row['p99_ms']:>9.2f}{ratio:>22}")
+    hb = rows[1]
+    print(f"aim: >= 1000 heartbeats/s with p99 < 50 ms -> {hb['rps']:.0f}/s, p99 {hb['p99_ms']:.1f} ms: "
+          f"{'met' if hb['rps'] >= 1000 and hb['p99_ms'] < 50 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,43 @@
+"""The gateway application factory: settings in, a FastAPI app out (database migrated, adapters wired)."""
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI
+
+from gateway.adapters import Adapters, simulated_adapters
+from gateway.db import make_engine, make_sessionmaker, migrate
+from gateway.errors import install_error_handlers
+from gateway.settings import GatewaySettings
+
+logger = logging.getLogger(__name__)
+
+API_VERSION = "1.0.0"
+
+
+def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters: Adapters | None = None) -> FastAPI:
+    """Builds the app; `engine` lets a test hand in its own (e.g. one bound to a per-test PostgreSQL schema)."""
+    from gateway.routers import bank, cases, fleet, health, lockers, pages, payments, portraits, proofs, tokens
+
+    settings = settings or GatewaySettings()
+    engine = engine if engine is not None else make_engine(settings.database_url)
+    if settings.run_migrations:
+        migrate(engine)
+    app = FastAPI(title="Property registration kiosk gateway", version=API_VERSION,
+                  description="The API the self-service kiosks, bank service points and pickup lockers use. "
+                              "Errors are 4xx with {\"error\": {\"code\", \"message\"}}.")
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.adapters = adapters or simulated_adapters(settings)
+    install_error_handlers(app)
+    if settings.require_client_cert:
+        from gateway.tls import ClientCertMiddleware
+
+        app.add_middleware(ClientCertMiddleware)
+    for module in (health, tokens, cases, payments, portraits, proofs, bank, fleet, lockers, pages):
+        app.include_router(module.router)
+    from gateway.routers import bank_signing  # bank staff, prepared mortgage applications, signatures
+    app.include_router(bank_signing.router)
+    app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
+    return app

@@ -1,0 +1,232 @@
+"""`kiosk-gateway`: serve the gateway (optionally with demo data), register kiosks, queue fleet commands."""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import os
+import re
+import socket
+import sys
+from pathlib import Path
+
+from gateway.settings import GatewaySettings
+
+logger = logging.getLogger(__name__)
+
+SETTINGS_ENV = "KIOSK_GATEWAY_SETTINGS"
+DEFAULT_DATABASE = f"sqlite:///{Path.cwd() / 'var' / 'gateway.db'}"
+
+
+class _ScrubIdNumbers(logging.Filter):
+    """Last line of defence: masks anything shaped like an ID number in a log line."""
+
+    _ID = re.compile(r"(?<![0-9A-Za-z])(\d{4})\d{10}(\d{3}[\dXx])(?![0-9A-Za-z])")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:
+            return True
+        cleaned = self._ID.sub(lambda m: m.group(1) + "*" * 10 + m.group(2), message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        return True
+
+
+def configure_logging(level: str) -> None:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(_ScrubIdNumbers())
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("alembic").setLevel(max(logging.WARNING, root.level))
+
+
+def _settings_to_env(settings: GatewaySettings) -> str:
+    data = dataclasses.asdict(settings)
+    data["faces_dir"] = str(data["faces_dir"])
+    return json.dumps(data)
+
+
+def _settings_from_env() -> GatewaySettings:
+    data = json.loads(os.environ[SETTINGS_ENV])
+    data["faces_dir"] = Path(data["faces_dir"])
+    return GatewaySettings(**data)
+
+
+def app_from_env():
+    """Uvicorn factory for worker processes: settings come from the environment the parent set."""
+    from gateway.app import create_app
+
+    configure_logging(os.environ.get("KIOSK_GATEWAY_LOG_LEVEL", "INFO"))
+    return create_app(dataclasses.replace(_settings_from_env(), run_migrations=False))
+
+
+def _serve_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kiosk-gateway", description="The gateway the kiosks talk to. Other commands: "
+                                "`kiosk-gateway add-kiosk ...`, `kiosk-gateway queue-command ...`.")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8600)
+    p.add_argument("--database", default=DEFAULT_DATABASE, help="SQLAlchemy URL (SQLite or PostgreSQL)")
+    p.add_argument("--demo", action="store_true", help="seed demo persons, cases and kiosks; print their credentials")
+    p.add_argument("--credentials-out", type=Path, help="with --demo: write the kiosk credentials JSON here")
+    p.add_argument("--public-url", help="base URL phones and verifiers use (default http://HOST:PORT)")
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (stateless; default 1)")
+    p.add_argument("--rate-limit-per-minute", type=int, default=GatewaySettings.rate_limit_per_minute,
+                   help="requests per kiosk per minute (0 = no limit)")
+    p.add_argument("--token-ttl", type=int, default=GatewaySettings.applicant_token_ttl_s,
+                   help="applicant token lifetime in seconds")
+    p.add_argument("--tls-cert", type=Path, help="serve HTTPS with this certificate (PEM)")
+    p.add_argument("--tls-key", type=Path, help="the certificate's private key (PEM)")
+    p.add_argument("--tls-client-ca", type=Path,
+                   help="require a client certificate signed by this CA (mutual TLS: each kiosk has its own)")
+    p.add_argument("--production", action="store_true",
+                   help="kiosk API only over mutual TLS (needs --tls-cert, --tls-key, --tls-client-ca); each kiosk's "
+                        "certificate CN must match its API key")
+    p.add_argument("--access-log", action="store_true", help="log every request line (off: URLs may carry secrets)")
+    p.add_argument("--log-level", default="INFO")
+    return p
+
+
+def _admin_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="kiosk-gateway")
+    p.add_argument("--database", default=DEFAULT_DATABASE)
+    sub = p.add_subparsers(dest="command", required=True)
+    add = sub.add_parser("add-kiosk", help="register a kiosk (or rotate its key) and print its API key")
+    add.add_argument("kiosk_id")
+    add.add_argument("--site-kind", choices=("hall", "bank", "locker"), required=True)
+    cmd = sub.add_parser("queue-command", help="queue a command for a kiosk's next heartbeat")
+    cmd.add_argument("kiosk_id")
+    cmd.add_argument("kind")
+    cmd.add_argument("--args", default="{}", help="JSON object")
+    sub.add_parser("migrate", help="bring the database schema up to date and exit")
+    sub.add_parser("audit-verify", help="verify the audit log's hash chain; exit 1 naming any removed, changed or "
+                                        "reordered entry")
+    return p
+
+
+def _admin(argv: list[str]) -> int:
+    from gateway.db import make_engine, make_sessionmaker, migrate
+    from gateway.fleet import UnknownKiosk, queue_command
+    from gateway.seed import register_kiosk
+
+    args = _admin_parser().parse_args(argv)
+    engine = make_engine(args.database)
+    migrate(engine)
+    with make_sessionmaker(engine)() as db:
+        if args.command == "add-kiosk":
+            if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", args.kiosk_id):
+                print("kiosk-gateway: a kiosk id is 1-64 letters, digits, '.', '_' or '-'", file=sys.stderr)
+                return 1
+            key = register_kiosk(db, args.kiosk_id, args.site_kind)
+            print(json.dumps({"kiosk_id": args.kiosk_id, "api_key": key, "site_kind": args.site_kind}))
+        elif args.command == "audit-verify":
+            from gateway.audit_chain import verify_chain
+
+            report = verify_chain(db)
+            engine.dispose()
+            if report.ok:
+                print(f"ok: audit log intact: {report.entries} entries, 1-{report.last_seq}")
+                return 0
+            for problem in report.problems:
+                print(f"{problem.kind}: {problem.message}")
+            print(f"kiosk-gateway: audit log BROKEN: {len(report.problems)} problem(s)", file=sys.stderr)
+            return 1
+        elif args.command == "queue-command":
+            try:
+                command_args = json.loads(args.args)
+                if not isinstance(command_args, dict):
+                    raise ValueError("--args must be a JSON object")
+                print(queue_command(db, args.kiosk_id, args.kind, command_args))
+            except UnknownKiosk:
+                print(f"kiosk-gateway: no kiosk {args.kiosk_id!r}", file=sys.stderr)
+                return 1
+            except ValueError as exc:
+                print(f"kiosk-gateway: {exc}", file=sys.stderr)
+                return 1
+    engine.dispose()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    admin = ("add-kiosk", "queue-command", "migrate", "audit-verify")
+    if argv and argv[0] in admin or (len(argv) > 2 and argv[0] == "--database" and argv[2] in admin):
+        return _admin(argv)
+    args = _serve_parser().parse_args(argv)
+    if args.production and not (args.tls_cert and args.tls_key and args.tls_client_ca):
+        print("kiosk-gateway: --production needs --tls-cert, --tls-key and --tls-client-ca (mutual TLS)",
+              file=sys.stderr)
+        return 1
+    configure_logging(args.log_level)
+    from gateway.db import make_engine, make_sessionmaker, migrate
+    from gateway.seed import demo_credentials, seed_demo
+
+    settings = GatewaySettings(database_url=args.database,
+                               public_base_url=args.public_url or
+                               f"{'https' if args.tls_cert else 'http'}://{args.host}:{args.port}",
+                               rate_limit_per_minute=args.rate_limit_per_minute,
+                               applicant_token_ttl_s=args.token_ttl, require_client_cert=args.production)
+    try:
+        engine = make_engine(settings.database_url)
+        migrate(engine)
+    except Exception as exc:  # a bad URL or an unreachable server: one line, not a traceback
+        print(f"kiosk-gateway: cannot open the database: {type(exc).__name__}: {str(exc).splitlines()[0]}",
+              file=sys.stderr)
+        return 1
+    if args.demo:
+        with make_sessionmaker(engine)() as db:
+            seed_demo(db)
+            credentials = demo_credentials(db)
+        text = json.dumps(credentials, indent=2)
+        if args.credentials_out:
+            args.credentials_out.parent.mkdir(parents=True, exist_ok=True)
+            args.credentials_out.write_text(text + "\n", encoding="utf-8")
+            os.chmod(args.credentials_out, 0o600)
+        print(text, flush=True)
+    engine.dispose()
+    os.environ[SETTINGS_ENV] = _settings_to_env(settings)
+    os.environ["KIOSK_GATEWAY_LOG_LEVEL"] = args.log_level
+    logger.info("serving on http://%s:%d with %d worker(s)", args.host, args.port, args.workers)
+    serve(args.host, args.port, args.workers, access_log=args.access_log, log_level=args.log_level,
+          tls=tls_options(args.tls_cert, args.tls_key, args.tls_client_ca))
+    return 0
+
+
+def tls_options(cert: Path | None, key: Path | None, client_ca: Path | None) -> dict:
+    """uvicorn's ssl_* options; with a client CA every connection must present a certificate it signed."""
+    if not cert:
+        if key or client_ca:
+            raise SystemExit("kiosk-gateway: --tls-key and --tls-client-ca need --tls-cert")
+        return {}
+    from gateway.tls import uvicorn_options  # also reads each connection's client certificate CN
+
+    return uvicorn_options(cert, key, client_ca)
+
+
+def serve(host: str, port: int, workers: int, *, access_log: bool = False, log_level: str = "INFO",
+          tls: dict | None = None) -> None:
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
+    config = uvicorn.Config("gateway.cli:app_from_env", factory=True, host=host, port=port, workers=workers,
+                            access_log=access_log, log_config=None, log_level=log_level.lower(), **(tls or {}))
+    if workers <= 1:
+        uvicorn.Server(config).run()
+        return
+    sock = config.bind_socket()
+    # Worker processes get the listening socket through a re-created socket object that asyncio does not recognise
+    # as TCP, so it never sets TCP_NODELAY on accepted connections and every small response waits ~40 ms for a
+    # delayed ACK. Accepted sockets inherit the option from the listener on Linux, so set it here.
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,158 @@
+"""Request dependencies: the database session, kiosk authentication with its rate limit, applicant tokens."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass
+from typing import Annotated, AsyncIterator
+
+from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Connection, delete, insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from gateway import audit_chain
+from gateway.adapters import Adapters
+from gateway.errors import ApiError
+from gateway.models import ApplicantToken, AuditEntry, Kiosk, RateWindow, utcnow
+from gateway.settings import GatewaySettings
+from gateway.tls import peer_cert_name
+
+logger = logging.getLogger(__name__)
+
+_bearer = HTTPBearer(auto_error=False, description="The kiosk's API key")
+
+
+def sha256_hex(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+# Dependencies that do no I/O are async, and the database work of authentication runs in one worker-thread hop:
+# every sync dependency costs a thread hand-off, which dominated the cost of a heartbeat.
+async def get_settings(request: Request) -> GatewaySettings:
+    return request.app.state.settings
+
+
+async def get_adapters(request: Request) -> Adapters:
+    return request.app.state.adapters
+
+
+async def get_db(request: Request) -> AsyncIterator[Session]:
+    # Creating a Session does no I/O; handlers commit their own work, so closing is cheap too.
+    session = request.app.state.sessionmaker()
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+Db = Annotated[Session, Depends(get_db)]
+AdaptersDep = Annotated[Adapters, Depends(get_adapters)]
+Settings = Annotated[GatewaySettings, Depends(get_settings)]
+
+
+@dataclass(frozen=True)
+class KioskIdentity:
+    """The authenticated kiosk, as read at the start of the request."""
+
+    kiosk_id: str
+    site_kind: str
+    demo: bool
+    devices: dict | None
+
+
+def _count_request(db: Session, kiosk_id: str, window_start: int) -> int:
+    dialect = db.dialect if isinstance(db, Connection) else db.get_bind().dialect
+    upsert = sqlite_insert if dialect.name == "sqlite" else pg_insert
+    stmt = upsert(RateWindow).values(kiosk_id=kiosk_id, window_start=window_start, count=1)
+    stmt = stmt.on_conflict_do_update(index_elements=[RateWindow.kiosk_id, RateWindow.window_start],
+                                      set_={"count": RateWindow.count + 1}).returning(RateWindow.count)
+    count = db.execute(stmt).scalar_one()
+    if count == 1:  # first request of a new window: forget the old ones
+        db.execute(delete(RateWindow).where(RateWindow.kiosk_id == kiosk_id, RateWindow.window_start < window_start))
+    return count
+
+
+def authenticate(sessionmaker, settings: GatewaySettings, api_key: str) -> KioskIdentity:
+    """Looks the key up and counts the request in the kiosk's fixed one-minute window, in its own transaction, so a
+    refused or failing call still counts."""
+    with sessionmaker() as db:
+        return authenticate_in(db, settings, api_key)
+
+
+def authenticate_in(db: Session, settings: GatewaySettings, api_key: str, *, commit: bool = True) -> KioskIdentity:
+    """authenticate() inside the caller's transaction; with commit=False the count is committed with the caller's
+    work (hot paths whose only failure after this point is a refusal raised here)."""
+    row = db.execute(select(Kiosk.kiosk_id, Kiosk.site_kind, Kiosk.demo, Kiosk.enabled, Kiosk.devices)
+                     .where(Kiosk.api_key_hash == sha256_hex(api_key))).one_or_none()
+    if row is None:
+        raise ApiError(401, "unknown_kiosk", "The API key does not belong to any kiosk.",
+                       {"WWW-Authenticate": "Bearer"})
+    if settings.require_client_cert and peer_cert_name.get() != row.kiosk_id:
+        raise ApiError(403, "certificate_mismatch", "The client certificate does not belong to this kiosk.")
+    if not row.enabled:
+        raise ApiError(403, "kiosk_disabled", "This kiosk has been disabled by the registration centre.")
+    limit = settings.rate_limit_per_minute
+    if limit > 0:
+        now = utcnow().timestamp()
+        window = int(now // 60) * 60
+        count = _count_request(db, row.kiosk_id, window)
+        if commit or count > limit:
+            db.commit()
+        if count > limit:
+            retry = max(1, int(window + 60 - now))
+            raise ApiError(429, "rate_limited", f"Too many requests from this kiosk; retry in {retry} s.",
+                           {"Retry-After": str(retry)})
+    return KioskIdentity(row.kiosk_id, row.site_kind, bool(row.demo), row.devices)
+
+
+async def current_kiosk(request: Request,
+                        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> KioskIdentity:
+    """The kiosk behind the API key (Authorization: Bearer)."""
+    api_key = api_key_of(credentials)
+    state = request.app.state
+    return await run_in_threadpool(authenticate, state.sessionmaker, state.settings, api_key)
+
+
+CurrentKiosk = Annotated[KioskIdentity, Depends(current_kiosk)]
+
+
+ApiKey = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+TokenHeader = Annotated[str, Header(alias="X-Applicant-Token", min_length=1, max_length=200,
+                                    description="Token from POST /v1/applicant-tokens")]
+
+
+def api_key_of(credentials: HTTPAuthorizationCredentials | None) -> str:
+    if credentials is None or not credentials.credentials:
+        raise ApiError(401, "unauthorized", "Send the kiosk's API key as 'Authorization: Bearer <key>'.",
+                       {"WWW-Authenticate": "Bearer"})
+    return credentials.credentials
+
+
+def check_applicant(db: Session, kiosk: KioskIdentity, raw_token: str) -> ApplicantToken:
+    token = db.get(ApplicantToken, sha256_hex(raw_token))
+    if token is None or token.kiosk_id != kiosk.kiosk_id:
+        raise ApiError(401, "token_invalid", "The applicant token is not valid for this kiosk.")
+    if token.expires_at <= utcnow():
+        raise ApiError(401, "token_expired", "The applicant token has expired; verify the applicant again.")
+    return token
+
+
+def applicant(db: Db, kiosk: CurrentKiosk, x_applicant_token: TokenHeader) -> ApplicantToken:
+    """The verified applicant this kiosk is serving; refuses another kiosk's token and an expired one."""
+    return check_applicant(db, kiosk, x_applicant_token)
+
+
+Applicant = Annotated[ApplicantToken, Depends(applicant)]
+
+IdempotencyKey = Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=128,
+                                       pattern=r"^[\x21-\x7e]+$",
+                                       description="A key unique to this state change; a retry reuses it")]
+
+
+def audit(db, actor: str, action: str, subject: str | None = None, detail: dict | None = None) -> None:
+    """Adds an audit entry to the current transaction, Session or Connection (callers never pass personal data)."""
+    audit_chain.append(db, actor, action, subject, detail)  # hash-chained: gateway/audit_chain.py

@@ -1,0 +1,273 @@
+"""The gateway's tables (SQLAlchemy 2 declarative); the Alembic migrations in gateway/migrations create them."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from sqlalchemy import (JSON, BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, String,
+                        TypeDecorator, UniqueConstraint)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+logger = logging.getLogger(__name__)
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC and always hands back an aware UTC datetime, the same on SQLite and PostgreSQL."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=dt.timezone.utc)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dt.datetime: UTCDateTime(), dict: JSON, list: JSON}
+
+
+class Kiosk(Base):
+    __tablename__ = "kiosks"
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_kind: Mapped[str] = mapped_column(String(16))
+    # sha256 of the API key: keys are 256-bit random, so a plain hash is enough and lets us look a key up.
+    api_key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    demo: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_heartbeat_at: Mapped[dt.datetime | None]
+    devices: Mapped[dict | None]
+    stock: Mapped[dict | None]
+    outbox_depth: Mapped[int | None]
+    version: Mapped[str | None] = mapped_column(String(64))
+    uptime_s: Mapped[float | None]
+    heartbeat_extra: Mapped[dict | None]
+
+
+class RateWindow(Base):
+    __tablename__ = "rate_windows"
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Person(Base):
+    __tablename__ = "persons"
+    id_number: Mapped[str] = mapped_column(String(18), primary_key=True)
+    card_type: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(64))
+    name_en: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    portrait_file: Mapped[str | None] = mapped_column(String(120))
+
+
+class Property(Base):
+    __tablename__ = "properties"
+    property_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id_number: Mapped[str] = mapped_column(ForeignKey("persons.id_number"), index=True)
+    address: Mapped[str] = mapped_column(String(200))
+    area_m2: Mapped[str] = mapped_column(String(16))
+    usage: Mapped[str] = mapped_column(String(32))
+    certificate_no: Mapped[str] = mapped_column(String(64))
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+
+
+class Case(Base):
+    __tablename__ = "cases"
+    case_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id_number: Mapped[str] = mapped_column(ForeignKey("persons.id_number"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(120))
+    status: Mapped[str] = mapped_column(String(32))
+    received_on: Mapped[dt.date] = mapped_column(Date)
+    time_limit_working_days: Mapped[int] = mapped_column(Integer)
+    extension_working_days: Mapped[int] = mapped_column(Integer, default=0)
+    extension_reason: Mapped[str | None] = mapped_column(String(200))
+    rejection_reason: Mapped[str | None] = mapped_column(String(200))
+    property_address: Mapped[str] = mapped_column(String(200))
+    area_m2: Mapped[str] = mapped_column(String(16))
+    price_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    first_home: Mapped[bool] = mapped_column(Boolean, default=True)
+    certificate_no: Mapped[str | None] = mapped_column(String(64))
+    # The serial printed on the blank certificate stock, written back after a kiosk printed it.
+    certificate_serial: Mapped[str | None] = mapped_column(String(32))
+
+
+class CaseStep(Base):
+    __tablename__ = "case_steps"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    status: Mapped[str] = mapped_column(String(32))
+    at: Mapped[dt.datetime]
+
+
+class ApplicantToken(Base):
+    __tablename__ = "applicant_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.kiosk_id"))
+    id_number: Mapped[str] = mapped_column(String(18))
+    method: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float | None]
+    issued_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class IdempotencyRecord(Base):
+    """The stored answer to a state-changing call, so a retried call with the same key gets the same answer."""
+
+    __tablename__ = "idempotency_records"
+    kiosk_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scope: Mapped[str] = mapped_column(String(32), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    response: Mapped[dict]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class PaymentOrder(Base):
+    __tablename__ = "payment_orders"
+    order_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    items: Mapped[list]
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    paid_at: Mapped[dt.datetime | None]
+    # sha256 of the secret in the pay URL: the URL is a capability and is not guessable from the order id.
+    pay_secret_hash: Mapped[str] = mapped_column(String(64))
+    provider_ref: Mapped[str | None] = mapped_column(String(64))
+
+
+class Proof(Base):
+    __tablename__ = "proofs"
+    proof_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    verification_code: Mapped[str] = mapped_column(String(32), unique=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    id_number: Mapped[str] = mapped_column(String(18))
+    holder_name: Mapped[str] = mapped_column(String(64))
+    office: Mapped[str] = mapped_column(String(120))
+    issued_at: Mapped[dt.datetime]
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    properties: Mapped[list]
+
+
+class KioskEvent(Base):
+    __tablename__ = "kiosk_events"
+    __table_args__ = (UniqueConstraint("kiosk_id", "idempotency_key", name="uq_kiosk_events_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    idempotency_key: Mapped[str] = mapped_column(String(128))
+    body_hash: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[dt.datetime]
+    received_at: Mapped[dt.datetime]
+    payload: Mapped[dict]
+
+
+class KioskCommand(Base):
+    __tablename__ = "kiosk_commands"
+    command_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(ForeignKey("kiosks.kiosk_id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    args: Mapped[dict]
+    created_at: Mapped[dt.datetime]
+    delivered_at: Mapped[dt.datetime | None]
+    done_at: Mapped[dt.datetime | None]
+    result: Mapped[dict | None]
+    __table_args__ = (Index("ix_kiosk_commands_pending", "kiosk_id", "delivered_at"),)
+
+
+class AuditEntry(Base):
+    """Who did what, when; the detail never holds personal data (ID numbers are masked before they get here)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime]
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(64))
+    subject: Mapped[str | None] = mapped_column(String(80))
+    detail: Mapped[dict | None]
+    # The hash chain (gateway/audit_chain.py): place in the chain, the previous entry's hash, this entry's hash.
+    seq: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class AuditChainHead(Base):
+    """One row: the newest audit entry's place and hash; appends update it first, so they take turns."""
+
+    __tablename__ = "audit_chain_head"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class SigningKey(Base):
+    __tablename__ = "signing_keys"
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    private_key: Mapped[bytes] = mapped_column(LargeBinary)
+    public_key_b64: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class LockerDeposit(Base):
+    __tablename__ = "locker_deposits"
+    deposit_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    locker_id: Mapped[str] = mapped_column(String(64))
+    compartment: Mapped[str] = mapped_column(String(16))
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
+    deposited_at: Mapped[dt.datetime]
+    collected_at: Mapped[dt.datetime | None]
+    # "<locker>/<compartment>" while the compartment holds this deposit, NULL after: unique, so two deposits can
+    # never claim one compartment (a portable stand-in for a partial unique index).
+    occupied_slot: Mapped[str | None] = mapped_column(String(96), unique=True)
+
+
+class PickupCode(Base):
+    __tablename__ = "pickup_codes"
+    code_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    deposit_id: Mapped[str] = mapped_column(ForeignKey("locker_deposits.deposit_id"))
+    key_id: Mapped[str] = mapped_column(String(32))
+    digits_sha256: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime]
+    used_at: Mapped[dt.datetime | None]
+
+
+class SmsMessage(Base):
+    """What the simulated SMS gateway 'sent'; a real adapter would hand these to the carrier instead."""
+
+    __tablename__ = "sms_messages"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    phone: Mapped[str] = mapped_column(String(20))
+    template: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict]
+    sent_at: Mapped[dt.datetime]
+
+
+class BankSubmission(Base):
+    __tablename__ = "bank_submissions"
+    submission_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"))
+    submitted_at: Mapped[dt.datetime]
+    signed: Mapped[bool] = mapped_column(Boolean, default=False)
+    detail: Mapped[dict | None]
+
+
+import gateway.audit_chain  # noqa: E402,F401  (chains AuditEntry rows added through the ORM, at flush time)

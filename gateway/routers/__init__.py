@@ -1,0 +1,20 @@
+"""The gateway's HTTP routers, one per domain; ERRORS documents the error body on every route."""
+from __future__ import annotations
+
+import logging
+
+from gateway.errors import ErrorBody
+
+logger = logging.getLogger(__name__)
+
+
+def errors(*codes: int) -> dict:
+    """OpenAPI documentation of the error answers a route can give (all share the error body)."""
+    described = {400: "Bad request", 401: "Kiosk or applicant not authenticated", 403: "Not allowed for this kiosk",
+                 404: "Not found", 409: "Conflicts with the current state", 422: "Invalid request",
+                 429: "Rate limited", 503: "Temporarily unavailable"}
+    return {code: {"model": ErrorBody, "description": described[code]} for code in codes}
+
+
+# 400: a body that is not even JSON (undecodable bytes); 422: JSON that does not fit the schema.
+KIOSK_ERRORS = (400, 401, 403, 422, 429, 503)

@@ -1,0 +1,155 @@
+"""Pickup lockers: public keys for offline code checks, deposits (which issue signed one-time codes) and pickups."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+
+from fastapi import APIRouter
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from gateway.deps import AdaptersDep, CurrentKiosk, Db, IdempotencyKey, KioskIdentity, Settings, audit
+from gateway.errors import ApiError
+from gateway.idempotency import run_idempotent
+from gateway.models import Case, CaseStep, LockerDeposit, Person, PickupCode, SigningKey, utcnow
+from gateway.pickup import digits_hash, ensure_signing_key, make_code
+from gateway.routers import KIOSK_ERRORS, errors
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["lockers"])
+
+Compartment = Field(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9-]+$")
+
+
+class PublicKey(BaseModel):
+    key_id: str
+    ed25519_public_key_b64: str
+
+
+class PublicKeys(BaseModel):
+    public_keys: list[PublicKey]
+
+
+@router.get("/v1/pickup-keys", response_model=PublicKeys, responses=errors(*KIOSK_ERRORS),
+            summary="Public keys that verify pickup codes offline")
+def pickup_keys(kiosk: CurrentKiosk, db: Db) -> dict:
+    keys = list(db.execute(select(SigningKey).where(SigningKey.active.is_(True)).order_by(SigningKey.key_id)).scalars())
+    if not keys:
+        keys = [ensure_signing_key(db)]
+        db.commit()
+    return {"public_keys": [{"key_id": k.key_id, "ed25519_public_key_b64": k.public_key_b64} for k in keys]}
+
+
+def _locker(kiosk: KioskIdentity) -> None:
+    if kiosk.site_kind != "locker":
+        raise ApiError(403, "not_a_locker", "Only a pickup locker can record deposits and pickups.")
+
+
+class DepositRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    case_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$")
+    compartment: str = Compartment
+
+
+class DepositOut(BaseModel):
+    deposit_id: str
+    code_id: str
+    qr: str
+    digits_sha256: str
+    expires_at: dt.datetime
+    digits: str | None = Field(default=None, description="Demo kiosks only: the digits the applicant gets by SMS")
+
+
+@router.post("/v1/lockers/deposits", status_code=201, response_model=DepositOut,
+             responses=errors(*KIOSK_ERRORS, 404, 409), summary="Record a certificate put into a compartment")
+def deposit(body: DepositRequest, key: IdempotencyKey, kiosk: CurrentKiosk, db: Db, settings: Settings,
+            adapters: AdaptersDep):
+    _locker(kiosk)
+
+    def action():
+        case = db.get(Case, body.case_id)
+        if case is None:
+            raise ApiError(404, "case_not_found", "No such case.")
+        if case.status != "certificate_ready":
+            raise ApiError(409, "certificate_not_ready", "This case has no certificate waiting for collection.")
+        if db.execute(select(LockerDeposit).where(LockerDeposit.case_id == case.case_id,
+                                                  LockerDeposit.collected_at.is_(None))).first():
+            raise ApiError(409, "already_deposited", "This certificate is already in a locker.")
+        slot = f"{kiosk.kiosk_id}/{body.compartment}"
+        if db.execute(select(LockerDeposit).where(LockerDeposit.occupied_slot == slot)).first():
+            raise ApiError(409, "compartment_occupied", "That compartment already holds a certificate.")
+        now = utcnow()
+        signing_key = ensure_signing_key(db)
+        deposit_id = "D" + secrets.token_hex(8).upper()
+        code_id = "PC" + secrets.token_hex(8).upper()
+        digits = f"{secrets.randbelow(10 ** 8):08d}"
+        expires = now + dt.timedelta(seconds=settings.pickup_code_ttl_s)
+        qr = make_code(signing_key, code_id, kiosk.kiosk_id, body.compartment, case.id_number, expires)
+        db.add(LockerDeposit(deposit_id=deposit_id, locker_id=kiosk.kiosk_id, compartment=body.compartment,
+                             case_id=case.case_id, deposited_at=now, occupied_slot=slot))
+        db.flush()
+        db.add(PickupCode(code_id=code_id, deposit_id=deposit_id, key_id=signing_key.key_id,
+                          digits_sha256=digits_hash(code_id, digits), expires_at=expires))
+        person = db.get(Person, case.id_number)
+        if person is not None and person.phone:
+            adapters.sms.send(db, person.phone, "pickup_code",
+                              {"digits": digits, "locker": kiosk.kiosk_id, "compartment": body.compartment,
+                               "expires_at": expires.isoformat()})
+        audit(db, kiosk.kiosk_id, "locker_deposit", case.case_id, {"compartment": body.compartment,
+                                                                  "code_id": code_id})
+        return 201, {"deposit_id": deposit_id, "code_id": code_id, "qr": qr,
+                     "digits_sha256": digits_hash(code_id, digits), "expires_at": expires.isoformat(),
+                     "digits": digits if kiosk.demo else None}
+
+    try:
+        return run_idempotent(db, kiosk.kiosk_id, "locker_deposit", key, body.model_dump(), action)
+    except IntegrityError:  # another deposit took the compartment between our check and commit
+        raise ApiError(409, "compartment_occupied", "That compartment already holds a certificate.")
+
+
+class PickupRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")
+    compartment: str = Compartment
+    occurred_at: AwareDatetime | None = Field(default=None, description="When the door opened, if reported later")
+
+
+class PickupOut(BaseModel):
+    deposit_id: str
+    case_id: str
+    status: str
+
+
+@router.post("/v1/lockers/pickups", response_model=PickupOut, responses=errors(*KIOSK_ERRORS, 404, 409),
+             summary="Record a pickup (the code becomes used)")
+def pickup(body: PickupRequest, key: IdempotencyKey, kiosk: CurrentKiosk, db: Db):
+    _locker(kiosk)
+
+    def action():
+        code = db.get(PickupCode, body.code_id)
+        record = db.get(LockerDeposit, code.deposit_id) if code is not None else None
+        if code is None or record is None or record.locker_id != kiosk.kiosk_id:
+            raise ApiError(404, "code_not_found", "No such pickup code at this locker.")
+        if record.compartment != body.compartment:
+            raise ApiError(409, "compartment_mismatch", "The code belongs to another compartment.")
+        if code.used_at is not None:
+            raise ApiError(409, "code_used", "This pickup code has already been used.")
+        now = utcnow()
+        when = min(body.occurred_at, now) if body.occurred_at else now
+        if code.expires_at <= when:
+            raise ApiError(409, "code_expired", "This pickup code has expired.")
+        code.used_at = when
+        record.collected_at = when
+        record.occupied_slot = None
+        case = db.get(Case, record.case_id)
+        if case is not None and case.status == "certificate_ready":
+            case.status = "collected"
+            db.add(CaseStep(case_id=case.case_id, status="collected", at=when))
+        audit(db, kiosk.kiosk_id, "locker_pickup", record.case_id, {"compartment": record.compartment,
+                                                                   "code_id": code.code_id})
+        return 200, {"deposit_id": record.deposit_id, "case_id": record.case_id, "status": "collected"}
+
+    return run_idempotent(db, kiosk.kiosk_id, "locker_pickup", key, body.model_dump(mode="json"), action)

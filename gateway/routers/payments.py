@@ -1,0 +1,90 @@
+"""Payment orders: one order for all fees of a case (idempotent on the kiosk's key), and its status to poll."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import secrets
+from typing import Annotated
+
+from fastapi import APIRouter, Path
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import select
+
+from gateway.deps import AdaptersDep, Applicant, CurrentKiosk, Db, IdempotencyKey, Settings, audit, sha256_hex
+from gateway.errors import ApiError
+from gateway.idempotency import run_idempotent
+from gateway.models import Case, PaymentOrder, utcnow
+from gateway.payments import refresh_expiry
+from gateway.routers import KIOSK_ERRORS, errors
+from gateway.routers.cases import applicant_case, fee_items
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(tags=["payments"])
+
+
+class PaymentOrderRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    case_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$")
+
+
+class PaymentOrderOut(BaseModel):
+    order_id: str
+    status: str = Field(description="pending | paid | cancelled | expired")
+    pay_url: str | None
+    amount_fen: int
+    expires_at: dt.datetime
+    e_invoice_url: str | None
+
+
+def e_invoice_url(settings, order: PaymentOrder) -> str | None:
+    if order.status != "paid":
+        return None
+    return f"{settings.public_base_url.rstrip('/')}/invoices/{order.order_id}"
+
+
+@router.post("/v1/payment-orders", status_code=201, response_model=PaymentOrderOut,
+             responses=errors(*KIOSK_ERRORS, 404, 409), summary="One payment order for all fees of a case")
+def create_order(body: PaymentOrderRequest, key: IdempotencyKey, token: Applicant, kiosk: CurrentKiosk, db: Db,
+                 settings: Settings, adapters: AdaptersDep):
+    def action():
+        case = applicant_case(db, token, body.case_id)
+        if case.status != "tax_assessed":
+            raise ApiError(409, "case_not_payable", "This case has nothing to pay at its current step.")
+        items = fee_items(adapters, case)
+        total = sum(item.amount_fen for item in items)
+        if total <= 0:
+            raise ApiError(409, "case_not_payable", "This case has nothing to pay.")
+        now = utcnow()
+        # One open order per case: a new attempt cancels the previous pending one, so it can never be paid twice.
+        for old in db.execute(select(PaymentOrder).where(PaymentOrder.case_id == case.case_id,
+                                                         PaymentOrder.status == "pending")).scalars():
+            if not refresh_expiry(old):
+                old.status = "cancelled"
+        order_id = "PO" + secrets.token_hex(8).upper()
+        pay_secret = secrets.token_urlsafe(16)
+        provider = adapters.payment.create_order(order_id, total, pay_secret)
+        order = PaymentOrder(order_id=order_id, case_id=case.case_id, kiosk_id=kiosk.kiosk_id, amount_fen=total,
+                             items=[item.to_json() for item in items], status="pending", created_at=now,
+                             expires_at=now + dt.timedelta(seconds=settings.payment_order_ttl_s),
+                             pay_secret_hash=sha256_hex(pay_secret), provider_ref=provider.provider_ref)
+        db.add(order)
+        audit(db, kiosk.kiosk_id, "payment_order_created", order_id, {"case_id": case.case_id, "amount_fen": total})
+        return 201, {"order_id": order_id, "status": "pending", "pay_url": provider.pay_url, "amount_fen": total,
+                     "expires_at": order.expires_at.isoformat(), "e_invoice_url": None}
+
+    return run_idempotent(db, kiosk.kiosk_id, "payment_order", key, body.model_dump(), action)
+
+
+@router.get("/v1/payment-orders/{order_id}", response_model=PaymentOrderOut, responses=errors(*KIOSK_ERRORS, 404),
+            summary="Status of a payment order (the kiosk polls it)")
+def order_status(order_id: Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")],
+                 token: Applicant, db: Db, settings: Settings) -> dict:
+    order = db.get(PaymentOrder, order_id)
+    case = db.get(Case, order.case_id) if order is not None else None
+    if order is None or case is None or case.id_number != token.id_number:
+        raise ApiError(404, "order_not_found", "No such payment order for this applicant.")
+    if refresh_expiry(order):
+        db.commit()
+    return {"order_id": order.order_id, "status": order.status, "pay_url": None, "amount_fen": order.amount_fen,
+            "expires_at": order.expires_at, "e_invoice_url": e_invoice_url(settings, order)}

@@ -1,0 +1,33 @@
+"""The gateway's settings: one frozen object built by the CLI (or a test) and handed to the app factory."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+# Demo portraits are used in place from the repository's sibling folder, never copied into the repo.
+DEFAULT_FACES_DIR = REPO_ROOT.parent / "shared" / "data" / "faces"
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    database_url: str = f"sqlite:///{REPO_ROOT / 'var' / 'gateway.db'}"
+    # Where a phone or a verifier reaches this gateway (payment page, proof verification page, e-invoices).
+    public_base_url: str = "http://127.0.0.1:8600"
+    applicant_token_ttl_s: int = 600
+    # Fixed-window rate limit per kiosk, counted in the database so every gateway process shares it; 0 turns it off.
+    rate_limit_per_minute: int = 600
+    payment_order_ttl_s: int = 900
+    pickup_code_ttl_s: int = 7 * 24 * 3600
+    office_name: str = "不动产登记中心（演示）"
+    faces_dir: Path = DEFAULT_FACES_DIR
+    # Secret shared with the payment provider to sign its notifications (the simulated provider uses it too).
+    payment_notify_secret: str = "demo-payment-secret"
+    run_migrations: bool = True
+    # Production mode (`kiosk-gateway --production`): the kiosk API only over mutual TLS, and each call's client
+    # certificate CN must be the kiosk its API key belongs to (gateway/tls.py).
+    require_client_cert: bool = False
+    extra: dict = field(default_factory=dict)

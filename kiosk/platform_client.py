@@ -1,0 +1,215 @@
+"""The kiosk's client of the gateway API: timeouts on every call, retries only where a repeat is harmless,
+an Idempotency-Key on every state change, and errors that carry a message key for the screen."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+import uuid
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from kiosk.cases import Case, FeeSchedule, PaymentOrder
+
+logger = logging.getLogger(__name__)
+
+
+class PlatformError(Exception):
+    """Base of every gateway failure; `message_key` is what the kiosk shows (in the applicant's language)."""
+
+    def __init__(self, message_key: str, detail: str = ""):
+        super().__init__(detail or message_key)
+        self.message_key = message_key
+
+
+class PlatformUnavailable(PlatformError):
+    """Network down, timeout, or a 5xx: the call may be tried again later (or served from the offline cache)."""
+
+    def __init__(self, detail: str = ""):
+        super().__init__("platform_unavailable", detail)
+
+
+class PlatformRejected(PlatformError):
+    """The gateway refused the request (4xx); `code` is its machine-readable error code, e.g. "token_expired"."""
+
+    def __init__(self, code: str, status: int, detail: str = ""):
+        super().__init__(code, detail or code)
+        self.code = code
+        self.status = status
+
+
+RETRY_STATUSES = frozenset({500, 502, 503, 504})
+
+
+def new_idempotency_key() -> str:
+    return uuid.uuid4().hex
+
+
+class PlatformClient:
+    def __init__(self, base_url: str, api_key: str, timeout_s: float = 5.0, kiosk_id: str | None = None,
+                 client_cert: str | tuple[str, str] | None = None, ca_cert: str | None = None, *,
+                 retries: int = 2, backoff_s: float = 0.25, session: requests.Session | None = None):
+        self.base_url = base_url.rstrip("/")
+        self.kiosk_id = kiosk_id
+        self.timeout_s = timeout_s
+        self.retries = retries
+        self.backoff_s = backoff_s
+        self.session = session or requests.Session()
+        self.session.headers.update({"Authorization": f"Bearer {api_key}", "Accept": "application/json",
+                                     "User-Agent": f"property-kiosk/{kiosk_id or 'unknown'}"})
+        if client_cert is not None:  # mutual TLS in production: the certificate identifies the kiosk
+            self.session.cert = tuple(str(p) for p in client_cert) if isinstance(client_cert, (tuple, list)) \
+                else str(client_cert)
+        # Passed on every request, not only set on the session: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE in
+        # the environment override a session-level `verify`, which would silently trust another CA bundle.
+        self._verify: str | bool = str(ca_cert) if ca_cert is not None else True
+        if ca_cert is not None:
+            self.session.verify = self._verify
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- transport ---------------------------------------------------------------------------------------------
+    def _request(self, method: str, path: str, *, json: Any = None, token: str | None = None,
+                 idempotency_key: str | None = None, retry: bool = False, expect_json: bool = True):
+        headers = {}
+        if token is not None:
+            headers["X-Applicant-Token"] = token
+        if idempotency_key is not None:
+            headers["Idempotency-Key"] = idempotency_key
+        attempts = 1 + (self.retries if retry else 0)
+        url = self.base_url + path
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = self.session.request(method, url, json=json, headers=headers, timeout=self.timeout_s,
+                                                verify=self._verify)
+            except requests.RequestException as exc:
+                # Only the exception's type: its text can hold the URL and, with it, nothing personal, but stay safe.
+                logger.warning("%s %s failed (attempt %d/%d): %s", method, path.split("?")[0], attempt + 1, attempts,
+                               type(exc).__name__)
+                if last:
+                    raise PlatformUnavailable(type(exc).__name__) from None
+                time.sleep(self.backoff_s * 2 ** attempt)
+                continue
+            if response.status_code in RETRY_STATUSES or response.status_code >= 500:
+                logger.warning("%s %s answered %d (attempt %d/%d)", method, self._route(path), response.status_code,
+                               attempt + 1, attempts)
+                if last or response.status_code not in RETRY_STATUSES:
+                    raise PlatformUnavailable(f"HTTP {response.status_code}")
+                time.sleep(self.backoff_s * 2 ** attempt)
+                continue
+            if 400 <= response.status_code < 500:
+                code, message = self._error(response)
+                logger.info("%s %s refused: %d %s", method, self._route(path), response.status_code, code)
+                raise PlatformRejected(code, response.status_code, message)
+            if response.status_code >= 300:
+                raise PlatformUnavailable(f"unexpected HTTP {response.status_code}")
+            if not expect_json:
+                return response
+            try:
+                return response.json()
+            except ValueError:
+                raise PlatformUnavailable("the gateway answered with something that is not JSON") from None
+        raise PlatformUnavailable("no attempt made")  # unreachable: attempts >= 1
+
+    @staticmethod
+    def _route(path: str) -> str:
+        return path.split("?")[0]
+
+    @staticmethod
+    def _error(response: requests.Response) -> tuple[str, str]:
+        try:
+            error = response.json()["error"]
+            return str(error["code"]), str(error.get("message", ""))
+        except (ValueError, KeyError, TypeError):
+            return f"http_{response.status_code}", ""
+
+    @staticmethod
+    def _path_part(value: str) -> str:
+        return quote(str(value), safe="")
+
+    # -- API ---------------------------------------------------------------------------------------------------
+    def health(self) -> dict:
+        return self._request("GET", "/v1/health", retry=True)
+
+    def issue_applicant_token(self, id_number: str, method: str, score: float | None) -> str:
+        # Not retried: each call mints a token; the kiosk simply asks again if this one is lost.
+        data = self._request("POST", "/v1/applicant-tokens",
+                             json={"id_number": id_number, "method": method, "score": score},
+                             idempotency_key=new_idempotency_key())
+        return str(data["token"])
+
+    def list_cases(self, token: str) -> tuple[Case, ...]:
+        data = self._request("GET", "/v1/cases", token=token, retry=True)
+        return tuple(Case.from_json(item) for item in data["cases"])
+
+    def get_case(self, token: str, case_id: str) -> Case:
+        return Case.from_json(self._request("GET", f"/v1/cases/{self._path_part(case_id)}", token=token, retry=True))
+
+    def fees(self, token: str, case_id: str) -> FeeSchedule:
+        data = self._request("GET", f"/v1/cases/{self._path_part(case_id)}/fees", token=token, retry=True)
+        return FeeSchedule.from_json(data)
+
+    def create_payment_order(self, token: str, case_id: str, idempotency_key: str) -> PaymentOrder:
+        data = self._request("POST", "/v1/payment-orders", json={"case_id": case_id}, token=token,
+                             idempotency_key=idempotency_key, retry=True)
+        return PaymentOrder.from_json(data)
+
+    def payment_status(self, token: str, order_id: str) -> PaymentOrder:
+        data = self._request("GET", f"/v1/payment-orders/{self._path_part(order_id)}", token=token, retry=True)
+        return PaymentOrder.from_json(data)
+
+    def reference_portrait(self, id_number: str) -> bytes | None:
+        """The registry portrait (JPEG bytes) for the face match, or None when the registry has none."""
+        try:
+            response = self._request("POST", "/v1/portraits/lookup", json={"id_number": id_number}, retry=True,
+                                     expect_json=False)
+        except PlatformRejected as exc:
+            if exc.code == "portrait_not_found":
+                return None
+            raise
+        return response.content
+
+    def request_proof(self, token: str, kind: str, idempotency_key: str) -> dict:
+        return self._request("POST", "/v1/proofs", json={"kind": kind}, token=token,
+                             idempotency_key=idempotency_key, retry=True)
+
+    def certificate(self, token: str, case_id: str) -> dict:
+        return self._request("GET", f"/v1/cases/{self._path_part(case_id)}/certificate", token=token, retry=True)
+
+    def record_certificate_serial(self, token: str, case_id: str, serial: str, idempotency_key: str) -> dict:
+        return self._request("POST", f"/v1/cases/{self._path_part(case_id)}/certificate/serial",
+                             json={"serial": serial}, token=token, idempotency_key=idempotency_key, retry=True)
+
+    def heartbeat(self, payload: dict) -> list[dict]:
+        # Not retried: the next heartbeat is the retry.
+        data = self._request("POST", "/v1/heartbeats", json=payload, idempotency_key=new_idempotency_key())
+        return list(data.get("commands", []))
+
+    def post_event(self, kind: str, idempotency_key: str, occurred_at: dt.datetime | str, payload: dict) -> str:
+        """Delivers one outbox event; "accepted" or "duplicate" (already applied under this key)."""
+        if isinstance(occurred_at, dt.datetime):
+            if occurred_at.tzinfo is None:
+                raise ValueError("occurred_at must be timezone-aware")
+            occurred_at = occurred_at.isoformat()
+        data = self._request("POST", "/v1/kiosk-events",
+                             json={"kind": kind, "occurred_at": occurred_at, "payload": payload},
+                             idempotency_key=idempotency_key, retry=True)
+        return str(data["status"])
+
+    def pickup_keys(self) -> list[dict]:
+        return list(self._request("GET", "/v1/pickup-keys", retry=True)["public_keys"])
+
+    def deposit(self, case_id: str, compartment: str, idempotency_key: str) -> dict:
+        return self._request("POST", "/v1/lockers/deposits", json={"case_id": case_id, "compartment": compartment},
+                             idempotency_key=idempotency_key, retry=True)
+
+    def record_pickup(self, code_id: str, compartment: str, idempotency_key: str,
+                      occurred_at: dt.datetime | None = None) -> dict:
+        body: dict[str, Any] = {"code_id": code_id, "compartment": compartment}
+        if occurred_at is not None:
+            body["occurred_at"] = occurred_at.isoformat()
+        return self._request("POST", "/v1/lockers/pickups", json=body, idempotency_key=idempotency_key, retry=True)

@@ -1,0 +1,106 @@
+"""`kiosk-gateway --demo` as the demo script runs it (a real process on a free port), and the admin commands."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from urllib.parse import quote
+
+import pytest
+import requests
+from sqlalchemy import text
+
+from gateway import cli
+from gateway.db import make_engine
+from gateway.testing import free_port
+from tests.gateway.conftest import OBAMA, PG_URL
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'var' / 'gateway.db'}"
+        return
+    if not PG_URL:
+        pytest.skip("KIOSK_TEST_PG_URL is not set")
+    schema = "cli_" + uuid.uuid4().hex[:10]
+    admin = make_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def test_demo_start_seeds_prints_credentials_and_serves(tmp_path, database_url):
+    port = free_port()
+    creds_path = tmp_path / "creds.json"
+    process = subprocess.Popen([sys.executable, "-m", "gateway.cli", "--demo", "--host", "127.0.0.1", "--port",
+                                str(port), "--database", database_url, "--credentials-out", str(creds_path)],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{base}/v1/health", timeout=1).json() == {"status": "ok"}:
+                    break
+            except requests.RequestException:
+                pass
+            assert process.poll() is None, process.stderr.read()
+            assert time.monotonic() < deadline, "gateway did not come up"
+            time.sleep(0.2)
+        credentials = json.loads(creds_path.read_text())
+        assert [(c["kiosk_id"], c["site_kind"]) for c in credentials] == [
+            ("demo-hall-01", "hall"), ("demo-bank-01", "bank"), ("demo-locker-01", "locker")]
+        hall = {"Authorization": f"Bearer {credentials[0]['api_key']}"}
+        token = requests.post(f"{base}/v1/applicant-tokens", headers=hall, timeout=5,
+                              json={"id_number": OBAMA, "method": "card_only_demo", "score": None}).json()["token"]
+        cases = requests.get(f"{base}/v1/cases", headers={**hall, "X-Applicant-Token": token}, timeout=5).json()
+        assert len(cases["cases"]) >= 8
+    finally:
+        process.send_signal(signal.SIGINT)
+        try:
+            out, err = process.communicate(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            out, err = process.communicate()
+    assert json.loads(out[out.index("["):out.rindex("]") + 1]) == credentials  # printed as well
+    assert OBAMA not in err and OBAMA not in out
+
+
+def test_admin_commands(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    assert cli.main(["--database", url, "add-kiosk", "hall-07", "--site-kind", "hall"]) == 0
+    created = json.loads(capsys.readouterr().out)
+    assert created["kiosk_id"] == "hall-07" and len(created["api_key"]) > 30
+    assert cli.main(["--database", url, "queue-command", "hall-07", "reload_config"]) == 0
+    assert capsys.readouterr().out.startswith("C")
+    assert cli.main(["--database", url, "queue-command", "nope", "reload_config"]) == 1
+    assert "no kiosk" in capsys.readouterr().err
+    assert cli.main(["--database", url, "queue-command", "hall-07", "format_disk"]) == 1
+    assert cli.main(["--database", url, "add-kiosk", "bad id!", "--site-kind", "hall"]) == 1
+
+
+def test_unreachable_database_is_one_line(tmp_path, capsys):
+    assert cli.main(["--database", "postgresql+psycopg://nobody@127.0.0.1:1/none", "--port", str(free_port())]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("kiosk-gateway: cannot open the database") and err.count("\n") == 1
+
+
+def test_tls_options():
+    import ssl
+    from pathlib import Path
+
+    assert cli.tls_options(None, None, None) == {}
+    with pytest.raises(SystemExit):
+        cli.tls_options(None, Path("key.pem"), None)
+    options = cli.tls_options(Path("cert.pem"), Path("key.pem"), Path("ca.pem"))
+    assert options["ssl_cert_reqs"] == ssl.CERT_REQUIRED and options["ssl_ca_certs"] == "ca.pem"
