@@ -1,0 +1,345 @@
+"""Fleet load: thousands of simulated kiosks heartbeating on loopback while staff load the dashboard.
+
+    .venv/bin/python bench/bench_fleet.py [--kiosks 5000] [--interval 30] [--seconds 60] [--procs 3] [--workers 1]
+
+Starts `kiosk-gateway` (uvicorn, SQLite in a temporary directory unless --database says otherwise) with N registered
+kiosks. Each simulated kiosk is its own small client: its own TCP connection (reopened when the server closed it
+while idle, the reconnect counted in that beat's latency), its own schedule (a random phase in the interval, then one
+heartbeat per interval), spread over a few worker processes running asyncio on raw streams. Meanwhile a probe process
+sends GET /v1/health (the floor) at a steady rate, and the main process signs in to the dashboard and loads the fleet
+page (HTML, CSS, JS and the auto-refresh JSON) every few seconds. The first interval is warm-up (every kiosk opens its
+connection); figures are over the following --seconds. The whole run is bounded (setup + interval + seconds + 15 s).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import datetime as dt
+import hashlib
+import json
+import logging
+import multiprocessing as mp
+import os
+import random
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+logger = logging.getLogger(__name__)
+
+HOST = "127.0.0.1"
+REQUEST_TIMEOUT = 10.0  # a request slower than this counts as an error
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return s.getsockname()[1]
+
+
+def heartbeat_body(rng: random.Random, interval: float) -> bytes:
+    printer = rng.choices(["online", "media_low", "media_out"], weights=[97, 2.5, 0.5])[0]
+    body = {"devices": {"card_reader": {"status": "online", "reason": ""}, "camera": {"status": "online", "reason": ""},
+                        "receipt_printer": {"status": printer, "reason": ""},
+                        "document_printer": {"status": "online", "reason": ""}},
+            "stock": {"receipt_paper_pct": rng.randint(20, 100), "blank_certificates": rng.randint(30, 200)},
+            "outbox_depth": rng.randint(0, 3), "version": "0.1.0", "uptime_s": float(rng.randint(60, 10 ** 6)),
+            "uptime_human": "1 day, 2:03:04", "heartbeat_interval_s": interval, "disk_free_pct": 61.5,
+            "memory_used_pct": 38.2, "last_error": None, "out_of_service": False, "service_message": "",
+            "doors_open": [], "command_results": []}
+    return json.dumps(body).encode()
+
+
+async def http(reader, writer, method: str, path: str, headers: dict, body: bytes = b"") -> tuple[int, bytes]:
+    head = f"{method} {path} HTTP/1.1\r\nHost: {HOST}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    if body:
+        head += f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+    writer.write(head.encode() + b"\r\n" + body)
+    await writer.drain()
+    status_line = await reader.readline()
+    if not status_line:
+        raise ConnectionError("closed by the server")
+    status = int(status_line.split()[1])
+    length = 0
+    while True:
+        line = await reader.readline()
+        if line in (b"\r\n", b""):
+            break
+        name, _, value = line.decode("latin-1").partition(":")
+        if name.lower() == "content-length":
+            length = int(value.strip())
+    return status, await reader.readexactly(length)
+
+
+class Connection:
+    """One client's keep-alive connection, reopened (inside the timed call) when the server closed it while idle."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.reader = self.writer = None
+        self.reconnects = 0
+
+    async def call(self, method: str, path: str, headers: dict, body: bytes = b"") -> tuple[int, bytes]:
+        for attempt in (1, 2):
+            if self.reader is None or self.reader.at_eof():
+                if self.writer is not None:
+                    self.writer.close()
+                    self.reconnects += 1
+                self.reader, self.writer = await asyncio.open_connection(HOST, self.port)
+            try:
+                return await http(self.reader, self.writer, method, path, headers, body)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.reader = None
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+
+
+async def one_kiosk(port, key, phase, interval, t0, end, body, out):
+    conn = Connection(port)
+    headers = {"Authorization": f"Bearer {key}"}
+    due = t0 + phase
+    try:
+        while due < end:
+            await asyncio.sleep(max(0.0, due - time.time()))
+            started = time.perf_counter()
+            try:
+                status, _ = await asyncio.wait_for(conn.call("POST", "/v1/heartbeats", headers, body), REQUEST_TIMEOUT)
+            except asyncio.TimeoutError:
+                status = -1
+                conn.close()
+                conn.reader = None
+            except (OSError, ConnectionError, asyncio.IncompleteReadError):
+                status = 0
+                conn.close()
+                conn.reader = None
+            out.append((due - t0, time.perf_counter() - started, status))
+            due += interval
+    finally:
+        out.append(("reconnects", conn.reconnects, 0))
+        conn.close()
+
+
+def kiosk_worker(port, keys, interval, t0, end, seed, result_file):
+    rng = random.Random(seed)
+
+    async def run():
+        out: list = []
+        try:  # bounded: whatever was measured by then is kept
+            await asyncio.wait_for(asyncio.gather(*(one_kiosk(port, key, rng.uniform(0, interval), interval, t0,
+                                                              end, heartbeat_body(rng, interval), out)
+                                                    for key in keys)), end - time.time() + REQUEST_TIMEOUT + 5)
+        except asyncio.TimeoutError:
+            pass
+        return out
+    results = asyncio.run(run())
+    results.append(("cpu", time.process_time(), 0))
+    Path(result_file).write_text(json.dumps(results))
+
+
+def health_worker(port, rate, connections, t0, end, result_file):
+    async def prober(offset):
+        conn, out, due = Connection(port), [], t0 + offset
+        while due < end:
+            await asyncio.sleep(max(0.0, due - time.time()))
+            started = time.perf_counter()
+            try:
+                status, _ = await asyncio.wait_for(conn.call("GET", "/v1/health", {}), REQUEST_TIMEOUT)
+            except (OSError, ConnectionError, asyncio.IncompleteReadError, asyncio.TimeoutError):
+                status = 0
+                conn.close()
+                conn.reader = None
+            out.append((due - t0, time.perf_counter() - started, status))
+            due += connections / rate
+        conn.close()
+        return out
+
+    async def run():
+        parts = await asyncio.gather(*(prober(i / rate) for i in range(connections)))
+        return [row for part in parts for row in part]
+    Path(result_file).write_text(json.dumps(asyncio.run(run())))
+
+
+def dashboard_loads(base: str, t0: float, end: float, every: float, out: list, errors: list) -> None:
+    """Signs in as the demo viewer, then loads the fleet page with its assets and one auto-refresh fetch."""
+    with requests.Session() as web:
+        try:
+            form = web.get(f"{base}/dashboard/login", timeout=REQUEST_TIMEOUT)
+            csrf = re.search(r'name="csrf" value="([^"]+)"', form.text).group(1)
+            signed = web.post(f"{base}/dashboard/login", data={"username": "viewer", "password": "viewer-demo-pass",
+                                                               "csrf": csrf}, timeout=REQUEST_TIMEOUT)
+        except (requests.RequestException, AttributeError) as exc:
+            errors.append(f"dashboard sign-in failed: {type(exc).__name__}")
+            return
+        if "fleet_session" not in web.cookies:
+            errors.append(f"dashboard sign-in failed: HTTP {signed.status_code}")
+            return
+        due = t0
+        while due < end:
+            time.sleep(max(0.0, due - time.time()))
+            started = time.perf_counter()
+            ok = True
+            for path in ("/dashboard", "/dashboard/static/dashboard.css", "/dashboard/static/dashboard.js",
+                         "/dashboard/api/fleet"):
+                try:
+                    ok = ok and web.get(base + path, timeout=REQUEST_TIMEOUT).status_code == 200
+                except requests.RequestException:
+                    ok = False
+            out.append((due - t0, time.perf_counter() - started, 200 if ok else 0))
+            due += every
+
+
+def seed(database: str, kiosks: int) -> list[str]:
+    from sqlalchemy import insert
+
+    from gateway.db import make_engine, make_sessionmaker, migrate
+    from gateway.models import Kiosk
+    from gateway.seed import demo_credentials, seed_demo
+
+    engine = make_engine(database)
+    migrate(engine)
+    with make_sessionmaker(engine)() as db:
+        seed_demo(db)
+        demo_credentials(db)  # registers the demo kiosks, which makes this a demo database with demo staff
+        keys = [secrets.token_urlsafe(32) for _ in range(kiosks)]
+        now = dt.datetime.now(dt.timezone.utc)
+        db.execute(insert(Kiosk), [{"kiosk_id": f"bench-{i:05d}", "site_kind": ("hall", "bank", "locker")[i % 3],
+                                    "api_key_hash": hashlib.sha256(k.encode()).hexdigest(), "enabled": True,
+                                    "demo": False, "created_at": now} for i, k in enumerate(keys)])
+        db.commit()
+    engine.dispose()
+    return keys
+
+
+def summarise(rows: list, start: float) -> dict:
+    measured = [r for r in rows if not isinstance(r[0], str) and r[0] >= start]
+    lat = sorted(r[1] * 1000 for r in measured if r[2] == 200)
+    errors = sum(1 for r in measured if r[2] != 200)
+    if not lat:
+        return {"requests": len(measured), "errors": errors, "p50": float("nan"), "p99": float("nan"),
+                "max": float("nan")}
+    return {"requests": len(measured), "errors": errors, "p50": statistics.median(lat),
+            "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))], "max": lat[-1]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kiosks", type=int, default=5000)
+    parser.add_argument("--interval", type=float, default=30.0, help="seconds between one kiosk's heartbeats")
+    parser.add_argument("--seconds", type=float, default=60.0, help="measured time after one interval of warm-up")
+    parser.add_argument("--procs", type=int, default=3, help="client worker processes for the kiosks")
+    parser.add_argument("--workers", type=int, default=1, help="gateway worker processes")
+    parser.add_argument("--health-rate", type=float, default=10.0, help="floor probes per second")
+    parser.add_argument("--dashboard-every", type=float, default=3.0, help="seconds between dashboard loads")
+    parser.add_argument("--database", help="SQLAlchemy URL (default: SQLite in a temporary directory)")
+    args = parser.parse_args(argv)
+
+    with tempfile.TemporaryDirectory(prefix="bench-fleet-") as tmp:
+        database = args.database or f"sqlite:///{Path(tmp) / 'gateway.db'}"
+        setup_started = time.monotonic()
+        keys = seed(database, args.kiosks)
+        port = free_port()
+        python = sys.executable
+        # The rate limit stays on (its database write is part of every heartbeat's cost).
+        server = subprocess.Popen([python, "-m", "gateway.cli", "--port", str(port), "--database", database,
+                                   "--workers", str(args.workers), "--log-level", "WARNING"],
+                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        procs: list[mp.Process] = []
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                try:
+                    if requests.get(f"http://{HOST}:{port}/v1/health", timeout=1).status_code == 200:
+                        break
+                except requests.RequestException:
+                    pass
+                if server.poll() is not None or time.monotonic() > deadline:
+                    print(server.stderr.read(), file=sys.stderr)
+                    return 1
+                time.sleep(0.2)
+            setup_s = time.monotonic() - setup_started
+            t0 = time.time() + 3
+            end = t0 + args.interval + args.seconds
+            ctx = mp.get_context("spawn")
+            files = []
+            for i in range(args.procs):
+                f = Path(tmp) / f"kiosks-{i}.json"
+                files.append(f)
+                procs.append(ctx.Process(target=kiosk_worker, args=(port, keys[i::args.procs], args.interval, t0,
+                                                                    end, 1000 + i, str(f))))
+            health_file = Path(tmp) / "health.json"
+            procs.append(ctx.Process(target=health_worker, args=(port, args.health_rate, 4, t0, end,
+                                                                 str(health_file))))
+            for p in procs:
+                p.start()
+            pages: list = []
+            page_errors: list = []
+            dash = threading.Thread(target=dashboard_loads, args=(f"http://{HOST}:{port}", t0 + args.interval, end,
+                                                                 args.dashboard_every, pages, page_errors))
+            dash.start()
+            for p in procs:
+                p.join(max(1.0, end - time.time() + 30))
+                if p.is_alive():
+                    p.terminate()
+            dash.join(30)
+            beats = [row for f in files if f.exists() for row in json.loads(f.read_text())]
+            health = json.loads(health_file.read_text()) if health_file.exists() else []
+        finally:
+            for p in procs:
+                if p.is_alive():
+                    p.terminate()
+            server.terminate()
+            try:
+                server.wait(15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+
+    hb, floor, page = summarise(beats, args.interval), summarise(health, args.interval), summarise(pages, 0)
+    reconnects = sum(r[1] for r in beats if r[0] == "reconnects")
+    rate = hb["requests"] / args.seconds
+    backend = database.split(":", 1)[0]
+    print(f"gateway: uvicorn, {args.workers} worker(s), {backend}; {args.kiosks} kiosks, one heartbeat each per "
+          f"{args.interval:g} s, {args.procs} client processes; {os.cpu_count()} CPUs; setup {setup_s:.1f} s; "
+          f"measured {args.seconds:g} s after {args.interval:g} s warm-up")
+    print(f"{'what':<22}{'requests':>9}{'errors':>8}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}"
+          f"{'p99 vs floor':>14}")
+    for name, row, rps in (("GET /v1/health (floor)", floor, floor["requests"] / args.seconds),
+                           ("POST /v1/heartbeats", hb, rate), ("dashboard page load", page, None)):
+        ratio = "" if row is floor else f"{row['p99'] / floor['p99']:.1f}x"
+        print(f"{name:<22}{row['requests']:>9}{row['errors']:>8}{(f'{rps:.0f}' if rps else ''):>8}"
+              f"{row['p50']:>9.2f}{row['p99']:>9.2f}{row['max']:>9.2f}{ratio:>14}")
+    print(f"heartbeat connections reopened after the server's idle timeout: {reconnects}")
+    statuses = collections.Counter(r[2] for r in beats if not isinstance(r[0], str) and r[0] >= args.interval)
+    client_cpu = sum(r[1] for r in beats if r[0] == "cpu")
+    print(f"kiosk client processes used {client_cpu:.1f} s of CPU in all "
+          f"({1000 * client_cpu / max(1, sum(1 for r in beats if not isinstance(r[0], str))):.2f} ms per heartbeat)")
+    print(f"heartbeat answers by HTTP status (-1 = no answer within {REQUEST_TIMEOUT:g} s, 0 = connection lost): "
+          f"{dict(sorted(statuses.items()))}")
+    for error in page_errors:
+        print(error)
+    met_hb = hb["p99"] < 100 and hb["errors"] == 0
+    met_page = page["requests"] > 0 and page["p99"] < 1000 and page["errors"] == 0
+    print(f"aim: heartbeat p99 < 100 ms -> {hb['p99']:.1f} ms: {'met' if met_hb else 'NOT met'}; "
+          f"dashboard page < 1 s -> worst {page['max']:.0f} ms: {'met' if met_page else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

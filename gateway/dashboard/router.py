@@ -1,0 +1,330 @@
+"""The staff dashboard's pages and JSON endpoints under /dashboard (not part of the kiosk API's OpenAPI document)."""
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import logging
+import secrets
+import threading
+import time
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import create_engine, func, select
+from sqlalchemy.orm import sessionmaker
+
+from gateway.dashboard import alerts as alert_store
+from gateway.dashboard.auth import (COOKIE_NAME, SESSION_TTL, StaffIdentity, authenticate_staff, csrf_ok,
+                                    end_session, ensure_demo_staff, session_identity, start_session)
+from gateway.dashboard.commands import DASHBOARD_COMMANDS, CommandRefused, queue, recent_commands
+from gateway.dashboard.health import COLOUR_ORDER, KioskHealth
+from gateway.dashboard.models import FleetAlert
+from gateway.deps import Db
+from gateway.models import Kiosk, KioskCommand, utcnow
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).resolve().parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+router = APIRouter(prefix="/dashboard", include_in_schema=False)
+
+LOGIN_CSRF_COOKIE = "fleet_login_csrf"
+PAGE_ROWS = 100
+STATIC = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
+SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
+                    "Referrer-Policy": "same-origin",
+                    "Content-Security-Policy": "default-src 'self'; frame-ancestors 'none'; form-action 'self'"}
+_demo_lock = threading.Lock()
+
+
+def _secure(response: Response) -> Response:
+    response.headers.update(SECURITY_HEADERS)
+    return response
+
+
+def _prepare(request: Request, db) -> None:
+    """Once per app: the demo staff users, when this is a demo database."""
+    state = request.app.state
+    if getattr(state, "dashboard_ready", False):
+        return
+    with _demo_lock:
+        if not getattr(state, "dashboard_ready", False):
+            ensure_demo_staff(db)
+            db.rollback()
+            state.dashboard_ready = True
+
+
+def _identity(request: Request, db) -> StaffIdentity | None:
+    _prepare(request, db)
+    identity = session_identity(db, request.cookies.get(COOKIE_NAME))
+    db.rollback()  # on SQLite every transaction holds the write lock: never keep one open while a page is built
+    return identity
+
+
+def _to_login() -> Response:
+    return _secure(RedirectResponse("/dashboard/login", status_code=303))
+
+
+def _json_error(status: int, code: str, message: str) -> Response:
+    return _secure(JSONResponse({"error": {"code": code, "message": message}}, status_code=status))
+
+
+def _page(request: Request, name: str, context: dict, status: int = 200) -> Response:
+    return _secure(templates.TemplateResponse(request, name, context, status_code=status))
+
+
+def _reader(request: Request):
+    """A session for the dashboard's big reads. The gateway's SQLite engine begins every transaction IMMEDIATE
+    (it takes the write lock); reading the whole fleet under that lock would stall heartbeats, so on SQLite the
+    dashboard reads through its own engine with plain deferred transactions (WAL readers never block writers)."""
+    state = request.app.state
+    engine = state.engine
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return state.sessionmaker()
+    with _demo_lock:
+        factory = getattr(state, "dashboard_reader", None)
+        if factory is None:
+            reader = create_engine(engine.url, connect_args={"timeout": 10, "check_same_thread": False})
+            factory = state.dashboard_reader = sessionmaker(reader, expire_on_commit=False)
+    return factory()
+
+
+def _fleet(request: Request, db, read_db) -> list[KioskHealth]:
+    """Health of every kiosk, shared by every viewer of this process for a couple of seconds (reading thousands of
+    heartbeat rows costs CPU the heartbeats need); alerts are brought up to date at most as often."""
+    now = utcnow()
+    state = request.app.state
+    cache_s = float(state.settings.extra.get("dashboard_cache_s", 3.0))
+    cached = getattr(state, "dashboard_fleet_cache", None)
+    if cached is not None and time.monotonic() - cached[0] < cache_s:
+        return cached[1]
+    with _demo_lock:
+        snapshot = getattr(state, "dashboard_snapshot", None)
+        if snapshot is None:
+            snapshot = state.dashboard_snapshot = alert_store.FleetSnapshot()
+    health = snapshot.health(read_db, now)
+    read_db.rollback()
+    state.dashboard_fleet_cache = (time.monotonic(), health)
+    every = float(state.settings.extra.get("dashboard_alert_sync_s", 2.0))
+    last = getattr(state, "dashboard_alert_sync", 0.0)
+    if time.monotonic() - last >= every:
+        state.dashboard_alert_sync = time.monotonic()
+        alert_store.sync_alerts(db, health, now, read_db=read_db)
+    return health
+
+
+def _ago(moment: dt.datetime | None, now: dt.datetime) -> str:
+    if moment is None:
+        return "never"
+    seconds = int((now - moment).total_seconds())
+    if seconds < 120:
+        return f"{max(seconds, 0)} s ago"
+    if seconds < 7200:
+        return f"{seconds // 60} min ago"
+    return f"{seconds // 3600} h ago"
+
+
+def _fleet_rows(db, health: list[KioskHealth], limit: int | None) -> dict:
+    now = utcnow()
+    counts = {colour: 0 for colour in COLOUR_ORDER}
+    for h in health:
+        counts[h.colour] += 1
+    ordered = sorted(health, key=lambda h: (COLOUR_ORDER[h.colour], h.kiosk_id))
+    shown = ordered if limit is None else ordered[:limit]
+    query = select(Kiosk.kiosk_id, Kiosk.site_kind, Kiosk.last_heartbeat_at, Kiosk.stock, Kiosk.outbox_depth,
+                   Kiosk.version, Kiosk.heartbeat_extra)
+    if len(shown) <= 500:
+        query = query.where(Kiosk.kiosk_id.in_([h.kiosk_id for h in shown]))
+    meta = {r.kiosk_id: r for r in db.execute(query)}
+    rows = []
+    for h in shown:
+        m = meta.get(h.kiosk_id)
+        if m is None:
+            continue
+        extra = m.heartbeat_extra or {}
+        rows.append({"kiosk_id": h.kiosk_id, "site_kind": m.site_kind, "colour": h.colour,
+                     "last_heartbeat": _ago(m.last_heartbeat_at, now),
+                     "last_heartbeat_at": m.last_heartbeat_at.isoformat(timespec="seconds")
+                     if m.last_heartbeat_at else None,
+                     "devices": [{"name": name, **state} for name, state in h.devices.items()],
+                     "stock": {str(k): v for k, v in sorted((m.stock or {}).items())
+                               if isinstance(v, (int, float, str)) and not isinstance(v, bool)},
+                     "outbox_depth": m.outbox_depth, "version": m.version,
+                     "service": "out of service" if extra.get("out_of_service") else "in service",
+                     "problems": [c.detail for c in h.conditions]})
+    open_alerts = db.execute(select(func.count()).select_from(FleetAlert)
+                             .where(FleetAlert.cleared_at.is_(None), FleetAlert.acked_at.is_(None))).scalar_one()
+    return {"generated_at": now.isoformat(timespec="seconds"), "counts": counts, "total": len(health),
+            "shown": len(rows), "unacknowledged_alerts": open_alerts, "kiosks": rows}
+
+
+# -- sign in / out ------------------------------------------------------------------------------------------------
+@router.get("/login")
+def login_form(request: Request, db: Db) -> Response:
+    _prepare(request, db)
+    token = secrets.token_urlsafe(24)
+    response = _page(request, "login.html", {"csrf": token, "error": None})
+    response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/dashboard")
+    return response
+
+
+@router.post("/login")
+def login(request: Request, db: Db, username: Annotated[str, Form(max_length=64)] = "",
+          password: Annotated[str, Form(max_length=1024)] = "",
+          csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    _prepare(request, db)
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected.encode(), csrf.encode()):
+        token = secrets.token_urlsafe(24)
+        response = _page(request, "login.html", {"csrf": token, "error": "The form expired; please sign in again."},
+                         status=400)
+        response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/dashboard")
+        return response
+    user = authenticate_staff(db, username.strip(), password)
+    if user is None:
+        logger.warning("staff sign-in refused")
+        return _page(request, "login.html", {"csrf": expected, "error": "Wrong username or password."}, status=401)
+    response = _secure(RedirectResponse("/dashboard", status_code=303))
+    response.set_cookie(COOKIE_NAME, start_session(db, user), max_age=int(SESSION_TTL.total_seconds()),
+                        httponly=True, samesite="strict", path="/dashboard",
+                        secure=request.url.scheme == "https")
+    response.delete_cookie(LOGIN_CSRF_COOKIE, path="/dashboard")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, db: Db, csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    identity = _identity(request, db)
+    if identity is not None and csrf_ok(identity, csrf):
+        end_session(db, request.cookies.get(COOKIE_NAME))
+    response = _to_login()
+    response.delete_cookie(COOKIE_NAME, path="/dashboard")
+    return response
+
+
+# -- pages --------------------------------------------------------------------------------------------------------
+@router.get("")
+def fleet_page(request: Request, db: Db, all: bool = False) -> Response:
+    identity = _identity(request, db)
+    if identity is None:
+        return _to_login()
+    with _reader(request) as read_db:
+        fleet = _fleet_rows(read_db, _fleet(request, db, read_db), None if all else PAGE_ROWS)
+    return _page(request, "fleet.html", {"me": identity, "fleet": fleet, "show_all": all})
+
+
+@router.get("/kiosks/{kiosk_id}")
+def kiosk_page(request: Request, db: Db, kiosk_id: str, notice: str = "") -> Response:
+    identity = _identity(request, db)
+    if identity is None:
+        return _to_login()
+    kiosk = db.get(Kiosk, kiosk_id)
+    if kiosk is None:
+        return _page(request, "message.html", {"me": identity, "message": "No such kiosk."}, status=404)
+    health = alert_store.assess_one(kiosk, utcnow())
+    row = _fleet_rows_for(db, health)
+    commands, extra = recent_commands(db, kiosk_id), dict(kiosk.heartbeat_extra or {})
+    db.rollback()
+    return _page(request, "kiosk.html", {"me": identity, "kiosk": row, "commands": commands,
+                                         "kinds": DASHBOARD_COMMANDS, "notice": notice[:200],
+                                         "extra": extra})
+
+
+def _fleet_rows_for(db, health: KioskHealth) -> dict:
+    rows = _fleet_rows(db, [health], None)["kiosks"]
+    return rows[0]
+
+
+@router.post("/kiosks/{kiosk_id}/commands")
+def send_command(request: Request, db: Db, kiosk_id: str, kind: Annotated[str, Form(max_length=32)] = "",
+                 message: Annotated[str, Form(max_length=1000)] = "",
+                 csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    identity = _identity(request, db)
+    if identity is None:
+        return _to_login()
+    if not csrf_ok(identity, csrf):
+        return _page(request, "message.html", {"me": identity, "message": "The form expired; reload the page."},
+                     status=403)
+    if not identity.can_operate:
+        return _page(request, "message.html", {"me": identity, "message": "Only an operator can send commands."},
+                     status=403)
+    try:
+        command_id = queue(db, kiosk_id, kind, message, identity.username)
+    except CommandRefused as exc:
+        return _page(request, "message.html", {"me": identity, "message": f"Command refused: {exc}."}, status=400)
+    return _secure(RedirectResponse(f"/dashboard/kiosks/{kiosk_id}?notice=queued+{command_id}", status_code=303))
+
+
+@router.get("/alerts")
+def alerts_page(request: Request, db: Db, cleared: bool = False) -> Response:
+    identity = _identity(request, db)
+    if identity is None:
+        return _to_login()
+    with _reader(request) as read_db:
+        _fleet(request, db, read_db)
+        alerts = alert_store.recent_alerts(read_db, include_cleared=cleared)
+        read_db.expunge_all()  # keep the loaded rows readable after the transaction ends
+        read_db.rollback()
+    return _page(request, "alerts.html", {"me": identity, "alerts": alerts, "cleared": cleared})
+
+
+@router.post("/alerts/{alert_id}/ack")
+def acknowledge_alert(request: Request, db: Db, alert_id: int,
+                      csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    identity = _identity(request, db)
+    if identity is None:
+        return _to_login()
+    if not csrf_ok(identity, csrf):
+        return _page(request, "message.html", {"me": identity, "message": "The form expired; reload the page."},
+                     status=403)
+    if not identity.can_operate:
+        return _page(request, "message.html", {"me": identity, "message": "Only an operator can acknowledge."},
+                     status=403)
+    if not alert_store.acknowledge(db, alert_id, identity.username):
+        return _page(request, "message.html", {"me": identity, "message": "No such alert."}, status=404)
+    return _secure(RedirectResponse("/dashboard/alerts", status_code=303))
+
+
+# -- JSON for the auto-refresh ------------------------------------------------------------------------------------
+@router.get("/api/fleet")
+def fleet_json(request: Request, db: Db, all: bool = False) -> Response:
+    if _identity(request, db) is None:
+        return _json_error(401, "unauthorized", "Sign in to the dashboard first.")
+    with _reader(request) as read_db:
+        fleet = _fleet_rows(read_db, _fleet(request, db, read_db), None if all else PAGE_ROWS)
+    return _secure(JSONResponse(fleet))
+
+
+@router.get("/api/kiosks/{kiosk_id}")
+def kiosk_json(request: Request, db: Db, kiosk_id: str) -> Response:
+    if _identity(request, db) is None:
+        return _json_error(401, "unauthorized", "Sign in to the dashboard first.")
+    kiosk = db.get(Kiosk, kiosk_id)
+    if kiosk is None:
+        return _json_error(404, "not_found", "No such kiosk.")
+    row = _fleet_rows_for(db, alert_store.assess_one(kiosk, utcnow()))
+    commands = recent_commands(db, kiosk_id)
+    db.rollback()
+    return _secure(JSONResponse({"kiosk": row, "commands": commands}))
+
+
+@router.get("/commands/{command_id}/log")
+def uploaded_log(request: Request, db: Db, command_id: str) -> Response:
+    """The log an upload_logs command brought back (masked on the kiosk before it left)."""
+    if _identity(request, db) is None:
+        return _to_login()
+    command = db.get(KioskCommand, command_id)
+    log = (command.result or {}).get("log") if command is not None else None
+    if not isinstance(log, str):
+        return _json_error(404, "not_found", "No uploaded log for this command.")
+    return _secure(PlainTextResponse(log))
+
+
+@router.get("/static/{name}")
+def static(name: str) -> Response:
+    if name not in STATIC:
+        return _json_error(404, "not_found", "No such file.")
+    return _secure(FileResponse(HERE / "static" / name, media_type=STATIC[name]))

@@ -1,0 +1,89 @@
+"""Kiosk health from heartbeat columns: colours and alert conditions, table-driven, and fuzzed with hypothesis."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from gateway.dashboard.health import COLOUR_ORDER, assess
+from gateway.dashboard.passwords import hash_password, verify_password
+
+NOW = dt.datetime(2026, 11, 23, 4, 0, tzinfo=dt.timezone.utc)
+RECENT = NOW - dt.timedelta(seconds=5)
+
+
+@pytest.mark.parametrize("devices, stock, extra, colour, kinds", [
+    ({"receipt_printer": "online"}, {"receipt_paper_pct": 70}, {}, "green", set()),
+    ({"receipt_printer": "media_low"}, {}, {}, "amber", {("paper_low", "receipt_printer")}),
+    ({"receipt_printer": {"status": "media_out", "reason": "paper_out"}}, {}, {}, "red",
+     {("paper_low", "receipt_printer")}),
+    ({"card_reader": "offline"}, {}, {}, "red", {("device_failed", "card_reader")}),
+    ({"camera": "hardware_error"}, {}, {}, "red", {("device_failed", "camera")}),
+    ({}, {"receipt_paper_pct": 10}, {}, "amber", {("paper_low", "receipt_printer")}),
+    ({}, {"blank_certificates": 0}, {}, "red", {("paper_low", "blank_certificates")}),
+    ({}, {}, {"doors_open": [{"compartment": "B2", "open_s": 30}]}, "green", set()),
+    ({}, {}, {"doors_open": [{"compartment": "B2", "open_s": 121}]}, "red", {("door_open", "B2")}),
+    ({}, {}, {"out_of_service": True}, "amber", set()),
+])
+def test_colour_and_conditions(devices, stock, extra, colour, kinds):
+    health = assess("k1", RECENT, devices, stock, 0, extra, NOW)
+    assert health.colour == colour
+    assert {(c.kind, c.subject) for c in health.conditions} == kinds
+
+
+def test_silence_is_three_of_the_kiosks_own_intervals():
+    def silent(seconds, interval):
+        h = assess("k1", NOW - dt.timedelta(seconds=seconds), {}, {}, 0, {"heartbeat_interval_s": interval}, NOW)
+        return any(c.kind == "silent" for c in h.conditions)
+    assert not silent(89, 30) and silent(91, 30)
+    assert not silent(29, 10) and silent(31, 10)
+    assert silent(91, "thirty")  # nonsense interval: the 30 s default
+
+
+def test_never_reported_is_grey_without_alerts():
+    health = assess("k1", None, None, None, None, None, NOW)
+    assert health.colour == "grey" and health.conditions == []
+
+
+json_leaf = (st.none() | st.booleans() | st.integers(-10 ** 12, 10 ** 12) | st.floats(allow_nan=False)
+             | st.text(max_size=8))
+json_value = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+    st.text(max_size=8), inner, max_size=3), max_leaves=10)
+
+
+@settings(max_examples=200, deadline=None)
+@given(devices=st.dictionaries(st.text(max_size=12), json_value, max_size=4),
+       stock=st.dictionaries(st.sampled_from(["receipt_paper_pct", "blank_certificates", "x"]), json_value),
+       extra=st.dictionaries(st.sampled_from(["doors_open", "heartbeat_interval_s", "out_of_service", "y"]),
+                             json_value),
+       outbox=st.none() | st.integers(0, 10 ** 9), age=st.floats(0, 10 ** 6))
+def test_any_stored_heartbeat_gives_a_colour_and_never_raises(devices, stock, extra, outbox, age):
+    health = assess("k1", NOW - dt.timedelta(seconds=age), devices, stock, outbox, extra, NOW)
+    assert health.colour in COLOUR_ORDER
+    assert all(len(c.detail) < 400 for c in health.conditions)
+
+
+def test_password_hashes_verify_and_malformed_ones_never_match():
+    stored = hash_password("correct horse battery")
+    assert verify_password("correct horse battery", stored)
+    assert not verify_password("correct horse batterY", stored)
+    assert stored != hash_password("correct horse battery")  # salted
+    for bad in ("", "scrypt$", "md5$1$2$3$x$y", "scrypt$99999999$8$1$AAAA$AAAA", stored.replace("$", "#")):
+        assert not verify_password("correct horse battery", bad)
+
+
+def test_the_snapshot_rereads_only_kiosks_that_beat_and_matches_a_full_read(client, hall, db):
+    from gateway.dashboard.alerts import FleetSnapshot, fleet_health
+
+    snapshot = FleetSnapshot()
+    def colours(health):
+        return {h.kiosk_id: h.colour for h in health}
+    first = colours(snapshot.health(db, NOW))
+    db.rollback()
+    client.post("/v1/heartbeats", headers=hall, json={"devices": {"receipt_printer": "media_out"}})
+    again = snapshot.health(db)
+    db.rollback()
+    assert colours(again) == colours(fleet_health(db)) and first["demo-hall-01"] == "grey"
+    assert colours(again)["demo-hall-01"] == "red"
+    db.rollback()
