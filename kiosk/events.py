@@ -139,3 +139,11 @@ class FlowUpdate(Event):
     """A flow reports progress (its own view data, merged into the session's flow data)."""
 
     data: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class FlowInput(Event):
+    """The applicant's answer to a running flow (choose a case, confirm, cancel a payment...), from a screen."""
+
+    action: str
+    value: str | None = None

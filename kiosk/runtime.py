@@ -15,8 +15,8 @@ from typing import Callable, Protocol
 
 from kiosk import events as ev
 from kiosk.watchdog import Watchdog
-from kiosk.session import (AuthoriseApplicant, Command, LoadCases, Session, SessionEnded, StartFlow,
-                           StartVerification)
+from kiosk.session import (AuthoriseApplicant, Command, DeliverFlowInput, LoadCases, Session, SessionEnded,
+                           StartFlow, StartVerification, State)
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +41,30 @@ class FlowContext:
         self.post = post
         self.cancelled = cancelled
         self.token = token
+        self.inbox: queue.Queue[ev.FlowInput] = queue.Queue()  # the applicant's answers (DeliverFlowInput)
+        self.closed = threading.Event()  # set when the session leaves this flow (back to the menu, or ended)
+
+    def is_over(self) -> bool:
+        return self.cancelled.is_set() or self.closed.is_set()
+
+    def wait_token(self, timeout_s: float) -> str | None:
+        """The applicant token; a flow chosen the moment the menu appeared may start before the gateway issued it
+        (the runtime hands it over when it arrives). None after timeout_s or when the flow is over."""
+        deadline = time.monotonic() + timeout_s
+        while self.token is None and not self.is_over() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return None if self.is_over() else self.token
+
+    def wait_input(self, timeout_s: float) -> ev.FlowInput | None:
+        """The applicant's next answer, or None after timeout_s or as soon as the flow is over."""
+        deadline = time.monotonic() + timeout_s
+        while not self.is_over():
+            try:
+                return self.inbox.get(timeout=max(0.0, min(0.2, deadline - time.monotonic())))
+            except queue.Empty:
+                if time.monotonic() >= deadline:
+                    return None
+        return None
 
 
 def card_only_verifier(command: StartVerification, post, cancelled: threading.Event) -> None:
@@ -65,6 +89,7 @@ class Runtime:
         self._queue: queue.Queue[ev.Event | None] = queue.Queue()
         self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-work")
         self._cancel = threading.Event()
+        self._flow: FlowContext | None = None  # the flow now running (core thread only)
         self._thread: threading.Thread | None = None
 
     def post(self, event: ev.Event) -> None:
@@ -100,6 +125,11 @@ class Runtime:
             except Exception:  # one bad event must never stop the kiosk
                 logger.exception("session failed on %s", type(event).__name__)
                 continue
+            if self._flow is not None and self.session.state != State.FLOW:
+                self._flow.closed.set()  # back to the menu, done or ended: the flow stops waiting for answers
+                self._flow = None
+            elif self._flow is not None and self._flow.token is None and isinstance(event, ev.ApplicantAuthorised):
+                self._flow.token = self.session.personal.token  # the token arrived after the flow started
             for command in commands:
                 self._dispatch(command)
 
@@ -109,7 +139,17 @@ class Runtime:
             self._cancel.set()
             self._cancel = threading.Event()
             return
+        if isinstance(command, DeliverFlowInput):
+            if self._flow is not None:
+                self._flow.inbox.put(ev.FlowInput(command.action, command.value))
+            return
         cancelled = self._cancel
+        if isinstance(command, StartFlow):
+            if self._flow is not None:
+                self._flow.closed.set()
+            self._flow = FlowContext(command.service, self._poster(cancelled), cancelled, command.token)
+            self._workers.submit(self._execute, command, cancelled, self._flow)
+            return
         self._workers.submit(self._execute, command, cancelled)
 
     def _post_cached_cases(self, id_number: str, post) -> bool:
@@ -129,10 +169,14 @@ class Runtime:
         post(ev.CasesLoaded(tuple(Case.from_json(c) for c in cached.cases), stale_since=cached.fetched_at))
         return True
 
-    def _execute(self, command: Command, cancelled: threading.Event) -> None:
+    def _poster(self, cancelled: threading.Event) -> Callable[[ev.Event], None]:
         def post(event: ev.Event) -> None:
             if not cancelled.is_set():  # results for an ended session are dropped, never shown to the next person
                 self.post(event)
+        return post
+
+    def _execute(self, command: Command, cancelled: threading.Event, flow_ctx: FlowContext | None = None) -> None:
+        post = self._poster(cancelled)
         try:
             if isinstance(command, StartVerification):
                 verifier = self.verifiers.get(command.method)
@@ -166,7 +210,7 @@ class Runtime:
                 if flow is None:
                     post(ev.FlowFinished("service_unavailable"))
                 else:
-                    flow(FlowContext(command.service, post, cancelled, command.token))
+                    flow(flow_ctx or FlowContext(command.service, post, cancelled, command.token))
         except Exception as exc:
             # The platform client raises its own errors with a message key; anything else is a bug, logged once.
             key = getattr(exc, "message_key", None)

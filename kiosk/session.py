@@ -48,6 +48,9 @@ SERVICE_DEVICES: dict[str, tuple[str, ...]] = {
 # verified locally) and printing what was already paid keep working.
 NETWORK_SERVICES = frozenset({"payment", "proof", "transfers", "e_certificate", "mortgage_signing"})
 
+# Flows that read cards themselves (each party of a mortgage signs in turn): the session leaves card reads to them.
+FLOWS_READING_CARDS = frozenset({"mortgage_signing"})
+
 
 # Commands: what the session asks the runtime to do. The runtime answers with events.
 @dataclass(frozen=True)
@@ -78,6 +81,14 @@ class LoadCases(Command):
 class StartFlow(Command):
     service: str
     token: str | None = None
+
+
+@dataclass(frozen=True)
+class DeliverFlowInput(Command):
+    """Hand the applicant's answer to the running flow."""
+
+    action: str
+    value: str | None = None
 
 
 @dataclass(frozen=True)
@@ -196,6 +207,7 @@ class Session:
             ev.PlatformFailed: self._on_platform_failed,
             ev.ServiceChosen: self._on_service,
             ev.FlowUpdate: self._on_flow_update,
+            ev.FlowInput: self._on_flow_input,
             ev.FlowFinished: self._on_flow_finished,
             ev.BackRequested: self._on_back,
             ev.CancelRequested: self._on_cancel,
@@ -326,6 +338,9 @@ class Session:
     def _on_card_read(self, event: ev.CardRead) -> list[Command]:
         if self.state in (State.OUT_OF_SERVICE, State.MAINTENANCE):
             return []  # maintenance card tests and staff cards are handled by the maintenance flow
+        if self.state == State.FLOW and self.service in FLOWS_READING_CARDS:
+            self._touch()
+            return []  # the next party's card: the running flow takes it
         card = self.personal.card
         if card is not None and getattr(card, "id_number", None) == getattr(event.card, "id_number", object()):
             self._touch()
@@ -401,6 +416,12 @@ class Session:
         self.personal.flow_data.update(event.data)
         self._touch()
         return []
+
+    def _on_flow_input(self, event: ev.FlowInput) -> list[Command]:
+        if self.state != State.FLOW:
+            return []
+        self._touch()
+        return [DeliverFlowInput(event.action, event.value)]
 
     def _on_flow_finished(self, event: ev.FlowFinished) -> list[Command]:
         if self.state != State.FLOW:

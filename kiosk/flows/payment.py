@@ -1,0 +1,229 @@
+"""The payment flow: choose a case, see its itemised taxes and fees, confirm once, pay by phone, get the receipt.
+
+Never a double charge: before a payment order is created its idempotency key is journaled (kiosk.payment_journal);
+before anything is offered for a case, an unresolved journal entry of that case is reconciled with the gateway
+(the same key again, then payment_status): a pending order is resumed (same QR code), a paid one gets its receipt
+printed once, a cancelled or expired one is closed and only then is a new payment offered.
+
+Steps shown (flow_data["step"]): choose_case, nothing_to_pay, reconciling, fees, creating, waiting, printing.
+The applicant answers with FlowInput: choose <case_id>, confirm, cancel.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+
+from kiosk import events as ev
+from kiosk import payment_journal as pj
+from kiosk.platform_client import PlatformError, PlatformRejected, PlatformUnavailable
+
+logger = logging.getLogger(__name__)
+
+PAYABLE_STATUSES = frozenset({"tax_assessed"})
+TOKEN_WAIT_S = 20.0
+WAIT_FOREVER_S = 24 * 3600.0  # the session's own idle timeout ends an abandoned flow
+
+
+class PaymentFlow:
+    def __init__(self, platform, services):
+        """services: kiosk.flows.FlowServices (receipt printer, payment journal, office name, kiosk id)."""
+        self.platform = platform
+        self.services = services
+
+    # -- the flow ---------------------------------------------------------------------------------------------
+    def __call__(self, ctx) -> None:
+        try:
+            self._run(ctx)
+        except PlatformError as exc:
+            # Said on the done screen in plain words; a payment left open stays in the journal for reconciling.
+            logger.warning("payment: the gateway could not help (%s)", exc.message_key)
+            ctx.post(ev.FlowFinished(exc.message_key))
+
+    def _run(self, ctx) -> None:
+        journal = self.services.payment_journal
+        if self.platform is None or journal is None:
+            ctx.post(ev.FlowFinished("service_unavailable"))
+            return
+        if ctx.wait_token(TOKEN_WAIT_S) is None:  # chosen the moment the menu appeared: the token follows
+            if not ctx.is_over():
+                ctx.post(ev.FlowFinished("platform_unavailable"))
+            return
+        cases = {c.case_id: c for c in self.platform.list_cases(ctx.token)}
+        offered = [c for c in cases.values()
+                   if c.status in PAYABLE_STATUSES or journal.unresolved_for(c.case_id) is not None]
+        if not offered:
+            ctx.post(ev.FlowUpdate({"step": "nothing_to_pay", "cases": [], "message": None}))
+            return
+        ctx.post(ev.FlowUpdate({"step": "choose_case", "message": None,
+                                "cases": [{"case_id": c.case_id, "title": c.title, "kind": c.kind}
+                                          for c in offered]}))
+        while True:
+            answer = ctx.wait_input(WAIT_FOREVER_S)
+            if answer is None:
+                return
+            if answer.action == "choose" and answer.value in {c.case_id for c in offered}:
+                break
+        case = cases[answer.value]
+        self._pay_case(ctx, case)
+
+    def _pay_case(self, ctx, case) -> None:
+        journal = self.services.payment_journal
+        entry = journal.unresolved_for(case.case_id)
+        if entry is not None:
+            ctx.post(ev.FlowUpdate({"step": "reconciling", "case_id": case.case_id}))
+            entry = self.reconcile(ctx.token, entry)
+            if entry.state == pj.PENDING:
+                logger.info("payment: resuming the pending order of case %s", case.case_id)
+                self._wait_for_payment(ctx, case, entry)
+                return
+            if entry.state == pj.PAID:
+                self._finish_paid(ctx, case, entry, already=True)
+                return
+        fees = self.platform.fees(ctx.token, case.case_id)
+        items = [{"code": f.code, "name": f.name, "amount_fen": f.amount_fen} for f in fees.items]
+        ctx.post(ev.FlowUpdate({"step": "fees", "case_id": case.case_id, "case_title": case.title,
+                                "case_kind": case.kind,
+                                "items": items, "total_fen": fees.total_fen}))
+        while True:
+            answer = ctx.wait_input(WAIT_FOREVER_S)
+            if answer is None:
+                return
+            if answer.action == "confirm":
+                break
+            if answer.action == "cancel":
+                ctx.post(ev.FlowFinished("payment_cancelled"))
+                return
+        ctx.post(ev.FlowUpdate({"step": "creating"}))
+        # Durable before the order exists: a crash from here on leaves an entry the next visit reconciles.
+        entry = journal.begin(case.case_id, {"items": items, "total_fen": fees.total_fen, "kind": case.kind})
+        try:
+            order = self.platform.create_payment_order(ctx.token, case.case_id, entry.idempotency_key)
+        except PlatformRejected as exc:
+            journal.set_state(entry.idempotency_key, pj.FAILED, {"error": exc.code})
+            raise
+        entry = journal.record_order(entry.idempotency_key, order.order_id, pj.PENDING, order.amount_fen,
+                                     {"pay_url": order.pay_url, "expires_at": _iso(order.expires_at)})
+        logger.info("payment: order %s created for case %s", order.order_id, case.case_id)
+        if order.amount_fen is not None and order.amount_fen != fees.total_fen:
+            logger.warning("payment: order amount %s differs from the fees shown (%s)", order.amount_fen,
+                           fees.total_fen)
+        self._wait_for_payment(ctx, case, entry)
+
+    def reconcile(self, token: str, entry: pj.JournalEntry) -> pj.JournalEntry:
+        """Find out from the gateway how an interrupted payment ended; returns the updated journal entry."""
+        journal = self.services.payment_journal
+        if entry.state == pj.CREATING:
+            # The order may or may not exist: the same idempotency key returns it if it does, creates it if not.
+            try:
+                order = self.platform.create_payment_order(token, entry.case_id, entry.idempotency_key)
+            except PlatformRejected as exc:
+                logger.info("payment: interrupted order for case %s was refused on replay (%s)", entry.case_id,
+                            exc.code)
+                return journal.set_state(entry.idempotency_key, pj.FAILED, {"error": exc.code})
+            entry = journal.record_order(entry.idempotency_key, order.order_id, pj.PENDING, order.amount_fen,
+                                         {"pay_url": order.pay_url, "expires_at": _iso(order.expires_at)})
+        if entry.state == pj.PENDING:
+            status = self.platform.payment_status(token, entry.order_id)
+            if status.status != pj.PENDING:
+                entry = journal.set_state(entry.idempotency_key, status.status,
+                                          {"e_invoice_url": status.e_invoice_url})
+            logger.info("payment: order %s reconciled as %s", entry.order_id, entry.state)
+        return entry
+
+    def _wait_for_payment(self, ctx, case, entry: pj.JournalEntry) -> None:
+        journal = self.services.payment_journal
+        interval = self.services.poll_interval_s
+        expires_at = _parse(entry.details.get("expires_at"))
+        base = {"step": "waiting", "case_id": case.case_id, "case_title": case.title, "case_kind": case.kind,
+                "pay_url": entry.details.get("pay_url"), "total_fen": entry.amount_fen, "order_id": entry.order_id,
+                "items": entry.details.get("items", []), "message": None}
+        ctx.post(ev.FlowUpdate({**base, "seconds_left": _seconds_left(expires_at)}))
+        cancel = False
+        next_poll = 0.0
+        while not ctx.is_over():
+            if cancel or time.monotonic() >= next_poll:
+                next_poll = time.monotonic() + interval
+                try:
+                    status = self.platform.payment_status(ctx.token, entry.order_id)
+                except PlatformUnavailable:
+                    # The order stays pending in the journal: the next visit reconciles it.
+                    status = None
+                    ctx.post(ev.FlowUpdate({"message": "platform_unavailable"}))
+                if status is not None and status.status == pj.PAID:
+                    entry = journal.set_state(entry.idempotency_key, pj.PAID,
+                                              {"e_invoice_url": status.e_invoice_url})
+                    self._finish_paid(ctx, case, entry, already=False)
+                    return
+                if status is not None and status.status in (pj.CANCELLED, pj.EXPIRED):
+                    journal.set_state(entry.idempotency_key, status.status)
+                    ctx.post(ev.FlowFinished("payment_expired" if status.status == pj.EXPIRED
+                                             else "payment_cancelled"))
+                    return
+                if cancel:
+                    # No cancel API at the gateway: the journal keeps the order pending, so the next payment for
+                    # this case resumes it (same QR code) instead of creating another one.
+                    logger.info("payment: applicant stopped waiting for order %s", entry.order_id)
+                    ctx.post(ev.FlowFinished("payment_cancelled"))
+                    return
+                if status is not None:
+                    ctx.post(ev.FlowUpdate({"message": None}))
+            ctx.post(ev.FlowUpdate({"seconds_left": _seconds_left(expires_at)}))
+            answer = ctx.wait_input(max(0.05, min(1.0, next_poll - time.monotonic())))
+            if answer is not None and answer.action == "cancel":
+                cancel = True
+
+    def _finish_paid(self, ctx, case, entry: pj.JournalEntry, *, already: bool) -> None:
+        if ctx.is_over():
+            return  # the applicant left: the receipt stays owed in the journal and is printed on their next visit
+        journal = self.services.payment_journal
+        if entry.receipt_printed_at is not None:
+            ctx.post(ev.FlowFinished("payment_already_paid"))
+            return
+        ctx.post(ev.FlowUpdate({"step": "printing", "message": None}))
+        if self.print_receipt(case, entry):
+            journal.mark_receipt_printed(entry.idempotency_key)
+            ctx.post(ev.FlowFinished("payment_already_paid" if already else "payment_done", receipt_pending=True))
+        else:
+            ctx.post(ev.FlowFinished("payment_done_no_receipt"))
+
+    def print_receipt(self, case, entry: pj.JournalEntry) -> bool:
+        from kiosk.documents.receipts import payment_receipt
+        from peripherals.status import CompletionCode
+
+        printer = self.services.receipt_printer
+        if printer is None:
+            return False
+        details = entry.details
+        items = details.get("items") or []
+        total = sum(int(i["amount_fen"]) for i in items)
+        if not items or (entry.amount_fen is not None and total != entry.amount_fen):
+            items = [{"name": "合计", "amount_fen": entry.amount_fen or 0}]  # never print a wrong breakdown
+            total = entry.amount_fen or 0
+        elements = payment_receipt(office=self.services.office, kiosk_id=self.services.kiosk_id,
+                                   case_id=case.case_id, case_kind=details.get("kind") or case.kind, items=items,
+                                   total_fen=total, order_id=entry.order_id, paid_at=dt.datetime.now(),
+                                   e_invoice_url=details.get("e_invoice_url"))
+        code = printer.print_elements(elements)
+        if code != CompletionCode.SUCCESS:
+            logger.warning("payment: receipt of order %s not printed (%s)", entry.order_id, code.value)
+            return False
+        logger.info("payment: receipt of order %s printed", entry.order_id)
+        return True
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if isinstance(value, dt.datetime) else value
+
+
+def _parse(value) -> dt.datetime | None:
+    if not value:
+        return None
+    parsed = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def _seconds_left(expires_at: dt.datetime | None) -> int | None:
+    if expires_at is None:
+        return None
+    return max(0, int((expires_at - dt.datetime.now(dt.timezone.utc)).total_seconds()))

@@ -1,0 +1,84 @@
+"""The transfers flow: after a sale is registered, the buyer asks for water, electricity, gas and household
+registration to be moved to them; choose, confirm, and the request goes to the gateway through the outbox.
+
+The request is a kiosk event ("transfer_request", payload: case id and the chosen utilities, nothing personal: the
+gateway knows the case's owner) written durably to the outbox before the applicant is told it is submitted; the
+outbox delivers it exactly once in effect, also after a lost network or a restart.
+Steps shown: choose_case, nothing_to_transfer, choose_utilities. FlowInput: choose <case_id>, toggle <utility>,
+confirm.
+"""
+from __future__ import annotations
+
+import logging
+
+from kiosk import events as ev
+from kiosk.platform_client import PlatformError
+
+logger = logging.getLogger(__name__)
+
+UTILITIES = ("water", "electricity", "gas", "household")
+# A sale whose transfer of ownership is registered: the new owner can move the accounts.
+ELIGIBLE_STATUSES = frozenset({"recorded", "certificate_ready", "collected"})
+EVENT_KIND = "transfer_request"
+TOKEN_WAIT_S = 20.0
+WAIT_FOREVER_S = 24 * 3600.0  # the session's own idle timeout ends an abandoned flow
+
+
+class TransfersFlow:
+    def __init__(self, platform, services):
+        self.platform = platform
+        self.services = services
+
+    def __call__(self, ctx) -> None:
+        try:
+            self._run(ctx)
+        except PlatformError as exc:
+            logger.warning("transfers: the gateway could not help (%s)", exc.message_key)
+            ctx.post(ev.FlowFinished(exc.message_key))
+
+    def _run(self, ctx) -> None:
+        outbox = self.services.outbox
+        if self.platform is None or outbox is None:
+            ctx.post(ev.FlowFinished("service_unavailable"))
+            return
+        if ctx.wait_token(TOKEN_WAIT_S) is None:  # chosen the moment the menu appeared: the token follows
+            if not ctx.is_over():
+                ctx.post(ev.FlowFinished("platform_unavailable"))
+            return
+        cases = [c for c in self.platform.list_cases(ctx.token)
+                 if c.kind == "transfer" and c.status in ELIGIBLE_STATUSES]
+        if not cases:
+            ctx.post(ev.FlowUpdate({"step": "nothing_to_transfer"}))
+            return
+        if len(cases) == 1:
+            case = cases[0]
+        else:
+            ctx.post(ev.FlowUpdate({"step": "choose_case", "cases": [
+                {"case_id": c.case_id, "title": c.title, "kind": c.kind} for c in cases]}))
+            ids = {c.case_id: c for c in cases}
+            while True:
+                answer = ctx.wait_input(WAIT_FOREVER_S)
+                if answer is None:
+                    return
+                if answer.action == "choose" and answer.value in ids:
+                    case = ids[answer.value]
+                    break
+        selected: list[str] = []
+        ctx.post(ev.FlowUpdate({"step": "choose_utilities", "case_id": case.case_id, "case_title": case.title,
+                                "case_kind": case.kind, "utilities": list(UTILITIES), "selected": []}))
+        while True:
+            answer = ctx.wait_input(WAIT_FOREVER_S)
+            if answer is None:
+                return
+            if answer.action == "toggle" and answer.value in UTILITIES:
+                if answer.value in selected:
+                    selected.remove(answer.value)
+                else:
+                    selected.append(answer.value)
+                selected.sort(key=UTILITIES.index)
+                ctx.post(ev.FlowUpdate({"selected": list(selected)}))
+            elif answer.action == "confirm" and selected:
+                break
+        outbox.enqueue(EVENT_KIND, {"case_id": case.case_id, "utilities": selected})  # durable before "sent"
+        logger.info("transfers: request for case %s queued (%s)", case.case_id, ", ".join(selected))
+        ctx.post(ev.FlowFinished("transfers_submitted"))

@@ -1,0 +1,150 @@
+"""Spoken prompts (config ui.speech): espeak-ng reads each screen's main instruction aloud, off every UI thread.
+
+`Speaker` runs espeak-ng in a subprocess from its own thread; a new prompt interrupts the one being spoken (the
+screen has moved on) and only the newest waiting prompt is kept. `SpokenPrompts` is a session observer: it picks the
+instruction of the current view (screen, flow step, message, outcome) and hands it to the speaker when it changes.
+Only catalog texts are spoken, never a name or a number from the applicant's data.
+"""
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import threading
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+VOICES = {"zh_CN": "cmn", "en": "en-us"}
+WORDS_PER_MINUTE = 150  # slower than espeak's default: many applicants are elderly
+
+# The instruction of each flow step, by service: what the applicant is asked to do there.
+STEP_PROMPTS = {
+    "payment": {"choose_case": "pay.choose", "nothing_to_pay": "pay.nothing", "fees": "pay.confirm_hint",
+                "waiting": "pay.scan", "reconciling": "pay.checking", "printing": "pay.printing"},
+    "proof": {"choose_kind": "proof.prompt", "printing": "proof.printing"},
+    "transfers": {"choose_case": "transfers.choose_case", "choose_utilities": "transfers.prompt",
+                  "nothing_to_transfer": "transfers.nothing"},
+    "case_status": {"case_list": "cases.title"},
+}
+STATE_PROMPTS = {"attract": "attract.prompt", "identify": "identify.prompt", "verify": "verify.reading",
+                 "menu": "menu.prompt"}
+
+
+class Speaker:
+    """output_dir: write each utterance to a WAV file there instead of the loudspeaker (tests, no sound card)."""
+
+    def __init__(self, binary: str = "espeak-ng", output_dir: str | Path | None = None,
+                 words_per_minute: int = WORDS_PER_MINUTE):
+        self.binary = shutil.which(binary) or binary
+        self.output_dir = Path(output_dir) if output_dir else None
+        self.words_per_minute = words_per_minute
+        self.spoken = 0  # utterances handed to espeak-ng (for tests and the heartbeat)
+        self._pending: tuple[str, str] | None = None
+        self._current: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._failed_logged = False
+
+    def start(self) -> "Speaker":
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._interrupt()
+        if self._thread is not None:
+            self._thread.join(5)
+            self._thread = None
+
+    def say(self, text: str, language: str) -> None:
+        """Never blocks: the newest prompt replaces a waiting one and cuts off the one being spoken."""
+        if not text:
+            return
+        with self._lock:
+            self._pending = (text, language)
+        self._interrupt()
+        self._wake.set()
+
+    def _interrupt(self) -> None:
+        with self._lock:
+            current = self._current
+        if current is not None and current.poll() is None:
+            current.terminate()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.wait()
+            self._wake.clear()
+            with self._lock:
+                item, self._pending = self._pending, None
+            if item is None or self._stop.is_set():
+                continue
+            self._speak(*item)
+
+    def _speak(self, text: str, language: str) -> None:
+        command = [self.binary, "-v", VOICES.get(language, "cmn"), "-s", str(self.words_per_minute)]
+        if self.output_dir is not None:
+            self.output_dir.mkdir(parents=True, exist_ok=True)
+            command += ["-w", str(self.output_dir / f"prompt-{self.spoken + 1:04d}.wav")]
+        command += ["--", text]
+        try:
+            process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                       stderr=subprocess.DEVNULL)
+        except OSError as exc:
+            if not self._failed_logged:  # once: a kiosk without espeak-ng keeps working, silently
+                logger.error("spoken prompts unavailable: %s cannot be started (%s)", self.binary,
+                             type(exc).__name__)
+                self._failed_logged = True
+            return
+        with self._lock:
+            self._current = process
+        self.spoken += 1
+        try:
+            process.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        finally:
+            with self._lock:
+                self._current = None
+
+
+def prompt_key(view) -> str | None:
+    """The catalog key of the instruction the applicant should hear for this view, or None."""
+    if getattr(view, "idle_warning", False):
+        return "idle.title"
+    state = getattr(view.state, "value", view.state)
+    if state == "done":
+        return view.outcome or "finished"
+    if view.message and state in ("identify", "menu", "flow"):
+        return view.message
+    if state == "verify" and view.verify_guidance:
+        return view.verify_guidance
+    if state == "flow":
+        return STEP_PROMPTS.get(view.service or "", {}).get((view.flow_data or {}).get("step"))
+    return STATE_PROMPTS.get(state)
+
+
+class SpokenPrompts:
+    """Session observer (core thread): speaks the view's instruction when it changes; returns at once."""
+
+    def __init__(self, speaker: Speaker, text=None):
+        if text is None:
+            from screens.i18n import text  # the one catalog; pure Python, no Kivy
+        self.speaker = speaker
+        self.text = text
+        self._last: tuple | None = None
+
+    def __call__(self, view) -> None:
+        key = prompt_key(view)
+        marker = (key, view.language)
+        if key is None or marker == self._last:
+            return
+        self._last = marker
+        self.speaker.say(self.text(key, view.language), view.language)

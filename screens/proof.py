@@ -1,0 +1,35 @@
+"""The proof screen (proof flow): choose the proof of the property record or of owning no property; it prints."""
+from __future__ import annotations
+
+import logging
+
+from screens.base import BaseScreen, KioskButton
+
+logger = logging.getLogger(__name__)
+
+
+class ProofScreen(BaseScreen):
+    _shown: tuple | None = None
+
+    def render(self, view) -> None:
+        data = view.flow_data
+        step = data.get("step")
+        self.ids.message.text = self.app.message(data.get("message") or view.message)
+        key = (step, self.app.language)
+        if key == self._shown:
+            return
+        self._shown = key
+        box = self.ids.kinds
+        box.clear_widgets()
+        printing = step == "printing"
+        self.ids.prompt.text = self.t("proof.printing") if printing else self.t("proof.prompt")
+        self.ids.back_button.disabled = printing
+        self.ids.back_button.opacity = 0 if printing else 1
+        if step == "choose_kind":
+            for kind in data.get("kinds", []):
+                box.add_widget(KioskButton(text=self.t(f"proof.kind.{kind}"), intent="flow",
+                                           intent_arg=f"choose:{kind}", height=self.app.button_height * 1.3))
+
+    def deactivate(self) -> None:
+        self._shown = None
+        self.ids.kinds.clear_widgets()

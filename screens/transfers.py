@@ -1,0 +1,73 @@
+"""The transfers screen (transfers flow): choose the home, tick water, electricity, gas, household registration,
+and send the request. It shows what the flow reports and sends the applicant's answers."""
+from __future__ import annotations
+
+import logging
+
+from screens import i18n
+from screens.base import BaseScreen, KioskButton
+
+logger = logging.getLogger(__name__)
+
+
+class TransfersScreen(BaseScreen):
+    _shown: tuple | None = None
+
+    def render(self, view) -> None:
+        data = view.flow_data
+        step = data.get("step")
+        self.ids.message.text = self.app.message(view.message)
+        selected = tuple(data.get("selected") or ())
+        key = (step, data.get("case_id"), self.app.language)
+        if key == self._shown:
+            self._show_selection(selected)  # in place: the buttons stay where the finger expects them
+            return
+        self._shown = key
+        box = self.ids.choices
+        box.clear_widgets()
+        confirm = self.ids.confirm_button
+        show_confirm = step == "choose_utilities"
+        confirm.opacity, confirm.size_hint_x = (1, 1) if show_confirm else (0, None)
+        confirm.width = confirm.width if show_confirm else 0
+        confirm.disabled = not show_confirm
+        self.ids.footer.spacing = self.app.pad if show_confirm else 0
+        if step == "choose_case":
+            self.ids.prompt.text = self.t("transfers.choose_case")
+            for case in data.get("cases", []):
+                box.add_widget(KioskButton(text=f"{self._title(case.get('title'), case.get('kind'))}\n"
+                                                f"{case.get('case_id')}", intent="flow",
+                                           intent_arg=f"choose:{case.get('case_id')}",
+                                           height=self.app.button_height * 1.3))
+        elif step == "nothing_to_transfer":
+            self.ids.prompt.text = self.t("transfers.nothing")
+        elif step == "choose_utilities":
+            self.ids.prompt.text = (f"{self._title(data.get('case_title'), data.get('case_kind'))}  "
+                                    f"{data.get('case_id', '')}\n{self.t('transfers.prompt')}")
+            for utility in data.get("utilities", []):
+                box.add_widget(KioskButton(intent="flow", intent_arg=f"toggle:{utility}"))
+            self._show_selection(selected)
+        else:
+            self.ids.prompt.text = ""
+
+    def _show_selection(self, selected: tuple) -> None:
+        confirm = self.ids.confirm_button
+        confirm.available = bool(selected)
+        for button in self.ids.choices.children:
+            if not button.intent_arg.startswith("toggle:"):
+                continue
+            utility = button.intent_arg.split(":", 1)[1]
+            name = self.t(f"utility.{utility}")
+            chosen = utility in selected
+            button.text = self.t("transfers.chosen", item=name) if chosen else name
+            button.background = self.app.color_primary if chosen else self.app.color_secondary
+            button.color = self.app.color_on_primary if chosen else self.app.color_on_secondary
+
+    def _title(self, title, kind) -> str:
+        key = f"kind.{kind}"
+        if (self.app.language == "en" or not title) and key in i18n.CATALOG:
+            return self.t(key)
+        return title or ""
+
+    def deactivate(self) -> None:
+        self._shown = None
+        self.ids.choices.clear_widgets()

@@ -1,0 +1,85 @@
+"""Proofs end to end: the real kiosk app, the real gateway, the ID card simulator and the document printer saving
+to a directory; the test taps the real widgets and decodes the printed proof's QR code."""
+from __future__ import annotations
+
+import subprocess
+import time
+
+import pytest
+import requests
+import zxingcpp
+from PIL import Image
+
+from screens import i18n
+from screens.demo import DemoStack
+from tests.screens.conftest import assert_fits, shot, texts
+from tests.screens.test_pay import sign_in, step_shown
+
+pytestmark = [pytest.mark.ui, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("proof")
+    (workdir / "printed").mkdir()
+    demo = DemoStack(workdir, config_extra={"devices": {
+        "document_printer": {"enabled": True, "output_dir": str(workdir / "printed")}}})
+    try:
+        demo.start()
+    except Exception:
+        if demo.kiosk is not None:
+            print(demo.kiosk.log_text())
+        raise
+    yield demo
+    demo.stop()
+
+
+@pytest.fixture
+def kiosk(stack):
+    stack.client.wait_for_screen("attract", 30)
+    for old in (stack.workdir / "printed").glob("*.pdf"):
+        old.unlink()
+    yield stack
+    stack.simulator.lift()
+    time.sleep(1.0)
+    if stack.client.state()["screen"] not in ("attract", "out_of_service"):
+        stack.client.post("CancelRequested")
+    stack.client.wait_for_screen("attract", 30)
+
+
+@pytest.mark.parametrize("language, person, kind", [("zh_CN", "obama", "property_record"),
+                                                    ("en", "kit_harington", "no_property")])
+def test_proof_is_printed_and_its_qr_code_verifies(kiosk, tmp_path, language, person, kind):
+    client = kiosk.client
+    sign_in(kiosk, person, language)
+    state = client.wait_for_screen("menu", 10)
+    payment = next(b for b in state["buttons"] if b["intent"] == "service" and b["arg"] == "payment")
+    assert not payment["available"], "no receipt printer on this kiosk: payment is not offered"
+    client.tap(intent="service", arg="proof")
+    state = client.wait_for_screen("proof", 30, predicate=step_shown("proof.prompt", language))
+    assert_fits(state)
+    shot(client, language, "proof_choose")
+    client.tap(intent="flow", arg=f"choose:{kind}")
+    state = client.wait_for_screen("done", 30)
+    assert i18n.text("proof_printed", language) in texts(state)
+    assert_fits(state)
+    shot(client, language, "proof_done")
+    pdfs = list((kiosk.workdir / "printed").glob("*.pdf"))
+    assert len(pdfs) == 1, "one proof printed"
+    subprocess.run(["pdftoppm", "-r", "100", "-png", "-singlefile", str(pdfs[0]), str(tmp_path / "page")],
+                   check=True)
+    urls = [r.text for r in zxingcpp.read_barcodes(Image.open(tmp_path / "page.png"))]
+    assert len(urls) == 1 and urls[0].startswith(kiosk.gateway.url + "/verify/")
+    assert requests.get(urls[0], timeout=10).status_code == 200
+
+
+def test_no_property_proof_for_an_owner_is_explained(kiosk):
+    client = kiosk.client
+    sign_in(kiosk, "obama")
+    client.tap(intent="service", arg="proof")
+    client.wait_for_screen("proof", 30, predicate=step_shown("proof.prompt"))
+    client.tap(intent="flow", arg="choose:no_property")
+    state = client.wait_for_screen("done", 30)
+    assert i18n.text("properties_exist", "zh_CN") in texts(state)
+    assert_fits(state)
+    assert list((kiosk.workdir / "printed").glob("*.pdf")) == []
