@@ -68,6 +68,11 @@ MIGRATIONS: tuple[tuple[int, str], ...] = (
             cleared_at REAL
         );
     """),
+    # The audit log becomes a hash chain (offline_cache.audit): each record keeps the hash it was chained to and its own.
+    (2, """
+        ALTER TABLE audit_log ADD COLUMN prev_hash TEXT;
+        ALTER TABLE audit_log ADD COLUMN hash TEXT;
+    """),
 )
 
 LATEST = MIGRATIONS[-1][0]

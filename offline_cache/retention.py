@@ -5,6 +5,7 @@ import logging
 import os
 from dataclasses import dataclass
 
+from offline_cache.audit import purge_before as purge_audit
 from offline_cache.store import CORRUPT_SUFFIX, Store
 
 logger = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def purge(store: Store, retention_days: float, now: float | None = None) -> Purg
     with store.write() as conn:
         cases = conn.execute("DELETE FROM case_cache WHERE fetched_at < ?", (cutoff,)).rowcount
         outbox = conn.execute("DELETE FROM outbox WHERE state != 'pending' AND settled_at < ?", (cutoff,)).rowcount
-        audit = conn.execute("DELETE FROM audit_log WHERE at < ?", (cutoff,)).rowcount
+        audit = purge_audit(conn, store.sealer, cutoff)  # a prefix of the hash chain, with a sealed anchor
         revocations = conn.execute("DELETE FROM code_revocations WHERE expires_at IS NOT NULL AND expires_at < ?",
                                    (now,)).rowcount
     files = 0

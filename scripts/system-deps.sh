@@ -10,6 +10,7 @@ PACKAGES=(
   libzbar0                        # independent QR decoder used to check printed codes
   espeak-ng                       # optional spoken prompts
   poppler-utils                   # pdftoppm: look at printed proofs as images
+  xdotool                         # real key and close events in the lockdown test
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -18,6 +18,7 @@ COMMAND_MODULES = (
     "kiosk.cli.locker",
     "kiosk.cli.printer",
     "kiosk.cli.face",
+    "kiosk.cli.audit",
 )
 
 

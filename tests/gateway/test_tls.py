@@ -1,0 +1,173 @@
+"""Mutual TLS on loopback with real certificates from scripts/kiosk_ca.py: the kiosk is identified by its client
+certificate, a wrong or missing certificate on either side is refused, plain HTTP gets nothing in production mode."""
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+from fastapi.testclient import TestClient
+
+from gateway.app import create_app
+from gateway.settings import GatewaySettings
+from gateway.testing import LiveGateway
+from gateway.tls import common_name, uvicorn_options
+from kiosk.platform_client import PlatformClient, PlatformRejected, PlatformUnavailable
+from tests.gateway.conftest import OBAMA
+
+ROOT = Path(__file__).resolve().parents[2]
+_spec = importlib.util.spec_from_file_location("kiosk_ca", ROOT / "scripts" / "kiosk_ca.py")
+kiosk_ca = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(kiosk_ca)
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    base = tmp_path_factory.mktemp("pki")
+    good, rogue = base / "ca", base / "rogue"
+    for d in (good, rogue):
+        kiosk_ca.create_ca(d)
+        kiosk_ca.issue_server(d, ["localhost"], ["127.0.0.1"])
+        kiosk_ca.issue_kiosk(d, "demo-hall-01")
+    kiosk_ca.issue_kiosk(good, "demo-bank-01")
+    return {"ca": good, "rogue": rogue}
+
+
+@pytest.fixture(scope="module")
+def gateway(pki, tmp_path_factory):
+    ca = pki["ca"]
+    settings = GatewaySettings(require_client_cert=True)
+    live = LiveGateway(tmp_path_factory.mktemp("gw"), settings=settings,
+                       tls=uvicorn_options(ca / "server.pem", ca / "server.key", ca / "ca.pem"))
+    with live:
+        yield live
+
+
+def client(gateway, cert_dir, kiosk_id="demo-hall-01", api_key_of="demo-hall-01", ca=None):
+    cert = (str(cert_dir / "kiosks" / f"{kiosk_id}.pem"), str(cert_dir / "kiosks" / f"{kiosk_id}.key")) \
+        if cert_dir else None
+    return PlatformClient(gateway.base_url, gateway.api_key(api_key_of), timeout_s=5, client_cert=cert,
+                          ca_cert=str(ca), retries=0)
+
+
+def test_kiosk_with_its_certificate_is_served(gateway, pki):
+    c = client(gateway, pki["ca"], ca=pki["ca"] / "ca.pem")
+    assert c.health() is not None
+    token = c.issue_applicant_token(OBAMA, "card_only_demo", 1.0)
+    assert token and isinstance(c.list_cases(token), tuple)
+    c.close()
+
+
+def test_certificate_of_another_kiosk_is_refused(gateway, pki):
+    c = client(gateway, pki["ca"], kiosk_id="demo-bank-01", api_key_of="demo-hall-01", ca=pki["ca"] / "ca.pem")
+    with pytest.raises(PlatformRejected) as refused:
+        c.issue_applicant_token(OBAMA, "card_only_demo", 1.0)
+    assert refused.value.code == "certificate_mismatch" and refused.value.status == 403
+    c.close()
+
+
+def test_no_client_certificate_is_refused_at_the_handshake(gateway, pki):
+    c = client(gateway, None, ca=pki["ca"] / "ca.pem")
+    with pytest.raises(PlatformUnavailable):
+        c.health()
+    c.close()
+
+
+def test_client_certificate_from_another_ca_is_refused(gateway, pki):
+    c = client(gateway, pki["rogue"], ca=pki["ca"] / "ca.pem")
+    with pytest.raises(PlatformUnavailable):
+        c.health()
+    c.close()
+
+
+def test_kiosk_refuses_a_server_its_pinned_ca_did_not_sign(pki, tmp_path):
+    """A gateway impersonator with a certificate from another CA: the kiosk stops at the handshake, sends nothing."""
+    rogue = pki["rogue"]
+    impostor = LiveGateway(tmp_path, tls=uvicorn_options(rogue / "server.pem", rogue / "server.key", None))
+    with impostor:
+        c = client(impostor, pki["ca"], ca=pki["ca"] / "ca.pem")
+        with pytest.raises(PlatformUnavailable) as failed:
+            c.issue_applicant_token(OBAMA, "card_only_demo", 1.0)
+        assert "SSLError" in str(failed.value)
+        c.close()
+
+
+def test_plain_http_to_the_tls_port_gets_no_answer(gateway):
+    plain = gateway.base_url.replace("https://", "http://")
+    with pytest.raises(requests.RequestException):
+        requests.get(plain + "/v1/health", timeout=5)
+
+
+def test_production_mode_refuses_kiosk_calls_without_a_certificate(tmp_path):
+    """Served without TLS by mistake (or behind a plain proxy): every kiosk API call is refused, nothing leaks."""
+    settings = GatewaySettings(database_url=f"sqlite:///{tmp_path / 'g.db'}", require_client_cert=True)
+    with TestClient(create_app(settings)) as plain:
+        refused = plain.post("/v1/applicant-tokens", headers={"Authorization": "Bearer x"},
+                             json={"id_number": OBAMA, "method": "face", "score": 0.3})
+        assert refused.status_code == 403
+        assert refused.json()["error"]["code"] == "client_certificate_required"
+        assert plain.get("/v1/health").status_code == 403
+
+
+def test_peer_certificate_name_is_read():
+    assert common_name({"subject": ((("countryName", "CN"),), (("commonName", "demo-hall-01"),))}) == "demo-hall-01"
+    assert common_name(None) is None and common_name({}) is None
+
+
+def test_production_flag_needs_all_tls_options():
+    gateway_cmd = str(Path(sys.executable).parent / "kiosk-gateway")
+    result = subprocess.run([gateway_cmd, "--production", "--tls-cert", "x.pem"], capture_output=True, text=True,
+                            timeout=30)
+    assert result.returncode == 1 and "--production needs" in result.stderr
+
+
+def test_production_gateway_command_end_to_end(pki, tmp_path):
+    """`kiosk-gateway --demo --production` as an operator starts it: the kiosk gets in with its certificate only."""
+    import json
+    import time
+
+    from gateway.testing import free_port
+
+    ca, port = pki["ca"], free_port()
+    credentials_file = tmp_path / "credentials.json"
+    command = [str(Path(sys.executable).parent / "kiosk-gateway"), "--demo", "--production", "--host", "127.0.0.1",
+               "--port", str(port), "--database", f"sqlite:///{tmp_path / 'g.db'}",
+               "--credentials-out", str(credentials_file), "--tls-cert", str(ca / "server.pem"),
+               "--tls-key", str(ca / "server.key"), "--tls-client-ca", str(ca / "ca.pem")]
+    log = open(tmp_path / "gateway.log", "w")
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
+    cert = (str(ca / "kiosks" / "demo-hall-01.pem"), str(ca / "kiosks" / "demo-hall-01.key"))
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                answer = requests.get(f"https://127.0.0.1:{port}/v1/health", cert=cert, verify=str(ca / "ca.pem"),
+                                      timeout=2)
+                break
+            except requests.ConnectionError:
+                assert process.poll() is None, (tmp_path / "gateway.log").read_text()
+                assert time.monotonic() < deadline, "the gateway did not start"
+                time.sleep(0.2)
+        assert answer.json() == {"status": "ok"}
+        keys = {c["kiosk_id"]: c["api_key"] for c in json.loads(credentials_file.read_text())}
+        hall = PlatformClient(f"https://127.0.0.1:{port}", keys["demo-hall-01"], client_cert=cert,
+                              ca_cert=str(ca / "ca.pem"), retries=0)
+        assert hall.issue_applicant_token(OBAMA, "card_only_demo", 1.0)
+        hall.close()
+        bank = PlatformClient(f"https://127.0.0.1:{port}", keys["demo-bank-01"], client_cert=cert,
+                              ca_cert=str(ca / "ca.pem"), retries=0)
+        with pytest.raises(PlatformRejected) as refused:
+            bank.issue_applicant_token(OBAMA, "card_only_demo", 1.0)
+        assert refused.value.code == "certificate_mismatch"
+        bank.close()
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(5)
+        log.close()
