@@ -6,6 +6,7 @@ import os
 import select
 import shutil
 import subprocess
+import time
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +23,22 @@ class VirtualDisplay:
         self.display: str | None = None
         self._process: subprocess.Popen | None = None
 
-    def start(self, timeout_s: float = 15.0) -> "VirtualDisplay":
+    def start(self, timeout_s: float = 15.0, attempts: int = 5) -> "VirtualDisplay":
         xvfb = shutil.which("Xvfb")
         if xvfb is None:
             raise VirtualDisplayError("Xvfb is not installed: run `make system-deps` (Debian package xvfb)")
+        for _ in range(attempts):
+            # Another Xvfb starting at the same moment can win the display Xvfb picked; it then exits at once.
+            # So a display counts only once its server is still alive and its socket is there.
+            number = self._try_start(xvfb, timeout_s)
+            if number is not None:
+                self.display = f":{number}"
+                logger.info("virtual display %s (%s) started", self.display, self.geometry)
+                return self
+            self.stop()
+        raise VirtualDisplayError("Xvfb did not start")
+
+    def _try_start(self, xvfb: str, timeout_s: float) -> str | None:
         read_fd, write_fd = os.pipe()
         try:
             self._process = subprocess.Popen(
@@ -37,11 +50,11 @@ class VirtualDisplay:
         finally:
             os.close(read_fd)
         if not number.isdigit():
-            self.stop()
-            raise VirtualDisplayError("Xvfb did not start")
-        self.display = f":{number}"
-        logger.info("virtual display %s (%s) started", self.display, self.geometry)
-        return self
+            return None
+        time.sleep(0.2)
+        if self._process.poll() is not None or not os.path.exists(f"/tmp/.X11-unix/X{number}"):
+            return None
+        return number
 
     def stop(self) -> None:
         process, self._process = self._process, None
