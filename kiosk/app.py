@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 
 from kiosk import events as ev
-from kiosk.flows import default_flows
+from kiosk.flows import FlowServices, default_flows
 from kiosk.logs import configure_logging
 from kiosk.runtime import Runtime
 from kiosk.session import Session
@@ -122,6 +122,18 @@ def build_devices(config, post) -> list:
             camera = camera_from_config(device_cfg)
             camera.add_listener(status_listener(post))
             devices.append(camera)
+        elif name == "receipt_printer":
+            from peripherals.printer import ReceiptPrinter
+
+            printer = ReceiptPrinter.from_config(device_cfg)
+            printer.add_listener(status_listener(post))
+            devices.append(printer)
+        elif name == "document_printer":
+            from peripherals.printer import DocumentPrinter
+
+            printer = DocumentPrinter.from_config(device_cfg)
+            printer.add_listener(status_listener(post))
+            devices.append(printer)
         else:
             logger.warning("device %s is enabled but this build has no driver wired for it", name)
             post(ev.DeviceStatusChanged(name, False, "no_driver"))
@@ -153,12 +165,25 @@ def build_offline(config, platform, post):
     return OfflineServices.from_config(config, platform, post)
 
 
+def wire_flow_services(services: FlowServices, devices, offline) -> None:
+    """Hand the printers and the payment journal (in the offline store) to the flows that need them."""
+    by_name = {getattr(d, "name", ""): d for d in devices}
+    services.receipt_printer = by_name.get("receipt_printer")
+    services.document_printer = by_name.get("document_printer")
+    if offline is not None:
+        from kiosk.payment_journal import PaymentJournal
+
+        services.payment_journal = PaymentJournal(offline.store.store)
+        services.outbox = offline.store.outbox
+
+
 def build_kiosk(config, platform=None) -> Kiosk:
     """Session, runtime with the platform client and flows, and the devices; nothing is started yet."""
     session = Session.from_config(config)
     if platform is None:
         platform = build_platform(config)
-    flows = default_flows(platform)
+    flow_services = FlowServices(office=config.site.name, kiosk_id=config.gateway.kiosk_id or config.site.id)
+    flows = default_flows(platform, flow_services)
     # The menu offers only services this build can run; the others are added as their flows arrive.
     missing = [s for s in session.services if s not in flows]
     if missing:
@@ -167,7 +192,10 @@ def build_kiosk(config, platform=None) -> Kiosk:
     runtime = Runtime(session, platform, flows=flows)
     devices = build_devices(config, runtime.post)
     runtime.verifiers.update(build_verifiers(config, platform, devices))
+    if hasattr(flows.get("mortgage_signing"), "attach"):  # each party's card and face check
+        flows["mortgage_signing"].attach(devices, runtime.verifiers, config.identity.method)
     offline = build_offline(config, platform, runtime.post)
+    wire_flow_services(flow_services, devices, offline)
     return Kiosk(session, runtime, platform, devices, offline)
 
 
@@ -220,6 +248,12 @@ def _run_ui(kiosk: Kiosk, config, font) -> int:
                    on_ready=lambda: setattr(control, "ready", True) if control else None,
                    required_devices=[d.value for d in config.site.required_devices])
     kiosk.session.subscribe(app.bridge)
+    speaker = None
+    if config.ui.speech:  # spoken prompts: espeak-ng in a subprocess, from the speaker's own thread
+        from kiosk.speech import Speaker, SpokenPrompts
+
+        speaker = Speaker(output_dir=os.environ.get("KIOSK_SPEECH_WAV_DIR") or None).start()
+        kiosk.session.subscribe(SpokenPrompts(speaker))
     if os.environ.get(CONTROL_ENV):
         from screens.control import ControlServer
 
@@ -234,6 +268,8 @@ def _run_ui(kiosk: Kiosk, config, font) -> int:
     finally:
         if control is not None:
             control.stop()
+        if speaker is not None:
+            speaker.stop()
         kiosk.stop()
     logger.info("kiosk stopped")
     return 0

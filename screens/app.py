@@ -18,6 +18,7 @@ from kiosk import events as ev
 from kiosk.session import SessionView, State
 from screens import i18n
 from screens.attract import AttractScreen
+from screens.bank_signing import BankSigningScreen
 from screens.bridge import ViewBridge
 from screens.cases import CasesScreen
 from screens.done import DoneScreen
@@ -27,6 +28,9 @@ from screens.idle_warning import IdleWarning
 from screens.maintenance import MaintenanceScreen
 from screens.menu import MenuScreen
 from screens.out_of_service import OutOfServiceScreen
+from screens.pay import PayScreen
+from screens.proof import ProofScreen
+from screens.transfers import TransfersScreen
 from screens.verify import VerifyScreen
 
 logger = logging.getLogger(__name__)
@@ -43,10 +47,15 @@ SCREENS = {
     "done": DoneScreen,
     "out_of_service": OutOfServiceScreen,
     "maintenance": MaintenanceScreen,
+    "pay": PayScreen,
+    "proof": ProofScreen,
+    "transfers": TransfersScreen,
+    "bank_signing": BankSigningScreen,
 }
 
 # The screen of each service's flow; a service without its own screen stays on the menu.
-FLOW_SCREENS = {"case_status": "cases"}
+FLOW_SCREENS = {"case_status": "cases", "payment": "pay", "proof": "proof", "transfers": "transfers"}
+FLOW_SCREENS["mortgage_signing"] = "bank_signing"
 
 # What a touch may ask of the core. The screens name an intent; this table turns it into a session event.
 INTENTS: dict[str, Callable[[str | None], ev.Event]] = {
@@ -58,6 +67,8 @@ INTENTS: dict[str, Callable[[str | None], ev.Event]] = {
     "service": lambda service: ev.ServiceChosen(service or ""),
     "language": lambda language: ev.LanguageChanged(language or i18n.DEFAULT_LANGUAGE),
     "maintenance_exit": lambda _: ev.MaintenanceExited(),
+    # an answer to the running flow: arg "action" or "action:value" (choose:<case_id>, confirm, cancel)
+    "flow": lambda arg: ev.FlowInput(*(arg or "").split(":", 1)),
 }
 
 NORMAL = {

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from gateway.bank_signing import (MAX_PIN_FAILURES, PIN_LOCK, STAFF_TOKEN_TTL, BankStaff, BankStaffToken,
                                   MortgageApplication, MortgageParty, MortgageSignature, parties_of, png_digest,
-                                  signed_seqs, submit_application)
+                                  seed_bank_demo, signed_seqs, submit_application)
 from gateway.casework import case_json
 from gateway.dashboard.passwords import DUMMY_HASH, verify_password
 from gateway.deps import AdaptersDep, Applicant, CurrentKiosk, Db, IdempotencyKey, KioskIdentity, audit, sha256_hex
@@ -72,6 +72,10 @@ class StaffSessionOut(BaseModel):
 @router.post("/v1/bank/staff-sessions", status_code=201, response_model=StaffSessionOut,
              responses=errors(*KIOSK_ERRORS), summary="Bank staff sign in at their service point with their PIN")
 def staff_sign_in(body: StaffSignIn, kiosk: BankKiosk, db: Db) -> dict:
+    if kiosk.demo and db.execute(select(BankStaff.staff_id).where(BankStaff.kiosk_id == kiosk.kiosk_id)).first() \
+            is None:
+        # A demo bank kiosk (kiosk-gateway --demo) gets the demo staff and prepared applications on first use.
+        seed_bank_demo(db, kiosk.kiosk_id)
     staff = db.get(BankStaff, body.staff_id)
     now = utcnow()
     if staff is None or staff.kiosk_id != kiosk.kiosk_id:

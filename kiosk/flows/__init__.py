@@ -2,12 +2,39 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from kiosk.flows.case_status import CaseStatusFlow
 
 logger = logging.getLogger(__name__)
 
 
-def default_flows(platform) -> dict:
+@dataclass
+class FlowServices:
+    """What flows need besides the platform; filled in by kiosk.app once the devices and the store exist."""
+
+    receipt_printer: object | None = None
+    document_printer: object | None = None
+    payment_journal: object | None = None  # kiosk.payment_journal.PaymentJournal
+    outbox: object | None = None  # offline_cache.outbox.Outbox: events for the gateway, delivered exactly once
+    office: str = ""
+    kiosk_id: str = ""
+    poll_interval_s: float = 2.0
+
+
+def default_flows(platform, services: FlowServices | None = None) -> dict:
     """The flows this build can run, by service name; the menu offers only these."""
-    return {"case_status": CaseStatusFlow(platform)}
+    flows = {"case_status": CaseStatusFlow(platform)}
+    if services is not None:
+        from kiosk.flows.payment import PaymentFlow
+        from kiosk.flows.proof import ProofFlow
+        from kiosk.flows.transfers import TransfersFlow
+
+        flows["payment"] = PaymentFlow(platform, services)
+        flows["proof"] = ProofFlow(platform, services)
+        flows["transfers"] = TransfersFlow(platform, services)
+    if services is not None:  # the kiosk build: kiosk.app then attach()es the card reader and the verifier
+        from kiosk.flows.mortgage_signing import MortgageSigningFlow
+
+        flows["mortgage_signing"] = MortgageSigningFlow(platform)
+    return flows
