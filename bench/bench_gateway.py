@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import importlib.util
 import json
 import logging
 import multiprocessing as mp
@@ -131,7 +132,11 @@ def main(argv: list[str] | None = None) -> int:
                     return 1
                 time.sleep(0.2)
             backend = database.split(":", 1)[0]
-            print(f"gateway: uvicorn, {args.workers} worker(s), {backend}; {args.clients} client processes, "
+            # uvicorn picks httptools and uvloop when installed (setup.cfg pins them), else h11 and asyncio.
+            parser_name = "httptools" if importlib.util.find_spec("httptools") else "h11"
+            loop_name = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+            print(f"gateway: uvicorn ({parser_name}, {loop_name}), {args.workers} worker(s), {backend}; "
+                  f"{args.clients} client processes, "
                   f"{args.seconds:g} s per phase after {args.warmup:g} s warm-up; {os.cpu_count()} CPUs")
             rows = []
             for phase in ("floor", "heartbeats", "floor", "cases"):
