@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts (or stops) a throwaway PostgreSQL server on loopback for the test suite; prints its SQLAlchemy URL.
+# Starts (or stops, or says whether it is running) a throwaway PostgreSQL server on loopback for the test suite; prints its SQLAlchemy URL.
 set -euo pipefail
 DIR=${KIOSK_PG_DIR:-/tmp/kiosk-test-pg}
 PORT=${KIOSK_PG_PORT:-55432}
@@ -22,6 +22,9 @@ case "${1:-start}" in
     as_pg "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='kiosk_test'" \
       | grep -q 1 || as_pg "$BIN/createdb" -h 127.0.0.1 -p "$PORT" -U postgres kiosk_test
     echo "postgresql+psycopg://postgres@127.0.0.1:$PORT/kiosk_test"
+    ;;
+  running)
+    as_pg "$BIN/pg_ctl" -D "$DIR" status >/dev/null 2>&1
     ;;
   stop)
     as_pg "$BIN/pg_ctl" -D "$DIR" -m fast stop >/dev/null 2>&1 || true
