@@ -15,39 +15,21 @@ import logging
 import time
 
 from kiosk import events as ev
+from kiosk.flows.base import WAIT_FOREVER_S, GatewayFlow
 from kiosk import payment_journal as pj
-from kiosk.platform_client import PlatformError, PlatformRejected, PlatformUnavailable
+from kiosk.platform_client import PlatformRejected, PlatformUnavailable
 
 logger = logging.getLogger(__name__)
 
 PAYABLE_STATUSES = frozenset({"tax_assessed"})
-TOKEN_WAIT_S = 20.0
-WAIT_FOREVER_S = 24 * 3600.0  # the session's own idle timeout ends an abandoned flow
 
 
-class PaymentFlow:
-    def __init__(self, platform, services):
-        """services: kiosk.flows.FlowServices (receipt printer, payment journal, office name, kiosk id)."""
-        self.platform = platform
-        self.services = services
-
-    # -- the flow ---------------------------------------------------------------------------------------------
-    def __call__(self, ctx) -> None:
-        try:
-            self._run(ctx)
-        except PlatformError as exc:
-            # Said on the done screen in plain words; a payment left open stays in the journal for reconciling.
-            logger.warning("payment: the gateway could not help (%s)", exc.message_key)
-            ctx.post(ev.FlowFinished(exc.message_key))
+class PaymentFlow(GatewayFlow):
+    name = "payment"
 
     def _run(self, ctx) -> None:
         journal = self.services.payment_journal
-        if self.platform is None or journal is None:
-            ctx.post(ev.FlowFinished("service_unavailable"))
-            return
-        if ctx.wait_token(TOKEN_WAIT_S) is None:  # chosen the moment the menu appeared: the token follows
-            if not ctx.is_over():
-                ctx.post(ev.FlowFinished("platform_unavailable"))
+        if not self._ready(ctx, journal):
             return
         cases = {c.case_id: c for c in self.platform.list_cases(ctx.token)}
         offered = [c for c in cases.values()

@@ -9,36 +9,20 @@ from __future__ import annotations
 import logging
 
 from kiosk import events as ev
-from kiosk.platform_client import PlatformError, new_idempotency_key
+from kiosk.flows.base import WAIT_FOREVER_S, GatewayFlow
+from kiosk.platform_client import new_idempotency_key
 
 logger = logging.getLogger(__name__)
 
 KINDS = ("property_record", "no_property")
-TOKEN_WAIT_S = 20.0
-WAIT_FOREVER_S = 24 * 3600.0  # the session's own idle timeout ends an abandoned flow
 
 
-class ProofFlow:
-    def __init__(self, platform, services):
-        self.platform = platform
-        self.services = services
-
-    def __call__(self, ctx) -> None:
-        try:
-            self._run(ctx)
-        except PlatformError as exc:
-            # Said on the done screen in plain words.
-            logger.warning("proof: the gateway could not help (%s)", exc.message_key)
-            ctx.post(ev.FlowFinished(exc.message_key))
+class ProofFlow(GatewayFlow):
+    name = "proof"
 
     def _run(self, ctx) -> None:
         printer = self.services.document_printer
-        if self.platform is None or printer is None:
-            ctx.post(ev.FlowFinished("service_unavailable"))
-            return
-        if ctx.wait_token(TOKEN_WAIT_S) is None:  # chosen the moment the menu appeared: the token follows
-            if not ctx.is_over():
-                ctx.post(ev.FlowFinished("platform_unavailable"))
+        if not self._ready(ctx, printer):
             return
         ctx.post(ev.FlowUpdate({"step": "choose_kind", "kinds": list(KINDS), "message": None}))
         while True:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from kiosk import events as ev
-from kiosk.platform_client import PlatformError
+from kiosk.flows.base import WAIT_FOREVER_S, GatewayFlow
 
 logger = logging.getLogger(__name__)
 
@@ -20,30 +20,14 @@ UTILITIES = ("water", "electricity", "gas", "household")
 # A sale whose transfer of ownership is registered: the new owner can move the accounts.
 ELIGIBLE_STATUSES = frozenset({"recorded", "certificate_ready", "collected"})
 EVENT_KIND = "transfer_request"
-TOKEN_WAIT_S = 20.0
-WAIT_FOREVER_S = 24 * 3600.0  # the session's own idle timeout ends an abandoned flow
 
 
-class TransfersFlow:
-    def __init__(self, platform, services):
-        self.platform = platform
-        self.services = services
-
-    def __call__(self, ctx) -> None:
-        try:
-            self._run(ctx)
-        except PlatformError as exc:
-            logger.warning("transfers: the gateway could not help (%s)", exc.message_key)
-            ctx.post(ev.FlowFinished(exc.message_key))
+class TransfersFlow(GatewayFlow):
+    name = "transfers"
 
     def _run(self, ctx) -> None:
         outbox = self.services.outbox
-        if self.platform is None or outbox is None:
-            ctx.post(ev.FlowFinished("service_unavailable"))
-            return
-        if ctx.wait_token(TOKEN_WAIT_S) is None:  # chosen the moment the menu appeared: the token follows
-            if not ctx.is_over():
-                ctx.post(ev.FlowFinished("platform_unavailable"))
+        if not self._ready(ctx, outbox):
             return
         cases = [c for c in self.platform.list_cases(ctx.token)
                  if c.kind == "transfer" and c.status in ELIGIBLE_STATUSES]
