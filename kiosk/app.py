@@ -56,11 +56,7 @@ def build_platform(config):
     if not gateway.api_key:
         logger.warning("gateway.api_key is not set: personal services will say the platform is unavailable")
         return None
-    try:
-        from kiosk.platform_client import PlatformClient
-    except ImportError:
-        logger.error("kiosk.platform_client is missing from this build")
-        return None
+    from kiosk.platform_client import PlatformClient
     client_cert = None
     if gateway.client_cert is not None:
         client_cert = (str(gateway.client_cert), str(gateway.client_key)) if gateway.client_key else str(
@@ -156,12 +152,9 @@ def build_verifiers(config, platform, devices) -> dict:
 
 
 def build_offline(config, platform, post):
-    """The offline store, connectivity monitor and outbox delivery; None if this build lacks them."""
-    try:
-        from kiosk.outbox_delivery import OfflineServices
-    except ImportError:
-        logger.warning("offline services are missing from this build")
-        return None
+    """The offline store, connectivity monitor and outbox delivery."""
+    from kiosk.outbox_delivery import OfflineServices
+
     return OfflineServices.from_config(config, platform, post)
 
 
@@ -195,6 +188,7 @@ def build_kiosk(config, platform=None) -> Kiosk:
     if hasattr(flows.get("mortgage_signing"), "attach"):  # each party's card and face check
         flows["mortgage_signing"].attach(devices, runtime.verifiers, config.identity.method)
     offline = build_offline(config, platform, runtime.post)
+    runtime.case_cache = offline.store.cases  # offline, a re-verified person still sees their cases
     wire_flow_services(flow_services, devices, offline)
     return Kiosk(session, runtime, platform, devices, offline)
 

@@ -169,3 +169,8 @@ def test_face_identity_wires_the_camera_and_the_face_verifier(tmp_path):
     core = build_kiosk(load_config(path, env={}))
     assert "face" in core.runtime.verifiers
     assert [d.name for d in core.devices] == ["camera"]
+
+
+def test_the_runtime_keeps_case_lists_in_the_encrypted_store(kiosk):
+    core, _views = kiosk
+    assert core.runtime.case_cache is core.offline.store.cases
