@@ -150,7 +150,14 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     # A terminated demo still stops what it started: SIGTERM unwinds through the finally below.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    stack = DemoStack(workdir, display=os.environ.get("DISPLAY") if has_display else None)
+    # The receipt printer is simulated on a pty too, so paying and proofs are offered as on a real hall kiosk;
+    # proofs are saved as PDFs under the demo folder.
+    from peripherals.printer.simulator import ReceiptPrinterSimulator
+
+    printer = ReceiptPrinterSimulator(link=workdir / "dev" / "receipt-printer").start()
+    stack = DemoStack(workdir, display=os.environ.get("DISPLAY") if has_display else None, config_extra={
+        "devices": {"receipt_printer": {"enabled": True, "url": f"serial:{printer.path}", "poll_interval_s": 1.0},
+                    "document_printer": {"enabled": True, "output_dir": str(workdir / "printed")}}})
     try:
         stack.start()
         print(f"demo: up in {time.monotonic() - started:.1f} s; gateway {stack.gateway.url}, "
@@ -168,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         print()
     finally:
         stack.stop()
-        print("demo: stopped the kiosk, the simulator and the gateway")
+        printer.stop()
+        print("demo: stopped the kiosk, the simulators and the gateway")
     return 0
 
 
