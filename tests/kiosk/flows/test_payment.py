@@ -18,25 +18,13 @@ from kiosk.flows.payment import PaymentFlow
 from kiosk.payment_journal import PaymentJournal
 from kiosk.platform_client import PlatformClient
 from kiosk.runtime import FlowContext
+from tests.kiosk.flows.conftest import person_id
 from offline_cache.store import Store
 from peripherals.printer import ReceiptPrinter
 from peripherals.printer.simulator import ReceiptPrinterSimulator
 
 OBAMA = "110105196108041235"
 BIDEN = "310115194211202341"
-
-
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory):
-    with LiveGateway(tmp_path_factory.mktemp("gw")) as gw:
-        yield gw
-
-
-@pytest.fixture
-def platform(gateway):
-    client = PlatformClient(gateway.base_url, gateway.api_key("demo-hall-01"), kiosk_id="demo-hall-01")
-    yield client
-    client.close()
 
 
 @pytest.fixture
@@ -125,12 +113,6 @@ def orders_of(gateway, case_id):
     with gateway.sessionmaker()() as db:
         return [(o.order_id, o.status) for o in db.execute(
             select(PaymentOrder).where(PaymentOrder.case_id == case_id)).scalars()]
-
-
-def person_id(key: str) -> str:
-    from gateway.seed import DEMO_PERSONS
-
-    return next(p.id_number for p in DEMO_PERSONS if p.key == key)
 
 
 def services(printer_device, store):

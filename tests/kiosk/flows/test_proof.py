@@ -10,31 +10,12 @@ import requests
 import zxingcpp
 from PIL import Image
 
-from gateway.seed import DEMO_PERSONS
-from gateway.testing import LiveGateway
 from kiosk import events as ev
 from kiosk.flows import FlowServices
 from kiosk.flows.proof import ProofFlow
-from kiosk.platform_client import PlatformClient
 from kiosk.runtime import FlowContext
+from tests.kiosk.flows.conftest import person_id
 from peripherals.printer import DocumentPrinter
-
-
-def person_id(key):
-    return next(p.id_number for p in DEMO_PERSONS if p.key == key)
-
-
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory):
-    with LiveGateway(tmp_path_factory.mktemp("gw")) as gw:
-        yield gw
-
-
-@pytest.fixture
-def platform(gateway):
-    client = PlatformClient(gateway.base_url, gateway.api_key("demo-hall-01"), kiosk_id="demo-hall-01")
-    yield client
-    client.close()
 
 
 def run_flow(platform, printer, person, kind):

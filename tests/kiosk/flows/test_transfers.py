@@ -8,33 +8,14 @@ import pytest
 from sqlalchemy import select
 
 from gateway.models import KioskEvent
-from gateway.seed import DEMO_PERSONS
-from gateway.testing import LiveGateway
 from kiosk import events as ev
 from kiosk.flows import FlowServices
 from kiosk.flows.transfers import EVENT_KIND, TransfersFlow
 from kiosk.outbox_delivery import OutboxDelivery
-from kiosk.platform_client import PlatformClient
 from kiosk.runtime import FlowContext
+from tests.kiosk.flows.conftest import person_id
 from offline_cache.offline_store import OfflineStore
 from offline_cache.store import Store
-
-
-def person_id(key):
-    return next(p.id_number for p in DEMO_PERSONS if p.key == key)
-
-
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory):
-    with LiveGateway(tmp_path_factory.mktemp("gw")) as gw:
-        yield gw
-
-
-@pytest.fixture
-def platform(gateway):
-    client = PlatformClient(gateway.base_url, gateway.api_key("demo-hall-01"), kiosk_id="demo-hall-01")
-    yield client
-    client.close()
 
 
 @pytest.fixture
