@@ -238,19 +238,27 @@ def _fleet_rows_for(db, health: KioskHealth) -> dict:
     return rows[0]
 
 
+def _operator_form(request: Request, db, csrf: str, action: str):
+    """(identity, None) for a signed-in operator posting a fresh form; otherwise (identity, the refusal to return)."""
+    identity = _identity(request, db)
+    if identity is None:
+        return None, _to_login()
+    if not csrf_ok(identity, csrf):
+        return identity, _page(request, "message.html",
+                               {"me": identity, "message": "The form expired; reload the page."}, status=403)
+    if not identity.can_operate:
+        return identity, _page(request, "message.html",
+                               {"me": identity, "message": f"Only an operator can {action}."}, status=403)
+    return identity, None
+
+
 @router.post("/kiosks/{kiosk_id}/commands")
 def send_command(request: Request, db: Db, kiosk_id: str, kind: Annotated[str, Form(max_length=32)] = "",
                  message: Annotated[str, Form(max_length=1000)] = "",
                  csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
-    identity = _identity(request, db)
-    if identity is None:
-        return _to_login()
-    if not csrf_ok(identity, csrf):
-        return _page(request, "message.html", {"me": identity, "message": "The form expired; reload the page."},
-                     status=403)
-    if not identity.can_operate:
-        return _page(request, "message.html", {"me": identity, "message": "Only an operator can send commands."},
-                     status=403)
+    identity, refusal = _operator_form(request, db, csrf, "send commands")
+    if refusal is not None:
+        return refusal
     try:
         command_id = queue(db, kiosk_id, kind, message, identity.username)
     except CommandRefused as exc:
@@ -274,15 +282,9 @@ def alerts_page(request: Request, db: Db, cleared: bool = False) -> Response:
 @router.post("/alerts/{alert_id}/ack")
 def acknowledge_alert(request: Request, db: Db, alert_id: int,
                       csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
-    identity = _identity(request, db)
-    if identity is None:
-        return _to_login()
-    if not csrf_ok(identity, csrf):
-        return _page(request, "message.html", {"me": identity, "message": "The form expired; reload the page."},
-                     status=403)
-    if not identity.can_operate:
-        return _page(request, "message.html", {"me": identity, "message": "Only an operator can acknowledge."},
-                     status=403)
+    identity, refusal = _operator_form(request, db, csrf, "acknowledge")
+    if refusal is not None:
+        return refusal
     if not alert_store.acknowledge(db, alert_id, identity.username):
         return _page(request, "message.html", {"me": identity, "message": "No such alert."}, status=404)
     return _secure(RedirectResponse("/dashboard/alerts", status_code=303))
