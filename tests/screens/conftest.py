@@ -41,3 +41,18 @@ def kiosk_workdir():
     # Short path: the control socket lives here and Unix socket paths are limited to 108 bytes.
     with tempfile.TemporaryDirectory(prefix="kiosk-ui-") as path:
         yield Path(path)
+
+
+def running(demo):
+    """Start a screens.demo.DemoStack for a module fixture, printing the kiosk's log when it fails to come up;
+    use as `yield from running(DemoStack(...))`."""
+    try:
+        demo.start()
+    except Exception:
+        if demo.kiosk is not None:
+            print(demo.kiosk.log_text())
+        raise
+    try:
+        yield demo
+    finally:
+        demo.stop()

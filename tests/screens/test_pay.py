@@ -18,7 +18,7 @@ from peripherals.printer.simulator import ReceiptPrinterSimulator
 from screens import i18n
 from screens.demo import DemoStack
 from screens.harness import KioskProcess
-from tests.screens.conftest import SCREENSHOTS, assert_fits, shot, texts
+from tests.screens.conftest import SCREENSHOTS, assert_fits, shot, texts, running
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -39,14 +39,7 @@ def stack(tmp_path_factory, printer_sim):
         "receipt_printer": {"enabled": True, "url": f"serial:{printer_sim.path}", "poll_interval_s": 1.0},
         "document_printer": {"enabled": True, "output_dir": str(workdir / "printed")}}})
     (workdir / "printed").mkdir()
-    try:
-        demo.start()
-    except Exception:
-        if demo.kiosk is not None:
-            print(demo.kiosk.log_text())
-        raise
-    yield demo
-    demo.stop()
+    yield from running(demo)
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from PIL import Image
 
 from screens import i18n
 from screens.demo import DemoStack
-from tests.screens.conftest import assert_fits, shot, texts
+from tests.screens.conftest import assert_fits, shot, texts, running
 from tests.screens.test_pay import sign_in, step_shown
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
@@ -24,14 +24,7 @@ def stack(tmp_path_factory):
     (workdir / "printed").mkdir()
     demo = DemoStack(workdir, config_extra={"devices": {
         "document_printer": {"enabled": True, "output_dir": str(workdir / "printed")}}})
-    try:
-        demo.start()
-    except Exception:
-        if demo.kiosk is not None:
-            print(demo.kiosk.log_text())
-        raise
-    yield demo
-    demo.stop()
+    yield from running(demo)
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import pytest
 from kiosk.platform_client import PlatformClient
 from screens import i18n
 from screens.demo import DemoStack
-from tests.screens.conftest import assert_fits, shot, texts
+from tests.screens.conftest import assert_fits, shot, texts, running
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -27,14 +27,7 @@ def lift(stack) -> None:
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     demo = DemoStack(tmp_path_factory.mktemp("skeleton"))
-    try:
-        demo.start()
-    except Exception:
-        if demo.kiosk is not None:
-            print(demo.kiosk.log_text())
-        raise
-    yield demo
-    demo.stop()
+    yield from running(demo)
 
 
 @pytest.fixture
