@@ -107,13 +107,14 @@ class PersonalData:
     verification: dict | None = None
     cases: list = field(default_factory=list)
     cases_stale_since: float | None = None
+    cases_loaded: bool = False  # an empty list from the gateway is an answer, not "still loading"
     flow_data: dict = field(default_factory=dict)
     signature: bytearray | None = None
     face_encodings: list = field(default_factory=list)
 
     def is_empty(self) -> bool:
         return (self.card is None and self.token is None and self.verification is None and not self.cases
-                and self.cases_stale_since is None and not self.flow_data and self.signature is None
+                and self.cases_stale_since is None and not self.cases_loaded and not self.flow_data and self.signature is None
                 and not self.face_encodings)
 
     def scrub(self) -> None:
@@ -129,6 +130,7 @@ class PersonalData:
         self.flow_data.clear()
         self.face_encodings.clear()
         self.card = self.token = self.verification = self.signature = self.cases_stale_since = None
+        self.cases_loaded = False
 
 
 @dataclass(frozen=True)
@@ -262,9 +264,9 @@ class Session:
             applicant_name=mask_name(getattr(card, "name", None) or getattr(card, "name_en", None)) if card else "",
             applicant_id=mask_id_number(getattr(card, "id_number", None)) if card else "",
             cases=tuple(p.cases), cases_stale_since=p.cases_stale_since,
-            cases_loaded=bool(p.cases) or p.flow_data.get("_cases_loaded", False),
+            cases_loaded=p.cases_loaded,
             services=available, services_unavailable=tuple(s for s in self.services if s not in available),
-            service=self.service, flow_data={k: v for k, v in p.flow_data.items() if not k.startswith("_")},
+            service=self.service, flow_data=dict(p.flow_data),
             outcome=self.outcome, message=self.message,
             out_of_service_message=self._out_of_service_reason() or "",
             unusable_devices=tuple(sorted(self.unusable)), staff_id=self.staff_id,
@@ -389,7 +391,7 @@ class Session:
             return []
         self.personal.cases = list(event.cases)
         self.personal.cases_stale_since = event.stale_since
-        self.personal.flow_data["_cases_loaded"] = True
+        self.personal.cases_loaded = True
         return []
 
     def _on_platform_failed(self, event: ev.PlatformFailed) -> list[Command]:
@@ -437,8 +439,7 @@ class Session:
             self.service = None
             self.outcome = None
             self.message = None
-            for key in [k for k in self.personal.flow_data if not k.startswith("_")]:
-                del self.personal.flow_data[key]
+            self.personal.flow_data.clear()
             self._enter(State.MENU)
             self._touch()
         return []
