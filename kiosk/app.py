@@ -97,6 +97,20 @@ def card_reader_listener(post):
     return on_event
 
 
+def scanner_listener(post):
+    """Turns the QR scanner's events into session events (a code, or the scanner's status)."""
+    from peripherals.scanner import CodeScanned
+    from peripherals.status import StatusChanged
+
+    def on_event(event) -> None:
+        if isinstance(event, CodeScanned):
+            post(ev.CodeScanned(event.code))
+        elif isinstance(event, StatusChanged):
+            post(ev.DeviceStatusChanged(event.device, event.status.usable, event.status.value))
+
+    return on_event
+
+
 def build_devices(config, post) -> list:
     """The devices this build drives; every other device is reported unusable so no service relies on it."""
     devices = []
@@ -118,6 +132,14 @@ def build_devices(config, post) -> list:
             camera = camera_from_config(device_cfg)
             camera.add_listener(status_listener(post))
             devices.append(camera)
+        elif name == "scanner":
+            from peripherals.scanner import make_scanner
+
+            scanner = make_scanner(device_cfg.mode, device_cfg.port, baud=device_cfg.baud,
+                                   idle_gap_s=device_cfg.idle_gap_ms / 1000, encoding=device_cfg.encoding,
+                                   name="scanner")
+            scanner.add_listener(scanner_listener(post))
+            devices.append(scanner)
         elif name == "receipt_printer":
             from peripherals.printer import ReceiptPrinter
 

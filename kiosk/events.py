@@ -30,6 +30,16 @@ class CardRemoved(Event):
 
 
 @dataclass(frozen=True)
+class CodeScanned(Event):
+    """A code read by the QR scanner that is not a staff credential (a pickup code, an acceptance notice...)."""
+
+    code: str
+
+    def __repr__(self) -> str:  # a pickup code is a credential: never print it whole
+        return f"CodeScanned(code=<{len(self.code)} chars>)"
+
+
+@dataclass(frozen=True)
 class IdentityVerified(Event):
     """The live face matched the reference (or the demo's card-only method accepted the card)."""
 

@@ -201,6 +201,7 @@ class Session:
             ev.StartRequested: self._on_start,
             ev.CardRead: self._on_card_read,
             ev.CardRemoved: self._on_activity,
+            ev.CodeScanned: self._on_code_scanned,
             ev.IdentityVerified: self._on_verified,
             ev.VerificationFailed: self._on_verification_failed,
             ev.VerificationProgress: self._on_verification_progress,
@@ -336,6 +337,10 @@ class Session:
             self._enter(State.IDENTIFY)
             self._touch()
         return []
+
+    def _on_code_scanned(self, event: ev.CodeScanned) -> list[Command]:
+        """A scanned code; what it starts (a pickup, an acceptance notice lookup) is decided per service."""
+        return self._on_activity(event)
 
     def _on_card_read(self, event: ev.CardRead) -> list[Command]:
         if self.state in (State.OUT_OF_SERVICE, State.MAINTENANCE):
