@@ -10,6 +10,8 @@ PACKAGES=(
   libzbar0                        # independent QR decoder used to check printed codes
   espeak-ng                       # optional spoken prompts
   poppler-utils                   # pdftoppm: look at printed proofs as images
+  cups                            # CUPS (cupsd, lp, lpstat, filters): the tests print proofs through a
+                                  # private cupsd to a real queue
   xdotool                         # real key and close events in the lockdown test
 )
 missing=()

@@ -14,6 +14,16 @@ logger = logging.getLogger(__name__)
 
 SAMPLES = ("receipt", "proof", "test-page")
 DOCUMENT_SCHEMES = ("cups:", "dir:")
+# Status reasons of a document printer that did not answer at all (the others are states it reported).
+UNREACHABLE_DOCUMENT_PRINTER = {
+    "queue_unknown": "the CUPS server has no such queue (lpstat -p lists the queues)",
+    "cups_not_running": "no CUPS scheduler answers (is cupsd running? check --cups-server / CUPS_SERVER)",
+    "cups_not_answering": "the CUPS scheduler does not answer in time",
+    "cups_client_missing": "the CUPS client (lp, lpstat) is not installed",
+    "output_dir_unavailable": "the output directory cannot be created",
+    "output_dir_not_writable": "the output directory is not writable",
+}
+CUPS_SERVER_HELP = "for cups: printers, the CUPS server (host[:port] or socket path) if not the local one"
 
 
 def register(groups) -> None:
@@ -26,10 +36,12 @@ def register(groups) -> None:
     pr.add_argument("--paper", type=int, choices=(58, 80), default=80, help="paper width in mm (receipt printers)")
     pr.add_argument("--image-qr", action="store_true", help="send QR codes as images (printers without GS ( k)")
     pr.add_argument("--timeout", type=float, default=1.0, help="seconds to wait for a status reply")
+    pr.add_argument("--cups-server", help=CUPS_SERVER_HELP)
     pr.set_defaults(func=_print)
     st = device.add_parser("printer-status", help="ask a printer for its status (JSON)")
     st.add_argument("--printer", required=True, help="same forms as for `kiosk device print`")
     st.add_argument("--timeout", type=float, default=1.0, help="seconds to wait for a status reply")
+    st.add_argument("--cups-server", help=CUPS_SERVER_HELP)
     st.set_defaults(func=_status)
     sim = groups["sim"].add_parser("receipt-printer", help="an ESC/POS receipt printer on a pty")
     sim.add_argument("--link", help="stable path to the pty, e.g. /tmp/kiosk/receipt-printer")
@@ -43,13 +55,13 @@ def _is_document(url: str) -> bool:
     return url.startswith(DOCUMENT_SCHEMES)
 
 
-def _document_printer(url: str):
+def _document_printer(url: str, cups_server: str | None = None):
     from peripherals.printer import DocumentPrinter
     scheme, _, rest = url.partition(":")
     if not rest:
         raise CliError(f"{url}: give a queue name (cups:QUEUE) or a directory (dir:PATH)")
     if scheme == "cups":
-        return DocumentPrinter(cups_queue=rest)
+        return DocumentPrinter(cups_queue=rest, cups_server=cups_server)
     return DocumentPrinter(output_dir=Path(rest))
 
 
@@ -79,9 +91,14 @@ def _read_state(printer, url: str, timeout: float):
 def _status(args) -> int:
     url = args.printer
     if _is_document(url):
-        printer = _document_printer(url)
+        printer = _document_printer(url, args.cups_server)
+        reasons = []
+        printer.add_listener(lambda event: reasons.append(getattr(event, "reason", "")))
         status = printer.refresh_status()
-        print(json.dumps({"printer": url, "status": status.value}))
+        reason = reasons[-1] if reasons else ""
+        if reason in UNREACHABLE_DOCUMENT_PRINTER:
+            raise CliError(f"printer {url}: {UNREACHABLE_DOCUMENT_PRINTER[reason]}")
+        print(json.dumps({"printer": url, "status": status.value, "reason": reason}))
         return 0
     printer = _receipt_printer(args)
     try:
@@ -98,7 +115,7 @@ def _print(args) -> int:
         if not _is_document(url):
             raise CliError("a proof is an A4 document: use --printer cups:QUEUE or --printer dir:PATH")
         from kiosk.documents.proofs import build_proof_pdf, sample_proof
-        printer = _document_printer(url)
+        printer = _document_printer(url, args.cups_server)
         code = printer.print_pdf(build_proof_pdf("property_record", sample_proof()), "sample-proof")
         if code.value != "success":
             raise CliError(f"proof not printed on {url}: {code.value} ({printer.status.value})")

@@ -1,7 +1,7 @@
 """The line markup receipt templates render to, and its parser into receipt elements.
 
 A template (Jinja2) writes one element per line, each line starting with a directive:
-    @text [center|right] [bold] [double] | the text
+    @text [center|right] [bold] [double] [indentN] | the text    (indentN: continuation lines N columns in)
     @row [bold] | left text | right text
     @rule [char]
     @qr [size] | content
@@ -23,6 +23,7 @@ logger = logging.getLogger(__name__)
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _ESCAPE = re.compile(r"([\\|@])")
 _SPLIT = re.compile(r"(?<!\\)((?:\\\\)*)\|")
+_INDENT = re.compile(r"indent\d{1,2}")
 
 
 class MarkupError(ValueError):
@@ -66,8 +67,9 @@ def parse(markup: str) -> list[Element]:
         values = [unescape(f.strip(" ")) for f in fields]
         if kind == "text":
             align = next((o for o in options if o in ("left", "center", "right")), "left")
+            indent = next((int(o[6:]) for o in options if _INDENT.fullmatch(o)), 0)
             elements.append(Text(values[0] if values else "", align=align, bold="bold" in options,
-                                 double="double" in options))
+                                 double="double" in options, indent=indent))
         elif kind == "row":
             if len(values) != 2:
                 raise MarkupError(f"line {number}: @row needs two fields")

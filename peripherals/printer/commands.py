@@ -3,7 +3,12 @@
 Chinese text is encoded to GB18030 here, after `FS &` (enter Chinese mode) where the printer needs it, instead of
 python-escpos's guess (which falls back to a code page and prints `?` for full-width punctuation or rarer
 characters). QR codes are sent natively (`GS ( k`, a few dozen bytes) or, for printers without it, as a raster image
-with the 4-module quiet zone the QR specification asks for; both are centred with `ESC a`.
+of the symbol alone; both are centred with `ESC a`, and the 4-module quiet zone the QR specification asks for is
+blank paper: fed lines above and below (a printer prints the symbol only), and the centred symbol's side margins
+(the module size is reduced if the paper is too narrow for them).
+
+A two-column row sets one tab stop (`ESC D n NUL`) and jumps to it with HT instead of sending the gap as spaces
+when that is shorter: the blank of a 48-column row is most of its bytes.
 """
 from __future__ import annotations
 
@@ -17,7 +22,7 @@ from escpos.image import EscposImage
 from peripherals.printer.connectors import Connector, MemoryConnector
 from peripherals.printer.errors import PrinterBadReply, PrinterNotAnswering, UnsupportedOperation
 from peripherals.printer.layout import (PAPER_DOTS, Cut, DOTS_PER_COLUMN, Element, Feed, QrCode, Row, Rule, Text,
-                                        row_lines, text_columns, wrap)
+                                        row_parts, text_columns, wrap)
 from peripherals.printer.realtime import STATUS_FUNCTIONS, PrinterState, parse_status_bytes, valid_status_byte
 
 logger = logging.getLogger(__name__)
@@ -33,6 +38,10 @@ BOLD = {False: ESC + b"E\x00", True: ESC + b"E\x01"}
 SIZE = {False: GS + b"!\x00", True: GS + b"!\x11"}
 # GS V 66 n: feed to the cutter plus n more dots, then partial cut: no blank stretch lost before the next receipt.
 CUT = GS + b"VB\x00"
+HT = b"\t"
+TAB_COST = 5  # ESC D n NUL + HT: a gap of more blank columns than this is cheaper as a tab
+LINE_DOTS = 30  # the default line spacing (ESC 2), in dots: what one fed line leaves blank
+QUIET_MODULES = 4  # ISO/IEC 18004 quiet zone
 QR_MAX_BYTES = 2331  # byte-mode capacity of a version 40 symbol at error correction level M
 _NO_CONTROLS = {c: " " for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)]}
 
@@ -94,17 +103,27 @@ class ReceiptCommands(Escpos):
 
     def line(self, text: str = "") -> None:
         """One line of text and LF. ASCII goes as is; anything else as GB18030 in Chinese mode."""
+        self._raw(self._encode(text) + LF)
+
+    def tab_line(self, text: str, column: int, right: str) -> None:
+        """text, then `right` starting at `column` (ESC D column NUL, HT), then LF: a row without padding spaces."""
+        if not 1 <= column <= 255:
+            raise ValueError("tab_line: column 1..255")
+        left, right = self._encode(text), self._encode(right)
+        self._raw(left + ESC + b"D" + bytes([column]) + b"\x00" + HT + right + LF)
+
+    def _encode(self, text: str) -> bytes:
+        """The bytes of a piece of text; enters Chinese mode first if it needs to."""
         # Text is never a command: a control byte from data (ESC, GS, DLE...) would be obeyed by the printer.
         text = text.translate(_NO_CONTROLS)
         if text.isascii():
-            self._raw(text.encode("ascii") + LF)
-            return
+            return text.encode("ascii")
         # GB18030 covers all of Unicode; only a lone surrogate fails (UnicodeEncodeError, a ValueError).
         encoded = text.encode("gb18030")
         if self.chinese_mode_command and not self._chinese_mode:
             self._raw(CHINESE_ON)
             self._chinese_mode = True
-        self._raw(encoded + LF)
+        return encoded
 
     def leave_chinese_mode(self) -> None:
         """FS .: back to single-byte code pages (only needed before code-page text)."""
@@ -122,18 +141,29 @@ class ReceiptCommands(Escpos):
         self._raw(CUT)
 
     def qr_code(self, data: str, size: int = 6, native: bool | None = None) -> None:
-        """A centred QR code: native GS ( k (model 2, level M) or a raster image with a proper quiet zone."""
+        """A centred QR code (model 2, level M), native GS ( k or a raster image, with its quiet zone all round.
+
+        size is the module size in dots; it is reduced if the symbol and its side quiet zones would not fit the
+        paper (a ValueError if not even 2 dots fit)."""
         if not data:
             raise ValueError("qr_code: empty content")
         if len(data.encode("utf-8")) > QR_MAX_BYTES:
             raise ValueError(f"qr_code: more than {QR_MAX_BYTES} bytes do not fit a level M symbol")
         native = self.native_qr if native is None else native
+        code = qr_symbol(data)
+        span = code.modules_count + 2 * QUIET_MODULES
+        size = min(size, self.paper_dots // span)
+        if size < 2:
+            raise ValueError(f"qr_code: a {code.modules_count}-module symbol does not fit {self.paper_dots} dots")
+        quiet_lines = -(-QUIET_MODULES * size // LINE_DOTS)
         self._align_to("center")
+        self.feed(quiet_lines)
         if native:
             self.qr(data, ec=QR_ECLEVEL_M, size=size, native=True)
         else:
-            self.raster_image(qr_image(data, size))
-        self._raw(LF)
+            code.box_size, code.border = size, 0
+            self.raster_image(code.make_image().get_image().convert("1"))
+        self.feed(quiet_lines)
 
     def raster_image(self, image) -> None:
         """GS v 0: a 1-bit raster image (python-escpos's bitImageRaster, without its stdout warnings)."""
@@ -153,7 +183,7 @@ class ReceiptCommands(Escpos):
                 if element.double:
                     self.double_size(True)
                 columns = self.columns // 2 if element.double else self.columns
-                for piece in wrap(element.text, columns):
+                for piece in wrap(element.text, columns, element.indent):
                     self.line(piece)
                 if element.double:
                     self.double_size(False)
@@ -163,8 +193,11 @@ class ReceiptCommands(Escpos):
                 self._align_to("left")
                 if element.bold:
                     self.bold(True)
-                for piece in row_lines(element.left, element.right, self.columns):
-                    self.line(piece)
+                for text, gap, right in row_parts(element.left, element.right, self.columns):
+                    if gap > TAB_COST:
+                        self.tab_line(text, text_columns(text) + gap, right)
+                    else:
+                        self.line(text + " " * gap + right)
                 if element.bold:
                     self.bold(False)
             elif isinstance(element, Rule):
@@ -199,11 +232,18 @@ class ReceiptCommands(Escpos):
         return parse_status_bytes(replies)
 
 
-def qr_image(data: str, size: int = 6):
-    """The QR code as a 1-bit image with the 4-module quiet zone of ISO/IEC 18004."""
-    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=size, border=4)
+def qr_symbol(data: str) -> qrcode.QRCode:
+    """The smallest level M symbol holding `data` (the version a printer's GS ( k picks too)."""
+    code = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=0)
     code.add_data(data)
     code.make(fit=True)
+    return code
+
+
+def qr_image(data: str, size: int = 6):
+    """The QR code as a 1-bit image with the 4-module quiet zone of ISO/IEC 18004 (for previews and screens)."""
+    code = qr_symbol(data)
+    code.box_size, code.border = size, QUIET_MODULES
     return code.make_image().get_image().convert("1")
 
 

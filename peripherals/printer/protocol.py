@@ -52,6 +52,7 @@ class Command:
 
 Token = TextRun | Command
 
+MAX_TAB_STOPS = 32
 MAX_PAYLOAD = 1 << 20  # a sanity bound: a command claiming more than 1 MiB is garbage, not a receipt
 
 
@@ -160,6 +161,14 @@ class EscposParser:
             if pos + 5 + size > len(buf):
                 return 0, None
             return 5 + size, Command("ESC *", bytes(buf[pos + 2:pos + 5]), bytes(buf[pos + 5:pos + 5 + size]))
+        if prefix == ESC and letter == ord("D"):
+            # ESC D n1 ... nk NUL: horizontal tab stops (at most 32); a printer takes no more than 32 of them.
+            end = buf.find(0, pos + 2, pos + 3 + MAX_TAB_STOPS)
+            if end >= 0:
+                return end + 1 - pos, Command("ESC D", bytes(buf[pos + 2:end]))
+            if len(buf) < pos + 3 + MAX_TAB_STOPS:
+                return 0, None
+            return 2 + MAX_TAB_STOPS, Command("ESC D", bytes(buf[pos + 2:pos + 2 + MAX_TAB_STOPS]))
         if prefix == GS and letter == ord("k"):
             # GS k m: m 0..6 data then NUL; m 65..73 n then n bytes
             if pos + 3 > len(buf):

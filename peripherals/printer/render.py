@@ -2,8 +2,8 @@
 
 Text is drawn in fixed cells like a printer's font A (12 x 24 dots, CJK 24 x 24) with WenQuanYi Micro Hei from the
 Debian package fonts-wqy-microhei; native QR codes are drawn from their stored data; raster images are pasted as
-sent. Bytes outside Chinese mode are read in the selected code page, so a line sent without `FS &` on a printer that
-needs it shows up as the garbage it would print.
+sent; HT moves to the tab stops of ESC D. Bytes outside Chinese mode are read in the selected code page, so a line
+sent without `FS &` on a printer that needs it shows up as the garbage it would print.
 """
 from __future__ import annotations
 
@@ -23,8 +23,10 @@ logger = logging.getLogger(__name__)
 
 FONT_PATH = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 CELL_W, CELL_H = 12, 24
+LATIN_SIZE, LATIN_BASELINE = 20, 19  # WenQuanYi at 20 px: ascent 19, descent 5, so a whole Latin glyph fits 24
 MARGIN = 16
 CODE_PAGES = {0: "cp437", 2: "cp850", 3: "cp860", 16: "cp1252", 17: "cp866", 19: "cp858"}
+DEFAULT_TABS = tuple(range(8, 256, 8))  # after ESC @: a tab stop every 8 characters
 QR_EC = {48: qrcode.constants.ERROR_CORRECT_L, 49: qrcode.constants.ERROR_CORRECT_M,
          50: qrcode.constants.ERROR_CORRECT_Q, 51: qrcode.constants.ERROR_CORRECT_H}
 
@@ -55,6 +57,7 @@ class _State:
     qr_size: int = 3
     qr_ec: int = 48
     qr_data: bytes = b""
+    tabs: tuple = DEFAULT_TABS
     line: list = field(default_factory=list)
 
 
@@ -99,13 +102,26 @@ class ReceiptRenderer:
         else:
             line.append(_Segment(bytearray(data), state.chinese, state.codepage, state.bold, state.wmul, state.hmul))
 
-    def _line_image(self, state: _State) -> Image.Image:
+    def _cells(self, state: _State) -> list:
         cells = []  # (char, width dots, height dots, bold)
         for seg in state.line:
             text = bytes(seg.data).decode("gb18030" if seg.chinese else seg.codepage, errors="replace")
             for ch in text:
                 cols = char_columns(ch) if seg.chinese else 1
                 cells.append((ch, cols * CELL_W * seg.wmul, CELL_H * seg.hmul, seg.bold))
+        return cells
+
+    def _tab(self, state: _State) -> None:
+        """HT: blank up to the next tab stop (in font A character widths); ignored past the last one."""
+        x = sum(c[1] for c in self._cells(state))
+        unit = CELL_W * state.wmul  # a tab stop counts characters of the current width
+        stop = next((t * unit for t in state.tabs if t * unit > x), None)
+        if stop is None or stop > self.width:
+            return
+        state.line.append(_Segment(bytearray(b" " * ((stop - x) // CELL_W)), False, "cp437", False, 1, 1))
+
+    def _line_image(self, state: _State) -> Image.Image:
+        cells = self._cells(state)
         state.line = []
         height = max([c[2] for c in cells] + [CELL_H])
         row = Image.new("L", (self.width, max(height + state.line_spacing - CELL_H, height)), 255)
@@ -123,13 +139,17 @@ class ReceiptRenderer:
 
     def _glyph(self, ch: str, w: int, h: int, bold: bool) -> Image.Image:
         # Drawn at the base cell height, then scaled: double width/height stretch the glyph as a printer does.
-        font = self._font(CELL_H)
+        # Latin letters, digits and signs sit on a common baseline at a size whose descenders (g, j, p, y, J) fit
+        # the 24-dot cell, as in a printer's 12 x 24 font; CJK glyphs fill their 24 x 24 cell, centred.
+        latin = ord(ch) < 0x2E80
+        font = self._font(LATIN_SIZE if latin else CELL_H)
         base_w = max(1, w * CELL_H // h if h else w)
         stroke = 1 if bold else 0
-        left, _, right, _ = font.getbbox(ch, anchor="mm", stroke_width=stroke)
+        anchor, y = ("ms", LATIN_BASELINE) if latin else ("mm", CELL_H / 2)
+        left, _, right, _ = font.getbbox(ch, anchor=anchor, stroke_width=stroke)
         canvas_w = max(base_w, math.ceil(right - left))  # a glyph wider than its cell is squeezed, not clipped
         cell = Image.new("L", (canvas_w, CELL_H), 255)
-        ImageDraw.Draw(cell).text((canvas_w / 2, CELL_H / 2), ch, font=font, fill=0, anchor="mm",
+        ImageDraw.Draw(cell).text((canvas_w / 2, y), ch, font=font, fill=0, anchor=anchor,
                                   stroke_width=stroke, stroke_fill=0)
         if (canvas_w, CELL_H) != (w, h):
             cell = cell.resize((w, h))
@@ -144,6 +164,10 @@ class ReceiptRenderer:
             rows_line = state.line
             state.__init__(chinese=self.chinese_default)
             state.line = rows_line
+        elif name == "HT":
+            self._tab(state)
+        elif name == "ESC D":
+            state.tabs = tuple(sorted(set(p)))
         elif name == "ESC a":
             state.align = p[0] % 48 if p[0] >= 48 else p[0]
         elif name == "ESC E":
@@ -212,12 +236,8 @@ class ReceiptRenderer:
                 code.make(fit=True)
             except (DataOverflowError, ValueError):
                 return  # more data than a QR symbol holds: the printer prints nothing either
-            image = code.make_image().get_image().convert("L")
-            # The printer prints the symbol only; the blank paper around it is the quiet zone (4 modules).
-            quiet = 4 * max(1, state.qr_size)
-            framed = Image.new("L", (image.width, image.height + 2 * quiet), 255)
-            framed.paste(image, (0, quiet))
-            rows.append(self._placed(state, framed))
+            # The printer prints the symbol only: its quiet zone is whatever blank the job leaves around it.
+            rows.append(self._placed(state, code.make_image().get_image().convert("L")))
 
     def _cut_mark(self) -> Image.Image:
         row = Image.new("L", (self.width, 24), 255)

@@ -1,5 +1,7 @@
-"""`kiosk device print`, `kiosk device printer-status` against the pty simulator, a file and a directory."""
+"""`kiosk device print`, `kiosk device printer-status` against the pty simulator, a file, a directory and a real
+CUPS queue (a private cupsd)."""
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,6 +10,7 @@ import pytest
 
 from kiosk.cli import main
 from peripherals.printer.simulator import ReceiptPrinterSimulator
+from tests.peripherals.printer import cupsd
 
 REPO = Path(__file__).resolve().parents[3]
 
@@ -18,6 +21,17 @@ def sim(tmp_path):
     simulator.start()
     yield simulator
     simulator.stop()
+
+
+@pytest.fixture(scope="module")
+def cups_queue():
+    """A private cupsd with one PDF-printer queue printing to a file: (server, queue, output file, PrivateCups)."""
+    reason = cupsd.missing()
+    if reason:
+        pytest.skip(reason)
+    with cupsd.PrivateCups() as cups:
+        target = cups.add_queue("proofs")
+        yield cups.server, "proofs", target, cups
 
 
 def test_status_as_json(sim, capsys):
@@ -107,3 +121,46 @@ def test_sim_command_serves_a_printer_and_writes_previews(tmp_path):
         assert proc.wait(10) == 0
         proc.stdout.close()
     assert not link.exists()
+
+
+def test_cups_queue_status_and_proof_sample(cups_queue, capsys):
+    server, queue, target, cups = cups_queue
+    assert main(["device", "printer-status", "--printer", f"cups:{queue}", "--cups-server", server]) == 0
+    assert json.loads(capsys.readouterr().out) == {"printer": f"cups:{queue}", "status": "online", "reason": ""}
+    assert main(["device", "print", "--printer", f"cups:{queue}", "--cups-server", server, "--sample", "proof"]) == 0
+    assert f"printed sample proof on cups:{queue} ({queue}-" in capsys.readouterr().out
+    cups.wait_for_jobs(queue)
+    assert b"%PDF-" in target.read_bytes()
+    cups.disable(queue)
+    try:
+        assert main(["device", "printer-status", "--printer", f"cups:{queue}", "--cups-server", server]) == 0
+        assert json.loads(capsys.readouterr().out)["reason"] == "queue_disabled"
+        assert main(["device", "print", "--printer", f"cups:{queue}", "--cups-server", server,
+                     "--sample", "proof"]) == 1
+        err = capsys.readouterr().err
+        assert "proof not printed" in err and "offline" in err and len(err.strip().splitlines()) == 1
+    finally:
+        cups.enable(queue)
+
+
+def test_status_of_the_real_command_through_the_cups_server_variable(cups_queue):
+    """The real `kiosk` process, told about the server the standard CUPS way (CUPS_SERVER)."""
+    server, queue, _target, _cups = cups_queue
+    result = subprocess.run([sys.executable, "-m", "kiosk.cli", "device", "printer-status", "--printer",
+                             f"cups:{queue}"], cwd=REPO, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "CUPS_SERVER": server})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["status"] == "online"
+    missing = subprocess.run([sys.executable, "-m", "kiosk.cli", "device", "printer-status", "--printer",
+                              "cups:nosuchqueue"], cwd=REPO, capture_output=True, text=True, timeout=60,
+                             env={**os.environ, "CUPS_SERVER": server})
+    assert missing.returncode == 1 and missing.stdout == ""
+    assert missing.stderr.splitlines()[-1].startswith(
+        "kiosk: printer cups:nosuchqueue: the CUPS server has no such queue")
+
+
+def test_no_cups_scheduler_is_one_clear_line(tmp_path, capsys):
+    assert main(["device", "printer-status", "--printer", "cups:proofs", "--cups-server",
+                 str(tmp_path / "cups.sock")]) == 1
+    err = capsys.readouterr().err
+    assert "no CUPS scheduler answers" in err and len(err.strip().splitlines()) == 1

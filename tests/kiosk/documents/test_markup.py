@@ -1,6 +1,6 @@
 """The receipt line markup: directives, and values that can never break out of their field."""
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from kiosk.documents.markup import MarkupError, escape, parse
 from peripherals.printer.layout import Cut, Feed, QrCode, Row, Rule, Text
@@ -18,6 +18,7 @@ def test_bad_lines_are_template_bugs(markup):
         parse(markup)
 
 
+@settings(deadline=None)
 @given(st.text(max_size=40), st.text(max_size=40))
 def test_any_value_comes_back_exactly_from_a_row(left, right):
     elements = parse(f"@row | {escape(left)} | {escape(right)}")
@@ -27,6 +28,7 @@ def test_any_value_comes_back_exactly_from_a_row(left, right):
     assert elements == [Row(clean(left), clean(right))]
 
 
+@settings(deadline=None)
 @given(st.text(max_size=60))
 def test_a_value_cannot_add_a_line_or_a_directive(value):
     elements = parse(f"@text | {escape(value)}\n@cut")

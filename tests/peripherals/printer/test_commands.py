@@ -103,23 +103,40 @@ def test_native_qr_is_gs_paren_k_centred_with_esc_a(printer):
     data = b"https://gw.example/verify/ABC"
     assert out(printer) == (
         b"\x1b\x61\x01"                                      # ESC a 1: centre
+        + b"\x1b\x64\x01"                                    # ESC d 1: a blank line, the quiet zone above
         + b"\x1d\x28\x6b\x04\x00\x31\x41\x32\x00"            # model 2
         + b"\x1d\x28\x6b\x03\x00\x31\x43\x06"                # module size 6
         + b"\x1d\x28\x6b\x03\x00\x31\x45\x31"                # error correction M
         + b"\x1d\x28\x6b" + bytes([len(data) + 3, 0]) + b"\x31\x50\x30" + data   # store
         + b"\x1d\x28\x6b\x03\x00\x31\x51\x30"                # print
-        + b"\n")
+        + b"\x1b\x64\x01")                                   # and below
 
 
-def test_image_qr_fallback_is_a_centred_raster_with_quiet_zone(printer):
+def test_a_large_module_size_feeds_more_quiet_zone(printer):
+    printer.qr_code("X", size=8)  # 4 modules = 32 dots: more than one 30-dot line
+    data = out(printer)
+    assert data.startswith(b"\x1b\x61\x01\x1b\x64\x02") and data.endswith(b"\x1b\x64\x02")
+
+
+def test_image_qr_fallback_is_the_centred_symbol_between_blank_lines(printer):
     printer.qr_code("https://gw.example/verify/ABC", size=4, native=False)
     data = out(printer)
-    assert data.startswith(b"\x1b\x61\x01\x1d\x76\x30\x00")
-    width_bytes = data[7] | data[8] << 8
-    height = data[9] | data[10] << 8
-    modules = (height // 4) - 8  # 4-module quiet zone on each side
-    assert modules in (25, 29, 33)  # a version 2..4 symbol
-    assert len(data) == 11 + width_bytes * height + 1 and data.endswith(b"\n")
+    assert data.startswith(b"\x1b\x61\x01\x1b\x64\x01\x1d\x76\x30\x00")
+    width_bytes = data[10] | data[11] << 8
+    height = data[12] | data[13] << 8
+    assert height % 4 == 0 and height // 4 in (25, 29, 33)  # a version 2..4 symbol, 4 dots a module, no border
+    assert width_bytes == -(-height // 8)
+    assert len(data) == 14 + width_bytes * height + 3 and data.endswith(b"\x1b\x64\x01")
+
+
+def test_module_size_shrinks_so_the_side_quiet_zones_fit_narrow_paper():
+    narrow = ReceiptCommands(MemoryConnector(), paper_width_mm=58)  # 384 dots
+    content = "https://gateway.example/e-invoice/" + "A" * 150  # a version 9 symbol: 53 modules
+    narrow.qr_code(content, size=8)
+    assert b"\x1d(k\x03\x001C\x06" in bytes(narrow.connector.buffer)  # (53 + 8) x 6 = 366 <= 384 dots
+    largest = ReceiptCommands(MemoryConnector(), paper_width_mm=58)
+    largest.qr_code("x" * 2331)  # version 40: 177 modules
+    assert b"\x1d(k\x03\x001C\x02" in bytes(largest.connector.buffer)  # (177 + 8) x 2 = 370 <= 384 dots
 
 
 def test_qr_refuses_empty_content(printer):
@@ -139,11 +156,16 @@ def test_status_query_is_dle_eot_n():
     assert out(printer) == b"\x10\x04\x04"
 
 
-def test_row_puts_the_amount_flush_right_on_48_columns(printer):
+def test_row_puts_the_amount_flush_right_with_a_tab_stop(printer):
     printer.print_elements([Row("契税", "￥80.00")])
-    line = out(printer)[2:].rstrip(b"\n")  # after FS &
-    assert len(line.decode("gb18030")) + 2 + 1 == 48  # 契税 and ￥ are two columns each
-    assert line.endswith("￥80.00".encode("gb18030"))
+    # 契税 and ￥ are two columns each: the amount takes columns 41..47 of 48.
+    assert out(printer) == (b"\x1c\x26" + "契税".encode("gb18030") + b"\x1b\x44\x29\x00\x09"
+                            + "￥80.00".encode("gb18030") + b"\n")
+
+
+def test_a_short_gap_is_sent_as_spaces(printer):
+    printer.print_elements([Row("A" * 38, "1234567")])
+    assert out(printer) == b"A" * 38 + b"   1234567\n"
 
 
 def test_rule_fills_the_paper_width():

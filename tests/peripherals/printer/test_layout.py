@@ -1,5 +1,5 @@
 """Column arithmetic of receipt lines: full-width characters take two columns, nothing overflows the paper."""
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from peripherals.printer.layout import row_lines, text_columns, wrap
 
@@ -25,9 +25,42 @@ def test_row_without_room_puts_the_value_on_its_own_line():
 text = st.text(st.sampled_from("ab 1不动产，。￥-"), max_size=80)
 
 
+@settings(deadline=None)
 @given(text, text, st.sampled_from([32, 48]))
 def test_row_lines_fit_and_keep_every_character(left, right, columns):
     lines = row_lines(left, right, columns)
     assert all(text_columns(line) <= max(columns, text_columns(right)) for line in lines)
     joined = "".join(lines).replace(" ", "")
     assert joined == (left + right).replace(" ", "")
+
+
+def test_closing_punctuation_never_starts_a_line_nor_opening_ends_one():
+    assert wrap("不动产登记中心。", 14) == ["不动产登记中", "心。"]
+    assert wrap("登记《不动产》", 6) == ["登记", "《不动", "产》"]
+    assert wrap("甲乙丙丁戊）」。", 12) == ["甲乙丙丁", "戊）」。"]
+
+
+def test_ascii_words_move_down_whole_and_continuations_hang():
+    assert wrap("the quick brown fox jumps over", 12) == ["the quick", "brown fox", "jumps over"]
+    assert wrap("abcdefghijklmnopqrstuvwxyz", 10) == ["abcdefghij", "klmnopqrst", "uvwxyz"]
+    assert wrap("3. 土地出让合同及缴款凭证（原件及复印件各一份，需加盖公章）", 48, indent=3) == [
+        "3. 土地出让合同及缴款凭证（原件及复印件各一份，", "   需加盖公章）"]
+
+
+@settings(deadline=None)
+@given(st.text(st.sampled_from("ab 1不动产，。（《》）“”￥-"), max_size=120), st.integers(4, 48),
+       st.integers(0, 12))
+def test_wrap_fits_and_keeps_every_character(text, columns, indent):
+    lines = wrap(text, columns, indent)
+    assert all(text_columns(line) <= columns for line in lines)
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+
+
+@settings(deadline=None)
+@given(st.lists(st.sampled_from(["不动产", "登记", "。", "，", "（证明）", "《条例》", "“引号”"]), max_size=30),
+       st.integers(12, 48))
+def test_wrap_breaks_chinese_by_the_rules(words, columns):
+    from peripherals.printer.layout import NO_LINE_END, NO_LINE_START
+    lines = wrap("".join(words), columns)
+    for before, after in zip(lines, lines[1:]):
+        assert after[0] not in NO_LINE_START and before[-1] not in NO_LINE_END, (before, after)

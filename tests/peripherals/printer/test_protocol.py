@@ -14,6 +14,16 @@ def test_tokens_of_a_small_job():
     ]
 
 
+def test_tab_stops_run_to_their_nul():
+    tokens = EscposParser().feed(b"\x1bD\x08\x2a\x00AB\tC\n")
+    assert [t if isinstance(t, TextRun) else (t.name, t.params) for t in tokens] == [
+        ("ESC D", b"\x08\x2a"), TextRun(b"AB"), ("HT", b""), TextRun(b"C"), ("LF", b"")]
+    parser = EscposParser()
+    assert parser.feed(b"\x1bD\x08") == [] and parser.pending == 3
+    runaway = EscposParser().feed(b"\x1bD" + bytes(range(1, 40)))  # no NUL: a printer stops at 32 stops
+    assert runaway[0].name == "ESC D" and len(runaway[0].params) == 32
+
+
 def test_raster_image_payload_is_taken_whole_even_if_it_holds_control_bytes():
     image = b"\x1dv0\x00\x01\x00\x02\x00" + b"\x10\x04"  # 1 byte wide, 2 rows; the data looks like DLE EOT
     tokens = EscposParser().feed(image + b"\n")
@@ -34,7 +44,7 @@ def test_raw_bytes_of_every_command_rebuild_the_stream():
     assert b"".join(t.data if isinstance(t, TextRun) else t.raw for t in tokens) == job
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(st.integers(1, 64), max_size=40))
 def test_chunked_feeding_gives_the_same_tokens(cuts):
     job = build_job(sample_payment_receipt())
@@ -47,6 +57,7 @@ def test_chunked_feeding_gives_the_same_tokens(cuts):
     assert merge_text(tokens) == whole and parser.pending == 0
 
 
+@settings(deadline=None)
 @given(st.binary(max_size=512))
 def test_garbage_never_crashes_and_is_consumed_or_held(data):
     parser = EscposParser()

@@ -1,6 +1,6 @@
 """DLE EOT status bytes: decoding, validation and the device status they map to."""
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 
 from peripherals.printer.realtime import PrinterState, parse_status_bytes, status_bytes, valid_status_byte
 from peripherals.status import DeviceStatus
@@ -46,6 +46,7 @@ states = st.builds(PrinterState, offline=st.booleans(), cover_open=st.booleans()
                    auto_recoverable_error=st.booleans())
 
 
+@settings(deadline=None)
 @given(states)
 def test_what_the_simulator_answers_decodes_to_the_same_device_status(state):
     replies = status_bytes(state)
@@ -53,6 +54,7 @@ def test_what_the_simulator_answers_decodes_to_the_same_device_status(state):
     assert parse_status_bytes(replies).device_status() == state.device_status()
 
 
+@settings(deadline=None)
 @given(st.lists(st.integers(0, 255), min_size=4, max_size=4))
 def test_any_four_bytes_decode_or_are_refused(values):
     replies = dict(zip((1, 2, 3, 4), values))

@@ -82,6 +82,7 @@ PIECES = [b"\x1b@", b"\x1ba\x01", b"\x1bE\x01", b"\x1d!\x77", b"\x1d!\x00", b"\x
           b"\x1b3\x00", b"\x1bd\x05", b"\x1bJ\x40", b"\n", b"\x1dVB\x00", "收据，".encode("gb18030"), b"abc",
           b"\x1d(k\x03\x001C\x10", b"\x1d(k\x03\x001E3", b"\x1d(k\x07\x001P0abcd", b"\x1d(k\x03\x001Q0",
           b"\x1dv0\x00\x02\x00\x03\x00" + bytes(6), b"\x1dv0\x00\x00\x00\x03\x00", b"\x10\x04\x01",
+          b"\x1bD\x02\x30\xff\x00", b"\x1bD\x00", b"\t", b"\t\t\t\t\t\t\t",
           b"\x1d(k\x13\x1c1P0" + b"7" * 7188]  # more than a QR symbol holds
 
 
@@ -95,3 +96,28 @@ def test_renderer_survives_any_byte_stream(parts):
 def test_qr_with_more_data_than_a_symbol_holds_prints_nothing():
     image = render_receipt(PIECES[-1] + b"\x1d(k\x03\x001Q0")
     assert zxingcpp.read_barcodes(image) == []
+
+
+def test_a_tab_row_prints_exactly_like_the_row_padded_with_spaces():
+    from peripherals.printer.layout import Row
+    tabbed = build_job([Row("契税", "￥80.00")], initialize=False)
+    assert b"\x1bD" in tabbed and b"\t" in tabbed
+    padded = b"\x1ba\x00\x1c&" + "契税".encode("gb18030") + b" " * 37 + "￥80.00".encode("gb18030") + b"\n"
+    assert np.array_equal(np.array(render_receipt(tabbed)), np.array(render_receipt(padded)))
+
+
+@pytest.mark.parametrize("native", [True, False])
+def test_the_qr_has_a_blank_quiet_zone_of_four_modules_all_round(native):
+    size = 6
+    image = render_receipt(build_job([Text("扫码查看电子发票", "center"), QrCode(URL, size),
+                                      Text("终端 demo-hall-01", "center")], native_qr=native))
+    [result] = zxingcpp.read_barcodes(image)
+    corners = [result.position.top_left, result.position.top_right, result.position.bottom_left,
+               result.position.bottom_right]
+    left, right = min(c.x for c in corners), max(c.x for c in corners)
+    top, bottom = min(c.y for c in corners), max(c.y for c in corners)
+    pixels = np.array(image.convert("L"))
+    quiet = 4 * size
+    frame = pixels[top - quiet:bottom + quiet + 1, left - quiet:right + quiet + 1].copy()
+    frame[quiet:-quiet, quiet:-quiet] = 255  # the symbol itself
+    assert frame.min() > 128, "ink within 4 modules of the symbol"
