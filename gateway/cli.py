@@ -16,6 +16,7 @@ from gateway.settings import GatewaySettings
 logger = logging.getLogger(__name__)
 
 SETTINGS_ENV = "KIOSK_GATEWAY_SETTINGS"
+AUDIT_KEY_ENV = "KIOSK_GATEWAY_AUDIT_KEY_FILE"  # the audit seal key file for the admin commands
 DEFAULT_DATABASE = f"sqlite:///{Path.cwd() / 'var' / 'gateway.db'}"
 
 
@@ -62,7 +63,14 @@ def app_from_env():
     from gateway.app import create_app
 
     configure_logging(os.environ.get("KIOSK_GATEWAY_LOG_LEVEL", "INFO"))
+    # The event loop (and with it every heartbeat on SQLite, gateway.db.run_db) shares the GIL with the worker
+    # threads of the sync endpoints; a dashboard read of thousands of kiosks would otherwise keep it for the default
+    # 5 ms at a time, each time the loop wants it back.
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL_S)
     return create_app(dataclasses.replace(_settings_from_env(), run_migrations=False))
+
+
+GIL_SWITCH_INTERVAL_S = 0.001
 
 
 def _serve_parser() -> argparse.ArgumentParser:
@@ -74,7 +82,10 @@ def _serve_parser() -> argparse.ArgumentParser:
     p.add_argument("--demo", action="store_true", help="seed demo persons, cases and kiosks; print their credentials")
     p.add_argument("--credentials-out", type=Path, help="with --demo: write the kiosk credentials JSON here")
     p.add_argument("--public-url", help="base URL phones and verifiers use (default http://HOST:PORT)")
-    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes (stateless; default 1)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="uvicorn worker processes (stateless; default 1). On SQLite one is usually fastest (one write "
+                        "lock for the whole database: bench/bench_gateway.py); two keep heartbeats quick while staff "
+                        "load the dashboard of a large fleet (bench/bench_fleet.py); more for PostgreSQL")
     p.add_argument("--rate-limit-per-minute", type=int, default=GatewaySettings.rate_limit_per_minute,
                    help="requests per kiosk per minute (0 = no limit)")
     p.add_argument("--token-ttl", type=int, default=GatewaySettings.applicant_token_ttl_s,
@@ -86,6 +97,9 @@ def _serve_parser() -> argparse.ArgumentParser:
     p.add_argument("--production", action="store_true",
                    help="kiosk API only over mutual TLS (needs --tls-cert, --tls-key, --tls-client-ca); each kiosk's "
                         "certificate CN must match its API key")
+    p.add_argument("--audit-key-file", type=Path, default=os.environ.get(AUDIT_KEY_ENV) or None,
+                   help="secret that seals the audit chain's head (required with --production; "
+                        f"default ${AUDIT_KEY_ENV}, else the demo key)")
     p.add_argument("--access-log", action="store_true", help="log every request line (off: URLs may carry secrets)")
     p.add_argument("--log-level", default="INFO")
     return p
@@ -103,8 +117,11 @@ def _admin_parser() -> argparse.ArgumentParser:
     cmd.add_argument("kind")
     cmd.add_argument("--args", default="{}", help="JSON object")
     sub.add_parser("migrate", help="bring the database schema up to date and exit")
-    sub.add_parser("audit-verify", help="verify the audit log's hash chain; exit 1 naming any removed, changed or "
-                                        "reordered entry")
+    verify = sub.add_parser("audit-verify", help="verify the audit log's hash chain; exit 1 naming any removed, "
+                                                 "changed or reordered entry")
+    verify.add_argument("--anchor-file", type=Path,
+                        help="a file outside the database: the chain must still hold the entry anchored there last; "
+                             "an intact chain's head is appended to it")
     return p
 
 
@@ -114,9 +131,22 @@ def _admin(argv: list[str]) -> int:
     from gateway.seed import register_kiosk
 
     args = _admin_parser().parse_args(argv)
+    try:
+        _use_audit_key(os.environ.get(AUDIT_KEY_ENV))
+    except ValueError as exc:
+        print(f"kiosk-gateway: {exc}", file=sys.stderr)
+        return 1
     engine = make_engine(args.database)
     migrate(engine)
     with make_sessionmaker(engine)() as db:
+        if args.command in ("add-kiosk", "queue-command"):
+            from gateway.audit_chain import sealed_with_this_key
+
+            if not sealed_with_this_key(db):
+                print(f"kiosk-gateway: this database's audit chain is sealed with another key; set {AUDIT_KEY_ENV} "
+                      "to the gateway's audit key file (nothing was changed)", file=sys.stderr)
+                engine.dispose()
+                return 1
         if args.command == "add-kiosk":
             if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", args.kiosk_id):
                 print("kiosk-gateway: a kiosk id is 1-64 letters, digits, '.', '_' or '-'", file=sys.stderr)
@@ -124,12 +154,19 @@ def _admin(argv: list[str]) -> int:
             key = register_kiosk(db, args.kiosk_id, args.site_kind)
             print(json.dumps({"kiosk_id": args.kiosk_id, "api_key": key, "site_kind": args.site_kind}))
         elif args.command == "audit-verify":
-            from gateway.audit_chain import verify_chain
+            from gateway.audit_chain import read_anchor, verify_chain, write_anchor
 
-            report = verify_chain(db)
+            try:
+                anchor = read_anchor(args.anchor_file) if args.anchor_file else None
+            except (OSError, ValueError, UnicodeDecodeError) as exc:
+                print(f"kiosk-gateway: {exc}", file=sys.stderr)
+                return 1
+            report = verify_chain(db, anchor=anchor)
             engine.dispose()
             if report.ok:
                 print(f"ok: audit log intact: {report.entries} entries, 1-{report.last_seq}")
+                if args.anchor_file:
+                    write_anchor(args.anchor_file, report)
                 return 0
             for problem in report.problems:
                 print(f"{problem.kind}: {problem.message}")
@@ -161,6 +198,15 @@ def main(argv: list[str] | None = None) -> int:
         print("kiosk-gateway: --production needs --tls-cert, --tls-key and --tls-client-ca (mutual TLS)",
               file=sys.stderr)
         return 1
+    if args.production and not args.audit_key_file:
+        print("kiosk-gateway: --production needs --audit-key-file (the secret sealing the audit chain)",
+              file=sys.stderr)
+        return 1
+    try:
+        audit_key = _use_audit_key(args.audit_key_file)
+    except ValueError as exc:
+        print(f"kiosk-gateway: {exc}", file=sys.stderr)
+        return 1
     configure_logging(args.log_level)
     from gateway.db import make_engine, make_sessionmaker, migrate
     from gateway.seed import demo_credentials, seed_demo
@@ -169,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
                                public_base_url=args.public_url or
                                f"{'https' if args.tls_cert else 'http'}://{args.host}:{args.port}",
                                rate_limit_per_minute=args.rate_limit_per_minute,
-                               applicant_token_ttl_s=args.token_ttl, require_client_cert=args.production)
+                               applicant_token_ttl_s=args.token_ttl, require_client_cert=args.production,
+                               audit_seal_key=audit_key)
     try:
         engine = make_engine(settings.database_url)
         migrate(engine)
@@ -194,6 +241,22 @@ def main(argv: list[str] | None = None) -> int:
     serve(args.host, args.port, args.workers, access_log=args.access_log, log_level=args.log_level,
           tls=tls_options(args.tls_cert, args.tls_key, args.tls_client_ca))
     return 0
+
+
+def _use_audit_key(path) -> str:
+    """Read the audit seal key file (or take the demo key when there is none) and seal with it in this process."""
+    from gateway.audit_chain import DEMO_SEAL_KEY, use_seal_key
+
+    key = DEMO_SEAL_KEY
+    if path:
+        try:
+            key = Path(path).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ValueError(f"cannot read the audit key file {path} ({type(exc).__name__})") from None
+        if len(key) < 16:
+            raise ValueError(f"the audit key file {path} must hold a secret of at least 16 characters")
+    use_seal_key(key)
+    return key
 
 
 def tls_options(cert: Path | None, key: Path | None, client_ca: Path | None) -> dict:

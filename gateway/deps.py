@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from typing import Annotated, AsyncIterator
 
 from fastapi import Depends, Header, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import Connection, bindparam, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from gateway import audit_chain
 from gateway.adapters import Adapters
-from gateway.db import RELAXED_DURABILITY
+from gateway.db import READ_ONLY, RELAXED_DURABILITY, run_db
 from gateway.errors import ApiError
 from gateway.models import ApplicantToken, Kiosk, RateWindow, utcnow
 from gateway.settings import GatewaySettings
@@ -93,37 +92,55 @@ def _count_request(db: Session, kiosk_id: str, window_start: int) -> int:
     return count
 
 
-def authenticate(sessionmaker, settings: GatewaySettings, api_key: str) -> KioskIdentity:
+def authenticate(engine, settings: GatewaySettings, api_key: str) -> KioskIdentity:
     """Looks the key up and counts the request in the kiosk's fixed one-minute window, in its own transaction, so a
-    refused or failing call still counts."""
-    with sessionmaker() as db:
-        db.connection(execution_options={RELAXED_DURABILITY: True})  # only the count: harmless to lose in a power cut
+    refused or failing call still counts. A Core connection: the ORM's unit of work costs more than the two
+    statements."""
+    with engine.connect() as db:
+        # Only the count is written: harmless to lose in a power cut. With no rate limit nothing is written at all.
+        db.execution_options(**{RELAXED_DURABILITY: True, READ_ONLY: settings.rate_limit_per_minute <= 0})
         return authenticate_in(db, settings, api_key)
 
 
 def authenticate_in(db: Session, settings: GatewaySettings, api_key: str, *, commit: bool = True) -> KioskIdentity:
     """authenticate() inside the caller's transaction; with commit=False the count is committed with the caller's
     work (hot paths whose only failure after this point is a refusal raised here)."""
+    kiosk = find_kiosk(db, settings, api_key, peer_cert_name.get())
+    refusal = count_request(db, settings, kiosk.kiosk_id)
+    if commit or refusal is not None:
+        db.commit()
+    if refusal is not None:
+        raise refusal
+    return kiosk
+
+
+def find_kiosk(db, settings: GatewaySettings, api_key: str, peer_cert: str | None) -> KioskIdentity:
+    """The enabled kiosk the key belongs to, or a 401/403 refusal; writes nothing. `peer_cert`: the CN of the
+    request's client certificate (gateway.tls), checked when the settings require one."""
     row = db.execute(_KIOSK_BY_KEY, {"key_hash": sha256_hex(api_key)}).one_or_none()
     if row is None:
         raise ApiError(401, "unknown_kiosk", "The API key does not belong to any kiosk.",
                        {"WWW-Authenticate": "Bearer"})
-    if settings.require_client_cert and peer_cert_name.get() != row.kiosk_id:
+    if settings.require_client_cert and peer_cert != row.kiosk_id:
         raise ApiError(403, "certificate_mismatch", "The client certificate does not belong to this kiosk.")
     if not row.enabled:
         raise ApiError(403, "kiosk_disabled", "This kiosk has been disabled by the registration centre.")
-    limit = settings.rate_limit_per_minute
-    if limit > 0:
-        now = utcnow().timestamp()
-        window = int(now // 60) * 60
-        count = _count_request(db, row.kiosk_id, window)
-        if commit or count > limit:
-            db.commit()
-        if count > limit:
-            retry = max(1, int(window + 60 - now))
-            raise ApiError(429, "rate_limited", f"Too many requests from this kiosk; retry in {retry} s.",
-                           {"Retry-After": str(retry)})
     return KioskIdentity(row.kiosk_id, row.site_kind, bool(row.demo), row.devices)
+
+
+def count_request(db, settings: GatewaySettings, kiosk_id: str) -> ApiError | None:
+    """Counts the request in the kiosk's fixed one-minute window (not committed); the 429 refusal, when over the
+    limit, is returned for the caller to raise once the count is committed."""
+    limit = settings.rate_limit_per_minute
+    if limit <= 0:
+        return None
+    now = utcnow().timestamp()
+    window = int(now // 60) * 60
+    if _count_request(db, kiosk_id, window) <= limit:
+        return None
+    retry = max(1, int(window + 60 - now))
+    return ApiError(429, "rate_limited", f"Too many requests from this kiosk; retry in {retry} s.",
+                    {"Retry-After": str(retry)})
 
 
 async def current_kiosk(request: Request,
@@ -131,7 +148,7 @@ async def current_kiosk(request: Request,
     """The kiosk behind the API key (Authorization: Bearer)."""
     api_key = api_key_of(credentials)
     state = request.app.state
-    return await run_in_threadpool(authenticate, state.sessionmaker, state.settings, api_key)
+    return await run_db(state.engine, authenticate, state.engine, state.settings, api_key)
 
 
 CurrentKiosk = Annotated[KioskIdentity, Depends(current_kiosk)]
@@ -149,13 +166,27 @@ def api_key_of(credentials: HTTPAuthorizationCredentials | None) -> str:
     return credentials.credentials
 
 
-def check_applicant(db: Session, kiosk: KioskIdentity, raw_token: str) -> ApplicantToken:
-    token = db.get(ApplicantToken, sha256_hex(raw_token))
+def _valid_token(token, kiosk: KioskIdentity):
     if token is None or token.kiosk_id != kiosk.kiosk_id:
         raise ApiError(401, "token_invalid", "The applicant token is not valid for this kiosk.")
     if token.expires_at <= utcnow():
         raise ApiError(401, "token_expired", "The applicant token has expired; verify the applicant again.")
     return token
+
+
+def check_applicant(db: Session, kiosk: KioskIdentity, raw_token: str) -> ApplicantToken:
+    return _valid_token(db.get(ApplicantToken, sha256_hex(raw_token)), kiosk)
+
+
+_tokens = ApplicantToken.__table__
+_TOKEN_BY_HASH = select(_tokens.c.kiosk_id, _tokens.c.id_number, _tokens.c.expires_at).where(
+    _tokens.c.token_hash == bindparam("token_hash"))
+
+
+def applicant_id_number(db: Connection, kiosk: KioskIdentity, raw_token: str) -> str:
+    """check_applicant() for read-only hot paths on a Core connection: the applicant's ID number."""
+    row = db.execute(_TOKEN_BY_HASH, {"token_hash": sha256_hex(raw_token)}).one_or_none()
+    return _valid_token(row, kiosk).id_number
 
 
 def applicant(db: Db, kiosk: CurrentKiosk, x_applicant_token: TokenHeader) -> ApplicantToken:

@@ -30,4 +30,9 @@ class GatewaySettings:
     # Production mode (`kiosk-gateway --production`): the kiosk API only over mutual TLS, and each call's client
     # certificate CN must be the kiosk its API key belongs to (gateway/tls.py).
     require_client_cert: bool = False
+    # Seconds between two passes of each process's background alert check (gateway.dashboard.alerts.AlertChecker),
+    # which raises and clears fleet alerts (a kiosk silent for three heartbeat intervals...) with no page open; 0: off.
+    alert_check_interval_s: float = 10.0
+    # Seals the audit chain's head (gateway/audit_chain.py); production reads it from --audit-key-file.
+    audit_seal_key: str = "demo-audit-seal-key"
     extra: dict = field(default_factory=dict)

@@ -1,15 +1,22 @@
 """Keeps the fleet_alerts table in step with the kiosks' health: raise new conditions, clear the ones that ended."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import random
 import threading
+from typing import Iterator
 
-from sqlalchemy import select
+import anyio
+from sqlalchemy import insert, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from gateway.dashboard.health import KioskHealth, assess
+from gateway.dashboard.health import KioskHealth, assess, assess_report, interval_s, with_silence
 from gateway.dashboard.models import FleetAlert
+from gateway.db import READ_ONLY, make_sessionmaker, run_db
 from gateway.deps import audit
 from gateway.models import Kiosk, utcnow
 
@@ -30,29 +37,48 @@ def fleet_health(db: Session, now: dt.datetime | None = None) -> list[KioskHealt
 
 
 class FleetSnapshot:
-    """The heartbeat columns of every kiosk, kept between dashboard reads: each read fetches only the kiosk ids and
-    heartbeat times, then the full rows of the kiosks that sent a heartbeat since (decoding thousands of JSON
-    columns on every read would take the CPU the heartbeats need)."""
+    """The heartbeat columns of every kiosk and the health they report, kept between dashboard reads: each read
+    fetches only the kiosk ids and heartbeat times, then the full rows of the kiosks that sent a heartbeat since
+    (decoding thousands of JSON columns and assessing thousands of kiosks on every read would take the CPU the
+    heartbeats need), and adds the one part that changes with time, silence (health.with_silence).
 
-    CHUNK = 500
+    Correct across processes: every heartbeat, whichever process wrote it, changes last_heartbeat_at, and a row is
+    re-read whenever that differs. The KioskHealth objects returned are shared between reads: do not change them.
+    """
+
+    CHUNK = 200
 
     def __init__(self):
-        self._rows: dict[str, tuple] = {}
+        # kiosk id -> (last_heartbeat_at, its interval in seconds, the health that heartbeat reported)
+        self._rows: dict[str, tuple[dt.datetime | None, float, KioskHealth]] = {}
         self._lock = threading.Lock()
 
     def health(self, db: Session, now: dt.datetime | None = None) -> list[KioskHealth]:
-        now = now or utcnow()
+        for _ in self.refresh(db):
+            pass
+        return self.assessed(now)
+
+    def refresh(self, db: Session) -> Iterator[None]:
+        """Re-reads the rows of the kiosks that reported since the last read, pausing (yielding) after each chunk,
+        so that a caller in the event loop can let other work run in between."""
         with self._lock:
             stamps = {r[0]: r[1] for r in db.execute(select(Kiosk.kiosk_id, Kiosk.last_heartbeat_at))}
-            stale = [k for k, at in stamps.items() if k not in self._rows or self._rows[k][1] != at]
+            stale = [k for k, at in stamps.items() if k not in self._rows or self._rows[k][0] != at]
             for start in range(0, len(stale), self.CHUNK):
+                yield
                 for row in db.execute(select(*_HEARTBEAT_COLUMNS)
                                       .where(Kiosk.kiosk_id.in_(stale[start:start + self.CHUNK]))):
-                    self._rows[row.kiosk_id] = tuple(row)
+                    extra = row.heartbeat_extra if isinstance(row.heartbeat_extra, dict) else {}
+                    self._rows[row.kiosk_id] = (row.last_heartbeat_at, interval_s(extra), assess_report(*row))
             for gone in set(self._rows) - set(stamps):
                 del self._rows[gone]
+
+    def assessed(self, now: dt.datetime | None = None) -> list[KioskHealth]:
+        """Every kiosk's health at `now`, from the rows as last refreshed."""
+        now = now or utcnow()
+        with self._lock:
             rows = [self._rows[k] for k in sorted(self._rows)]
-        return [assess(*row, now) for row in rows]
+        return [with_silence(reported, at, every, now) for at, every, reported in rows]
 
 
 def _open_keys(db: Session) -> set[tuple[str, str, str]]:
@@ -79,13 +105,28 @@ def sync_alerts(db: Session, health: list[KioskHealth], now: dt.datetime | None 
         elif alert.detail != wanted[key].detail[:200] and alert.kind != "silent":
             alert.detail = wanted[key].detail[:200]
     for key, condition in wanted.items():
-        if key not in open_alerts:
-            db.add(FleetAlert(kiosk_id=key[0], kind=condition.kind, subject=condition.subject,
-                              detail=condition.detail[:200], raised_at=now))
+        if key not in open_alerts and raise_alert(db, key[0], condition.kind, condition.subject,
+                                                  condition.detail[:200], now):
             logger.info("alert raised: %s %s %s", key[0], condition.kind, condition.subject)
             changed += 1
     db.commit()
     return changed
+
+
+_INSERTS = {"sqlite": sqlite_insert, "postgresql": pg_insert}
+_alerts = FleetAlert.__table__
+
+
+def raise_alert(db: Session, kiosk_id: str, kind: str, subject: str, detail: str, now: dt.datetime) -> bool:
+    """Opens an alert unless one is open for the same condition (another gateway process may have raised it a
+    moment ago: the unique index on open alerts decides, and the loser inserts nothing). True if this one did."""
+    dialect = db.get_bind().dialect.name
+    values = {"kiosk_id": kiosk_id, "kind": kind, "subject": subject, "detail": detail, "raised_at": now}
+    if dialect not in _INSERTS:  # no ON CONFLICT: the unique index still refuses a second open copy
+        db.execute(insert(_alerts).values(**values))
+        return True
+    statement = _INSERTS[dialect](_alerts).values(**values).on_conflict_do_nothing().returning(_alerts.c.id)
+    return db.execute(statement).first() is not None
 
 
 def acknowledge(db: Session, alert_id: int, username: str) -> bool:
@@ -112,3 +153,57 @@ def recent_alerts(db: Session, *, include_cleared: bool = False, limit: int = 20
 def assess_one(kiosk: Kiosk, now: dt.datetime) -> KioskHealth:
     return assess(kiosk.kiosk_id, kiosk.last_heartbeat_at, kiosk.devices, kiosk.stock, kiosk.outbox_depth,
                   kiosk.heartbeat_extra, now)
+
+
+class AlertChecker:
+    """Brings the fleet alerts up to date every few seconds, so a kiosk that went silent (or whose printer ran out of
+    paper) has its alert whether or not anyone has the dashboard open.
+
+    Every gateway process runs one (started with the app: gateway.background); that is safe because raising an alert
+    is idempotent (raise_alert) and clearing one twice changes nothing. The kiosk rows are read in a read-only
+    transaction, and the write lock is taken only when an alert is to be raised or cleared. On SQLite a pass runs in
+    the event loop in short slices (gateway.db.run_db explains why: a thread holding the GIL for a pass over
+    thousands of kiosks slows every heartbeat of the process meanwhile); on PostgreSQL, in a worker thread.
+    """
+
+    def __init__(self, engine, interval_s: float):
+        self.engine = engine
+        self.sessionmaker = make_sessionmaker(engine)
+        self.interval_s = interval_s
+        self.snapshot = FleetSnapshot()  # its own: only this checker uses it, one pass at a time
+
+    def check(self, now: dt.datetime | None = None) -> int:
+        """One pass: how many alerts were raised or cleared."""
+        now = now or utcnow()
+        with self.sessionmaker() as read_db:
+            read_db.connection(execution_options={READ_ONLY: True})
+            health = self.snapshot.health(read_db, now)
+            return self._sync(health, now, read_db)
+
+    async def check_in_loop(self, now: dt.datetime | None = None) -> int:
+        """check(), for SQLite, in the event loop: it lets other work run between chunks of kiosks."""
+        with self.sessionmaker() as read_db:
+            read_db.connection(execution_options={READ_ONLY: True})
+            for _ in self.snapshot.refresh(read_db):
+                await asyncio.sleep(0)
+            now = now or utcnow()
+            health = self.snapshot.assessed(now)
+            await asyncio.sleep(0)
+            return await run_db(self.engine, self._sync, health, now, read_db)
+
+    def _sync(self, health: list[KioskHealth], now: dt.datetime, read_db: Session) -> int:
+        with self.sessionmaker() as db:  # a new session for each attempt (run_db may run this again)
+            return sync_alerts(db, health, now, read_db=read_db)
+
+    async def run(self) -> None:
+        # A random start spreads the passes of several processes over the interval.
+        await asyncio.sleep(random.uniform(0, self.interval_s))
+        in_loop = self.engine.dialect.name == "sqlite"
+        while True:
+            try:
+                changed = await (self.check_in_loop() if in_loop else anyio.to_thread.run_sync(self.check))
+                if changed:
+                    logger.info("alert check: %d alert(s) raised or cleared", changed)
+            except Exception:  # a database hiccup must not end the checking: log it and try again next time
+                logger.exception("alert check failed")
+            await asyncio.sleep(self.interval_s)

@@ -62,6 +62,28 @@ def _number(value) -> float | None:
 def assess(kiosk_id: str, last_heartbeat_at: dt.datetime | None, devices: dict | None, stock: dict | None,
            outbox_depth: int | None, extra: dict | None, now: dt.datetime) -> KioskHealth:
     """Pure: everything the dashboard shows about one kiosk's health, from the stored heartbeat columns."""
+    reported = assess_report(kiosk_id, last_heartbeat_at, devices, stock, outbox_depth, extra)
+    return with_silence(reported, last_heartbeat_at, interval_s(extra if isinstance(extra, dict) else {}), now)
+
+
+def with_silence(reported: KioskHealth, last_heartbeat_at: dt.datetime | None, every: float,
+                 now: dt.datetime) -> KioskHealth:
+    """The kiosk's health at `now`: what its last heartbeat reported, and red with a "silent" condition first once
+    SILENT_INTERVALS of its heartbeat interval (`every`, from interval_s) have passed without another. The only part
+    of the health that changes with time, so the rest can be kept from one read to the next (FleetSnapshot)."""
+    if last_heartbeat_at is None:
+        return reported
+    silent_s = (now - last_heartbeat_at).total_seconds()
+    if silent_s <= SILENT_INTERVALS * every:
+        return reported
+    silent = Condition("silent", "", f"no heartbeat for {int(silent_s)} s "
+                                     f"({SILENT_INTERVALS} intervals of {int(every)} s)", "red")
+    return KioskHealth(reported.kiosk_id, "red", reported.devices, [silent, *reported.conditions])
+
+
+def assess_report(kiosk_id: str, last_heartbeat_at: dt.datetime | None, devices: dict | None, stock: dict | None,
+                  outbox_depth: int | None, extra: dict | None) -> KioskHealth:
+    """Pure: the health a kiosk's last heartbeat reports, whatever time it is now (silence: with_silence)."""
     devices = devices if isinstance(devices, dict) else {}
     stock = stock if isinstance(stock, dict) else {}
     extra = extra if isinstance(extra, dict) else {}
@@ -69,11 +91,6 @@ def assess(kiosk_id: str, last_heartbeat_at: dt.datetime | None, devices: dict |
     if last_heartbeat_at is None:
         return KioskHealth(kiosk_id, "grey", states, [])
     conditions: list[Condition] = []
-    every = interval_s(extra)
-    silent_s = (now - last_heartbeat_at).total_seconds()
-    if silent_s > SILENT_INTERVALS * every:
-        conditions.append(Condition("silent", "", f"no heartbeat for {int(silent_s)} s "
-                                                  f"({SILENT_INTERVALS} intervals of {int(every)} s)", "red"))
     for name, state in states.items():
         status = state["status"]
         if name in PRINTERS and status in ("media_low", "media_out"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.models import Base, utcnow
@@ -49,7 +49,10 @@ class FleetAlert(Base):
     cleared_at: Mapped[dt.datetime | None]
     acked_at: Mapped[dt.datetime | None]
     acked_by: Mapped[str | None] = mapped_column(String(64))
-    __table_args__ = (Index("ix_fleet_alerts_open", "cleared_at", "kiosk_id"),)
+    __table_args__ = (Index("ix_fleet_alerts_open", "cleared_at", "kiosk_id"),
+                      # At most one open alert per condition, whichever gateway process raised it (migration 0400).
+                      Index("ux_fleet_alerts_one_open", "kiosk_id", "kind", "subject", unique=True,
+                            sqlite_where=text("cleared_at IS NULL"), postgresql_where=text("cleared_at IS NULL")))
 
 
 class DashboardSecret(Base):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from typing import Any
 
@@ -9,16 +10,19 @@ import anyio
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from gateway.deps import ApiKey, CurrentKiosk, Db, IdempotencyKey, api_key_of, audit, authenticate_in
-from gateway.db import RELAXED_DURABILITY
+from gateway.db import RELAXED_DURABILITY, GroupCommit
+from gateway.deps import (ApiKey, CurrentKiosk, Db, IdempotencyKey, api_key_of, audit, authenticate_in, count_request,
+                          find_kiosk)
 from gateway.errors import ApiError
 from gateway.idempotency import body_hash
 from gateway.jsonsafe import check_json
 from gateway.models import Kiosk, KioskCommand, KioskEvent, utcnow
 from gateway.routers import KIOSK_ERRORS, errors
+from gateway.routers.lockers import apply_pickup_event
+from gateway.tls import peer_cert_name
 
 logger = logging.getLogger(__name__)
 
@@ -52,38 +56,58 @@ class HeartbeatReply(BaseModel):
 @router.post("/v1/heartbeats", response_model=HeartbeatReply, responses=errors(*KIOSK_ERRORS),
              summary="Report device status; receive queued commands")
 async def heartbeat(request: Request, body: Heartbeat, credentials: ApiKey) -> JSONResponse:
-    # The hottest call of the fleet: authentication, rate count and the heartbeat itself in one transaction and one
-    # worker-thread hop.
+    # The hottest call of the fleet: authentication, rate count and the heartbeat itself in one transaction.
     api_key = api_key_of(credentials)
     state = request.app.state
-    sqlite = state.engine.dialect.name == "sqlite"
-
-    def run() -> dict:
-        # A Core connection rather than an ORM session: nothing here needs the ORM. On SQLite the heartbeat row and
-        # the rate count may be lost in a power cut (the next heartbeat replaces them), so the transaction commits
-        # without the fsync (RELAXED_DURABILITY); one that must audit a device status change is done again durably.
-        for relaxed in ((True, False) if sqlite else (False,)):
-            with state.engine.connect() as db:
-                db.execution_options(**{RELAXED_DURABILITY: relaxed})
-                kiosk = authenticate_in(db, state.settings, api_key, commit=False)
-                try:
-                    return record_heartbeat(db, kiosk, body, relaxed=relaxed)
-                except _NeedsDurableCommit:
-                    db.rollback()
-        raise AssertionError("unreachable: the durable attempt never asks for another")
-
+    engine = state.engine
     # Returned as a response, so FastAPI does not validate and re-encode what record_heartbeat built exactly.
-    return JSONResponse(await anyio.to_thread.run_sync(run, limiter=_heartbeat_limiter(state) if sqlite else None))
+    if engine.dialect.name == "sqlite":
+        # On SQLite the heartbeat row and the rate count may be lost in a power cut (the next heartbeat replaces
+        # them), so heartbeats are written without the fsync (RELAXED_DURABILITY), several to a transaction
+        # (GroupCommit). One that must audit a device status change is written alone and durably, in a worker
+        # thread: an fsync blocks.
+        try:
+            return JSONResponse(await _group_commit(state).submit((api_key, peer_cert_name.get(), body)))
+        except _NeedsDurableCommit:
+            pass
+
+    def durable() -> dict:
+        # A Core connection rather than an ORM session: nothing here needs the ORM.
+        with engine.connect() as db:
+            kiosk = authenticate_in(db, state.settings, api_key, commit=False)
+            return record_heartbeat(db, kiosk, body)
+
+    return JSONResponse(await anyio.to_thread.run_sync(durable))
 
 
-def _heartbeat_limiter(state) -> anyio.CapacityLimiter:
-    """On SQLite, one heartbeat transaction at a time per process: they all need the one write lock, and threads of
-    one process polling for it (and fighting over the GIL) cost more than queueing for it here. Waiting here holds no
-    database connection."""
-    limiter = getattr(state, "sqlite_heartbeat_limiter", None)
-    if limiter is None:
-        limiter = state.sqlite_heartbeat_limiter = anyio.CapacityLimiter(1)
-    return limiter
+def _group_commit(state) -> GroupCommit:
+    writer = getattr(state, "heartbeat_group_commit", None)
+    if writer is None:
+        writer = state.heartbeat_group_commit = GroupCommit(
+            state.engine, functools.partial(record_heartbeats, state.engine, state.settings))
+    return writer
+
+
+def record_heartbeats(engine, settings, items: list[tuple[str, str | None, Heartbeat]]) -> list:
+    """Several kiosks' heartbeats (api key, client certificate CN, body) in one transaction without the fsync; one
+    outcome each: the reply, an ApiError refusal, or _NeedsDurableCommit (nothing of it written) for one that must
+    audit a device status change. A refused heartbeat's rate count is committed with the others."""
+    outcomes: list = []
+    with engine.connect() as db:
+        db.execution_options(**{RELAXED_DURABILITY: True})
+        for api_key, peer_cert, body in items:
+            try:
+                kiosk = find_kiosk(db, settings, api_key, peer_cert)
+                if _audited_changes(kiosk, body):
+                    raise _NeedsDurableCommit
+                refusal = count_request(db, settings, kiosk.kiosk_id)
+                if refusal is not None:
+                    raise refusal
+                outcomes.append(record_heartbeat(db, kiosk, body, commit=False))
+            except (ApiError, _NeedsDurableCommit) as refused:
+                outcomes.append(refused)
+        db.commit()
+    return outcomes
 
 
 # The heartbeat's statements are built once, with bind parameters, and reused (see gateway.deps).
@@ -93,35 +117,52 @@ _HEARTBEAT_FIELDS = ("devices", "stock", "outbox_depth", "version", "uptime_s")
 _RECORD_HEARTBEAT = update(_kiosks).where(_kiosks.c.kiosk_id == bindparam("hb_kiosk_id")).values(
     last_heartbeat_at=bindparam("hb_at"), heartbeat_extra=bindparam("hb_extra"),
     **{name: bindparam(f"hb_{name}") for name in _HEARTBEAT_FIELDS})
+# Pending: never delivered, or delivered long ago and never reported done (the reply may have been lost on the way:
+# the kiosk carries out a command id once, so sending it again is safe).
 _PENDING_COMMANDS = (select(_commands.c.command_id, _commands.c.kind, _commands.c.args)
-                     .where(_commands.c.kiosk_id == bindparam("kiosk_id"), _commands.c.delivered_at.is_(None))
+                     .where(_commands.c.kiosk_id == bindparam("kiosk_id"),
+                            or_(_commands.c.delivered_at.is_(None),
+                                and_(_commands.c.done_at.is_(None),
+                                     _commands.c.delivered_at < bindparam("redeliver_before"))))
                      .order_by(_commands.c.created_at, _commands.c.command_id))
 _MARK_DELIVERED = update(_commands).where(_commands.c.command_id.in_(bindparam("command_ids", expanding=True))).values(
     delivered_at=bindparam("delivered_at"))
+
+
+# A command delivered but not reported done after this long is sent again (a kiosk heartbeats every 30 s by default
+# and reports a result on its next heartbeat).
+COMMAND_REDELIVER_AFTER = dt.timedelta(minutes=3)
 
 
 class _NeedsDurableCommit(Exception):
     """The heartbeat changes a device status, whose audit entry must survive a power cut."""
 
 
-def record_heartbeat(db, kiosk, body: Heartbeat, *, relaxed: bool = False) -> dict:
-    """Records the heartbeat and hands out pending commands, committing; `relaxed`: the caller's transaction commits
-    without the fsync, so raise _NeedsDurableCommit (having written nothing) when there is an audit entry to add."""
+def _audited_changes(kiosk, body: Heartbeat) -> dict:
+    """The device statuses this heartbeat changes, when they go in the audit trail (not on a kiosk's first one)."""
+    previous = kiosk.devices or {}
+    if not previous:
+        return {}
+    return {name: status for name, status in body.devices.items() if previous.get(name) != status}
+
+
+def record_heartbeat(db, kiosk, body: Heartbeat, *, commit: bool = True) -> dict:
+    """Records the heartbeat, audits device status changes and hands out pending commands (marked delivered), in
+    the caller's transaction; commits it unless told not to."""
     now = utcnow()
     extra = body.model_extra or None  # the fields beyond the known ones, as sent
-    previous = kiosk.devices or {}
-    changed = {name: status for name, status in body.devices.items() if previous.get(name) != status}
-    if changed and previous and relaxed:
-        raise _NeedsDurableCommit
+    changed = _audited_changes(kiosk, body)
     # A Core UPDATE rather than the ORM unit of work: this is the hottest write in the fleet.
     db.execute(_RECORD_HEARTBEAT, {"hb_kiosk_id": kiosk.kiosk_id, "hb_at": now, "hb_extra": extra,
                                    **{f"hb_{name}": getattr(body, name) for name in _HEARTBEAT_FIELDS}})
-    if changed and previous:
+    if changed:
         audit(db, kiosk.kiosk_id, "device_status_changed", None, {"devices": changed})
-    pending = list(db.execute(_PENDING_COMMANDS, {"kiosk_id": kiosk.kiosk_id}))
+    pending = list(db.execute(_PENDING_COMMANDS, {"kiosk_id": kiosk.kiosk_id,
+                                                   "redeliver_before": now - COMMAND_REDELIVER_AFTER}))
     if pending:
         db.execute(_MARK_DELIVERED, {"command_ids": [c.command_id for c in pending], "delivered_at": now})
-    db.commit()
+    if commit:
+        db.commit()
     return {"commands": [{"command_id": c.command_id, "kind": c.kind, "args": c.args} for c in pending]}
 
 
@@ -171,6 +212,8 @@ def kiosk_event(body: KioskEventIn, key: IdempotencyKey, kiosk: CurrentKiosk, db
     if body.occurred_at > now + MAX_CLOCK_AHEAD:
         raise ApiError(422, "event_invalid", "occurred_at is in the future; check the kiosk's clock.")
     _apply(db, kiosk.kiosk_id, body)
+    if body.kind == "locker_pickup":  # the deposit and the case become collected (gateway/routers/lockers.py)
+        apply_pickup_event(db, kiosk, body.payload, body.occurred_at)
     db.add(KioskEvent(kiosk_id=kiosk.kiosk_id, idempotency_key=key, body_hash=digest, kind=body.kind,
                       occurred_at=body.occurred_at, received_at=now, payload=body.payload))
     try:

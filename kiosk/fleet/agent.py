@@ -7,6 +7,7 @@ tried again on the next tick.
 """
 from __future__ import annotations
 
+import collections
 import datetime as dt
 import logging
 import threading
@@ -33,6 +34,9 @@ def device_report(device) -> dict:
     if state is not None and hasattr(state, "device_status"):
         reason = state.device_status()[1]
     return {"status": status, "reason": reason}
+
+
+MAX_REMEMBERED_COMMANDS = 1000
 
 
 class FleetAgent:
@@ -64,6 +68,9 @@ class FleetAgent:
         self.pending: list[CommandResult] = []
         self.results: list[CommandResult] = []  # every result, newest last (maintenance mode shows them)
         self.heartbeats_sent = 0
+        # Command ids already carried out: the gateway sends a command again when its result did not reach it (a
+        # lost reply), and a command is carried out once.
+        self._carried_out: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -108,7 +115,15 @@ class FleetAgent:
             for command in commands:
                 if not isinstance(command, dict):
                     continue
+                command_id = str(command.get("command_id", ""))
+                if command_id and command_id in self._carried_out:
+                    logger.info("fleet command %s was already carried out: not again", command_id)
+                    continue
                 result = execute(command, self.handlers)
+                if command_id:
+                    self._carried_out[command_id] = None
+                    while len(self._carried_out) > MAX_REMEMBERED_COMMANDS:
+                        self._carried_out.popitem(last=False)
                 if result.kind in ("out_of_service", "in_service") and result.ok:
                     self.out_of_service = result.kind == "out_of_service"
                     self.service_message = str((command.get("args") or {}).get("message", ""))[:200] \

@@ -50,3 +50,49 @@ def test_concurrent_payment_orders_with_one_key(live):
     assert len({a.json()["order_id"] for a in answers}) == 1
     with live.sessionmaker()() as db:
         assert db.execute(select(func.count()).select_from(PaymentOrder)).scalar_one() == 1
+
+
+def test_heartbeats_at_once_each_get_their_own_commands_and_refusals(live):
+    """Heartbeats arriving together are written together on SQLite (gateway.db.GroupCommit): each kiosk still gets
+    exactly its own commands, a refused one its own error, and a device change its durable audit entry."""
+    from gateway.fleet import queue_command
+    from gateway.models import AuditEntry, Kiosk, RateWindow
+    from gateway.seed import register_kiosk
+
+    kiosks = [f"load-{i:02d}" for i in range(THREADS * 2)]
+    with live.sessionmaker()() as db:
+        keys = {kiosk_id: register_kiosk(db, kiosk_id, "hall") for kiosk_id in kiosks}
+    # load-00 has reported before: the printer going out is a device status change, which is audited.
+    url = f"{live.base_url}/v1/heartbeats"
+    assert requests.post(url, json={"devices": {"receipt_printer": "online"}}, timeout=10,
+                         headers={"Authorization": f"Bearer {keys['load-00']}"}).status_code == 200
+    with live.sessionmaker()() as db:
+        commands = {kiosk_id: queue_command(db, kiosk_id, "print_test_page") for kiosk_id in kiosks}
+        db.get(Kiosk, kiosks[-1]).enabled = False
+        db.commit()
+    keys["nobody"] = "not-a-key"
+
+    def beat(kiosk_id):
+        body = {"devices": {"receipt_printer": "media_out" if kiosk_id == "load-00" else "online"}}
+        return requests.post(url, json=body, headers={"Authorization": f"Bearer {keys[kiosk_id]}"}, timeout=20)
+
+    with ThreadPoolExecutor(THREADS) as pool:
+        answers = dict(zip(keys, pool.map(beat, keys)))
+    assert answers["nobody"].status_code == 401 and answers["nobody"].json()["error"]["code"] == "unknown_kiosk"
+    assert answers[kiosks[-1]].status_code == 403
+    for kiosk_id in kiosks[:-1]:
+        reply = answers[kiosk_id]
+        assert reply.status_code == 200, reply.text
+        assert [c["command_id"] for c in reply.json()["commands"]] == [commands[kiosk_id]], kiosk_id
+    with live.sessionmaker()() as db:
+        assert db.get(Kiosk, "load-00").devices == {"receipt_printer": "media_out"}
+        changes = db.execute(select(AuditEntry).where(AuditEntry.actor == "load-00",
+                                                      AuditEntry.action == "device_status_changed")).scalars().all()
+        assert [c.detail for c in changes] == [{"devices": {"receipt_printer": "media_out"}}]
+        counts = dict(db.execute(select(RateWindow.kiosk_id, func.sum(RateWindow.count))
+                                 .group_by(RateWindow.kiosk_id)).all())
+    assert counts == {**{k: 1 for k in kiosks[1:-1]}, "load-00": 2}  # every accepted heartbeat counted once
+    # Delivered once: the next heartbeats bring nothing.
+    with ThreadPoolExecutor(THREADS) as pool:
+        again = list(pool.map(beat, kiosks[:-1]))
+    assert all(a.status_code == 200 and a.json() == {"commands": []} for a in again)

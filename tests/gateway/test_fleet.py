@@ -71,3 +71,26 @@ def test_command_result_event_closes_the_command(client, hall, db):
     db.expire_all()
     command = db.get(KioskCommand, command_id)
     assert command.done_at is not None and command.result == {"ok": True}
+
+
+def test_a_command_never_reported_done_is_sent_again_until_it_is(client, hall, db):
+    """A heartbeat reply lost on the way must not lose the command in it: after a while it is delivered again."""
+    command_id = queue_command(db, "demo-hall-01", "out_of_service", {"message": "维护中"})
+    assert [c["command_id"] for c in client.post("/v1/heartbeats", headers=hall, json={}).json()["commands"]] \
+        == [command_id]
+    assert client.post("/v1/heartbeats", headers=hall, json={}).json() == {"commands": []}  # not at once
+
+    def age_delivery():
+        db.expire_all()
+        command = db.get(KioskCommand, command_id)
+        command.delivered_at = command.delivered_at - dt.timedelta(minutes=4)
+        db.commit()
+
+    age_delivery()
+    assert [c["command_id"] for c in client.post("/v1/heartbeats", headers=hall, json={}).json()["commands"]] \
+        == [command_id]
+    event = {"kind": "command_result", "occurred_at": NOW, "payload": {"command_id": command_id, "ok": True}}
+    assert client.post("/v1/kiosk-events", headers={**hall, "Idempotency-Key": "r-again"},
+                       json=event).status_code == 200
+    age_delivery()
+    assert client.post("/v1/heartbeats", headers=hall, json={}).json() == {"commands": []}

@@ -13,7 +13,7 @@ CSRF_RE = re.compile(r'name="csrf" value="([^"]+)"')
 
 @pytest.fixture
 def settings():
-    return GatewaySettings(public_base_url="http://testserver",
+    return GatewaySettings(public_base_url="http://testserver", alert_check_interval_s=0,
                            extra={"dashboard_alert_sync_s": 0, "dashboard_cache_s": 0})
 
 

@@ -8,6 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from gateway.dashboard.health import COLOUR_ORDER, assess
 from gateway.dashboard.passwords import hash_password, verify_password
+from gateway.models import Kiosk
 
 NOW = dt.datetime(2026, 11, 23, 4, 0, tzinfo=dt.timezone.utc)
 RECENT = NOW - dt.timedelta(seconds=5)
@@ -87,3 +88,27 @@ def test_the_snapshot_rereads_only_kiosks_that_beat_and_matches_a_full_read(clie
     assert colours(again) == colours(fleet_health(db)) and first["demo-hall-01"] == "grey"
     assert colours(again)["demo-hall-01"] == "red"
     db.rollback()
+
+
+def test_the_snapshot_keeps_what_a_heartbeat_reported_but_not_its_silence(client, hall, db):
+    """The snapshot keeps each kiosk's assessed report between reads; silence, which only time changes, is worked
+    out again at every read, so a kiosk that stops reporting turns red without a new row."""
+    from gateway.dashboard.alerts import FleetSnapshot, fleet_health
+
+    client.post("/v1/heartbeats", headers=hall, json={"devices": {"receipt_printer": "media_low"},
+                                                      "heartbeat_interval_s": 10})
+    snapshot = FleetSnapshot()
+    beat = db.get(Kiosk, "demo-hall-01").last_heartbeat_at
+    db.rollback()
+
+    def hall_health(health):
+        return next(h for h in health if h.kiosk_id == "demo-hall-01")
+    for later_s, colour in ((5, "amber"), (31, "red"), (5, "amber")):  # 3 intervals of 10 s, then back in time
+        now = beat + dt.timedelta(seconds=later_s)
+        kept, fresh = hall_health(snapshot.health(db, now)), hall_health(fleet_health(db, now))
+        db.rollback()
+        assert kept.colour == fresh.colour == colour
+        assert [(c.kind, c.subject, c.detail) for c in kept.conditions] == \
+               [(c.kind, c.subject, c.detail) for c in fresh.conditions]
+    assert [c.kind for c in hall_health(snapshot.health(db, beat + dt.timedelta(seconds=31))).conditions] == [
+        "silent", "paper_low"]

@@ -135,3 +135,26 @@ def test_the_agent_thread_beats_on_its_schedule_and_stops(gateway, platform, tmp
     sent = agent.heartbeats_sent
     time.sleep(0.5)
     assert agent.heartbeats_sent == sent
+
+
+def test_a_command_sent_again_after_a_lost_reply_is_carried_out_once(gateway, platform, tmp_path):
+    """The gateway sends a command again when its result never arrived; the kiosk must not print twice."""
+    import datetime as dt
+
+    printed = []
+    agent = FleetAgent(platform, interval_s=5, data_dir=tmp_path,
+                       handlers=CommandHandlers(print_test_page=lambda: printed.append(1) or "ok"))
+    command_id = queue(gateway, "print_test_page")
+    agent.client.heartbeat({})  # the reply carrying it is "lost": nothing is carried out
+    with gateway.sessionmaker()() as db:  # ... and the gateway's redelivery time passes
+        command = db.get(KioskCommand, command_id)
+        command.delivered_at -= dt.timedelta(minutes=4)
+        db.commit()
+    assert [r.command_id for r in agent.tick()] == [command_id] and printed == [1]
+    with gateway.sessionmaker()() as db:  # its result is not in yet: sent again on the next beat
+        command = db.get(KioskCommand, command_id)
+        command.delivered_at -= dt.timedelta(minutes=4)
+        command.done_at = None
+        db.commit()
+    agent.pending.clear()  # as if the result had been lost too
+    assert agent.tick() == [] and printed == [1]
