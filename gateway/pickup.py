@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.models import SigningKey, utcnow
+from gateway.models import Case, CaseStep, LockerDeposit, PickupAgent, PickupCode, SigningKey, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -52,10 +52,14 @@ def digits_hash(code_id: str, digits: str) -> str:
 
 
 def make_code(key: SigningKey, code_id: str, locker_id: str, compartment: str, id_number: str,
-              expires_at: dt.datetime) -> str:
-    payload = json.dumps({"cid": code_id, "lk": locker_id, "cp": compartment, "sub": subject_hash(code_id, id_number),
-                          "exp": int(expires_at.timestamp()), "kid": key.key_id},
-                         separators=(",", ":"), sort_keys=True).encode()
+              expires_at: dt.datetime, agents: list[str] | tuple[str, ...] = ()) -> str:
+    """`agents`: ID numbers of the persons registered to collect for the holder; each goes in as `ag`, a list of
+    salted hashes like `sub` (the field is left out when there are none, so older lockers read the code unchanged)."""
+    fields = {"cid": code_id, "lk": locker_id, "cp": compartment, "sub": subject_hash(code_id, id_number),
+              "exp": int(expires_at.timestamp()), "kid": key.key_id}
+    if agents:
+        fields["ag"] = sorted(subject_hash(code_id, agent) for agent in agents)
+    payload = json.dumps(fields, separators=(",", ":"), sort_keys=True).encode()
     signature = Ed25519PrivateKey.from_private_bytes(key.private_key).sign(payload)
     return f"PK1.{b64url(payload)}.{b64url(signature)}"
 
@@ -75,3 +79,45 @@ def verify_code(qr: str, public_keys: dict[str, str]) -> dict:
     except Exception as exc:  # bad base64, unknown key, bad signature: all mean the same to the caller
         raise ValueError("pickup code does not verify") from exc
     return data
+
+
+def agents_of(db: Session, case_id: str) -> list[str]:
+    """ID numbers of the persons registered to collect this case's certificate."""
+    return list(db.execute(select(PickupAgent.id_number).where(PickupAgent.case_id == case_id)
+                           .order_by(PickupAgent.id_number)).scalars())
+
+
+class PickupRefused(Exception):
+    """A pickup the gateway cannot record; `code` is the API error code, `status` its HTTP status."""
+
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def collect(db: Session, locker_id: str, code_id: str, compartment: str, when: dt.datetime, *,
+            check_expiry: bool = True) -> tuple[LockerDeposit, bool]:
+    """Mark the code used, the deposit collected and the case "collected". Returns (deposit, newly): a second report
+    of the same pickup (the direct call and the outbox event, or a redelivery) changes nothing and gives newly=False.
+    """
+    code = db.get(PickupCode, code_id)
+    record = db.get(LockerDeposit, code.deposit_id) if code is not None else None
+    if code is None or record is None or record.locker_id != locker_id:
+        raise PickupRefused(404, "code_not_found", "No such pickup code at this locker.")
+    if record.compartment != compartment:
+        raise PickupRefused(409, "compartment_mismatch", "The code belongs to another compartment.")
+    if code.used_at is not None:
+        return record, False
+    if check_expiry and code.expires_at <= when:
+        raise PickupRefused(409, "code_expired", "This pickup code has expired.")
+    code.used_at = when
+    record.collected_at = when
+    record.occupied_slot = None
+    case = db.get(Case, record.case_id)
+    if case is not None and case.status == "certificate_ready":
+        case.status = "collected"
+        db.add(CaseStep(case_id=case.case_id, status="collected", at=when))
+    logger.info("pickup of code %s from %s/%s recorded", code_id, locker_id, compartment)
+    return record, True

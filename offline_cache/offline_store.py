@@ -10,7 +10,6 @@ from typing import Callable
 from offline_cache.audit import AuditLog
 from offline_cache.case_cache import CaseCache
 from offline_cache.keyfile import create_key, load_key
-from offline_cache.locker_state import LockerState
 from offline_cache.outbox import Outbox
 from offline_cache.retention import PurgeReport, purge
 from offline_cache.store import Alert, Store
@@ -21,7 +20,8 @@ DEFAULT_KEY_NAME = "storage.key"
 
 
 class OfflineStore:
-    """The kiosk's local state: `outbox`, `cases`, `locker`, `audit`, plus alerts and purge."""
+    """The kiosk's local state: `outbox`, `cases`, `audit`, plus alerts and purge (the locker keeps its own ledger:
+    kiosk.pickup.ledger)."""
 
     def __init__(self, store: Store, *, retention_days: float = 30, reverify_window_s: float = 300,
                  backoff_base_s: float = 1.0, backoff_max_s: float = 300.0, rng: random.Random | None = None):
@@ -29,7 +29,6 @@ class OfflineStore:
         self.retention_days = retention_days
         self.outbox = Outbox(store, backoff_base_s=backoff_base_s, backoff_max_s=backoff_max_s, rng=rng)
         self.cases = CaseCache(store, reverify_window_s=reverify_window_s)
-        self.locker = LockerState(store)
         self.audit = AuditLog(store, self.outbox)
 
     @classmethod

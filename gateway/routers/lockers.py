@@ -13,8 +13,8 @@ from sqlalchemy.exc import IntegrityError
 from gateway.deps import AdaptersDep, CurrentKiosk, Db, IdempotencyKey, KioskIdentity, Settings, audit
 from gateway.errors import ApiError
 from gateway.idempotency import run_idempotent
-from gateway.models import Case, CaseStep, LockerDeposit, Person, PickupCode, SigningKey, utcnow
-from gateway.pickup import digits_hash, ensure_signing_key, make_code
+from gateway.models import Case, LockerDeposit, Person, PickupCode, SigningKey, utcnow
+from gateway.pickup import PickupRefused, agents_of, collect, digits_hash, ensure_signing_key, make_code
 from gateway.routers import KIOSK_ERRORS, errors
 
 logger = logging.getLogger(__name__)
@@ -87,7 +87,8 @@ def deposit(body: DepositRequest, key: IdempotencyKey, kiosk: CurrentKiosk, db: 
         code_id = "PC" + secrets.token_hex(8).upper()
         digits = f"{secrets.randbelow(10 ** 8):08d}"
         expires = now + dt.timedelta(seconds=settings.pickup_code_ttl_s)
-        qr = make_code(signing_key, code_id, kiosk.kiosk_id, body.compartment, case.id_number, expires)
+        qr = make_code(signing_key, code_id, kiosk.kiosk_id, body.compartment, case.id_number, expires,
+                       agents_of(db, case.case_id))
         db.add(LockerDeposit(deposit_id=deposit_id, locker_id=kiosk.kiosk_id, compartment=body.compartment,
                              case_id=case.case_id, deposited_at=now, occupied_slot=slot))
         db.flush()
@@ -129,27 +130,35 @@ def pickup(body: PickupRequest, key: IdempotencyKey, kiosk: CurrentKiosk, db: Db
     _locker(kiosk)
 
     def action():
-        code = db.get(PickupCode, body.code_id)
-        record = db.get(LockerDeposit, code.deposit_id) if code is not None else None
-        if code is None or record is None or record.locker_id != kiosk.kiosk_id:
-            raise ApiError(404, "code_not_found", "No such pickup code at this locker.")
-        if record.compartment != body.compartment:
-            raise ApiError(409, "compartment_mismatch", "The code belongs to another compartment.")
-        if code.used_at is not None:
-            raise ApiError(409, "code_used", "This pickup code has already been used.")
         now = utcnow()
         when = min(body.occurred_at, now) if body.occurred_at else now
-        if code.expires_at <= when:
-            raise ApiError(409, "code_expired", "This pickup code has expired.")
-        code.used_at = when
-        record.collected_at = when
-        record.occupied_slot = None
-        case = db.get(Case, record.case_id)
-        if case is not None and case.status == "certificate_ready":
-            case.status = "collected"
-            db.add(CaseStep(case_id=case.case_id, status="collected", at=when))
+        try:
+            record, newly = collect(db, kiosk.kiosk_id, body.code_id, body.compartment, when)
+        except PickupRefused as exc:
+            raise ApiError(exc.status, exc.code, exc.message) from None
+        if not newly:
+            raise ApiError(409, "code_used", "This pickup code has already been used.")
         audit(db, kiosk.kiosk_id, "locker_pickup", record.case_id, {"compartment": record.compartment,
-                                                                   "code_id": code.code_id})
+                                                                   "code_id": body.code_id})
         return 200, {"deposit_id": record.deposit_id, "case_id": record.case_id, "status": "collected"}
 
     return run_idempotent(db, kiosk.kiosk_id, "locker_pickup", key, body.model_dump(mode="json"), action)
+
+
+def apply_pickup_event(db, kiosk: KioskIdentity, payload: dict, occurred_at: dt.datetime) -> None:
+    """A `locker_pickup` event from a locker's outbox (the pickup happened, perhaps while the gateway was away): the
+    deposit and the case become collected; a pickup already recorded (by /v1/lockers/pickups or an earlier event)
+    is left as it is. An event that names no pickup of this locker is refused as invalid."""
+    code_id, compartment = payload.get("code_id"), payload.get("compartment")
+    if not isinstance(code_id, str) or not isinstance(compartment, str):
+        raise ApiError(422, "event_invalid", "A locker_pickup event needs payload.code_id and payload.compartment.")
+    if kiosk.site_kind != "locker":
+        raise ApiError(422, "event_invalid", "Only a pickup locker reports pickups.")
+    try:
+        # The locker checked the expiry when the code was scanned; the event may arrive long after.
+        record, newly = collect(db, kiosk.kiosk_id, code_id, compartment, min(occurred_at, utcnow()),
+                                check_expiry=False)
+    except PickupRefused as exc:
+        raise ApiError(422, "event_invalid", exc.message) from None
+    if newly:
+        audit(db, kiosk.kiosk_id, "locker_pickup", record.case_id, {"compartment": compartment, "code_id": code_id})

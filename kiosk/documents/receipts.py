@@ -75,10 +75,11 @@ def acceptance_notice(*, office: str, case_id: str, case_kind: str, received_on,
                   applicant_name=applicant_name, status_url=status_url, extension_reason=extension_reason)
 
 
-def pickup_slip(*, office: str, case_id: str, locker_id: str, compartment: str, pickup_qr: str, expires_at,
-                digits: str | None = None) -> list[Element]:
+def pickup_slip(*, office: str, case_id: str, locker_id: str, compartment: str, collected_at,
+                collector: str | None = None, by_agent: bool = False) -> list[Element]:
+    """The record of a certificate taken out of the locker; `collector` is the masked name, never the full one."""
     return render("pickup_slip", office=office, case_id=case_id, locker_id=locker_id, compartment=compartment,
-                  pickup_qr=pickup_qr, expires_at=expires_at, digits=digits)
+                  collected_at=collected_at, collector=collector, by_agent=by_agent)
 
 
 def queue_ticket(*, office: str, number: str, service: str, waiting: int, issued_at, kiosk_id: str,

@@ -23,6 +23,21 @@ class LockerParts:
     keys: PickupKeyRing
     verifier: PickupVerifier
     service: LockerService
+    handover: object | None = None  # kiosk.pickup.handover.Handover when the kiosk runs it (start/stop/doors)
+
+    def start(self) -> None:
+        """Settle the journal from the sensors (before the first applicant), then watch the doors."""
+        if self.handover is not None:
+            self.handover.start()
+
+    def stop(self) -> None:
+        if self.handover is not None:
+            self.handover.stop()
+        self.close()
+
+    def doors_open(self) -> list[dict]:
+        """[{"compartment", "open_s"}] for the fleet heartbeat."""
+        return self.handover.doors_open() if self.handover is not None else []
 
     def close(self) -> None:
         self.ledger.close()
@@ -31,7 +46,7 @@ class LockerParts:
 
 def assemble(config, *, platform, sealer, record_pickup: RecordPickup,
              audit: Callable[[PickupAttempt], None] | None = None, alarm: Alarm | None = None,
-             data_dir: str | Path | None = None) -> LockerParts:
+             alarm_cleared: Alarm | None = None, data_dir: str | Path | None = None) -> LockerParts:
     """`config` is a KioskConfig; `platform` a PlatformClient (pickup_keys, deposit) or None when not configured."""
     locker = config.devices.locker
     folder = Path(data_dir or config.storage.data_dir)
@@ -46,7 +61,7 @@ def assemble(config, *, platform, sealer, record_pickup: RecordPickup,
     verifier = PickupVerifier(keys, ledger, config.gateway.kiosk_id,
                               compartments={c.label for c in bank.compartments}, audit=audit,
                               guard=AttemptGuard(locker.code_max_failures, locker.code_lockout_s))
-    service = LockerService(bank, ledger, record_pickup=record_pickup, alarm=alarm,
+    service = LockerService(bank, ledger, record_pickup=record_pickup, alarm=alarm, alarm_cleared=alarm_cleared,
                             deposit_api=platform.deposit if platform is not None else None, verifier=verifier,
                             door_close_timeout_s=locker.door_close_timeout_s)
     logger.info("locker assembled: %s boards %s, %d compartments", locker.protocol, locker.boards,

@@ -1,7 +1,8 @@
 """Pickup codes as the gateway issues them: `PK1.<base64url(payload json)>.<base64url(Ed25519 signature)>`.
 
-The payload binds a code to one locker, one compartment and one person (a salted hash of the ID number) until it
-expires; the 8 digits typed instead of scanning are checked against `digits_sha256` = sha256("cid:digits").
+The payload binds a code to one locker, one compartment and one person (`sub`, a salted hash of the ID number) until
+it expires; `ag` (optional) lists the salted hashes of the agents the holder registered to collect for them. The 8
+digits typed instead of scanning are checked against `digits_sha256` = sha256("cid:digits").
 """
 from __future__ import annotations
 
@@ -57,6 +58,7 @@ class PickupCode:
     key_id: str
     payload: bytes
     signature: bytes
+    agents: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # the subject hash is derived from an ID number: keep it out of any log line
         return (f"PickupCode(code_id={self.code_id!r}, locker_id={self.locker_id!r}, "
@@ -65,6 +67,15 @@ class PickupCode:
     def issued_to(self, id_number: str) -> bool:
         """Whether the verified person is the one this code was issued to."""
         return hmac.compare_digest(subject_hash(self.code_id, id_number), self.subject)
+
+    def collector(self, id_number: str) -> str | None:
+        """"holder", "agent" (registered to collect for the holder) or None for anyone else."""
+        if self.issued_to(id_number):
+            return "holder"
+        hashed = subject_hash(self.code_id, id_number)
+        if any(hmac.compare_digest(hashed, agent) for agent in self.agents):
+            return "agent"
+        return None
 
     def digits_match(self, digits: str, digits_sha256: str) -> bool:
         return bool(DIGITS_RE.match(digits)) and hmac.compare_digest(digits_hash(self.code_id, digits),
@@ -94,5 +105,9 @@ def parse_code(text: str) -> PickupCode:
         raise PickupCodeError("code_malformed", "pickup code expiry missing")
     if not _HEX64_RE.match(strings["sub"]) or len(signature) != 64:
         raise PickupCodeError("code_malformed", "pickup code subject or signature has the wrong shape")
+    agents = data.get("ag", [])
+    if not isinstance(agents, list) or len(agents) > 8 or not all(
+            isinstance(a, str) and _HEX64_RE.match(a) for a in agents):
+        raise PickupCodeError("code_malformed", "pickup code agents have the wrong shape")
     return PickupCode(strings["cid"], strings["lk"], strings["cp"], strings["sub"], exp, strings["kid"], payload,
-                      signature)
+                      signature, tuple(agents))

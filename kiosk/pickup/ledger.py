@@ -32,7 +32,8 @@ CREATE TABLE IF NOT EXISTS deposits (
     expires_at REAL NOT NULL,
     qr_sealed BLOB NOT NULL,
     deposited_at REAL NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('active', 'collected', 'withdrawn'))
+    state TEXT NOT NULL CHECK (state IN ('active', 'collected', 'withdrawn')),
+    case_id TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS one_active_deposit_per_compartment ON deposits (compartment) WHERE state = 'active';
 CREATE TABLE IF NOT EXISTS used_codes (code_id TEXT PRIMARY KEY, used_at REAL NOT NULL);
@@ -80,6 +81,7 @@ class Deposit:
     expires_at: float
     qr: str
     state: str
+    case_id: str | None = None
 
 
 class PickupLedger:
@@ -92,6 +94,9 @@ class PickupLedger:
         self._conn.execute("PRAGMA journal_mode=WAL")
         self._conn.execute("PRAGMA synchronous=FULL")  # a journal that loses its last write on power cut is no journal
         self._conn.executescript(SCHEMA)
+        columns = {row[1] for row in self._conn.execute("PRAGMA table_info(deposits)")}
+        if "case_id" not in columns:  # a ledger written before deposits kept their case
+            self._conn.execute("ALTER TABLE deposits ADD COLUMN case_id TEXT")
         self._lock = threading.RLock()
 
     def close(self) -> None:
@@ -144,20 +149,21 @@ class PickupLedger:
             conn.execute("UPDATE compartments SET state = ?, claim = ? WHERE label = ?", (state, claim, label))
 
     # -- deposits ---------------------------------------------------------------------------------------------
-    def add_deposit(self, code_id: str, compartment: str, digits_sha256: str, expires_at: float, qr: str) -> None:
+    def add_deposit(self, code_id: str, compartment: str, digits_sha256: str, expires_at: float, qr: str,
+                    case_id: str | None = None) -> None:
         sealed = self.sealer.seal(qr.encode(), b"pickup-qr:" + code_id.encode())
         with self._tx() as conn:
             conn.execute("INSERT INTO deposits (code_id, compartment, digits_sha256, expires_at, qr_sealed, "
-                         "deposited_at, state) VALUES (?, ?, ?, ?, ?, ?, 'active')",
-                         (code_id, compartment, digits_sha256.lower(), expires_at, sealed, self.clock()))
+                         "deposited_at, state, case_id) VALUES (?, ?, ?, ?, ?, ?, 'active', ?)",
+                         (code_id, compartment, digits_sha256.lower(), expires_at, sealed, self.clock(), case_id))
             conn.execute("UPDATE compartments SET state = 'occupied', claim = ? WHERE label = ?",
                          (code_id, compartment))
 
     def active_deposits(self) -> list[Deposit]:
-        rows = self._query("SELECT code_id, compartment, digits_sha256, expires_at, qr_sealed, state FROM deposits "
-                           "WHERE state = 'active' ORDER BY deposited_at")
-        return [Deposit(cid, cp, dg, exp, self.sealer.open(qr, b"pickup-qr:" + cid.encode()).decode(), state)
-                for cid, cp, dg, exp, qr, state in rows]
+        rows = self._query("SELECT code_id, compartment, digits_sha256, expires_at, qr_sealed, state, case_id "
+                           "FROM deposits WHERE state = 'active' ORDER BY deposited_at")
+        return [Deposit(cid, cp, dg, exp, self.sealer.open(qr, b"pickup-qr:" + cid.encode()).decode(), state, case)
+                for cid, cp, dg, exp, qr, state, case in rows]
 
     def deposit(self, code_id: str) -> Deposit | None:
         for d in self.active_deposits():

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from kiosk.pickup.codes import PickupCode
-from kiosk.pickup.ledger import JournalEntry, PickupLedger
+from kiosk.pickup.ledger import Deposit, JournalEntry, PickupLedger
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,8 @@ class LockerOutcome:
     reason: str  # message key: picked_up, deposited, person_mismatch, door_did_not_open, door_left_open, ...
     compartment: str | None = None
     code_id: str | None = None
+    case_id: str | None = None
+    digits: str | None = None  # demo gateways only: the digits the applicant would get by SMS
 
 
 def _epoch(value) -> float:
@@ -46,13 +48,16 @@ def _epoch(value) -> float:
 
 class LockerService:
     def __init__(self, bank, ledger: PickupLedger, *, record_pickup: RecordPickup, alarm: Alarm | None = None,
+                 alarm_cleared: Alarm | None = None,
                  deposit_api: DepositApi | None = None, verifier=None,
-                 print_slip: Callable[[LockerOutcome], None] | None = None, door_close_timeout_s: float = 120.0,
+                 print_slip: Callable[[LockerOutcome, Deposit | None], None] | None = None,
+                 door_close_timeout_s: float = 120.0,
                  poll_s: float = 0.2, clock: Callable[[], float] = time.monotonic):
         self.bank = bank
         self.ledger = ledger
         self.record_pickup = record_pickup
         self.alarm = alarm or (lambda code, label: None)
+        self.alarm_cleared = alarm_cleared or (lambda code, label: None)
         self.deposit_api = deposit_api
         self.verifier = verifier
         self.print_slip = print_slip
@@ -65,15 +70,17 @@ class LockerService:
         ledger.ensure_compartments((c.label, c.size) for c in bank.compartments)
 
     # -- pickup -----------------------------------------------------------------------------------------------
-    def pickup(self, code: PickupCode, verified_id_number: str) -> LockerOutcome:
-        """Open the code's compartment for the verified person, wait for the door to shut, record the pickup."""
+    def pickup(self, code: PickupCode, verified_id_number: str,
+               on_opened: Callable[[str], None] | None = None) -> LockerOutcome:
+        """Open the code's compartment for the verified holder or their registered agent, wait for the door to shut,
+        record the pickup. `on_opened(label)` is called once the door is open (the screen then says "take it")."""
         label, cid = code.compartment, code.code_id
-        if not code.issued_to(verified_id_number):
-            if self.verifier is not None:
-                self.verifier.record_identity(code, False)
-            return LockerOutcome(False, "person_mismatch", label, cid)
+        who = code.collector(verified_id_number)
         if self.verifier is not None:
-            self.verifier.record_identity(code, True)
+            self.verifier.record_identity(code, who is not None)
+        if who is None:
+            return LockerOutcome(False, "person_mismatch", label, cid)
+        logger.info("pickup of code %s by the %s", cid, who)
         with self._busy:
             if self.ledger.is_used(cid) or self.ledger.is_held(cid):  # a second scan raced the first one
                 return LockerOutcome(False, "code_used", label, cid)
@@ -84,27 +91,35 @@ class LockerService:
                 self._raise("door_did_not_open", label)
                 return LockerOutcome(False, "door_did_not_open", label, cid)  # the code stays valid
             entry = self.ledger.advance(entry, "opened")
+            if on_opened is not None:
+                try:
+                    on_opened(label)
+                except Exception:
+                    logger.exception("pickup: the door-opened callback failed")
             state = self._wait_closed(label)
             if state is None:
                 self._raise("door_left_open", label)
                 return LockerOutcome(False, "door_left_open", label, cid)  # settle() finishes it once shut
             return self._finish_pickup(entry, state.item_present)
 
-    def _finish_pickup(self, entry: JournalEntry, item_present: bool | None) -> LockerOutcome:
+    def _finish_pickup(self, entry: JournalEntry, item_present: bool | None, slip: bool = True) -> LockerOutcome:
+        """slip: print the pickup slip (not when settling later: the person has gone)."""
         if item_present:
             # Opened and shut with the certificate still inside: nothing was handed over; the code stays valid.
             self.ledger.advance(entry, "cancelled")
             logger.info("pickup from %s not taken; code %s stays valid", entry.compartment, entry.code_id)
             return LockerOutcome(False, "item_not_taken", entry.compartment, entry.code_id)
         # item_present None: a board without item sensors; the verified person opened and shut the door.
+        deposit = self.ledger.deposit(entry.code_id)
         self.record_pickup(entry.code_id, entry.compartment, entry.idempotency_key)
         self.ledger.record_pickup(entry)
         self._clear(entry.compartment)
         logger.info("pickup of code %s from %s recorded", entry.code_id, entry.compartment)
-        outcome = LockerOutcome(True, "picked_up", entry.compartment, entry.code_id)
-        if self.print_slip is not None:
+        outcome = LockerOutcome(True, "picked_up", entry.compartment, entry.code_id,
+                                deposit.case_id if deposit else None)
+        if self.print_slip is not None and slip:
             try:
-                self.print_slip(outcome)
+                self.print_slip(outcome, deposit)
             except Exception:  # no paper must not undo a pickup that happened
                 logger.exception("pickup slip not printed")
         return outcome
@@ -162,11 +177,11 @@ class LockerService:
             logger.warning("deposit in %s not registered yet: %s", entry.compartment, key)
             return LockerOutcome(False, "deposit_pending", entry.compartment)
         if self.ledger.deposit(code_id) is None:
-            self.ledger.add_deposit(code_id, entry.compartment, digits, expires_at, qr)
+            self.ledger.add_deposit(code_id, entry.compartment, digits, expires_at, qr, entry.case_id)
         self.ledger.advance(entry, "recorded")
         self._clear(entry.compartment)
         logger.info("deposit in %s registered as code %s", entry.compartment, code_id)
-        return LockerOutcome(True, "deposited", entry.compartment, code_id)
+        return LockerOutcome(True, "deposited", entry.compartment, code_id, entry.case_id, answer.get("digits"))
 
     # -- recovery ---------------------------------------------------------------------------------------------
     def settle(self) -> list[tuple[JournalEntry, str]]:
@@ -192,10 +207,10 @@ class LockerService:
             return "door_left_open"
         if entry.kind == "pickup":
             if state.item_present is False:
-                return self._finish_pickup(entry, False).reason
+                return self._finish_pickup(entry, False, slip=False).reason
             if state.item_present is None:
                 if entry.step == "opened":
-                    return self._finish_pickup(entry, None).reason
+                    return self._finish_pickup(entry, None, slip=False).reason
                 if entry.step != "held":  # did the door ever open? Without an item sensor nobody can say
                     self.ledger.advance(entry, "held")
                     self._raise("pickup_unsettled", entry.compartment)
@@ -263,7 +278,14 @@ class LockerService:
             logger.exception("locker alarm callback failed")
 
     def _clear(self, label: str) -> None:
-        self._alarmed = {(c, lb) for c, lb in self._alarmed if lb != label}
+        cleared = {(c, lb) for c, lb in self._alarmed if lb == label}
+        self._alarmed -= cleared
+        for code, _label in sorted(cleared):
+            logger.info("locker alarm %s at compartment %s cleared", code, label)
+            try:
+                self.alarm_cleared(code, label)
+            except Exception:
+                logger.exception("locker alarm-cleared callback failed")
 
 
 def outbox_recorder(outbox, kind: str = "locker_pickup") -> RecordPickup:

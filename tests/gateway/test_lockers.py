@@ -92,3 +92,55 @@ def test_tampered_code_does_not_verify(client, locker, obama):
 def test_verify_code_never_crashes_on_garbage(text):
     with pytest.raises(ValueError):
         verify_code(text, {"k1": "AAAA"})
+
+
+BIDEN = "310115194211202341"  # the demo's registered pickup agent for obama's ready certificate (gateway/seed.py)
+
+
+def test_a_code_names_the_registered_agent_by_salted_hash_only(client, locker, obama, token_for, hall):
+    deposit = _deposit(client, locker, _ready_case(client, obama)).json()
+    keys = {k["key_id"]: k["ed25519_public_key_b64"] for k in
+            client.get("/v1/pickup-keys", headers=locker).json()["public_keys"]}
+    payload = verify_code(deposit["qr"], keys)
+    assert payload["ag"] == [subject_hash(deposit["code_id"], BIDEN)]
+    assert BIDEN not in deposit["qr"] and OBAMA not in deposit["qr"]
+    biden = {**hall, "X-Applicant-Token": token_for(BIDEN)}
+    other = _deposit(client, locker, _ready_case(client, biden), compartment="A04", key="dep-b").json()
+    assert "ag" not in verify_code(other["qr"], keys)  # no agent registered: the field is left out
+
+
+def _pickup_event(client, locker, key, code_id, compartment="A03", occurred_at="2026-01-01T08:00:00+00:00"):
+    return client.post("/v1/kiosk-events", headers={**locker, "Idempotency-Key": key},
+                       json={"kind": "locker_pickup", "occurred_at": occurred_at,
+                             "payload": {"code_id": code_id, "compartment": compartment}})
+
+
+def test_a_pickup_event_from_the_outbox_marks_deposit_and_case_collected_once(client, locker, obama, db):
+    from gateway.models import CaseStep, LockerDeposit, PickupCode
+
+    case_id = _ready_case(client, obama)
+    deposit = _deposit(client, locker, case_id).json()
+    first = _pickup_event(client, locker, "ev-1", deposit["code_id"])
+    assert first.status_code == 200 and first.json() == {"status": "accepted"}
+    assert _pickup_event(client, locker, "ev-1", deposit["code_id"]).json() == {"status": "duplicate"}
+    # The same pickup reported again under another key (a direct call raced the outbox): accepted, no change.
+    assert _pickup_event(client, locker, "ev-2", deposit["code_id"]).json() == {"status": "accepted"}
+    assert client.get(f"/v1/cases/{case_id}", headers=obama).json()["status"] == "collected"
+    record = db.get(LockerDeposit, deposit["deposit_id"])
+    assert record.collected_at is not None and record.occupied_slot is None
+    assert db.get(PickupCode, deposit["code_id"]).used_at is not None
+    steps = db.execute(select(CaseStep).where(CaseStep.case_id == case_id, CaseStep.status == "collected")).all()
+    assert len(steps) == 1
+    db.rollback()
+    # ... and the direct call now says the code was used; the compartment takes a new deposit.
+    assert_error(client.post("/v1/lockers/pickups", headers={**locker, "Idempotency-Key": "p9"},
+                             json={"code_id": deposit["code_id"], "compartment": "A03"}), 409, "code_used")
+
+
+def test_a_pickup_event_naming_no_pickup_of_this_locker_is_refused(client, locker, hall, obama):
+    deposit = _deposit(client, locker, _ready_case(client, obama)).json()
+    assert_error(_pickup_event(client, locker, "ev-x", "PCNOPE"), 422, "event_invalid")
+    assert_error(_pickup_event(client, locker, "ev-y", deposit["code_id"], compartment="B09"), 422, "event_invalid")
+    assert_error(_pickup_event(client, hall, "ev-z", deposit["code_id"]), 422, "event_invalid")
+    assert client.get("/v1/cases", headers=obama).json()["cases"]  # nothing changed: still ready for pickup
+    assert any(c["status"] == "certificate_ready" for c in client.get("/v1/cases", headers=obama).json()["cases"])

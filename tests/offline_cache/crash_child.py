@@ -32,10 +32,10 @@ def main(db: str, key_file: str, acks: str, run: str, url: str, api_key: str) ->
     while True:
         kind = KINDS[rng.randrange(len(KINDS))]
         if n % 5 == 4:
-            # A locker hand-over: the state change and its event in one transaction.
+            # A state change and its event in one transaction.
             with store.write():
-                offline.locker.ensure([f"R{run}"])
-                event = offline.outbox.enqueue(kind, {"run": int(run), "n": n, "with": "locker"})
+                offline.cases.put(f"R{run}", [])
+                event = offline.outbox.enqueue(kind, {"run": int(run), "n": n, "with": "cases"})
         else:
             event = offline.outbox.enqueue(kind, {"run": int(run), "n": n})
         # One write(2) per line on an O_APPEND file: a kill can lose the line, never tear it.

@@ -127,10 +127,10 @@ def test_bad_event_refused_clearly_and_nothing_written(offline, kind, payload, e
 def test_enqueue_commits_atomically_with_other_writes(offline):
     with pytest.raises(RuntimeError):
         with offline.store.write():
-            offline.locker.ensure(["A1"])
+            offline.cases.put("110105196108041235", [])
             offline.outbox.enqueue("pickup_done", {"compartment": "A1"})
             raise RuntimeError("power cut in the middle")
-    assert offline.outbox.depth() == 0 and offline.locker.all() == []
+    assert offline.outbox.depth() == 0 and len(offline.cases) == 0
 
 
 def test_tampered_payload_is_dead_lettered_not_sent(offline):

@@ -55,16 +55,18 @@ def test_acceptance_notice_gives_deadline_and_reason_for_a_long_case():
                                           extension_reason="需实地查看", status_url="https://gw/cases/BJ2026-000124")
     rows = {e.left: e.right for e in elements if isinstance(e, Row)}
     assert rows["办结时限"] == "30个工作日" and rows["预计办结"] == "2027-01-08"
-    assert Text("延长原因：需实地查看") in elements and Text("2. 土地出让合同") in elements
+    assert Text("延长原因：需实地查看", indent=10) in elements and Text("2. 土地出让合同", indent=3) in elements
     assert qr_texts(elements) == ["https://gw/cases/BJ2026-000124"]
 
 
-def test_pickup_slip_carries_the_signed_pickup_code():
-    code = "PK1.eyJjaWQiOiJjMSIsImxrIjoiZGVtby1sb2NrZXItMDEifQ.c2lnbmF0dXJl"
+def test_pickup_slip_records_the_collection_without_a_reusable_code():
     elements = receipts.pickup_slip(office=OFFICE, case_id="C9", locker_id="demo-locker-01", compartment="A03",
-                                    pickup_qr=code, expires_at=datetime(2026, 11, 30, 18), digits="12345678")
-    assert Row("柜格", "A03", bold=True) in elements
-    assert qr_texts(elements) == [code]
+                                    collected_at=datetime(2026, 11, 30, 18, 5), collector="欧**", by_agent=True)
+    rows = {e.left: e.right for e in elements if isinstance(e, Row)}
+    assert rows["柜格"] == "A03" and rows["案件编号"] == "C9"
+    assert rows["领取人"] == "欧**（代理人）"
+    assert "2026-11-30 18:05" in rows["领取时间"]
+    assert qr_texts(elements) == []  # the code is used: nothing on the slip opens a door again
 
 
 @pytest.mark.parametrize("help_request, title", [(False, "排队号"), (True, "求助单")])

@@ -98,3 +98,33 @@ def test_any_payload_is_parsed_or_refused_cleanly(data, sig):
         parse_code(text)
     except PickupCodeError as exc:
         assert exc.reason == "code_malformed"
+
+
+def test_agents_are_salted_hashes_and_may_collect(issuer):
+    from kiosk.pickup.codes import subject_hash
+
+    agent = "310115194211202341"
+    code = parse_code(issuer.code(cid="c-9", ag=[subject_hash("c-9", agent)]))
+    assert code.collector(ID_NUMBER) == "holder" and code.collector(agent) == "agent"
+    assert code.collector("440305198001163458") is None
+    assert agent not in repr(code) and parse_code(issuer.code()).agents == ()
+
+
+@pytest.mark.parametrize("agents", ["abc", ["nothex"], [1], ["a" * 64] * 9, {"x": 1}])
+def test_malformed_agents_are_refused(issuer, agents):
+    with pytest.raises(PickupCodeError) as info:
+        parse_code(issuer.code(ag=agents))
+    assert info.value.reason == "code_malformed"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.text(max_size=70), st.integers(), st.none()), max_size=10))
+def test_any_agents_field_is_parsed_or_refused_cleanly(agents):
+    from tests.kiosk.pickup.conftest import Issuer
+
+    try:
+        code = parse_code(Issuer().code(ag=agents))
+    except PickupCodeError as exc:
+        assert exc.reason == "code_malformed"
+    else:
+        assert len(code.agents) == len(agents)

@@ -90,7 +90,7 @@ def world(sim, tmp_path, issuer, keys, sealer, clock):
                                   guard=AttemptGuard(5, 300, clock=clock), clock=clock)
         gateway = kwargs.pop("gateway", None) or FakeGatewayDeposits(issuer, clock)
         service = LockerService(bank, ledger, record_pickup=rec.record, alarm=rec.alarm, deposit_api=gateway,
-                                verifier=verifier, print_slip=rec.slips.append,
+                                verifier=verifier, print_slip=lambda outcome, deposit: rec.slips.append(outcome),
                                 door_close_timeout_s=kwargs.pop("timeout", 2.0), poll_s=0.02)
         made.append(ledger)
         return service, verifier, rec, gateway
@@ -343,3 +343,34 @@ def test_every_outcome_and_refusal_has_words():
     keys -= {"platform_unavailable"}  # a core key the screens' catalog already has
     assert keys and keys <= set(PICKUP_MESSAGES)
     assert all(zh and en for zh, en in PICKUP_MESSAGES.values())
+
+
+def test_the_registered_agent_collects_and_the_door_opened_callback_fires(world, sim, issuer):
+    from kiosk.pickup.codes import subject_hash
+
+    service, verifier, rec, _ = world()
+    agent = "310115194211202341"
+    sim.add_item(0, 1)
+    person = Person(sim, 0, 1, take=True)
+    person.start()
+    code = verifier.verify_qr(issuer.code(cid="c-ag", cp="A01", ag=[subject_hash("c-ag", agent)])).code
+    opened = []
+    outcome = service.pickup(code, agent, on_opened=opened.append)
+    person.join(5)
+    assert outcome.ok and outcome.reason == "picked_up" and opened == ["A01"] and len(rec.pickups) == 1
+
+
+def test_an_alarm_is_cleared_once_when_its_door_shuts(world, sim, issuer):
+    service, verifier, rec, _ = world(timeout=0.3)
+    cleared = []
+    service.alarm_cleared = lambda code, label: cleared.append((code, label))
+    sim.add_item(0, 1)
+    person = Person(sim, 0, 1, take=True, close=False)
+    person.start()
+    service.pickup(verifier.verify_qr(issuer.code(cp="A01")).code, ID_NUMBER)
+    person.join(5)
+    assert cleared == []
+    sim.close_door(0, 1)
+    service.settle()
+    service.settle()
+    assert cleared == [("door_left_open", "A01")]

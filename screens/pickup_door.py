@@ -1,0 +1,38 @@
+"""The locker's door screen: opening, "take your certificate and close the door", then the outcome in plain words."""
+from __future__ import annotations
+
+import logging
+
+from kiosk.session import State
+from screens.base import BaseScreen
+from screens.pickup_code import alarm_text
+
+logger = logging.getLogger(__name__)
+
+STEP_TITLES = {"opening": "pickup.opening", "retrying": "pickup.retrying", "take": "pickup.take"}
+
+
+class PickupDoorScreen(BaseScreen):
+    def render(self, view) -> None:
+        compartment = view.flow_data.get("compartment") or ""
+        done = view.state == State.DONE
+        if done:
+            if view.outcome == "door_left_open":  # taken, perhaps, but not finished until the door is shut
+                self.ids.title.text = self.t("pickup.take", compartment=compartment)
+            else:
+                ok = view.outcome == "picked_up"
+                self.ids.title.text = self.t("pickup.done_title" if ok else "pickup.not_done_title")
+            self.ids.step.text = self.app.message(view.outcome or "finished")
+            self.ids.hint.text = self.t("pickup.receipt") if view.receipt_pending else ""
+        else:
+            step = view.flow_data.get("step") or "opening"
+            self.ids.title.text = self.t(STEP_TITLES.get(step, "pickup.opening"), compartment=compartment)
+            self.ids.step.text = self.t("pickup.take_hint") if step == "take" else ""
+            self.ids.hint.text = ""
+        self.ids.compartment.text = compartment if not done or view.outcome == "door_left_open" else ""
+        self.ids.take_card.text = self.t("done.take_card") if done else ""
+        self.ids.message.text = self.app.message(view.message)
+        self.ids.alarm.text = alarm_text(self, view)
+        finish = self.ids.finish
+        finish.disabled = not done
+        finish.opacity = 1 if done else 0
