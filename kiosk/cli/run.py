@@ -27,4 +27,5 @@ def _check(args) -> int:
 def _run(args) -> int:
     config = load_config(args.config)
     from kiosk.app import run_kiosk  # deferred: `kiosk config check` must not pay for device and UI imports
-    return run_kiosk(config, headless=args.headless or os.environ.get("KIOSK_HEADLESS") == "1")
+    return run_kiosk(config, headless=args.headless or os.environ.get("KIOSK_HEADLESS") == "1",
+                     config_path=args.config)

@@ -156,8 +156,17 @@ def test_receipt_self_test_prints_on_the_simulator_and_fails_without_paper(tmp_p
 
 
 def test_counters_feed_the_heartbeat_stock(tmp_path):
-    from kiosk.maintenance import counters_stock
+    from kiosk.maintenance import MaintenanceDesk, stock_provider
+
     counters = Counters(tmp_path / "c.json")
     counters.load_blanks(12)
     counters.record_job("certificate", blanks=2, paper_mm=0)
-    assert counters_stock(counters)() == {"blank_certificates": 10, "paper_used_mm": 0, "jobs_today": 1}
+    with_blanks = MaintenanceDesk(device_rows=list, counters=counters)
+    without = MaintenanceDesk(device_rows=list, counters=counters, blanks_kept=False)
+    try:
+        assert stock_provider(with_blanks)() == {"blank_certificates": 10, "paper_used_mm": 0, "jobs_today": 1,
+                                                 "paper_loaded_at": None}
+        assert "blank_certificates" not in stock_provider(without)(), "no certificate printer, no blank stock"
+    finally:
+        with_blanks.close()
+        without.close()

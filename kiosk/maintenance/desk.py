@@ -1,0 +1,428 @@
+"""The maintenance desk: everything the maintenance screens show and do, headless and tested without a screen.
+
+The screens call `snapshot()` (cheap, any thread) and the actions below; an action that touches a device, the
+ledger or the gateway runs on the desk's own worker thread, and its outcome appears in the next snapshot. Cards and
+codes read while the kiosk is in maintenance mode come here (kiosk.maintenance.signin routes them), and are only
+ever kept masked.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable
+
+from kiosk import __version__
+from kiosk.maintenance.counters import Counters
+from kiosk.maintenance.errors import RecentErrors
+from kiosk.maintenance.selftests import SelfTests
+from kiosk.privacy import mask_id_number, mask_name, scrub_text
+
+logger = logging.getLogger(__name__)
+
+DEPOSIT_SIZES = ("small", "medium", "large")
+MAX_CODE_FIELD = 64
+# Tests that wait for staff to use the device: the message shown meanwhile.
+PASSIVE_TESTS = {"card_reader": "maint.place_card", "scanner": "maint.scan_code"}
+# Devices tested on their own maintenance page (kiosk.session.MAINTENANCE_PAGES).
+TEST_PAGES = {"camera": "camera", "locker": "locker"}
+PREVIEW_DETECT_WIDTH = 320
+
+
+def mask_code(code: str) -> str:
+    """A scanned code as staff may see it: its kind of start and end, never the whole (it may be a credential)."""
+    code = str(code).strip()
+    shown = min(4, len(code) // 6)  # at most a third of it, and never more than 4 characters at each end
+    if shown == 0:
+        return "*" * min(12, len(code))
+    return code[:shown] + "*" * min(12, len(code) - 2 * shown) + code[-shown:]
+
+
+@dataclass
+class DeskAction:
+    """The last run of one action (a test, a load, a deposit, a door): shown on its page until the next run."""
+
+    name: str
+    running: bool = True
+    ok: bool | None = None
+    message_key: str = "maint.running"
+    detail: str = ""
+    at: str = field(default_factory=lambda: dt.datetime.now().strftime("%H:%M:%S"))
+
+    def as_dict(self) -> dict:
+        return {"name": self.name, "running": self.running, "ok": self.ok, "message_key": self.message_key,
+                "detail": self.detail, "at": self.at}
+
+
+class MaintenanceDesk:
+    """device_rows: () -> [{"name", "status", "reason"}] for every configured device (disabled ones too);
+    outbox_depth / online: read at each snapshot; ledger: a kiosk.documents.ledger.BlankLedger or None;
+    locker: () -> kiosk.pickup.assembly.LockerParts or None; camera: a peripherals.camera.Camera or None;
+    fleet: the kiosk.fleet.FleetAgent or None."""
+
+    def __init__(self, *, device_rows: Callable[[], list[dict]], counters: Counters | None = None,
+                 tests: SelfTests | None = None, recent_errors: RecentErrors | None = None,
+                 outbox_depth: Callable[[], int] | None = None, online: Callable[[], bool] | None = None,
+                 ledger=None, locker: Callable[[], object | None] | None = None, camera=None, fleet=None,
+                 kiosk_id: str = "", version: str = __version__, staff_id: Callable[[], str | None] | None = None,
+                 face_boxes: Callable | None = None, blanks_kept: bool = True):
+        self.device_rows = device_rows
+        self.counters = counters or Counters()
+        self.tests = tests or SelfTests()
+        self.recent_errors = recent_errors
+        self.outbox_depth = outbox_depth
+        self.online = online
+        self.ledger = ledger
+        self.locker = locker or (lambda: None)
+        self.camera = camera
+        self.fleet = fleet
+        self.kiosk_id = kiosk_id
+        self.version = version
+        self.staff_id = staff_id or (lambda: None)
+        self.face_boxes = face_boxes
+        self.blanks_kept = blanks_kept  # False: this kiosk has no certificate printer, so no blank stock to show
+        self.actions: dict[str, DeskAction] = {}
+        self.last_card: dict | None = None
+        self.last_code: str | None = None  # masked
+        self.deposit_case: str | None = None  # a case number from the scanned barcode: not personal data
+        self.blank_fields = {"first": "", "last": ""}
+        self.blank_field = "first"
+        self.scan_target: str | None = None  # "blanks" or "deposit": what a scan fills besides the scanner test
+        self._lock = threading.Lock()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="maintenance")
+        self._preview: _Preview | None = None
+        self._last_state: str | None = None
+
+    def close(self) -> None:
+        self.stop_preview()
+        self._worker.shutdown(wait=False, cancel_futures=True)
+
+    # -- reading ------------------------------------------------------------------------------------------------
+    def snapshot(self) -> dict:
+        """What every maintenance page shows, as plain data; never raises (a failing source shows as unknown)."""
+        with self._lock:
+            actions = {name: action.as_dict() for name, action in self.actions.items()}
+            card, code = dict(self.last_card) if self.last_card else None, self.last_code
+            blank_fields, blank_field = dict(self.blank_fields), self.blank_field
+            deposit_case = self.deposit_case
+        return {
+            "devices": self._device_rows(),
+            "tests": sorted(set(self.tests.names()) | set(PASSIVE_TESTS)),
+            "actions": actions,
+            "counters": self.counters.snapshot(),
+            "blanks": self.blanks(),
+            "blank_fields": blank_fields,
+            "blank_field": blank_field,
+            "errors": list(reversed(self.recent_errors.recent()))[:20] if self.recent_errors else [],
+            "outbox_depth": _safe(self.outbox_depth, None),
+            "online": _safe(self.online, None),
+            "fleet": self._fleet(),
+            "version": self.version,
+            "kiosk_id": self.kiosk_id,
+            "card": card,
+            "code": code,
+            "deposit_case": deposit_case,
+            "compartments": self._compartments(),
+            "camera": self.camera is not None,
+        }
+
+    def _device_rows(self) -> list[dict]:
+        """Each device row says which test it offers: run one here, or go to the page that tests it."""
+        rows = _safe(self.device_rows, [])
+        runnable = set(self.tests.names()) | set(PASSIVE_TESTS)
+        for row in rows:
+            present = row.get("status") not in ("disabled", "no_driver")
+            name = row.get("name")
+            if name in TEST_PAGES and (present or name == "locker" and _safe(self.locker, None) is not None):
+                row["test"] = f"page:{TEST_PAGES[name]}"
+            else:
+                row["test"] = "run" if present and name in runnable else None
+        return rows
+
+    def blanks(self) -> dict:
+        if not self.blanks_kept:
+            return {"kept": False, "ledger": False, "remaining": None}
+        if self.ledger is None:
+            return {"kept": True, "ledger": False, "remaining": self.counters.snapshot()["blanks_left"]}
+        try:
+            counts = self.ledger.counts()
+            next_serial = self.ledger.next_serial()
+        except Exception as exc:
+            logger.warning("blank ledger unreadable: %s", type(exc).__name__)
+            return {"kept": True, "ledger": True, "remaining": None}
+        return {"kept": True, "ledger": True, "remaining": counts.remaining, "printed": counts.printed, "voided": counts.voided,
+                "next_serial": next_serial}
+
+    def _fleet(self) -> dict:
+        agent = self.fleet
+        if agent is None:
+            return {"enabled": False}
+        return {"enabled": True, "heartbeats_sent": agent.heartbeats_sent, "last_error": agent.last_error,
+                "out_of_service": agent.out_of_service,
+                "commands": [{"kind": r.kind, "ok": r.ok, "detail": r.detail} for r in agent.results[-5:]]}
+
+    def _compartments(self) -> list[dict]:
+        """The locker's compartments from its configuration: no board is asked here (the screens call this on their
+        own thread, and a silent board would stall them)."""
+        parts = _safe(self.locker, None)
+        if parts is None:
+            return []
+        return [{"label": c.label, "size": c.size} for c in getattr(parts.bank, "compartments", ())]
+
+    # -- what the card reader and the scanner read in maintenance mode --------------------------------------------
+    def on_card(self, card) -> None:
+        """The card test: only the masked name and ID number are kept."""
+        with self._lock:
+            self._passed("card_reader", "maint.card_read")
+            self.last_card = {"name": mask_name(getattr(card, "name", None) or getattr(card, "name_en", None)),
+                              "id_number": mask_id_number(getattr(card, "id_number", None)),
+                              "at": dt.datetime.now().strftime("%H:%M:%S")}
+        logger.info("maintenance: card test read a card")
+
+    def on_code(self, code: str) -> None:
+        """The scanner test; the same scan fills the field being entered (a blank's serial, a case barcode)."""
+        code = str(code).strip()
+        from kiosk.documents.ledger import SERIAL
+
+        with self._lock:
+            self._passed("scanner", "maint.code_read")
+            self.last_code = mask_code(code)
+            # A case number and a blank's serial can look alike: the page on screen says which one is wanted.
+            if self.scan_target == "blanks" and SERIAL.match(code):
+                self.blank_fields[self.blank_field] = code
+                self.blank_field = "last" if self.blank_field == "first" else "first"
+            elif self.scan_target == "deposit" and _case_number(code):
+                self.deposit_case = _case_number(code)
+        logger.info("maintenance: scanner test read a code of %d characters", len(code))
+
+    def _passed(self, test: str, key: str) -> None:
+        self.actions[f"test:{test}"] = DeskAction(f"test:{test}", False, True, key)
+
+    # -- actions ------------------------------------------------------------------------------------------------
+    def _start(self, name: str, work: Callable[[], tuple[bool, str, str]]) -> bool:
+        """Run work() on the worker; False if that action is still running."""
+        with self._lock:
+            current = self.actions.get(name)
+            if current is not None and current.running:
+                return False
+            self.actions[name] = DeskAction(name)
+
+        def run() -> None:
+            try:
+                ok, key, detail = work()
+            except Exception as exc:  # a failing device is a result to show, not a crash of maintenance mode
+                logger.warning("maintenance action %s failed: %s", name, type(exc).__name__)
+                ok, key, detail = False, "maint.failed", scrub_text(f"{type(exc).__name__}: {exc}")[:200]
+            with self._lock:
+                self.actions[name] = DeskAction(name, False, ok, key, scrub_text(str(detail))[:200])
+
+        self._worker.submit(run)
+        return True
+
+    def run_test(self, name: str) -> bool:
+        if name in PASSIVE_TESTS:  # the card reader and the scanner: the next card or code read is the test
+            with self._lock:
+                self.actions[f"test:{name}"] = DeskAction(f"test:{name}", True, None, PASSIVE_TESTS[name])
+            return True
+
+        def work():
+            result = self.tests.run(name)
+            return result.ok, "maint.passed" if result.ok else "maint.failed", result.detail
+        return self._start(f"test:{name}", work)
+
+    def load_paper(self) -> bool:
+        def work():
+            self.counters.load_paper()
+            return True, "maint.paper_loaded", ""
+        return self._start("load_paper", work)
+
+    def scan_for(self, target: str | None) -> None:
+        """What the next scans fill: "blanks" (a blank's serial), "deposit" (a case barcode) or nothing."""
+        with self._lock:
+            self.scan_target = target if target in ("blanks", "deposit") else None
+
+    def choose_blank_field(self, name: str) -> None:
+        if name in self.blank_fields:
+            with self._lock:
+                self.blank_field = name
+
+    def type_blank(self, key: str) -> None:
+        """The keypad on the blank-certificate page: a digit, 'clear' or 'back'."""
+        with self._lock:
+            value = self.blank_fields[self.blank_field]
+            if key == "clear":
+                value = ""
+            elif key == "back":
+                value = value[:-1]
+            elif len(key) == 1 and key.isdigit() and len(value) < 16:
+                value += key
+            self.blank_fields[self.blank_field] = value
+
+    def load_blanks(self) -> bool:
+        """Records the stack between the first and last serial in the blank ledger (or the counters without one)."""
+        with self._lock:
+            first, last = self.blank_fields["first"], self.blank_fields["last"]
+        staff = self.staff_id() or "staff"
+
+        def work():
+            from kiosk.documents.ledger import LedgerError, serial_range
+
+            try:
+                count = (self.ledger.load_stack(first, last, staff) if self.ledger is not None
+                         else len(serial_range(first, last)))
+            except LedgerError as exc:
+                return False, "maint.blanks_refused", str(exc)
+            if self.ledger is None:
+                self.counters.load_blanks(self.counters.snapshot()["blanks_left"] + count)
+            with self._lock:
+                self.blank_fields = {"first": "", "last": ""}
+                self.blank_field = "first"
+            return True, "maint.blanks_loaded", str(count)
+        return self._start("load_blanks", work)
+
+    def set_deposit_case(self, case_id: str) -> bool:
+        case = _case_number(case_id)
+        with self._lock:
+            self.deposit_case = case
+        return case is not None
+
+    def deposit(self, size: str) -> bool:
+        """A staff deposit into a free compartment of `size` for the scanned case (kiosk.pickup LockerService)."""
+        with self._lock:
+            case_id = self.deposit_case
+        if size not in DEPOSIT_SIZES or not case_id:
+            with self._lock:
+                self.actions["deposit"] = DeskAction("deposit", False, False, "maint.scan_case_first")
+            return False
+
+        def work():
+            parts = self.locker()
+            if parts is None:
+                return False, "maint.no_locker", ""
+            outcome = parts.service.deposit(case_id, size)
+            if outcome.ok:
+                self.counters.load_deposits(1)
+                with self._lock:
+                    self.deposit_case = None
+            return outcome.ok, f"maint.deposit.{outcome.reason}", outcome.compartment or ""
+        return self._start("deposit", work)
+
+    def open_door(self, label: str) -> bool:
+        """Opens one compartment door for a test (staff only; the ledger is not changed)."""
+        def work():
+            parts = self.locker()
+            if parts is None:
+                return False, "maint.no_locker", ""
+            result = parts.bank.open(label)
+            logger.info("maintenance: door %s test open: %s", label, "opened" if result.opened else "did not open")
+            return bool(result.opened), "maint.door_opened" if result.opened else "maint.door_not_opened", label
+        return self._start("open_door", work)
+
+    # -- jobs today, from the session's views ---------------------------------------------------------------------
+    def on_view(self, view) -> None:
+        """A session observer: each service that reaches the done screen counts as a job today."""
+        state = getattr(view.state, "value", str(view.state))
+        if state == "done" and self._last_state == "flow" and view.service:
+            try:
+                self.counters.record_job(view.service)
+            except Exception:
+                logger.exception("could not count a job")
+        self._last_state = state
+
+    # -- camera preview -----------------------------------------------------------------------------------------
+    def start_preview(self) -> bool:
+        if self.camera is None:
+            return False
+        if self._preview is None:
+            self._preview = _Preview(self.camera, self.face_boxes or default_face_boxes)
+            self._preview.start()
+        return True
+
+    def stop_preview(self) -> None:
+        preview, self._preview = self._preview, None
+        if preview is not None:
+            preview.stop()
+
+    def preview_frame(self):
+        """(frame, boxes) with boxes as (top, right, bottom, left) in frame pixels; (None, []) without a camera.
+        The frame stays in memory only: it is never written anywhere."""
+        preview = self._preview
+        if preview is None:
+            return None, []
+        return preview.latest()
+
+
+def _safe(fn, default):
+    if fn is None:
+        return default
+    try:
+        return fn()
+    except Exception as exc:
+        logger.warning("maintenance source %s failed: %s", getattr(fn, "__name__", "?"), type(exc).__name__)
+        return default
+
+
+def _case_number(code: str) -> str | None:
+    """A case barcode is the case number itself or an acceptance notice's status address (kiosk.codes)."""
+    from kiosk.codes import CASE_ID_RE, acceptance_notice_case
+
+    code = str(code or "").strip()
+    if len(code) > MAX_CODE_FIELD * 8:
+        return None
+    return acceptance_notice_case(code) or (code if CASE_ID_RE.match(code) else None)
+
+
+def default_face_boxes(frame) -> list[tuple[int, int, int, int]]:
+    """Face boxes by face_recognition's HOG detector on a copy about 320 pixels wide, scaled back to the frame
+    (smaller and a face at arm's length is missed; larger and each look costs the preview a core)."""
+    import cv2
+    import face_recognition
+
+    factor = min(1.0, PREVIEW_DETECT_WIDTH / max(1, frame.shape[1]))
+    small = cv2.resize(frame, (0, 0), fx=factor, fy=factor) if factor < 1 else frame
+    rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
+    return [tuple(int(v / factor) for v in box) for box in face_recognition.face_locations(rgb)]
+
+
+class _Preview:
+    """Keeps the camera's latest frame and the face boxes of a recent one; detection runs on its own thread so the
+    preview never waits for it."""
+
+    def __init__(self, camera, detect: Callable, interval_s: float = 0.3):
+        self.camera = camera
+        self.detect = detect
+        self.interval_s = interval_s
+        self.boxes: list = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="maintenance-faces", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.boxes = []
+
+    def latest(self):
+        frame = self.camera.latest()
+        image = getattr(frame, "image", frame)
+        return image, list(self.boxes)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            frame = self.camera.latest()
+            image = getattr(frame, "image", frame)
+            if image is not None:
+                started = time.monotonic()
+                try:
+                    self.boxes = list(self.detect(image))
+                except Exception as exc:
+                    logger.warning("maintenance face detection failed: %s", type(exc).__name__)
+                    self.boxes = []
+                self._stop.wait(max(0.0, self.interval_s - (time.monotonic() - started)))
+            else:
+                self._stop.wait(0.2)

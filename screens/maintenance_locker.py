@@ -1,0 +1,46 @@
+"""The maintenance locker page: deposit a certificate for a scanned case, and open a chosen door as a test."""
+from __future__ import annotations
+
+import logging
+
+from kivy.uix.gridlayout import GridLayout
+
+from screens.maintenance_base import MaintenancePage, button, label, row
+
+logger = logging.getLogger(__name__)
+
+SIZES = ("small", "medium", "large")
+
+
+class MaintenanceLockerScreen(MaintenancePage):
+    page = "locker"
+    scan_target = "deposit"
+    shows = frozenset({"compartments", "deposit_case", "actions"})
+
+    def fill(self, body, snapshot: dict) -> None:
+        compartments = snapshot["compartments"]
+        if not compartments:
+            body.add_widget(label(self.t("maint.no_locker"), colour="color_muted"))
+            return
+        body.add_widget(label(self.t("maint.deposit_title"), bold=True))
+        case = snapshot["deposit_case"]
+        body.add_widget(label(self.t("maint.deposit_case", case_id=case) if case else self.t("maint.deposit_no_case"),
+                              colour=None if case else "color_muted"))
+        body.add_widget(row(*[button(lambda s=size: self.desk.deposit(s), self.t(f"maint.size.{size}"),
+                                     f"deposit:{size}", available=bool(case)) for size in SIZES]))
+        deposit = snapshot["actions"].get("deposit")
+        if deposit:
+            body.add_widget(label(self.action_text(deposit, compartment=deposit["detail"]),
+                                  colour=self.action_colour(deposit)))
+        body.add_widget(label(self.t("maint.doors_title"), bold=True))
+        grid = GridLayout(cols=3, spacing=16, size_hint_y=None)
+        grid.bind(minimum_height=grid.setter("height"))
+        for compartment in compartments:
+            grid.add_widget(button(lambda c=compartment["label"]: self.desk.open_door(c),
+                                   self.t("maint.door", compartment=compartment["label"],
+                                          size=self.t(f"maint.size.{compartment['size']}")),
+                                   f"door:{compartment['label']}", secondary=True))
+        body.add_widget(grid)
+        door = snapshot["actions"].get("open_door")
+        if door:
+            body.add_widget(label(self.action_text(door, compartment=door["detail"]), colour=self.action_colour(door)))

@@ -1,0 +1,82 @@
+"""The staff PIN pad: shown after a staff card or staff QR code; wrong PINs and the lockout are shown here.
+
+The digits typed stay in this screen until OK; the PIN is checked by kiosk.maintenance.StaffSignIn off this thread.
+"""
+from __future__ import annotations
+
+import logging
+
+from screens.base import BaseScreen
+from screens.maintenance_base import keypad
+
+logger = logging.getLogger(__name__)
+
+MAX_PIN = 12
+PIN_KEY_HEIGHT = 140  # fixed: with large text the pad must still fit under the title
+
+
+class StaffPinScreen(BaseScreen):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._digits = ""
+        self._checking = False
+        self._built = None
+        self._view = None
+
+    def activate(self, view) -> None:
+        self._digits = ""
+        self._checking = False
+
+    def deactivate(self) -> None:
+        self._digits = ""  # a PIN never outlives the pad
+
+    def render(self, view) -> None:
+        self._checking = False  # any new view is the answer to the last OK (or a new presentation)
+        self._view = view
+        if self._built != self.app.language:
+            self._built = self.app.language
+            pad = self.ids.pad
+            pad.clear_widgets()
+            pad.add_widget(keypad(self.press, "pin", ("clear", self.t("staff_pin.clear")),
+                                  ("ok", self.t("staff_pin.ok")), key_height=PIN_KEY_HEIGHT))
+        self._show()
+
+    def _show(self) -> None:
+        view = self._view
+        locked = view.staff_locked_s
+        if locked:
+            self._digits = ""
+        self.ids.digits.text = "●" * len(self._digits) if self._digits else " "
+        if self._checking:
+            message = self.t("staff_pin.checking")
+        elif locked:
+            message = self.t("staff_pin.locked", minutes=max(1, -(-locked // 60)))
+        elif view.message:
+            message = self.app.message(view.message)
+            if view.message == "wrong_pin" and view.staff_attempts_left is not None:
+                message += " " + self.t("staff_pin.attempts_left", count=view.staff_attempts_left)
+        else:
+            message = ""
+        self.ids.message.text = message
+        self.ids.pad.disabled = bool(locked)
+        self.ids.pad.opacity = 0.4 if locked else 1
+
+    def press(self, key: str) -> None:
+        if self._checking or self._view is None or self._view.staff_locked_s:
+            return
+        if key == "clear":
+            self._digits = ""
+        elif key == "ok":
+            if not self._digits:
+                return
+            pin, self._digits = self._digits, ""
+            self._checking = True
+            sign_in = getattr(getattr(self.app, "maintenance", None), "sign_in", None)
+            if sign_in is None:
+                logger.error("staff PIN pad without a sign-in")
+                self._checking = False
+            else:
+                sign_in.enter_pin(pin)
+        elif key.isdigit() and len(self._digits) < MAX_PIN:
+            self._digits += key
+        self._show()
