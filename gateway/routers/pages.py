@@ -115,3 +115,16 @@ def verify_page(request: Request, code: Annotated[str, Path(min_length=1, max_le
     return templates.TemplateResponse(request, "verify.html", {
         "proof": proof, "holder": mask_name(proof.holder_name), "id_masked": mask_id_number(proof.id_number),
         "properties": properties})
+
+
+NoticeCaseId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse,
+            summary="What a phone shows for an acceptance notice's QR code (which is meant for the kiosk's scanner)")
+def acceptance_notice_page(request: Request, case_id: NoticeCaseId):
+    # The same words for every case number, real or not: a QR code copied from someone's notice tells nothing.
+    return templates.TemplateResponse(request, "message.html", {
+        "title": "受理通知书",
+        "message": "此二维码供登记大厅的自助服务机扫描。请带上本人身份证，到自助服务机扫描通知书上的二维码，"
+                   "即可查看办理进度。"})

@@ -18,6 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from kiosk.documents.fonts import register_cjk_font
+from pdfparts import wrap as _wrap
 
 logger = logging.getLogger(__name__)
 
@@ -96,7 +97,14 @@ def build_proof_pdf(kind: str, proof: dict) -> bytes:
                 y = height - 30 * mm
         pdf.setFont(font, 12)
 
-    # Verification block: the code, and a QR of the public verification page.
+    draw_verification(pdf, font, proof, left, "本证明仅反映出具时不动产登记簿的记载情况。")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
+
+
+def draw_verification(pdf, font: str, proof: dict, left: float, footer: str) -> None:
+    """The verification block of every verifiable document: office, date, code, and a QR of the public page."""
     base = 30 * mm
     drawing = Drawing(QR_SIDE, QR_SIDE)
     widget = QrCodeWidget(proof["verify_url"], barLevel="M", barBorder=4)
@@ -112,15 +120,7 @@ def build_proof_pdf(kind: str, proof: dict) -> bytes:
     pdf.drawString(text_x, base + 6 * mm, "扫描左侧二维码或访问以下网址核验本证明真伪：")
     pdf.drawString(text_x, base + 1 * mm, str(proof["verify_url"]))
     pdf.setFont(font, 8)
-    pdf.drawCentredString(width / 2, 15 * mm, "本证明仅反映出具时不动产登记簿的记载情况。")
-    pdf.showPage()
-    pdf.save()
-    return buffer.getvalue()
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    """Wraps by character count (CJK text has no spaces to break at)."""
-    return [text[i:i + width] for i in range(0, len(text), width)] or [""]
+    pdf.drawCentredString(A4[0] / 2, 15 * mm, footer)
 
 
 def sample_proof(kind: str = "property_record") -> dict:
