@@ -119,20 +119,74 @@ def demo_applications(kiosk_id: str) -> list[tuple[dict, list[tuple[str, str, st
     ]
 
 
-def seed_bank_demo(db: Session, kiosk_id: str = "demo-bank-01") -> None:
-    """Demo staff and prepared applications for a bank kiosk (safe to run again: existing rows are kept)."""
+# Already signed, paid and recorded: its mortgagor can print the registration proof at once (the demo of printing).
+DEMO_RECORDED = ({"application_id": "MA-DEMO-004", "property_address": "上海市浦东新区世纪大道100号",
+                  "certificate_no": "沪(2021)浦东新区不动产权第0054321号", "area_m2": "118.40",
+                  "loan_amount_fen": 120_000_000, "term_months": 240},
+                 [("mortgagor", "310115194211202341", "白德华")])
+
+
+def _add_application(db: Session, kiosk_id: str, fields: dict, parties) -> MortgageApplication:
+    application = MortgageApplication(kiosk_id=kiosk_id, bank_name=DEMO_BANK, documents=_DOCUMENTS,
+                                      status="prepared", prepared_at=utcnow(), **fields)
+    db.add(application)
+    db.flush()
+    for seq, (role, id_number, name) in enumerate(parties, start=1):
+        db.add(MortgageParty(application_id=fields["application_id"], seq=seq, role=role, id_number=id_number,
+                             name=name))
+    db.flush()
+    return application
+
+
+def _demo_signature_png() -> bytes:
+    """A small PNG: a dark diagonal stroke on white, standing in for a signature drawn on the pad."""
+    import struct
+    import zlib
+
+    width, height = 64, 16
+    rows = b"".join(b"\x00" + bytes(0 if abs(x - 4 * y) < 3 else 255 for x in range(width)) for y in range(height))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def _seed_recorded(db: Session, kiosk_id: str, office: str) -> None:
+    from gateway.adapters.bank import SimulatedBank
+    from gateway.bank_recording import record_mortgage
+    from gateway.models import Person
+
+    fields, parties = DEMO_RECORDED
+    if db.get(MortgageApplication, fields["application_id"]) is not None \
+            or any(db.get(Person, id_number) is None for _, id_number, _ in parties):
+        return  # already there, or the demo persons are not (a bare test database)
+    application = _add_application(db, kiosk_id, fields, parties)
+    now = utcnow()
+    png = _demo_signature_png()
+    for seq in range(1, len(parties) + 1):
+        db.add(MortgageSignature(application_id=application.application_id, seq=seq, signature_png=png,
+                                 signature_sha256=png_digest(png), method="face", score=0.41, verified_at=now,
+                                 signed_at=now))
+    db.flush()
+    submit_application(db, application, type("DemoAdapters", (), {"bank": SimulatedBank()})())
+    case = db.get(Case, application.case_id)
+    case.status = "paid"
+    db.add(CaseStep(case_id=case.case_id, status="paid", at=now))
+    db.flush()
+    record_mortgage(db, application, office, kiosk_id)
+
+
+def seed_bank_demo(db: Session, kiosk_id: str = "demo-bank-01", office: str = "不动产登记中心（演示）") -> None:
+    """Demo staff and prepared applications for a bank kiosk, and one already recorded (safe to run again: existing
+    rows are kept)."""
     for staff_id, name, pin in DEMO_STAFF:
         if db.get(BankStaff, staff_id) is None:
             add_staff(db, kiosk_id, staff_id, name, pin)
     for fields, parties in demo_applications(kiosk_id):
-        if db.get(MortgageApplication, fields["application_id"]) is not None:
-            continue
-        db.add(MortgageApplication(kiosk_id=kiosk_id, bank_name=DEMO_BANK, documents=_DOCUMENTS, status="prepared",
-                                   prepared_at=utcnow(), **fields))
-        db.flush()
-        for seq, (role, id_number, name) in enumerate(parties, start=1):
-            db.add(MortgageParty(application_id=fields["application_id"], seq=seq, role=role, id_number=id_number,
-                                 name=name))
+        if db.get(MortgageApplication, fields["application_id"]) is None:
+            _add_application(db, kiosk_id, fields, parties)
+    _seed_recorded(db, kiosk_id, office)
     db.commit()
 
 
@@ -152,13 +206,15 @@ def submit_application(db: Session, application: MortgageApplication, adapters) 
     mortgagor = next(p for p in parties if p.role == "mortgagor")
     case_id = "MTG" + secrets.token_hex(5).upper()
     now = utcnow()
+    # Received, and its registration fee assessed at once: the mortgagor pays it like any other fee.
     db.add(Case(case_id=case_id, id_number=mortgagor.id_number, kind="mortgage", title=TITLES["mortgage"],
-                status="received", received_on=today_in_china(),
+                status="tax_assessed", received_on=today_in_china(),
                 time_limit_working_days=TIME_LIMIT_WORKING_DAYS["mortgage"], extension_working_days=0,
                 property_address=application.property_address, area_m2=application.area_m2, price_fen=0,
                 first_home=True))
     db.flush()
     db.add(CaseStep(case_id=case_id, status="received", at=now))
+    db.add(CaseStep(case_id=case_id, status="tax_assessed", at=now))
     reference = adapters.bank.submit_mortgage(case_id, application.kiosk_id)
     digests = {str(s.seq): s.signature_sha256 for s in db.execute(
         select(MortgageSignature).where(MortgageSignature.application_id == application.application_id)).scalars()}

@@ -73,5 +73,22 @@ class BankClient:
     def my_mortgages(self, token: str) -> list[dict]:
         return self._call("GET", "/v1/bank/my-mortgages", token=token)["mortgages"]
 
+    def mortgage_certificate(self, token: str, case_id: str) -> dict:
+        """The recorded mortgage's registration proof, to print (kiosk.documents.mortgage_certificate)."""
+        return self._call("GET", f"/v1/bank/my-mortgages/{PlatformClient._path_part(case_id)}/certificate",
+                          token=token)
+
+    def record_submission(self, staff_token: str, application_id: str) -> dict:
+        """Demo kiosks only: ask the simulated registration centre to record a submitted, paid application."""
+        return self._call("POST", f"/v1/bank/submissions/{PlatformClient._path_part(application_id)}/recording",
+                          staff_token=staff_token, idempotency_key=new_idempotency_key())
+
     def issue_applicant_token(self, id_number: str, method: str, score: float | None) -> str:
         return self.platform.issue_applicant_token(id_number, method, score)
+
+
+def bank_client_of(platform, bank: BankClient | None = None) -> BankClient | None:
+    """The bank calls over this platform client (a flow's own `bank`, when a test gave one, wins)."""
+    if bank is None and platform is not None:
+        bank = BankClient(platform)
+    return bank

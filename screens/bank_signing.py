@@ -172,7 +172,24 @@ class BankSigningScreen(BaseScreen):
         for application in submitted:
             self.ids.body.add_widget(_label(self._submitted_line(application, language),
                                                 font_size=self.app.fs_small))
+        if submitted:
+            self.ids.body.add_widget(_button(self.t("bank.submissions_button", count=data.get("submitted_count", 0)),
+                                             lambda: self.answer(action="submissions"), secondary=True))
         self._cancel_button()
+
+    # the bank's submitted and declined applications, with the registration's progress and deadline
+    def _render_submissions(self, data, language) -> None:
+        self._title("bank.submissions_title", self.t("bank.submissions_prompt"))
+        for application in data.get("submitted", ()):
+            details = [self._submitted_line(application, language)]
+            if application.get("deadline") and application.get("status") == "submitted":
+                details.append(self.t("bank.deadline", deadline=str(application["deadline"])[:10]))
+            if application.get("reference"):
+                details.append(self.t("bank.reference", reference=application["reference"]))
+            details.append(" / ".join(self._party_text(p) for p in application.get("parties", ())))
+            self.ids.body.add_widget(_label("\n".join(details), font_size=self.app.fs_small))
+        self.ids.footer.add_widget(_button(self.t("button.back"), lambda: self.answer(action="back"),
+                                           secondary=True))
 
     def _submitted_line(self, application: dict, language: str) -> str:
         if application.get("status") == "declined":

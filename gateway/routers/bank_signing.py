@@ -16,9 +16,11 @@ from sqlalchemy.orm import Session
 from gateway.bank_signing import (MAX_PIN_FAILURES, PIN_LOCK, STAFF_TOKEN_TTL, BankStaff, BankStaffToken,
                                   MortgageApplication, MortgageParty, MortgageSignature, parties_of, png_digest,
                                   seed_bank_demo, signed_seqs, submit_application)
+from gateway.bank_recording import certificate_of
 from gateway.casework import case_json
 from gateway.dashboard.passwords import DUMMY_HASH, verify_password
-from gateway.deps import AdaptersDep, Applicant, CurrentKiosk, Db, IdempotencyKey, KioskIdentity, audit, sha256_hex
+from gateway.deps import (AdaptersDep, Applicant, CurrentKiosk, Db, IdempotencyKey, KioskIdentity, Settings, audit,
+                          sha256_hex)
 from gateway.errors import ApiError
 from gateway.identity import mask_id_number, mask_name
 from gateway.idempotency import run_idempotent
@@ -57,6 +59,13 @@ def staff_of(db: Db, kiosk: BankKiosk, x_staff_token: StaffTokenHeader) -> BankS
 Staff = Annotated[BankStaff, Depends(staff_of)]
 
 
+def seed_demo_bank_once(db: Session, kiosk: KioskIdentity, settings) -> None:
+    """A demo bank kiosk (kiosk-gateway --demo) gets the demo staff and applications on first use."""
+    if kiosk.demo and db.execute(select(BankStaff.staff_id).where(BankStaff.kiosk_id == kiosk.kiosk_id)).first() \
+            is None:
+        seed_bank_demo(db, kiosk.kiosk_id, settings.office_name)
+
+
 class StaffSignIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     staff_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$")
@@ -71,11 +80,8 @@ class StaffSessionOut(BaseModel):
 
 @router.post("/v1/bank/staff-sessions", status_code=201, response_model=StaffSessionOut,
              responses=errors(*KIOSK_ERRORS), summary="Bank staff sign in at their service point with their PIN")
-def staff_sign_in(body: StaffSignIn, kiosk: BankKiosk, db: Db) -> dict:
-    if kiosk.demo and db.execute(select(BankStaff.staff_id).where(BankStaff.kiosk_id == kiosk.kiosk_id)).first() \
-            is None:
-        # A demo bank kiosk (kiosk-gateway --demo) gets the demo staff and prepared applications on first use.
-        seed_bank_demo(db, kiosk.kiosk_id)
+def staff_sign_in(body: StaffSignIn, kiosk: BankKiosk, db: Db, settings: Settings) -> dict:
+    seed_demo_bank_once(db, kiosk, settings)
     staff = db.get(BankStaff, body.staff_id)
     now = utcnow()
     if staff is None or staff.kiosk_id != kiosk.kiosk_id:
@@ -174,7 +180,8 @@ def list_prepared(staff: Staff, kiosk: BankKiosk, db: Db) -> dict:
             summary="This bank's submitted and declined applications with the registration's progress")
 def list_submitted(staff: Staff, kiosk: BankKiosk, db: Db) -> dict:
     apps = _applications(db, kiosk.kiosk_id, ("submitted", "declined"))
-    return {"applications": [application_json(db, a) for a in reversed(apps)]}
+    apps.sort(key=lambda a: a.closed_at, reverse=True)  # the latest submitted or declined first
+    return {"applications": [application_json(db, a) for a in apps]}
 
 
 def _open_application(db: Session, kiosk: KioskIdentity, application_id: str) -> MortgageApplication:
@@ -282,6 +289,7 @@ class MortgageOut(BaseModel):
     deadline: dt.date | None
     working_days_left: int | None
     property_address_masked: str
+    certificate_ready: bool = Field(description="Recorded: its registration proof can be printed")
 
 
 class MortgageList(BaseModel):
@@ -290,7 +298,8 @@ class MortgageList(BaseModel):
 
 @router.get("/v1/bank/my-mortgages", response_model=MortgageList, responses=errors(*KIOSK_ERRORS),
             summary="The verified applicant's mortgage registrations with their 5-working-day deadline")
-def my_mortgages(token: Applicant, kiosk: BankKiosk, db: Db) -> dict:
+def my_mortgages(token: Applicant, kiosk: BankKiosk, db: Db, settings: Settings) -> dict:
+    seed_demo_bank_once(db, kiosk, settings)  # the demo's recorded mortgage is there before any staff sign in
     cases = list(db.execute(select(Case).where(Case.id_number == token.id_number, Case.kind == "mortgage")
                             .order_by(Case.received_on.desc(), Case.case_id)).scalars())
     out = []
@@ -299,5 +308,6 @@ def my_mortgages(token: Applicant, kiosk: BankKiosk, db: Db) -> dict:
         data = case_json(case, steps)
         out.append({"case_id": case.case_id, "status": case.status, "received_on": case.received_on,
                     "deadline": data["deadline"], "working_days_left": data["working_days_left"],
-                    "property_address_masked": case.property_address[:6] + "***"})
+                    "property_address_masked": case.property_address[:6] + "***",
+                    "certificate_ready": certificate_of(db, case.case_id) is not None})
     return {"mortgages": out}

@@ -115,9 +115,9 @@ class MortgageSigningFlow:
         self.method = method
 
     def _bank(self):
-        if self.bank is None and self.platform is not None:
-            from kiosk.bank_client import BankClient
-            self.bank = BankClient(self.platform)
+        from kiosk.bank_client import bank_client_of
+
+        self.bank = bank_client_of(self.platform, self.bank)
         return self.bank
 
     def __call__(self, ctx) -> None:
@@ -165,13 +165,18 @@ class MortgageSigningFlow:
                     break
         if staff_token is None:
             return "mortgage_staff_refused", {}
-        applications = bank.prepared_applications(staff_token)
-        submitted = bank.submitted_applications(staff_token)[:MAX_SUBMITTED_SHOWN]
-        if not applications and not submitted:
-            return "mortgage_none_prepared", {}
-        # The staff see what is waiting for signatures and how the bank's submitted ones are progressing.
-        answer = self._ask(ctx, reply, "choose_application", applications=tuple(applications),
-                           submitted=tuple(submitted))
+        while True:
+            applications = bank.prepared_applications(staff_token)
+            submitted = bank.submitted_applications(staff_token)
+            if not applications and not submitted:
+                return "mortgage_none_prepared", {}
+            # The staff see what is waiting for signatures and how the bank's latest submissions are progressing;
+            # the whole list, with deadlines and references, is one tap away.
+            answer = self._ask(ctx, reply, "choose_application", applications=tuple(applications),
+                               submitted=tuple(submitted[:MAX_SUBMITTED_SHOWN]), submitted_count=len(submitted))
+            if answer.get("action") != "submissions":
+                break
+            self._ask(ctx, reply, "submissions", submitted=tuple(submitted))  # until "back"
         chosen = next((a for a in applications if a["application_id"] == answer.get("application_id")), None)
         if chosen is None:
             return "mortgage_none_prepared", {}
@@ -251,6 +256,11 @@ class MortgageSigningFlow:
         if ctx.cancelled.is_set():
             raise FlowCancelled()
         outcome = result[-1] if result else ev.VerificationFailed("verification_unavailable")
+        verified = isinstance(outcome, ev.IdentityVerified)
+        ctx.post(ev.AuditNote("verification", {  # the audit trail records the card as a keyed pseudonym only
+            "outcome": "verified" if verified else outcome.reason, "method": self.method,
+            "score": outcome.score if verified else None, "flow": "mortgage_signing", "party": party["seq"]},
+            card=card))
         if isinstance(outcome, ev.VerificationFailed):
             logger.info("mortgage signing: party %d not verified (%s)", party["seq"], outcome.reason)
             ctx.post(ev.FlowUpdate({"step": "party_failed", "reply": None, "error": outcome.reason}))

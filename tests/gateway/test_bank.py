@@ -92,14 +92,17 @@ def test_two_party_signing_submits_a_mortgage_registration(client, bank, staff, 
     body = last.json()
     assert body["status"] == "submitted" and body["signed"] == [1, 2] and body["reference"].startswith("BK")
     case = db.get(Case, body["case_id"])
-    assert (case.kind, case.status, case.id_number, case.time_limit_working_days) == ("mortgage", "received", LIN, 5)
-    signatures = list(db.execute(select(MortgageSignature).order_by(MortgageSignature.seq)).scalars())
+    # Received with its registration fee assessed: the mortgagor pays it like any other fee.
+    assert (case.kind, case.status, case.id_number, case.time_limit_working_days) == ("mortgage", "tax_assessed",
+                                                                                      LIN, 5)
+    signatures = list(db.execute(select(MortgageSignature).where(MortgageSignature.application_id == "MA-DEMO-001")
+                                 .order_by(MortgageSignature.seq)).scalars())
     assert [(s.seq, s.method, s.score) for s in signatures] == [(1, "face", 0.35), (2, "face", 0.41)]
     assert signatures[0].signature_png.startswith(b"\x89PNG")
     assert db.execute(select(BankSubmission).where(BankSubmission.case_id == case.case_id)).scalar_one().signed
     # The bank's status list and the mortgagor's own registrations show it with its statutory deadline.
     submitted = client.get("/v1/bank/submissions", headers=staff).json()["applications"]
-    assert submitted[0]["application_id"] == "MA-DEMO-001" and submitted[0]["case_status"] == "received"
+    assert submitted[0]["application_id"] == "MA-DEMO-001" and submitted[0]["case_status"] == "tax_assessed"
     assert submitted[0]["working_days_left"] == 5 and submitted[0]["deadline"]
     mine = client.get("/v1/bank/my-mortgages", headers={**bank, "X-Applicant-Token": applicant(client, bank, LIN)})
     assert body["case_id"] in [m["case_id"] for m in mine.json()["mortgages"]]
@@ -134,7 +137,8 @@ def test_a_bad_signature_is_refused_and_changes_nothing(client, bank, staff, db,
                     headers={**staff, "X-Applicant-Token": applicant(client, bank, LIN),
                              "Idempotency-Key": uuid.uuid4().hex}, json=payload)
     assert r.status_code == 422 and r.json()["error"]["code"] == code
-    assert db.execute(select(MortgageSignature)).first() is None
+    assert db.execute(select(MortgageSignature).where(MortgageSignature.application_id == "MA-DEMO-001")).first() \
+        is None
 
 
 def test_someone_who_is_not_a_party_cannot_sign(client, bank, staff, db):

@@ -1,31 +1,42 @@
-"""Mortgage signing through the real UI under Xvfb: the bank profile, the real gateway, the ID card simulator; staff
-sign in on the keypad, pick the application, each party places their card, reads the application and signs on the
-pad with a finger drag (or declines). Identity here is the demo's card-only check: the face check of each party is
-tested headless in tests/kiosk/flows/test_mortgage_signing.py."""
+"""The bank service point through the real UI under Xvfb: the bank profile, the real gateway, the ID card and
+receipt-printer simulators, the document printer saving PDFs. Staff sign in on the keypad, pick the application, each
+party places their card, reads the application and signs on the pad with a finger drag (or declines); the staff see
+the progress of what they sent; the mortgagor sees the registration with its 5-working-day deadline, pays its fee by
+phone (receipt printed) and, once it is recorded, prints the registration proof whose QR code verifies. Identity here
+is the demo's card-only check: a party whose face does not match is tested in tests/screens/test_signing_face.py."""
 from __future__ import annotations
 
 import dataclasses
 import datetime
+import subprocess
 import time
+import tomllib
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
+import requests
+import zxingcpp
+from PIL import Image
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session as DbSession
 
 from gateway.bank_signing import MortgageApplication, MortgageSignature, seed_bank_demo
 from peripherals.idcard import IdCardSimulator, load_card_file
+from peripherals.printer.simulator import ReceiptPrinterSimulator
 from screens import i18n
 from screens.control_client import ControlError
 from screens.demo import DemoGateway, demo_site_config
 from screens.harness import KioskProcess
 from tests.screens.conftest import assert_fits, shot, texts
+from tests.screens.test_pay import pay_by_phone, qr_on_screen
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
-CARDS = Path(__file__).resolve().parents[2] / "peripherals" / "idcard" / "cards"
+REPO = Path(__file__).resolve().parents[2]
+CARDS = REPO / "peripherals" / "idcard" / "cards"
+BANK_PROFILE = REPO / "config" / "profiles" / "bank.toml"
 RENEWED_LIN = dataclasses.replace(load_card_file(CARDS / "lin_manuel_miranda.toml"),
                                   valid_to=datetime.date(2035, 1, 1))  # the demo card is expired on purpose
 POLL_S = 0.2
@@ -40,10 +51,18 @@ class Stack:
             seed_bank_demo(db, "demo-bank-01")
         engine.dispose()
         self.simulator = IdCardSimulator(link=workdir / "dev" / "idcard").start()
-        creds = self.gateway.credentials("bank")
+        self.printer = ReceiptPrinterSimulator(link=workdir / "dev" / "receipt-printer").start()
+        self.printed = workdir / "printed"
+        self.printed.mkdir()
+        self.creds = creds = self.gateway.credentials("bank")
+        services = tomllib.loads(BANK_PROFILE.read_text(encoding="utf-8"))["site"]["services"]
         config = demo_site_config(workdir, card_port=self.simulator.path, gateway_url=self.gateway.url,
                                   kiosk_id=creds["kiosk_id"], api_key=creds["api_key"],
-                                  extra={"site": {"kind": "bank", "services": ["mortgage_signing", "case_status"]}})
+                                  extra={"site": {"kind": "bank", "services": services},
+                                         "devices": {"receipt_printer": {"enabled": True, "poll_interval_s": 1.0,
+                                                                         "url": f"serial:{self.printer.path}"},
+                                                     "document_printer": {"enabled": True,
+                                                                          "output_dir": str(self.printed)}}})
         self.kiosk = KioskProcess(config, workdir=workdir, log_path=workdir / "kiosk.log").start()
         self.client = self.kiosk.client
 
@@ -56,7 +75,7 @@ class Stack:
             engine.dispose()
 
     def stop(self):
-        for part in (self.kiosk, self.simulator, self.gateway):
+        for part in (self.kiosk, self.printer, self.simulator, self.gateway):
             try:
                 part.stop()
             except Exception:
@@ -136,7 +155,7 @@ def sign_in_and_choose(stack, application_id, screenshots=False, submitted_shot=
     if screenshots:
         both_languages(client, "bank_choose_application")
     if submitted_shot:  # what the branch already sent, with the registration's progress
-        wait_text(client, "MA-DEMO-001  " + zh("status.received") + "  " + zh("cases.days_left", days=5))
+        wait_text(client, "MA-DEMO-001  " + zh("status.tax_assessed") + "  " + zh("cases.days_left", days=5))
         both_languages(client, "bank_choose_with_submitted")
     (button,) = [b for b in client.state()["buttons"] if application_id in b["text"]]
     tap(client, button["text"])
@@ -230,3 +249,119 @@ def test_the_face_check_step_shows_the_guidance(stack):
     client.post("StartRequested")  # a real view from the session replaces the drawn one
     client.post("CancelRequested")
     client.wait_for_screen("attract", 20)
+
+
+def test_staff_see_the_progress_of_every_sent_application(stack):
+    client = stack.client
+    start_signing(stack)
+    type_digits(client, "1001")
+    wait_text(client, zh("bank.enter_pin"))
+    type_digits(client, "246810")
+    state = wait_text(client, zh("bank.choose_prompt"))
+    (more,) = [b for b in state["buttons"] if b["text"].startswith("查看全部已提交申请的进度")]
+    tap(client, more["text"])
+    state = wait_text(client, zh("bank.submissions_prompt"))
+    shown = texts(state)
+    # The demo's recorded one: recorded (no countdown any more), with its registration centre reference.
+    assert "MA-DEMO-004  " + zh("status.recorded") in shown
+    assert zh("bank.reference", reference="BK") in shown  # the reference follows: BK and 12 hex digits
+    assert "310115194211202341" not in shown and "白德华" not in shown
+    both_languages(client, "bank_submissions")
+    tap(client, zh("button.back"))
+    wait_text(client, zh("bank.choose_prompt"))
+    client.post("CancelRequested")
+
+
+def gateway_bank(stack):
+    from kiosk.bank_client import BankClient
+    from kiosk.platform_client import PlatformClient
+
+    platform = PlatformClient(stack.gateway.url, stack.creds["api_key"], kiosk_id=stack.creds["kiosk_id"])
+    return platform, BankClient(platform)
+
+
+def new_session(stack, card):
+    client = stack.client
+    if client.state()["screen"] not in ("attract", "out_of_service"):
+        client.post("CancelRequested")
+    client.wait_for_screen("attract", 45)
+    place(stack, card)
+    client.wait_for_screen("menu", 30)
+
+
+def test_the_mortgagor_sees_the_deadline_pays_the_fee_and_prints_the_recorded_proof(stack, tmp_path):
+    client = stack.client
+    # Signed at this branch (through the API here; the signing screens are tested above): rose_leslie's mortgage.
+    platform, bank = gateway_bank(stack)
+    try:
+        staff_token = bank.staff_sign_in("1001", "246810")
+        rose = bank.issue_applicant_token("982611198702095671", "face", 0.4)
+        case_id = bank.sign(staff_token, rose, "MA-DEMO-002", sign_png())["case_id"]
+        assert case_id
+
+        # Her case list at the bank terminal shows the new mortgage registration with its 5 working days.
+        new_session(stack, "rose_leslie")
+        client.tap(intent="service", arg="case_status")
+        state = client.wait_until(lambda s: s["settled"] and case_id in texts(s), 30, what="the mortgage case")
+        shown = texts(state)
+        assert zh("cases.days_left", days=5) in shown and zh("status.tax_assessed") in shown
+        client.call("swipe", x=540, y=600, x2=540, y2=1450, frames=10)  # her new mortgage, second in the list
+        time.sleep(1.0)
+        shot(client, "zh_CN", "bank_mortgagor_cases")
+
+        # The registration fee is paid like any other fee: 80 yuan, by phone, and the receipt prints.
+        client.tap(intent="back")
+        client.wait_for_screen("menu", 20)
+        stack.printer.clear()
+        client.tap(intent="service", arg="payment")
+        client.wait_for_screen("pay", 30, predicate=lambda s: case_id in "".join(
+            b.get("arg", "") for b in s["buttons"]))
+        client.tap(intent="flow", arg=f"choose:{case_id}")
+        state = client.wait_for_screen("pay", 30, predicate=lambda s: zh("pay.confirm_hint") in texts(s))
+        assert "不动产登记费" in texts(state) and "契税" not in texts(state)
+        assert_fits(state)
+        shot(client, "zh_CN", "bank_mortgage_fee")
+        client.tap(intent="flow", arg="confirm")
+        client.wait_for_screen("pay", 30, predicate=lambda s: zh("pay.scan") in texts(s))
+        pay_url = qr_on_screen(client, tmp_path / "qr.png")
+        pay_by_phone(pay_url)
+        state = client.wait_for_screen("done", 30)
+        assert zh("payment_done") in texts(state)
+        assert stack.printer.wait_for_receipts(1, 15)
+        assert "80.00".encode() in stack.printer.receipts[0]
+
+        # Not recorded yet: nothing to print. Then the registration centre records it.
+        new_session(stack, "rose_leslie")
+        client.tap(intent="service", arg="mortgage_certificate")
+        state = client.wait_for_screen("mortgage_certificate", 30,
+                                       predicate=lambda s: case_id in texts(s))
+        assert not [b for b in state["buttons"] if b.get("arg") == f"print:{case_id}"]
+        assert bank.record_submission(staff_token, "MA-DEMO-002")["case_status"] == "recorded"
+
+        new_session(stack, "rose_leslie")
+        client.tap(intent="service", arg="mortgage_certificate")
+        state = client.wait_for_screen("mortgage_certificate", 30, predicate=lambda s: any(
+            b.get("arg") == f"print:{case_id}" for b in s["buttons"]))
+        assert zh("status.recorded") in texts(state)
+        both_languages(client, "bank_mortgage_certificate")
+        client.tap(intent="flow", arg=f"print:{case_id}")
+        state = client.wait_for_screen("done", 30)
+        assert zh("mortgage_certificate_printed") in texts(state)
+        shot(client, "zh_CN", "bank_mortgage_certificate_printed")
+        (pdf,) = stack.printed.glob("*.pdf")
+        subprocess.run(["pdftoppm", "-r", "100", "-png", "-singlefile", str(pdf), str(tmp_path / "page")],
+                       check=True, timeout=60)
+        (url,) = [r.text for r in zxingcpp.read_barcodes(Image.open(tmp_path / "page.png"))]
+        assert url.startswith(stack.gateway.url + "/verify/")
+        page = requests.get(url, timeout=10)
+        assert page.status_code == 200 and 'data-valid="true"' in page.text and "不动产登记证明（抵押权）" in page.text
+        text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                              check=True).stdout
+        assert "982611198702095671" not in text and "980,000.00 元" in text
+    finally:
+        platform.close()
+    client.post("CancelRequested")
+
+
+def sign_png() -> bytes:
+    return cv2.imencode(".png", np.full((60, 200), 255, np.uint8))[1].tobytes()

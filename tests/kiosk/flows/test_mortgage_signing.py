@@ -249,3 +249,20 @@ def test_the_bank_profile_offers_mortgage_signing_with_its_verifier_wired(tmp_pa
     finally:
         if core.offline is not None:
             core.offline.stop()
+
+
+def test_staff_open_the_full_progress_list_and_come_back_to_choose(bench):
+    bench.start()
+    bench.answer("staff_sign_in", staff_id="1001", pin="246810")
+    view = bench.step("choose_application")
+    assert view.flow_data["submitted_count"] == len(view.flow_data["submitted"]) >= 1
+    view.flow_data["reply"]({"action": "submissions"})
+    view = bench.step("submissions")
+    (recorded,) = [a for a in view.flow_data["submitted"] if a["application_id"] == "MA-DEMO-004"]
+    assert recorded["case_status"] == "recorded" and recorded["reference"].startswith("BK")
+    assert "310115194211202341" not in str(view.flow_data["submitted"])
+    view.flow_data["reply"]({"action": "back"})
+    view = bench.step("choose_application")
+    assert "MA-DEMO-002" in [a["application_id"] for a in view.flow_data["applications"]]
+    view.flow_data["reply"]({"action": "cancel"})
+    assert bench.outcome() == "mortgage_cancelled"

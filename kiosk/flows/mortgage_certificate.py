@@ -1,0 +1,60 @@
+"""The mortgage_certificate flow (bank service point): the verified mortgagor sees their mortgage registrations with
+the 5-working-day deadline, and prints the registration proof (不动产登记证明（抵押权）) of a recorded one.
+
+The gateway lists the registrations (GET /v1/bank/my-mortgages) and gives a recorded one's proof; the kiosk renders it
+as an A4 PDF with the verification QR code (kiosk.documents.mortgage_certificate) for the document printer. Steps
+shown: list (mortgages, each with certificate_ready), printing. FlowInput: print <case_id>.
+"""
+from __future__ import annotations
+
+import logging
+
+from kiosk import events as ev
+from kiosk.flows.base import WAIT_FOREVER_S, GatewayFlow
+
+logger = logging.getLogger(__name__)
+
+
+class MortgageCertificateFlow(GatewayFlow):
+    name = "mortgage_certificate"
+
+    def __init__(self, platform, services, bank=None):
+        super().__init__(platform, services)
+        self.bank = bank
+
+    def _bank(self):
+        from kiosk.bank_client import bank_client_of
+
+        self.bank = bank_client_of(self.platform, self.bank)
+        return self.bank
+
+    def _run(self, ctx) -> None:
+        printer = self.services.document_printer
+        if not self._ready(ctx, printer):
+            return
+        bank = self._bank()
+        mortgages = bank.my_mortgages(ctx.token)
+        ready = {m["case_id"] for m in mortgages if m.get("certificate_ready")}
+        ctx.post(ev.FlowUpdate({"step": "list", "mortgages": [dict(m) for m in mortgages], "message": None}))
+        while True:
+            answer = ctx.wait_input(WAIT_FOREVER_S)
+            if answer is None:
+                return
+            if answer.action == "print" and answer.value in ready:
+                break
+        ctx.post(ev.FlowUpdate({"step": "printing"}))
+        certificate = bank.mortgage_certificate(ctx.token, answer.value)
+        if ctx.is_over():
+            return
+        from kiosk.documents.mortgage_certificate import build_mortgage_certificate_pdf
+        from peripherals.status import CompletionCode
+
+        pdf = build_mortgage_certificate_pdf(certificate)
+        code = printer.print_pdf(pdf, f"mortgage-{certificate['proof_id']}")
+        del pdf, certificate  # the PDF carries the holder's name: not kept beyond the print job
+        if code != CompletionCode.SUCCESS:
+            logger.warning("mortgage certificate: not printed (%s)", code.value)
+            ctx.post(ev.FlowFinished("proof_not_printed"))
+            return
+        logger.info("mortgage certificate: printed")
+        ctx.post(ev.FlowFinished("mortgage_certificate_printed"))
