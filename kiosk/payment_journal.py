@@ -15,6 +15,7 @@ import json
 import logging
 import uuid
 from dataclasses import dataclass
+from typing import Callable
 
 from offline_cache.store import Store
 
@@ -58,8 +59,11 @@ class JournalEntry:
 
 
 class PaymentJournal:
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, audit: Callable[[str, dict], None] | None = None):
+        """audit(action, details): called inside each write transaction (kiosk.audit_trail.AuditTrail.journal_hook),
+        so a payment step and its audit record are committed together or not at all."""
         self.store = store
+        self.audit = audit
         with store.write() as conn:
             for statement in filter(None, (s.strip() for s in SCHEMA.split(";"))):
                 conn.execute(statement)
@@ -85,6 +89,7 @@ class PaymentJournal:
             conn.execute("INSERT INTO payment_journal (idempotency_key, case_id, state, details, created_at, "
                          "updated_at) VALUES (?, ?, ?, ?, ?, ?)",
                          (key, case_id, CREATING, self._seal(key, details or {}), now, now))
+            self._audit("payment_started", case_id, None, CREATING, (details or {}).get("total_fen"))
         logger.info("payment journal: payment for case %s begun", case_id)
         return self.get(key)
 
@@ -98,6 +103,7 @@ class PaymentJournal:
             conn.execute("UPDATE payment_journal SET order_id = ?, state = ?, amount_fen = ?, details = ?, "
                          "updated_at = ? WHERE idempotency_key = ?",
                          (order_id, state, amount_fen, self._seal(key, merged), self.store.clock(), key))
+            self._audit("payment_order_created", entry.case_id, order_id, state, amount_fen)
         return self.get(key)
 
     def set_state(self, key: str, state: str, details: dict | None = None) -> JournalEntry:
@@ -107,6 +113,7 @@ class PaymentJournal:
         with self.store.write() as conn:
             conn.execute("UPDATE payment_journal SET state = ?, details = ?, updated_at = ? "
                          "WHERE idempotency_key = ?", (state, self._seal(key, merged), self.store.clock(), key))
+            self._audit(f"payment_{state}", entry.case_id, entry.order_id, state, entry.amount_fen)
         return self.get(key)
 
     def mark_receipt_printed(self, key: str) -> JournalEntry:
@@ -114,10 +121,22 @@ class PaymentJournal:
         if entry.state != PAID:
             raise ValueError(f"a receipt is printed only for a paid order, not a {entry.state} one")
         with self.store.write() as conn:
-            conn.execute("UPDATE payment_journal SET receipt_printed_at = ?, updated_at = ? "
-                         "WHERE idempotency_key = ? AND receipt_printed_at IS NULL",
-                         (self.store.clock(), self.store.clock(), key))
+            cur = conn.execute("UPDATE payment_journal SET receipt_printed_at = ?, updated_at = ? "
+                               "WHERE idempotency_key = ? AND receipt_printed_at IS NULL",
+                               (self.store.clock(), self.store.clock(), key))
+            if cur.rowcount:
+                self._audit("receipt_printed", entry.case_id, entry.order_id, entry.state, entry.amount_fen)
         return self.get(key)
+
+    def reconciled(self, entry: JournalEntry) -> None:
+        """The payment flow found out how an interrupted payment ended: an audit record of what it found."""
+        if self.audit is not None:
+            with self.store.write():
+                self._audit("payment_reconciled", entry.case_id, entry.order_id, entry.state, entry.amount_fen)
+
+    def _audit(self, action: str, case_id: str, order_id: str | None, state: str, amount_fen) -> None:
+        if self.audit is not None:
+            self.audit(action, {"case_id": case_id, "order_id": order_id, "state": state, "amount_fen": amount_fen})
 
     # -- reads ------------------------------------------------------------------------------------------------
     def get(self, key: str) -> JournalEntry | None:

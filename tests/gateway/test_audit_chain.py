@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from gateway.audit_chain import GENESIS_HASH, append, entry_hash, verify_chain
+from gateway.audit_chain import GENESIS_HASH, append, entry_hash, head_seal, verify_chain
 from gateway.db import make_engine, make_sessionmaker
 from gateway.fleet import queue_command
 from gateway.models import AuditEntry
@@ -80,6 +80,46 @@ def test_removed_last_entry(audited):
     assert _kinds(audited) == [("truncated", last)]
 
 
+def _cut_tail_and_rewrite_head(db, keep: int) -> None:
+    """What an attacker with database access but without the audit key does to hide the newest entries."""
+    last = db.execute(select(AuditEntry.hash).where(AuditEntry.seq == keep)).scalar_one()
+    db.execute(text("DELETE FROM audit_log WHERE seq > :k"), {"k": keep})
+    db.execute(text("UPDATE audit_chain_head SET seq = :k, hash = :h"), {"k": keep, "h": last})
+
+
+def test_truncation_hidden_by_rewriting_the_head_is_found(audited):
+    keep = _count(audited)[-1] - 2
+    _cut_tail_and_rewrite_head(audited, keep)
+    assert _kinds(audited) == [("head_broken", None)]
+
+
+def test_truncation_stays_found_after_new_entries(audited):
+    """The next append notices the bad seal and every later seal carries it: new entries cannot wash it out."""
+    keep = _count(audited)[-1] - 2
+    _cut_tail_and_rewrite_head(audited, keep)
+    audited.commit()
+    for i in range(3):
+        append(audited, "kiosk", f"after_{i}")
+    audited.commit()
+    report = verify_chain(audited)
+    assert [(p.kind, p.seq) for p in report.problems] == [("head_broken", keep)]
+    assert f"when entry {keep} was the newest" in report.problems[0].message
+
+
+def test_forged_seal_from_a_guessed_key_or_a_removed_seal_is_found(audited):
+    head = audited.execute(text("SELECT seq, hash FROM audit_chain_head")).one()
+    audited.execute(text("UPDATE audit_chain_head SET seal = :s"),
+                    {"s": head_seal(head.seq, head.hash, key=b"demo-audit-seal-key-guess")})
+    assert _kinds(audited) == [("head_broken", None)]
+    audited.execute(text("UPDATE audit_chain_head SET seal = NULL"))
+    assert _kinds(audited) == [("head_unsealed", None)]
+
+
+def test_the_seal_is_checked_with_the_key_given(audited):
+    assert verify_chain(audited).ok
+    assert [p.kind for p in verify_chain(audited, seal_key=b"another gateway's key").problems] == ["head_broken"]
+
+
 def test_reordered_entries(audited):
     audited.execute(text("UPDATE audit_log SET seq = 1000 WHERE seq = 2"))
     audited.execute(text("UPDATE audit_log SET seq = 2 WHERE seq = 3"))
@@ -141,6 +181,26 @@ def test_audit_verify_command(tmp_path):
     engine.dispose()
 
 
+def test_audit_verify_command_checks_the_seal_with_the_key_file(tmp_path):
+    """A chain sealed with the demo key is not genuine to a gateway whose key file holds another secret."""
+    import os
+
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    engine = make_engine(url)
+    from gateway.db import migrate
+    migrate(engine)
+    with make_sessionmaker(engine)() as s:
+        append(s, "kiosk", "action")
+        s.commit()
+    engine.dispose()
+    key_file = tmp_path / "audit.key"
+    key_file.write_text("the production audit secret\n")
+    result = subprocess.run([GATEWAY, "--database", url, "audit-verify"], capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "KIOSK_GATEWAY_AUDIT_KEY_FILE": str(key_file)})
+    assert result.returncode == 1 and "head_broken: the chain head (entry 1) is not sealed with the audit key" \
+        in result.stdout, result.stdout + result.stderr
+
+
 @pytest.fixture(scope="module")
 def bare_engine(tmp_path_factory):
     from gateway.db import migrate
@@ -157,7 +217,8 @@ def test_any_single_tampering_is_found(bare_engine, n, data):
     """Property: whatever one entry is removed, changed or swapped with another, the chain says so, and only so."""
     with make_sessionmaker(bare_engine)() as s:
         s.execute(text("DELETE FROM audit_log"))
-        s.execute(text("UPDATE audit_chain_head SET seq = 0, hash = :h"), {"h": GENESIS_HASH})
+        s.execute(text("UPDATE audit_chain_head SET seq = 0, hash = :h, seal = :s"),
+                  {"h": GENESIS_HASH, "s": head_seal(0, GENESIS_HASH)})
         for i in range(n):
             append(s, "kiosk", f"action_{i}", None, {"i": i})
         s.commit()
@@ -205,3 +266,90 @@ def test_migration_chains_the_entries_written_before_it(tmp_path):
         s.commit()
         assert verify_chain(s).ok and verify_chain(s).last_seq == 4
     engine.dispose()
+
+
+def test_an_anchor_outside_the_database_catches_a_restored_older_database(tmp_path):
+    """The seal cannot tell an older copy of the whole database (head and seal included) from the real one; the
+    anchor file that audit-verify keeps can."""
+    import shutil
+
+    db_file, backup, anchors = tmp_path / "gateway.db", tmp_path / "backup.db", tmp_path / "audit.anchors"
+    url = f"sqlite:///{db_file}"
+
+    def add(n):
+        engine = make_engine(url)
+        from gateway.db import migrate
+        migrate(engine)
+        with make_sessionmaker(engine)() as s:
+            for i in range(n):
+                append(s, "kiosk", f"action_{i}")
+            s.commit()
+        engine.dispose()
+
+    def run(*extra):
+        return subprocess.run([GATEWAY, "--database", url, "audit-verify", *extra], capture_output=True, text=True,
+                              timeout=60)
+
+    add(3)
+    shutil.copyfile(db_file, backup)
+    add(2)
+    first = run("--anchor-file", str(anchors))
+    assert first.returncode == 0 and "1-5" in first.stdout, first.stdout + first.stderr
+    assert anchors.read_text().split()[0] == "5"
+    shutil.copyfile(backup, db_file)  # someone puts back the older database, seal and all
+    assert run().returncode == 0  # intact and sealed as far as the database alone can tell
+    rolled_back = run("--anchor-file", str(anchors))
+    assert rolled_back.returncode == 1
+    assert "truncated: the chain ends at entry 3 but entry 5 was anchored" in rolled_back.stdout
+    assert len(anchors.read_text().splitlines()) == 1, "a broken chain is never anchored"
+    (tmp_path / "junk").write_text("not an anchor\n")
+    junk = run("--anchor-file", str(tmp_path / "junk"))
+    assert junk.returncode == 1 and "is not an audit anchor file" in junk.stderr and "Traceback" not in junk.stderr
+
+
+def test_admin_commands_refuse_to_write_without_the_gateways_audit_key(tmp_path):
+    """Run without the key file, an admin command would seal its entry with the demo key and mark the chain broken:
+    it refuses instead, and works with the key file."""
+    import os
+
+    url = f"sqlite:///{tmp_path / 'gateway.db'}"
+    key_file = tmp_path / "audit.key"
+    key_file.write_text("the production audit secret\n")
+    with_key = {**os.environ, "KIOSK_GATEWAY_AUDIT_KEY_FILE": str(key_file)}
+    without_key = {k: v for k, v in os.environ.items() if k != "KIOSK_GATEWAY_AUDIT_KEY_FILE"}
+
+    def admin(env, *args):
+        return subprocess.run([GATEWAY, "--database", url, *args], capture_output=True, text=True, timeout=60,
+                              env=env)
+
+    assert admin(with_key, "add-kiosk", "hall-07", "--site-kind", "hall").returncode == 0
+    refused = admin(without_key, "queue-command", "hall-07", "print_test_page")
+    assert refused.returncode == 1 and "sealed with another key" in refused.stderr
+    assert admin(with_key, "queue-command", "hall-07", "print_test_page").returncode == 0
+    verified = admin(with_key, "audit-verify")
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+@settings(max_examples=200, deadline=None)
+@given(seal=st.one_of(st.none(), st.text(max_size=200)), seq=st.integers(0, 10**9))
+def test_any_seal_text_is_either_genuine_or_refused(seal, seq):
+    """The seal parser: whatever is in the column, the answer is a state only for a seal made with the key."""
+    from gateway.audit_chain import seal_state
+
+    assert seal_state(seq, GENESIS_HASH, seal) is None
+    assert seal_state(seq, GENESIS_HASH, head_seal(seq, GENESIS_HASH, "broken@7")) == "broken@7"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=300))
+def test_an_anchor_file_is_read_or_refused_in_one_line(tmp_path, text):
+    from gateway.audit_chain import read_anchor
+
+    path = tmp_path / "anchors"
+    path.write_text(text, encoding="utf-8")
+    try:
+        anchor = read_anchor(path)
+    except (ValueError, UnicodeDecodeError) as exc:
+        assert "\n" not in str(exc)
+    else:
+        assert anchor is None or (isinstance(anchor[0], int) and len(anchor[1]) == 64)

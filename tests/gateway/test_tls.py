@@ -112,6 +112,21 @@ def test_production_mode_refuses_kiosk_calls_without_a_certificate(tmp_path):
         assert plain.get("/v1/health").status_code == 403
 
 
+def test_production_mode_over_plain_http_refuses_even_a_request_claiming_https(tmp_path):
+    """A real server without TLS in production mode (a misconfigured deployment): uvicorn trusts X-Forwarded-Proto
+    from loopback, but only a verified TLS client certificate lets a kiosk call through; the public pages stay up."""
+    settings = GatewaySettings(require_client_cert=True)
+    with LiveGateway(tmp_path, settings=settings) as plain:
+        forged = {"Authorization": f"Bearer {plain.api_key('demo-hall-01')}", "X-Forwarded-Proto": "https",
+                  "X-Forwarded-For": "127.0.0.1", "X-SSL-Client-CN": "demo-hall-01"}
+        refused = requests.get(plain.base_url + "/v1/cases", headers=forged, timeout=5)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "client_certificate_required"
+        token = requests.post(plain.base_url + "/v1/applicant-tokens", headers=forged, timeout=5,
+                              json={"id_number": OBAMA, "method": "card_only_demo", "score": None})
+        assert token.status_code == 403
+        assert requests.get(plain.base_url + "/dashboard/login", timeout=5).status_code == 200
+
+
 def test_peer_certificate_name_is_read():
     assert common_name({"subject": ((("countryName", "CN"),), (("commonName", "demo-hall-01"),))}) == "demo-hall-01"
     assert common_name(None) is None and common_name({}) is None
@@ -124,6 +139,17 @@ def test_production_flag_needs_all_tls_options():
     assert result.returncode == 1 and "--production needs" in result.stderr
 
 
+def test_production_flag_needs_an_audit_key(tmp_path):
+    gateway_cmd = str(Path(sys.executable).parent / "kiosk-gateway")
+    tls = ["--tls-cert", "x.pem", "--tls-key", "x.key", "--tls-client-ca", "ca.pem"]
+    result = subprocess.run([gateway_cmd, "--production", *tls], capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1 and "--production needs --audit-key-file" in result.stderr
+    (tmp_path / "short.key").write_text("short")
+    result = subprocess.run([gateway_cmd, "--production", *tls, "--audit-key-file", str(tmp_path / "short.key")],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1 and "at least 16 characters" in result.stderr and "Traceback" not in result.stderr
+
+
 def test_production_gateway_command_end_to_end(pki, tmp_path):
     """`kiosk-gateway --demo --production` as an operator starts it: the kiosk gets in with its certificate only."""
     import json
@@ -132,11 +158,14 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
     from gateway.testing import free_port
 
     ca, port = pki["ca"], free_port()
+    audit_key = tmp_path / "audit.key"
+    audit_key.write_text("a production audit secret\n")
     credentials_file = tmp_path / "credentials.json"
     command = [str(Path(sys.executable).parent / "kiosk-gateway"), "--demo", "--production", "--host", "127.0.0.1",
                "--port", str(port), "--database", f"sqlite:///{tmp_path / 'g.db'}",
                "--credentials-out", str(credentials_file), "--tls-cert", str(ca / "server.pem"),
-               "--tls-key", str(ca / "server.key"), "--tls-client-ca", str(ca / "ca.pem")]
+               "--tls-key", str(ca / "server.key"), "--tls-client-ca", str(ca / "ca.pem"),
+               "--audit-key-file", str(audit_key)]
     log = open(tmp_path / "gateway.log", "w")
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     cert = (str(ca / "kiosks" / "demo-hall-01.pem"), str(ca / "kiosks" / "demo-hall-01.key"))
@@ -171,3 +200,14 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
             process.kill()
             process.wait(5)
         log.close()
+    # What the production gateway appended is sealed with its key file, not the demo key.
+    import os
+
+    def verify(env):
+        return subprocess.run([str(Path(sys.executable).parent / "kiosk-gateway"), "--database",
+                               f"sqlite:///{tmp_path / 'g.db'}", "audit-verify"], capture_output=True, text=True,
+                              timeout=60, env=env)
+
+    plain_env = {k: v for k, v in os.environ.items() if k != "KIOSK_GATEWAY_AUDIT_KEY_FILE"}
+    assert verify({**plain_env, "KIOSK_GATEWAY_AUDIT_KEY_FILE": str(audit_key)}).returncode == 0
+    assert "head_broken" in verify(plain_env).stdout

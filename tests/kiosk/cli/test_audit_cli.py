@@ -44,7 +44,7 @@ def test_intact_log_with_config(kiosk_store, tmp_path):
     data, _key_file, _store = kiosk_store
     profile = tmp_path / "site.toml"
     profile.write_text(f'[site]\nid = "t-01"\nname = "t"\nkind = "hall"\nservices = ["case_status"]\n'
-                       f'[storage]\ndata_dir = "{data}"\n', encoding="utf-8")
+                       f'demo = true\n[storage]\ndata_dir = "{data}"\n', encoding="utf-8")
     result = run("--config", str(profile))
     assert result.returncode == 0, result.stderr
 
