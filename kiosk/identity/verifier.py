@@ -189,7 +189,20 @@ def make_face_verifier(camera, reference_provider: ReferenceProvider, threshold:
     if preload and not engine_box:
         threading.Thread(target=get_engine, name="face-models", daemon=True).start()
 
+    # One face check at a time: the camera and dlib are not shared safely between threads. A new check (the next
+    # mortgage party, a quick card swap) waits for the previous one, which its session's end has cancelled.
+    run_lock = threading.Lock()
+
     def face_verifier(command, post: Callable[[ev.Event], None], cancelled: threading.Event) -> None:
+        while not run_lock.acquire(timeout=0.2):
+            if cancelled.is_set():
+                return
+        try:
+            verify(command, post, cancelled)
+        finally:
+            run_lock.release()
+
+    def verify(command, post: Callable[[ev.Event], None], cancelled: threading.Event) -> None:
         engine = get_engine()
         verification = FaceVerification(camera, engine, threshold, max_attempts=max_attempts,
                                         attempt_time_s=attempt_time_s, checks=checks, direction=direction, rng=rng,

@@ -251,3 +251,46 @@ def test_kiosk_face_verifier_wires_config_platform_and_camera(engine, cameras, t
     assert final(posted) == [ev.VerificationFailed("reference_unavailable")]
     assert platform.asked == [ID_NUMBER]
     assert posted[0].seconds_left == config.identity.attempt_time_s
+
+
+def test_checks_never_overlap_and_a_cancelled_waiter_leaves(engine, cameras, tmp_path):
+    """Two checks at once (the next mortgage party, a quick card swap) would share the camera and dlib: the second
+    waits for the first; one cancelled while waiting leaves without a word."""
+    inside, most_inside = [0], [0]
+    lock = threading.Lock()
+    first_in = threading.Event()
+    release_first = threading.Event()
+
+    def provider(card):
+        with lock:
+            inside[0] += 1
+            most_inside[0] = max(most_inside[0], inside[0])
+        first_in.set()
+        release_first.wait(5)
+        with lock:
+            inside[0] -= 1
+        return None  # "reference_unavailable": ends the check at once
+
+    verifier = make_face_verifier(cameras(tmp_path / "absent.mp4"), provider, engine=engine)
+    first_posted: list[ev.Event] = []
+    first = threading.Thread(target=verifier, args=(StartVerification("face", Card()), first_posted.append,
+                                                    threading.Event()))
+    first.start()
+    assert first_in.wait(5)
+    waiter_cancelled = threading.Event()
+    waiter_posted: list[ev.Event] = []
+    waiter = threading.Thread(target=verifier, args=(StartVerification("face", Card()), waiter_posted.append,
+                                                     waiter_cancelled))
+    waiter.start()
+    second_posted: list[ev.Event] = []
+    second = threading.Thread(target=verifier, args=(StartVerification("face", Card()), second_posted.append,
+                                                     threading.Event()))
+    second.start()
+    waiter_cancelled.set()
+    waiter.join(5)
+    assert not waiter.is_alive() and waiter_posted == []
+    release_first.set()
+    for thread in (first, second):
+        thread.join(10)
+    assert most_inside[0] == 1
+    assert final(first_posted) == final(second_posted) == [ev.VerificationFailed("reference_unavailable")]
