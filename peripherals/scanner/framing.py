@@ -23,8 +23,17 @@ def decode_code(raw: bytes, encoding: str = "auto") -> str | None:
     return None
 
 
+# Once a scanner has ended a code with a suffix, it is configured to send one: a pause inside a code (a busy host,
+# a slow USB bridge) must not cut it in two. A partial code still ends after this long a silence.
+SUFFIXED_STALE_S = 2.0
+
+
 class CodeFramer:
-    """Fed bytes with the time they arrived; returns finished codes. Call flush_idle() when the line is quiet."""
+    """Fed bytes with the time they arrived; returns finished codes. Call flush_idle() when the line is quiet.
+
+    Codes end at CR, LF or CRLF; a scanner that sends no suffix is framed by the idle gap instead, until it shows
+    that it does send one.
+    """
 
     def __init__(self, idle_gap_s: float = 0.08, encoding: str = "auto"):
         if encoding not in ENCODINGS:
@@ -33,6 +42,7 @@ class CodeFramer:
         self.encoding = encoding
         self._buf = bytearray()
         self._last_rx = 0.0
+        self.suffixed = False  # this scanner ends its codes with CR/LF: the idle gap no longer frames them
         self.undecodable = 0
         self.overlong = 0
 
@@ -42,10 +52,12 @@ class CodeFramer:
 
     def feed(self, data: bytes, now: float) -> list[str]:
         codes: list[str] = []
-        if self._buf and now - self._last_rx >= self.idle_gap_s:
+        if self._buf and now - self._last_rx >= self._gap():
             codes += self._finish()  # the previous code had no suffix and its gap passed unnoticed
         for byte in data:
             if byte in (0x0D, 0x0A):
+                if self._buf:
+                    self.suffixed = True
                 codes += self._finish()
             else:
                 self._buf.append(byte)
@@ -58,9 +70,12 @@ class CodeFramer:
 
     def flush_idle(self, now: float) -> list[str]:
         """End a code that came without a suffix once the line has been quiet for idle_gap_s."""
-        if self._buf and now - self._last_rx >= self.idle_gap_s:
+        if self._buf and now - self._last_rx >= self._gap():
             return self._finish()
         return []
+
+    def _gap(self) -> float:
+        return max(self.idle_gap_s, SUFFIXED_STALE_S) if self.suffixed else self.idle_gap_s
 
     def _finish(self) -> list[str]:
         raw = bytes(self._buf)

@@ -35,6 +35,17 @@ def test_gap_noticed_on_next_bytes():
     assert framer.feed(b"DEF\r", 0.5) == ["ABC", "DEF"]
 
 
+def test_a_pause_inside_a_code_does_not_cut_it_once_the_scanner_shows_its_suffix():
+    """A busy host or a slow bridge can leave a gap mid-code; a scanner known to send CR is framed by the CR."""
+    framer = CodeFramer(idle_gap_s=0.08)
+    assert framer.feed(b"FIRST\r", 0.0) == ["FIRST"] and framer.suffixed
+    assert framer.feed(PICKUP[:10].encode(), 1.0) == []
+    assert framer.flush_idle(1.3) == []              # 300 ms quiet mid-code: still one code
+    assert framer.feed(PICKUP[10:].encode() + b"\r", 1.4) == [PICKUP]
+    framer.feed(b"STRAY", 2.0)
+    assert framer.flush_idle(4.5) == ["STRAY"]       # a fragment never finished still ends, after a long silence
+
+
 @pytest.mark.parametrize("text, encoding", [
     ("不动产权第0012345号", "utf-8"),
     ("不动产权第0012345号", "gb18030"),
