@@ -6,6 +6,7 @@ import os
 import select
 import shutil
 import subprocess
+import tempfile
 import time
 
 logger = logging.getLogger(__name__)
@@ -27,23 +28,28 @@ class VirtualDisplay:
         xvfb = shutil.which("Xvfb")
         if xvfb is None:
             raise VirtualDisplayError("Xvfb is not installed: run `make system-deps` (Debian package xvfb)")
+        said = ""
         for _ in range(attempts):
             # Another Xvfb starting at the same moment can win the display Xvfb picked; it then exits at once.
             # So a display counts only once its server is still alive and its socket is there.
-            number = self._try_start(xvfb, timeout_s)
+            with tempfile.TemporaryFile() as errors:
+                number = self._try_start(xvfb, timeout_s, errors)
+                errors.seek(0)
+                said = errors.read()[-400:].decode(errors="replace").strip() or said
             if number is not None:
                 self.display = f":{number}"
                 logger.info("virtual display %s (%s) started", self.display, self.geometry)
                 return self
             self.stop()
-        raise VirtualDisplayError("Xvfb did not start")
+        last_line = said.splitlines()[-1] if said else "no message"
+        raise VirtualDisplayError(f"Xvfb did not start after {attempts} attempts (it said: {last_line})")
 
-    def _try_start(self, xvfb: str, timeout_s: float) -> str | None:
+    def _try_start(self, xvfb: str, timeout_s: float, errors) -> str | None:
         read_fd, write_fd = os.pipe()
         try:
             self._process = subprocess.Popen(
                 [xvfb, "-displayfd", str(write_fd), "-screen", "0", self.geometry, "-nolisten", "tcp"],
-                pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=errors)
             os.close(write_fd)
             ready, _, _ = select.select([read_fd], [], [], timeout_s)
             number = os.read(read_fd, 64).decode().strip() if ready else ""

@@ -19,6 +19,7 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from screens.control_client import ControlClient, ControlError  # noqa: E402
 from screens.demo import DemoError, DemoStack, environment_problems  # noqa: E402
+from screens.xvfb import VirtualDisplayError  # noqa: E402
 
 logger = logging.getLogger("demo")
 
@@ -80,6 +81,47 @@ def run_tour(stack: DemoStack, shots: Path) -> list[Path]:
     return taken
 
 
+LOCKER_TOUR = ("obama", "rose_leslie")  # certificates loaded before the locker kiosk starts
+
+
+def run_locker_tour(stack: DemoStack, shots: Path) -> list[Path]:
+    """`--site locker`: code screen -> scan obama's pickup code -> ID card -> the door opens -> taken -> done; then
+    rose_leslie's code typed as digits is shown on the keypad."""
+    client = stack.client
+    shots.mkdir(parents=True, exist_ok=True)
+    taken = []
+    print("tour: the locker's code screen")
+    client.wait_for_screen("pickup_code", 30)
+    taken.append(shoot(client, shots, "01_pickup_code"))
+    deposit = stack.deposits["obama"]
+    print(f"tour: scanning obama's pickup code (compartment {deposit['compartment']})")
+    stack.scanner.scan(deposit["qr"])
+    client.wait_for_screen("identify", 30)
+    taken.append(shoot(client, shots, "02_identify"))
+    stack.simulator.place("obama")
+    client.wait_for_screen("pickup_door", 30)
+    lock = int(deposit["compartment"][1:])
+    deadline = time.monotonic() + 20
+    while stack.locker.door_closed(0, lock) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    taken.append(shoot(client, shots, "03_door_open"))
+    print("tour: taking the certificate and closing the door")
+    stack.locker.remove_item(0, lock)
+    stack.locker.close_door(0, lock)
+    client.wait_until(lambda s: s["screen"] == "pickup_door" and any(b["intent"] == "cancel" for b in s["buttons"]),
+                      30, "the pickup done")
+    taken.append(shoot(client, shots, "04_done"))
+    client.tap(intent="cancel")
+    stack.simulator.lift()
+    client.wait_for_screen("pickup_code", 30)
+    digits = stack.deposits["rose_leslie"]["digits"] or ""
+    print(f"tour: typing rose_leslie's digits {digits[:4]}****")
+    for key in digits[:4]:
+        client.tap(intent="pickup_key", arg=key)
+    taken.append(shoot(client, shots, "05_typing"))
+    return taken
+
+
 HELP = ("place <person> | lift | unplug | plug | shot [name] (screenshot) | wait <screen> | screen | quit")
 
 
@@ -129,6 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--tour", action="store_true", help="play the scripted tour and exit, even with a display")
     mode.add_argument("--interactive", action="store_true", help="stay up with terminal commands (needs a display)")
+    parser.add_argument("--site", choices=("hall", "locker"), default="hall",
+                        help="hall kiosk (default) or certificate pickup locker (scanner and lock board simulated)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
@@ -155,19 +199,22 @@ def main(argv: list[str] | None = None) -> int:
     from peripherals.printer.simulator import ReceiptPrinterSimulator
 
     printer = ReceiptPrinterSimulator(link=workdir / "dev" / "receipt-printer").start()
-    stack = DemoStack(workdir, display=os.environ.get("DISPLAY") if has_display else None, config_extra={
-        "devices": {"receipt_printer": {"enabled": True, "url": f"serial:{printer.path}", "poll_interval_s": 1.0},
-                    "document_printer": {"enabled": True, "output_dir": str(workdir / "printed")}}})
+    devices = {"receipt_printer": {"enabled": True, "url": f"serial:{printer.path}", "poll_interval_s": 1.0}}
+    if args.site == "hall":
+        devices["document_printer"] = {"enabled": True, "output_dir": str(workdir / "printed")}
+    stack = DemoStack(workdir, display=os.environ.get("DISPLAY") if has_display else None,
+                      config_extra={"devices": devices}, site=args.site,
+                      locker_load=LOCKER_TOUR if args.site == "locker" else ())
     try:
         stack.start()
         print(f"demo: up in {time.monotonic() - started:.1f} s; gateway {stack.gateway.url}, "
               f"card reader {stack.simulator.path}")
         if tour:
-            taken = run_tour(stack, shots)
+            taken = (run_locker_tour if args.site == "locker" else run_tour)(stack, shots)
             print(f"\ndemo: tour done; {len(taken)} screenshots are in {shots}")
         else:
             run_interactive(stack, shots)
-    except (DemoError, ControlError) as exc:
+    except (DemoError, ControlError, VirtualDisplayError) as exc:
         print(f"demo: {exc}", file=sys.stderr)
         print(f"demo: logs: {workdir / 'kiosk.log'}, {workdir / 'gateway.log'}", file=sys.stderr)
         return 1
