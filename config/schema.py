@@ -29,6 +29,7 @@ class Service(StrEnum):
     TRANSFERS = "transfers"
     PICKUP = "pickup"
     MORTGAGE_SIGNING = "mortgage_signing"
+    MORTGAGE_CERTIFICATE = "mortgage_certificate"  # a bank service point prints the recorded mortgage's proof
 
 
 class DeviceName(StrEnum):
@@ -123,6 +124,11 @@ class DocumentPrinterConfig(Strict):
     # With no CUPS queue, documents are saved here instead (demo and tests). Proofs carry the holder's name: a
     # production kiosk prints through CUPS and leaves this unset.
     output_dir: Path | None = None
+    # The CUPS server (host[:port] or a domain socket path) when not the local default; given to lp/lpstat as
+    # CUPS_SERVER.
+    cups_server: str | None = Field(default=None, pattern=r"^[^\s]{1,255}$")
+    # How long a print follows its CUPS job until it has printed; a job that cannot print by then is cancelled.
+    job_wait_s: float = Field(default=120.0, ge=0, le=900)
 
     @model_validator(mode="after")
     def _destination_needed(self):
@@ -322,4 +328,8 @@ class KioskConfig(Strict):
                 raise ValueError(f"site.required_devices: {name.value} is required by this site but disabled")
         if self.identity.method == "card_only_demo" and not self.site.demo:
             raise ValueError("identity.method: card_only_demo is only allowed when site.demo = true")
+        if not self.site.demo and not self.gateway.url.lower().startswith("https://"):
+            # A real site's link carries ID numbers and payments: mutual TLS only (docs/install-kiosk.md).
+            raise ValueError("gateway.url: a plain http:// gateway is only allowed when site.demo = true; "
+                             "use https:// (mutual TLS)")
         return self

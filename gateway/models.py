@@ -215,6 +215,9 @@ class AuditChainHead(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+    # HMAC of (seq, hash, state) with the gateway's audit key: a truncated tail cannot be hidden by rewriting the head
+    # without the key (gateway/audit_chain.py).
+    seal: Mapped[str | None] = mapped_column(String(160))
 
 
 class SigningKey(Base):
@@ -249,6 +252,17 @@ class PickupCode(Base):
     used_at: Mapped[dt.datetime | None]
 
 
+class PickupAgent(Base):
+    """A person the applicant registered to collect a case's certificate for them (its code names them too)."""
+
+    __tablename__ = "pickup_agents"
+    __table_args__ = (UniqueConstraint("case_id", "id_number", name="uq_pickup_agents_case_person"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    id_number: Mapped[str] = mapped_column(String(32))
+    registered_at: Mapped[dt.datetime]
+
+
 class SmsMessage(Base):
     """What the simulated SMS gateway 'sent'; a real adapter would hand these to the carrier instead."""
 
@@ -269,5 +283,19 @@ class BankSubmission(Base):
     signed: Mapped[bool] = mapped_column(Boolean, default=False)
     detail: Mapped[dict | None]
 
+
+
+class ECertificateLink(Base):
+    """A short-lived download link for one case's e-certificate and contract, shown as a QR code on the kiosk.
+
+    Only the sha256 of the link's random token is stored: the database alone cannot rebuild a working link."""
+
+    __tablename__ = "e_certificate_links"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    kiosk_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    downloads: Mapped[int] = mapped_column(Integer, default=0)
 
 import gateway.audit_chain  # noqa: E402,F401  (chains AuditEntry rows added through the ORM, at flush time)

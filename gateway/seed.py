@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from gateway.casework import CHINA, STEPS, TIME_LIMIT_WORKING_DAYS, TITLES, today_in_china
 from gateway.deps import sha256_hex
-from gateway.models import Case, CaseStep, Kiosk, Person, Property
+from gateway.models import Case, CaseStep, Kiosk, Person, PickupAgent, Property
 from gateway.pickup import ensure_signing_key
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ _DEMO_CASES = (
     ("rejected", "cancellation", 20),
     ("under_review", "transfer", 16),  # extended
 )
+_DEMO_STATUSES = tuple(status for status, _kind, _age in _DEMO_CASES)
 EXTENSION_REASON = "涉及继承公证材料核查，经批准延长办理时限20个工作日"
 REJECTION_REASON = "申请材料不齐全：缺少原不动产权证书"
 _STREETS = ("幸福路8号2单元301室", "和平大街16号5幢1102室", "光华里3号楼702室", "阳光花园12栋1801室",
@@ -114,9 +115,24 @@ def seed_demo(db: Session, today: dt.date | None = None) -> None:
                 db.add(Property(property_id=f"P{case_id[3:]}", id_number=person.id_number, address=address,
                                 area_m2=_AREAS[c_index], usage="住宅", certificate_no=case.certificate_no,
                                 registered_on=received + dt.timedelta(days=7)))
+    _seed_agent(db, today)
     ensure_signing_key(db)
     db.commit()
     logger.info("demo data seeded: %d persons", len(DEMO_PERSONS))
+
+
+# The demo's registered pickup agent: biden may collect obama's ready certificate from a locker.
+DEMO_AGENT = ("obama", "biden")
+
+
+def _seed_agent(db: Session, today: dt.date) -> None:
+    holder, agent = (demo_person(k) for k in DEMO_AGENT)
+    case_id = f"BDC{today.year}{DEMO_PERSONS.index(holder) + 1:02d}{_DEMO_STATUSES.index('certificate_ready') + 1:04d}"
+    if db.get(Case, case_id) is None or db.execute(select(PickupAgent).where(
+            PickupAgent.case_id == case_id, PickupAgent.id_number == agent.id_number)).first():
+        return
+    db.add(PickupAgent(case_id=case_id, id_number=agent.id_number, registered_at=dt.datetime.now(dt.timezone.utc)))
+    db.flush()
 
 
 def register_kiosk(db: Session, kiosk_id: str, site_kind: str, *, demo: bool = False) -> str:

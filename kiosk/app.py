@@ -31,21 +31,37 @@ class Kiosk:
     platform: object | None
     devices: list = field(default_factory=list)
     offline: object | None = None  # kiosk.outbox_delivery.OfflineServices: store, connectivity, outbox delivery
+    maintenance: object | None = None  # kiosk.maintenance.wiring.MaintenanceParts: staff sign-in, the desk
+    fleet: object | None = None  # kiosk.fleet.FleetAgent: heartbeats and fleet commands
+    locker: object | None = None  # kiosk.pickup.assembly.LockerParts at a pickup locker: .service.deposit(...)
 
     def start(self) -> None:
         self.runtime.start()
         if self.offline is not None:
             self.offline.start()
+        if self.locker is not None:  # settles the journal from the sensors before a code can be scanned
+            self.locker.start()
         for device in self.devices:
             device.start()
+        if self.fleet is not None:
+            self.fleet.start()
 
     def stop(self) -> None:
+        if self.locker is not None:
+            try:
+                self.locker.stop()
+            except Exception:
+                logger.exception("stopping the locker failed")
+        if self.fleet is not None:
+            self.fleet.stop()
         for device in self.devices:
             try:
                 device.stop()
             except Exception:
                 logger.exception("stopping device %s failed", getattr(device, "name", device))
         self.runtime.stop()
+        if self.maintenance is not None:
+            self.maintenance.close()
         if self.offline is not None:  # last: the store may still receive what the runtime finished with
             self.offline.stop()
 
@@ -76,13 +92,15 @@ def status_listener(post):
     return on_event
 
 
-def card_reader_listener(post):
-    """Turns the card reader's events into session events."""
+def card_reader_listener(post, staff=None):
+    """Turns the card reader's events into session events; a staff card (kiosk.maintenance.StaffSignIn) stops there."""
     from peripherals.idcard import CardPlaced, CardRead, CardReadFailed, CardRemoved
     from peripherals.status import StatusChanged
 
     def on_event(event) -> None:
         if isinstance(event, CardRead):
+            if staff is not None and staff.take_card(event.card):
+                return
             post(ev.CardRead(event.card))
         elif isinstance(event, CardRemoved):
             post(ev.CardRemoved())
@@ -97,13 +115,16 @@ def card_reader_listener(post):
     return on_event
 
 
-def scanner_listener(post):
-    """Turns the QR scanner's events into session events (a code, or the scanner's status)."""
+def scanner_listener(post, staff=None):
+    """Turns the QR scanner's events into session events (a code, or the scanner's status); a staff QR code
+    (kiosk.maintenance.StaffSignIn) stops there."""
     from peripherals.scanner import CodeScanned
     from peripherals.status import StatusChanged
 
     def on_event(event) -> None:
         if isinstance(event, CodeScanned):
+            if staff is not None and staff.take_code(event.code):
+                return
             post(ev.CodeScanned(event.code))
         elif isinstance(event, StatusChanged):
             post(ev.DeviceStatusChanged(event.device, event.status.usable, event.status.value))
@@ -111,7 +132,7 @@ def scanner_listener(post):
     return on_event
 
 
-def build_devices(config, post) -> list:
+def build_devices(config, post, staff=None) -> list:
     """The devices this build drives; every other device is reported unusable so no service relies on it."""
     devices = []
     cfg = config.devices
@@ -124,7 +145,7 @@ def build_devices(config, post) -> list:
 
             reader = CardReader(device_cfg.port, baud=device_cfg.baud, poll_interval_s=device_cfg.poll_interval_s,
                                 timeout_s=device_cfg.timeout_s, name="card_reader")
-            reader.add_listener(card_reader_listener(post))
+            reader.add_listener(card_reader_listener(post, staff))
             devices.append(reader)
         elif name == "camera":
             from peripherals.camera import camera_from_config
@@ -138,7 +159,7 @@ def build_devices(config, post) -> list:
             scanner = make_scanner(device_cfg.mode, device_cfg.port, baud=device_cfg.baud,
                                    idle_gap_s=device_cfg.idle_gap_ms / 1000, encoding=device_cfg.encoding,
                                    name="scanner")
-            scanner.add_listener(scanner_listener(post))
+            scanner.add_listener(scanner_listener(post, staff))
             devices.append(scanner)
         elif name == "receipt_printer":
             from peripherals.printer import ReceiptPrinter
@@ -152,6 +173,8 @@ def build_devices(config, post) -> list:
             printer = DocumentPrinter.from_config(device_cfg)
             printer.add_listener(status_listener(post))
             devices.append(printer)
+        elif name == "locker":
+            pass  # built with its ledger and code verifier by build_locker, once the offline store is open
         else:
             logger.warning("device %s is enabled but this build has no driver wired for it", name)
             post(ev.DeviceStatusChanged(name, False, "no_driver"))
@@ -192,7 +215,7 @@ def wire_flow_services(services: FlowServices, devices, offline) -> None:
         services.outbox = offline.store.outbox
 
 
-def build_kiosk(config, platform=None) -> Kiosk:
+def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
     """Session, runtime with the platform client and flows, and the devices; nothing is started yet."""
     session = Session.from_config(config)
     if platform is None:
@@ -205,17 +228,128 @@ def build_kiosk(config, platform=None) -> Kiosk:
         logger.info("services without a flow in this build, not offered: %s", ", ".join(missing))
     session.services = tuple(s for s in session.services if s in flows)
     runtime = Runtime(session, platform, flows=flows)
-    devices = build_devices(config, runtime.post)
+    from kiosk.maintenance.wiring import build_sign_in
+
+    staff = build_sign_in(config, runtime.post, lambda: session.state)
+    devices = build_devices(config, runtime.post, staff)
     runtime.verifiers.update(build_verifiers(config, platform, devices))
     if hasattr(flows.get("mortgage_signing"), "attach"):  # each party's card and face check
         flows["mortgage_signing"].attach(devices, runtime.verifiers, config.identity.method)
     offline = build_offline(config, platform, runtime.post)
     runtime.case_cache = offline.store.cases  # offline, a re-verified person still sees their cases
     wire_flow_services(flow_services, devices, offline)
-    return Kiosk(session, runtime, platform, devices, offline)
+    kiosk = Kiosk(session, runtime, platform, devices, offline)
+    kiosk.locker = build_locker(config, platform, runtime, offline, devices)
+    wire_maintenance_and_fleet(kiosk, config, staff, config_path, flow_services)
+    wire_audit_trail(kiosk, config, flow_services)
+    return kiosk
 
 
-def run_kiosk(config, headless: bool = False) -> int:
+def wire_audit_trail(kiosk: Kiosk, config, services: FlowServices) -> None:
+    """The audit trail (kiosk.audit_trail) sees the runtime's events, the payment journal and the flows' printers,
+    and records the configuration's hash now and after each fleet `reload_config`."""
+    from kiosk.audit_trail import AuditTrail
+
+    trail = AuditTrail(kiosk.offline.store.audit, config.gateway.kiosk_id or config.site.id)
+    kiosk.runtime.audit_trail = trail
+    if services.payment_journal is not None:
+        services.payment_journal.audit = trail.journal_hook
+    for name in ("receipt_printer", "document_printer", "certificate_printer"):  # every job the flows print
+        if getattr(services, name, None) is not None:
+            setattr(services, name, trail.audited_printer(getattr(services, name)))
+    if kiosk.locker is not None:  # doors opened by a pickup, by staff, or by force
+        kiosk.locker.controller.add_listener(trail.door_listener(kiosk.locker.bank))
+    trail.config_loaded(config, "start")
+    handlers = getattr(kiosk.fleet, "handlers", None)
+    for kind in ("reload_config", "print_test_page", "read_logs"):  # fleet commands carried out here
+        if handlers is not None and getattr(handlers, kind) is not None:
+            setattr(handlers, kind, _audited_command(trail, kind, getattr(handlers, kind), config))
+
+
+def _audited_command(trail, kind: str, handler, config):
+    """A fleet command handler whose every run is recorded; a reload also records the new configuration's hash."""
+    def run():
+        try:
+            result = handler()
+        except Exception as exc:  # e.g. a file that does not validate: nothing changed, recorded as refused
+            trail.record("fleet_command", {"kind": kind, "ok": False, "error": type(exc).__name__})
+            raise
+        trail.record("fleet_command", {"kind": kind, "ok": True})
+        if kind == "reload_config":
+            trail.config_loaded(getattr(handler, "current", config), "reload")
+        return result
+
+    return run
+
+
+def build_locker(config, platform, runtime, offline, devices):
+    """The pickup locker's parts (kiosk.pickup) when config.devices.locker is enabled: its lock controller joins the
+    devices (status as DeviceStatusChanged "locker"), and the session's pickup commands go to its Handover."""
+    if not config.devices.locker.enabled:
+        return None
+    from kiosk.pickup.assembly import assemble
+    from kiosk.pickup.handover import Handover
+    from kiosk.pickup.service import outbox_recorder
+    from kiosk.session import CheckPickupCode, OpenCompartment
+
+    store = offline.store
+    by_name = {getattr(d, "name", ""): d for d in devices}
+    handover = Handover(runtime.post, outbox=store.outbox, receipt_printer=by_name.get("receipt_printer"),
+                        office=config.site.name, locker_id=config.gateway.kiosk_id or config.site.id)
+    parts = assemble(config, platform=platform, sealer=store.store.sealer, record_pickup=outbox_recorder(store.outbox),
+                     audit=handover.audit, alarm=handover.alarm, alarm_cleared=handover.alarm_cleared)
+    handover.attach(parts)
+    parts.controller.add_listener(status_listener(runtime.post))
+    devices.append(parts.controller)
+    runtime.handlers[CheckPickupCode] = handover.check_code
+    runtime.handlers[OpenCompartment] = handover.open_compartment
+    return parts
+
+
+def wire_maintenance_and_fleet(kiosk: Kiosk, config, staff, config_path=None, flow_services=None) -> None:
+    """The maintenance desk (what the maintenance screens call) and the fleet agent (kiosk.fleet.wiring)."""
+    from kiosk.fleet.wiring import ConfigReload, build_fleet_agent, read_log_tail
+    from kiosk.maintenance.counters import CountedReceiptPrinter
+    from kiosk.maintenance.wiring import build_maintenance, stock_provider
+
+    offline = kiosk.offline
+    locker = lambda: getattr(kiosk, "locker", None)  # noqa: E731 (the locker parts, where this site has them)
+    parts = build_maintenance(
+        config, staff, kiosk.devices, locker=locker,
+        outbox_depth=offline.store.outbox.depth if offline is not None else None,
+        online=(lambda: offline.connectivity.online) if offline is not None else None,
+        ledger=getattr(kiosk.runtime.flows.get("certificate_print"), "ledger", None),
+        staff_id=lambda: kiosk.session.staff_id)
+    kiosk.maintenance = parts
+    desk = parts.desk
+    kiosk.session.subscribe(desk.on_view)
+    if flow_services is not None and flow_services.receipt_printer is not None:  # paper used, for the counters
+        flow_services.receipt_printer = CountedReceiptPrinter(flow_services.receipt_printer, parts.counters)
+
+    def heartbeat_devices() -> dict:
+        return {row["name"]: {"status": row["status"], "reason": row["reason"]}
+                for row in desk.device_rows() if row["status"] != "disabled"}
+
+    def print_test_page() -> str:
+        result = desk.tests.run("receipt_printer")
+        if not result.ok:
+            raise RuntimeError(result.detail)
+        return result.detail
+
+    reload = ConfigReload(config_path, config, session=kiosk.session, sign_in=staff,
+                          agent_ref=lambda: kiosk.fleet)
+    kiosk.fleet = build_fleet_agent(
+        config, kiosk.platform, kiosk.runtime.post, devices=heartbeat_devices, stock=stock_provider(desk),
+        outbox_depth=offline.store.outbox.depth if offline is not None else None,
+        last_error=parts.recent_errors.last,
+        doors_open=kiosk.locker.doors_open if kiosk.locker is not None else None,
+        print_test_page=print_test_page if "receipt_printer" in desk.tests.names() else None,
+        read_logs=lambda: read_log_tail(config.logging.file, parts.recent_errors.recent),
+        reload_config=reload if config_path else None)
+    desk.fleet = kiosk.fleet
+
+
+def run_kiosk(config, headless: bool = False, config_path=None) -> int:
     from kiosk.cli import CliError
 
     configure_logging(config.logging.level, config.logging.file)
@@ -230,7 +364,7 @@ def run_kiosk(config, headless: bool = False) -> int:
     from offline_cache.errors import OfflineCacheError
 
     try:
-        kiosk = build_kiosk(config)
+        kiosk = build_kiosk(config, config_path=config_path)
     except OfflineCacheError as exc:  # e.g. a bad key file: one line, never a traceback
         raise CliError(str(exc)) from None
     if headless:
@@ -264,6 +398,7 @@ def _run_ui(kiosk: Kiosk, config, font) -> int:
                    on_ready=lambda: setattr(control, "ready", True) if control else None,
                    required_devices=[d.value for d in config.site.required_devices])
     kiosk.session.subscribe(app.bridge)
+    app.maintenance = kiosk.maintenance  # the maintenance pages and the staff PIN pad call its desk and sign-in
     speaker = None
     if config.ui.speech:  # spoken prompts: espeak-ng in a subprocess, from the speaker's own thread
         from kiosk.speech import Speaker, SpokenPrompts

@@ -131,6 +131,30 @@ class MaintenanceExited(Event):
     pass
 
 
+# -- staff sign-in and maintenance pages (kiosk.maintenance) --------------------------------------------------------
+@dataclass(frozen=True)
+class StaffCredentialPresented(Event):
+    """A staff card or staff QR code matched: the PIN pad is shown (locked_s > 0: entry is locked for that long)."""
+
+    locked_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class StaffPinRejected(Event):
+    """A wrong PIN (message key wrong_pin, with the attempts left) or the lockout it caused (maintenance_locked)."""
+
+    message_key: str
+    attempts_left: int | None = None
+    locked_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class MaintenancePageChosen(Event):
+    """Staff chose a maintenance page (kiosk.session.MAINTENANCE_PAGES)."""
+
+    page: str
+
+
 @dataclass(frozen=True)
 class ServiceModeCommanded(Event):
     """A fleet command: out of service with a message, or back in service."""
@@ -157,3 +181,67 @@ class FlowInput(Event):
 
     action: str
     value: str | None = None
+
+
+# -- certificate pickup at a locker (kiosk.pickup) ------------------------------------------------------------------
+@dataclass(frozen=True)
+class PickupDigitsEntered(Event):
+    """The 8 digits typed on the pickup keypad instead of scanning the code."""
+
+    digits: str
+
+    def __repr__(self) -> str:  # the digits open a door: never print them
+        return f"PickupDigitsEntered(digits=<{len(self.digits)} chars>)"
+
+
+@dataclass(frozen=True)
+class PickupCodeChecked(Event):
+    """A scanned code or typed digits checked offline (kiosk.pickup.verifier). outcome: "accepted" or a message key;
+    code: the kiosk.pickup.PickupCode when accepted; locked_for_s > 0: code entry is locked for that long."""
+
+    method: str
+    outcome: str
+    code: Any = None
+    locked_for_s: float = 0.0
+
+
+@dataclass(frozen=True)
+class PickupAttempted(Event):
+    """One audited pickup attempt (code scan, typed digits, or the identity check against the code): for the audit
+    trail; the session only counts it as activity. Never carries the person, only the code id and the outcome."""
+
+    method: str  # qr, digits or identity
+    outcome: str  # accepted or a message key
+    code_id: str | None = None
+    compartment: str | None = None
+
+
+@dataclass(frozen=True)
+class LockerDoorOpened(Event):
+    """A compartment door was opened for a pickup (journaled first; for the audit trail and the screen)."""
+
+    compartment: str
+    code_id: str | None = None
+
+
+@dataclass(frozen=True)
+class LockerAlarm(Event):
+    """A locker alarm raised (active) or cleared: door_left_open, door_did_not_open, pickup_unsettled, ..."""
+
+    alarm: str
+    compartment: str
+    active: bool = True
+
+
+# -- audit trail (kiosk.audit_trail) --------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AuditNote(Event):
+    """A security-relevant fact the runtime cannot see by itself, for the audit trail only (never for the session;
+    delivered even after the session that caused it ended). details: ids, outcomes, counts - never personal data.
+    actor: a staff id when staff did it (default: the signed-in staff member, else the kiosk). card: the IdCard the
+    fact is about (e.g. a party's verification in a flow): the trail records it as a keyed pseudonym only."""
+
+    action: str
+    details: dict = field(default_factory=dict)
+    actor: str | None = None
+    card: Any = field(default=None, repr=False)

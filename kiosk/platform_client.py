@@ -184,6 +184,11 @@ class PlatformClient:
         return self._request("POST", f"/v1/cases/{self._path_part(case_id)}/certificate/serial",
                              json={"serial": serial}, token=token, idempotency_key=idempotency_key, retry=True)
 
+    def e_certificate_link(self, token: str, case_id: str) -> dict:
+        """A short-lived download link (url, expires_at, expires_in_s, documents) for the applicant's phone.
+        Not retried: each call mints a link; one lost in transit expires unused and the kiosk asks again."""
+        return self._request("POST", f"/v1/cases/{self._path_part(case_id)}/e-certificate-links", token=token)
+
     def heartbeat(self, payload: dict) -> list[dict]:
         # Not retried: the next heartbeat is the retry.
         data = self._request("POST", "/v1/heartbeats", json=payload, idempotency_key=new_idempotency_key())

@@ -36,11 +36,14 @@ Flow = Callable[["FlowContext"], None]
 class FlowContext:
     """What a running flow gets: its service, a way to post events, and a cancel flag set when the session ends."""
 
-    def __init__(self, service: str, post: Callable[[ev.Event], None], cancelled: threading.Event, token: str | None):
+    def __init__(self, service: str, post: Callable[[ev.Event], None], cancelled: threading.Event, token: str | None,
+                 applicant_name: str | None = None):
         self.service = service
         self.post = post
         self.cancelled = cancelled
         self.token = token
+        # The verified card's name, for paper the applicant takes away (masked there); never logged.
+        self.applicant_name = applicant_name
         self.inbox: queue.Queue[ev.FlowInput] = queue.Queue()  # the applicant's answers (DeliverFlowInput)
         self.closed = threading.Event()  # set when the session leaves this flow (back to the menu, or ended)
 
@@ -86,11 +89,15 @@ class Runtime:
         self.watchdog = watchdog or Watchdog()
         # offline_cache.CaseCache: the last case list of each recently verified person, encrypted at rest.
         self.case_cache = case_cache
+        self.audit_trail = None  # kiosk.audit_trail.AuditTrail: sees every event after the session handled it
         self._queue: queue.Queue[ev.Event | None] = queue.Queue()
         self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-work")
         self._cancel = threading.Event()
         self._flow: FlowContext | None = None  # the flow now running (core thread only)
         self._thread: threading.Thread | None = None
+        # Commands of parts assembled beside the core (the locker's CheckPickupCode, OpenCompartment...):
+        # type -> handler(command, post, cancelled), run on a worker like every command.
+        self.handlers: dict[type, Callable[[Command, Callable[[ev.Event], None], threading.Event], None]] = {}
 
     def post(self, event: ev.Event) -> None:
         """Thread-safe: hand an event to the core thread."""
@@ -120,11 +127,19 @@ class Runtime:
             if event is None:
                 self.watchdog.stopping()
                 return
+            trail = self.audit_trail
+            if isinstance(event, ev.AuditNote):  # for the audit trail only, never the session
+                if trail is not None:
+                    trail.note(event, self.session)
+                continue
+            before = trail.before(self.session) if trail is not None else None
             try:
                 commands = self.session.handle(event)
             except Exception:  # one bad event must never stop the kiosk
                 logger.exception("session failed on %s", type(event).__name__)
                 continue
+            if trail is not None:
+                trail.observe(event, before, self.session, commands)
             if self._flow is not None and self.session.state != State.FLOW:
                 self._flow.closed.set()  # back to the menu, done or ended: the flow stops waiting for answers
                 self._flow = None
@@ -147,7 +162,9 @@ class Runtime:
         if isinstance(command, StartFlow):
             if self._flow is not None:
                 self._flow.closed.set()
-            self._flow = FlowContext(command.service, self._poster(cancelled), cancelled, command.token)
+            card = self.session.personal.card
+            self._flow = FlowContext(command.service, self._poster(cancelled), cancelled, command.token,
+                                     applicant_name=getattr(card, "name", None) or getattr(card, "name_en", None))
             self._workers.submit(self._execute, command, cancelled, self._flow)
             return
         self._workers.submit(self._execute, command, cancelled)
@@ -171,14 +188,18 @@ class Runtime:
 
     def _poster(self, cancelled: threading.Event) -> Callable[[ev.Event], None]:
         def post(event: ev.Event) -> None:
-            if not cancelled.is_set():  # results for an ended session are dropped, never shown to the next person
+            # Results for an ended session are dropped, never shown to the next person; audit notes always go.
+            if not cancelled.is_set() or isinstance(event, ev.AuditNote):
                 self.post(event)
         return post
 
     def _execute(self, command: Command, cancelled: threading.Event, flow_ctx: FlowContext | None = None) -> None:
         post = self._poster(cancelled)
         try:
-            if isinstance(command, StartVerification):
+            handler = self.handlers.get(type(command))
+            if handler is not None:
+                handler(command, post, cancelled)
+            elif isinstance(command, StartVerification):
                 verifier = self.verifiers.get(command.method)
                 if verifier is None:
                     post(ev.VerificationFailed("verification_unavailable"))
@@ -219,4 +240,6 @@ class Runtime:
                 key = "internal_error"
             else:
                 logger.warning("command %s failed: %s", type(command).__name__, key)
-            post(ev.PlatformFailed(key))
+            # A flow that died (disk full, a bug) is over: the done screen says why, rather than a step that waits
+            # for ever with no way on but the idle timeout.
+            post(ev.FlowFinished(key) if isinstance(command, StartFlow) else ev.PlatformFailed(key))

@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any, Callable, Iterable
 
 from kiosk import events as ev
+from kiosk.codes import CodeKind, acceptance_notice_case, classify
 from kiosk.privacy import mask_id_number, mask_name
 
 logger = logging.getLogger(__name__)
@@ -27,10 +28,15 @@ class State(StrEnum):
     DONE = "done"
     OUT_OF_SERVICE = "out_of_service"
     MAINTENANCE = "maintenance"
+    PICKUP_CODE = "pickup_code"  # a locker: a pickup code was scanned or typed (being checked, or refused)
+    STAFF_PIN = "staff_pin"  # a staff card or QR code was presented: the PIN pad
 
 
 # States in which an applicant is in front of the kiosk and personal data may be held.
-APPLICANT_STATES = frozenset({State.IDENTIFY, State.VERIFY, State.MENU, State.FLOW, State.DONE})
+APPLICANT_STATES = frozenset({State.IDENTIFY, State.VERIFY, State.MENU, State.FLOW, State.DONE, State.PICKUP_CODE})
+
+# The pages of maintenance mode (screens/maintenance*.py); "home" is the device status and tests.
+MAINTENANCE_PAGES = ("home", "stock", "locker", "log", "camera")
 
 # Which devices a service cannot run without; the menu offers a service only while they are usable.
 SERVICE_DEVICES: dict[str, tuple[str, ...]] = {
@@ -42,11 +48,13 @@ SERVICE_DEVICES: dict[str, tuple[str, ...]] = {
     "transfers": (),
     "pickup": ("locker", "scanner"),
     "mortgage_signing": (),
+    "mortgage_certificate": ("document_printer",),
 }
 
 # Services that cannot work without the gateway; refused while offline. Case status (from the cache), pickup (codes
 # verified locally) and printing what was already paid keep working.
-NETWORK_SERVICES = frozenset({"payment", "proof", "transfers", "e_certificate", "mortgage_signing"})
+NETWORK_SERVICES = frozenset({"payment", "proof", "transfers", "e_certificate", "mortgage_signing",
+                              "mortgage_certificate"})
 
 # Flows that read cards themselves (each party of a mortgage signs in turn): the session leaves card reads to them.
 FLOWS_READING_CARDS = frozenset({"mortgage_signing"})
@@ -98,6 +106,28 @@ class SessionEnded(Command):
     reason: str
 
 
+@dataclass(frozen=True)
+class CheckPickupCode(Command):
+    """Check a scanned pickup code (method "qr") or typed digits ("digits") offline; answered by PickupCodeChecked."""
+
+    method: str
+    text: str
+
+    def __repr__(self) -> str:  # a pickup code opens a door: never print it
+        return f"CheckPickupCode(method={self.method!r}, text=<{len(self.text)} chars>)"
+
+
+@dataclass(frozen=True)
+class OpenCompartment(Command):
+    """The verified person may collect with this code: open its door, wait for it to shut, record the pickup."""
+
+    code: Any
+    card: Any
+
+    def __repr__(self) -> str:
+        return f"OpenCompartment(code={self.code!r})"
+
+
 @dataclass
 class PersonalData:
     """Everything the session knows about the applicant; wiped as a whole when the session ends."""
@@ -111,11 +141,13 @@ class PersonalData:
     flow_data: dict = field(default_factory=dict)
     signature: bytearray | None = None
     face_encodings: list = field(default_factory=list)
+    pickup_code: Any = None  # kiosk.pickup.PickupCode accepted at a locker, until the door has opened
+    notice_case_id: str | None = None  # from a scanned acceptance notice, until the card and face check
 
     def is_empty(self) -> bool:
         return (self.card is None and self.token is None and self.verification is None and not self.cases
                 and self.cases_stale_since is None and not self.cases_loaded and not self.flow_data and self.signature is None
-                and not self.face_encodings)
+                and not self.face_encodings and self.pickup_code is None and self.notice_case_id is None)
 
     def scrub(self) -> None:
         """Clear in place, so other holders of these containers see them empty too."""
@@ -130,6 +162,8 @@ class PersonalData:
         self.flow_data.clear()
         self.face_encodings.clear()
         self.card = self.token = self.verification = self.signature = self.cases_stale_since = None
+        self.pickup_code = None
+        self.notice_case_id = None
         self.cases_loaded = False
 
 
@@ -160,6 +194,12 @@ class SessionView:
     verify_attempt: int = 0
     verify_seconds_left: float | None = None
     online: bool = True  # False: the screens show the offline banner
+    notice_case_id: str | None = None  # a scanned acceptance notice's case, shown while waiting for the card
+    pickup_locked_s: int | None = None  # pickup code entry locked after too many failures: seconds left
+    locker_alarms: tuple[str, ...] = ()  # compartments whose door is left open
+    maintenance_page: str = "home"
+    staff_attempts_left: int | None = None  # on the PIN pad after a wrong PIN
+    staff_locked_s: int | None = None  # on the PIN pad while entry is locked
 
 
 Observer = Callable[[SessionView], None]
@@ -188,10 +228,16 @@ class Session:
         self.message: str | None = None
         self.receipt_pending = False
         self.staff_id: str | None = None
+        self.maintenance_page = "home"
+        self.staff_attempts_left: int | None = None
+        self.staff_locked_s: int | None = None
         self.unusable: set[str] = set()
         self.verify_progress: ev.VerificationProgress | None = None
         self.fleet_message: str | None = None
         self.online = True
+        self.pickup_locked_until: float | None = None  # kiosk-wide, not the applicant's: survives a reset
+        self.pickup_locked_s: int | None = None  # what the screen shows; moved on by ticks
+        self.locker_alarms: set[str] = set()
         self.idle_warning = False
         self.last_activity = clock()
         self.state_since = self.last_activity
@@ -218,9 +264,17 @@ class Session:
             ev.DeviceStatusChanged: self._on_device,
             ev.MaintenanceRequested: self._on_maintenance,
             ev.MaintenanceExited: self._on_maintenance_exit,
+            ev.StaffCredentialPresented: self._on_staff_credential,
+            ev.StaffPinRejected: self._on_staff_pin_rejected,
+            ev.MaintenancePageChosen: self._on_maintenance_page,
             ev.ServiceModeCommanded: self._on_service_mode,
             ev.LanguageChanged: self._on_language,
             ev.ConnectivityChanged: self._on_connectivity,
+            ev.PickupDigitsEntered: self._on_pickup_digits,
+            ev.PickupCodeChecked: self._on_pickup_checked,
+            ev.PickupAttempted: self._on_activity,
+            ev.LockerDoorOpened: self._on_door_opened,
+            ev.LockerAlarm: self._on_locker_alarm,
         }
 
     @classmethod
@@ -275,7 +329,9 @@ class Session:
             verify_guidance=self.verify_progress.guidance if self.verify_progress else None,
             verify_attempt=self.verify_progress.attempt if self.verify_progress else 0,
             verify_seconds_left=self.verify_progress.seconds_left if self.verify_progress else None,
-            online=self.online)
+            online=self.online, notice_case_id=p.notice_case_id, pickup_locked_s=self.pickup_locked_s,
+            locker_alarms=tuple(sorted(self.locker_alarms)), maintenance_page=self.maintenance_page,
+            staff_attempts_left=self.staff_attempts_left, staff_locked_s=self.staff_locked_s)
 
     # -- helpers ----------------------------------------------------------------------------------------------
     def _enter(self, state: State) -> None:
@@ -308,6 +364,8 @@ class Session:
         self.outcome = None
         self.receipt_pending = False
         self.staff_id = None
+        self.maintenance_page = "home"
+        self.staff_attempts_left = self.staff_locked_s = None
         self.language = self.default_language
         self.message = message
         self._enter(State.OUT_OF_SERVICE if self._out_of_service_reason() else State.ATTRACT)
@@ -327,7 +385,7 @@ class Session:
 
     # -- handlers ---------------------------------------------------------------------------------------------
     def _on_activity(self, event) -> list[Command]:
-        if self.state in APPLICANT_STATES or self.state == State.MAINTENANCE:
+        if self.state in APPLICANT_STATES or self.state in (State.MAINTENANCE, State.STAFF_PIN):
             self._touch()
         return []
 
@@ -340,11 +398,42 @@ class Session:
 
     def _on_code_scanned(self, event: ev.CodeScanned) -> list[Command]:
         """A scanned code; what it starts (a pickup, an acceptance notice lookup) is decided per service."""
+        if "pickup" in self.services and classify(event.code) == CodeKind.PICKUP:
+            return self._on_pickup_code("qr", event.code)
+        if classify(event.code) == CodeKind.ACCEPTANCE_NOTICE:
+            return self._on_acceptance_notice(event.code)
         return self._on_activity(event)
 
+    # -- acceptance notice: its QR names a case, opened once its owner has passed the card and face check --------
+    def _on_acceptance_notice(self, code: str) -> list[Command]:
+        if self.state not in (State.ATTRACT, State.IDENTIFY) or self.personal.card is not None \
+                or "case_status" not in self.services:
+            return self._on_activity(None)
+        self.personal.notice_case_id = acceptance_notice_case(code)
+        self.message = None
+        self._enter(State.IDENTIFY)
+        self._touch()
+        return []
+
+    def _open_notice_case(self) -> list[Command]:
+        """The notice's case if it is this person's, otherwise their case list, saying nothing of the other case."""
+        case_id, self.personal.notice_case_id = self.personal.notice_case_id, None
+        if "case_status" not in self.available_services():
+            return []
+        self.personal.flow_data.clear()
+        if any(getattr(case, "case_id", None) == case_id for case in self.personal.cases):
+            self.personal.flow_data["focus_case"] = case_id
+        self.service = "case_status"
+        self.outcome = None
+        self._enter(State.FLOW)
+        self._touch()
+        return [StartFlow("case_status", self.personal.token)]
+
     def _on_card_read(self, event: ev.CardRead) -> list[Command]:
-        if self.state in (State.OUT_OF_SERVICE, State.MAINTENANCE):
+        if self.state in (State.OUT_OF_SERVICE, State.MAINTENANCE, State.STAFF_PIN):
             return []  # maintenance card tests and staff cards are handled by the maintenance flow
+        if self.state in (State.ATTRACT, State.PICKUP_CODE) and self._pickup_only():
+            return self._on_card_before_code(event.card)
         if self.state == State.FLOW and self.service in FLOWS_READING_CARDS:
             self._touch()
             return []  # the next party's card: the running flow takes it
@@ -362,6 +451,8 @@ class Session:
     def _on_verified(self, event: ev.IdentityVerified) -> list[Command]:
         if self.state != State.VERIFY or self.personal.card is None:
             return []
+        if self.personal.pickup_code is not None:
+            return self._begin_pickup(event)
         self.personal.verification = {"method": event.method, "score": event.score, "at": time.time()}
         self.message = None
         self._enter(State.MENU)
@@ -397,6 +488,8 @@ class Session:
         self.personal.cases = list(event.cases)
         self.personal.cases_stale_since = event.stale_since
         self.personal.cases_loaded = True
+        if self.personal.notice_case_id is not None and self.state == State.MENU:
+            return self._open_notice_case()
         return []
 
     def _on_platform_failed(self, event: ev.PlatformFailed) -> list[Command]:
@@ -413,6 +506,7 @@ class Session:
         self.service = event.service
         self.outcome = None
         self.message = None
+        self.personal.notice_case_id = None  # the applicant chose for themselves
         self._enter(State.FLOW)
         self._touch()
         return [StartFlow(event.service, self.personal.token)]
@@ -450,15 +544,20 @@ class Session:
         return []
 
     def _on_cancel(self, event: ev.CancelRequested) -> list[Command]:
-        if self.state in APPLICANT_STATES:
+        if self.state in APPLICANT_STATES or self.state == State.STAFF_PIN:
             return self._reset("cancelled")
         return []
 
     def _on_tick(self, event: ev.Tick) -> list[Command]:
         now = event.now
+        self._tick_pickup_lock()
         if self.state == State.MAINTENANCE:
             if now - self.last_activity >= self.maintenance_idle_timeout_s:
                 return self._reset("maintenance_timeout")
+            return []
+        if self.state == State.STAFF_PIN:  # a PIN pad left alone goes back to attract, no warning
+            if now - self.last_activity >= self.idle_timeout_s:
+                return self._reset("staff_pin_timeout")
             return []
         if self.state == State.DONE:
             if now - self.state_since >= self.done_timeout_s and now - self.last_activity >= self.done_timeout_s:
@@ -493,11 +592,42 @@ class Session:
         return []
 
     def _on_maintenance(self, event: ev.MaintenanceRequested) -> list[Command]:
-        if self.state not in (State.ATTRACT, State.OUT_OF_SERVICE):
+        if self.state not in (State.ATTRACT, State.OUT_OF_SERVICE, State.STAFF_PIN):
             return []
         self.staff_id = event.staff_id
+        self.maintenance_page = "home"
+        self.message = None
+        self.staff_attempts_left = self.staff_locked_s = None
         self._enter(State.MAINTENANCE)
         self._touch()
+        return []
+
+    def _on_staff_credential(self, event: ev.StaffCredentialPresented) -> list[Command]:
+        # At attract (or on the identify prompt, before any applicant data is held), or out of service.
+        if self.state not in (State.ATTRACT, State.OUT_OF_SERVICE, State.IDENTIFY, State.STAFF_PIN):
+            return []
+        if self.state == State.IDENTIFY:
+            self.personal.scrub()
+        self.staff_attempts_left = None
+        self.staff_locked_s = int(event.locked_s + 0.999) if event.locked_s > 0 else None
+        self.message = "maintenance_locked" if self.staff_locked_s else None
+        self._enter(State.STAFF_PIN)
+        self._touch()
+        return []
+
+    def _on_staff_pin_rejected(self, event: ev.StaffPinRejected) -> list[Command]:
+        if self.state != State.STAFF_PIN:
+            return []
+        self.message = event.message_key
+        self.staff_attempts_left = event.attempts_left
+        self.staff_locked_s = int(event.locked_s + 0.999) if event.locked_s > 0 else None
+        self._touch()
+        return []
+
+    def _on_maintenance_page(self, event: ev.MaintenancePageChosen) -> list[Command]:
+        if self.state == State.MAINTENANCE and event.page in MAINTENANCE_PAGES:
+            self.maintenance_page = event.page
+            self._touch()
         return []
 
     def _on_maintenance_exit(self, event: ev.MaintenanceExited) -> list[Command]:
@@ -514,4 +644,88 @@ class Session:
         if event.language in ("zh_CN", "en"):
             self.language = event.language
             self._on_activity(event)
+        return []
+
+    # -- certificate pickup at a locker ---------------------------------------------------------------------------
+    # code (scanned or typed) -> PICKUP_CODE while it is checked -> IDENTIFY -> VERIFY (the usual card + face check)
+    # -> FLOW "pickup" (the door) -> DONE. A refused code stays on PICKUP_CODE with its message, to try again.
+    def _pickup_only(self) -> bool:
+        return self.services == ("pickup",)
+
+    def _tick_pickup_lock(self) -> None:
+        """The lockout countdown on screen (a tick changes the view only when the whole seconds left change)."""
+        if self.pickup_locked_until is None:
+            self.pickup_locked_s = None
+            return
+        left = self.pickup_locked_until - self.clock()
+        if left <= 0:
+            self.pickup_locked_until = self.pickup_locked_s = None
+        else:
+            self.pickup_locked_s = int(left) + 1
+
+    def _on_pickup_code(self, method: str, text: str) -> list[Command]:
+        if "pickup" not in self.services or self.state not in (State.ATTRACT, State.PICKUP_CODE):
+            return self._on_activity(None)  # mid-session a code changes nothing
+        self.service = "pickup"
+        self.message = None
+        self.personal.flow_data.clear()
+        self.personal.flow_data["step"] = "checking"
+        self._enter(State.PICKUP_CODE)
+        self._touch()
+        return [CheckPickupCode(method, text)]
+
+    def _on_pickup_digits(self, event: ev.PickupDigitsEntered) -> list[Command]:
+        return self._on_pickup_code("digits", event.digits)
+
+    def _on_pickup_checked(self, event: ev.PickupCodeChecked) -> list[Command]:
+        if self.state != State.PICKUP_CODE:
+            return []
+        self._touch()
+        self.pickup_locked_until = self.clock() + event.locked_for_s if event.locked_for_s > 0 else None
+        self._tick_pickup_lock()
+        if event.outcome != "accepted" or event.code is None:
+            self.message = event.outcome
+            self.personal.flow_data["step"] = "refused"
+            return []
+        self.personal.pickup_code = event.code
+        self.personal.flow_data.update(step="identify", compartment=event.code.compartment)
+        self.message = "pickup_code_accepted"
+        self._enter(State.IDENTIFY)
+        card, self.personal.card = self.personal.card, None
+        return self._begin_with_card(card) if card is not None else []
+
+    def _on_card_before_code(self, card) -> list[Command]:
+        """A card before any code: the locker says to scan the code first and keeps nothing. A card placed while a
+        code is being checked (or after a refusal) waits in the session for the code."""
+        self._touch()
+        if self.state == State.PICKUP_CODE:
+            self.personal.card = card
+            return []
+        self.message = "pickup_scan_first"
+        return []
+
+    def _begin_pickup(self, event: ev.IdentityVerified) -> list[Command]:
+        self.personal.verification = {"method": event.method, "score": event.score, "at": time.time()}
+        code, card = self.personal.pickup_code, self.personal.card
+        self.personal.pickup_code = None  # one door opening per accepted code
+        self.message = None
+        self.service = "pickup"
+        self.personal.flow_data.update(step="opening", compartment=code.compartment)
+        self._enter(State.FLOW)
+        self._touch()
+        return [OpenCompartment(code, card)]
+
+    def _on_door_opened(self, event: ev.LockerDoorOpened) -> list[Command]:
+        if self.state == State.FLOW and self.service == "pickup":
+            self.personal.flow_data.update(step="take", compartment=event.compartment)
+            self._touch()
+        return []
+
+    def _on_locker_alarm(self, event: ev.LockerAlarm) -> list[Command]:
+        if event.alarm != "door_left_open":
+            return []
+        if event.active:
+            self.locker_alarms.add(event.compartment)
+        else:
+            self.locker_alarms.discard(event.compartment)
         return []

@@ -22,14 +22,23 @@ from screens.bank_signing import BankSigningScreen
 from screens.bridge import ViewBridge
 from screens.cases import CasesScreen
 from screens.done import DoneScreen
+from screens.e_certificate import ECertificateScreen
 from screens.fonts import register_font
 from screens.identify import IdentifyScreen
 from screens.idle_warning import IdleWarning
 from screens.maintenance import MaintenanceScreen
+from screens.maintenance_camera import MaintenanceCameraScreen
+from screens.maintenance_locker import MaintenanceLockerScreen
+from screens.maintenance_log import MaintenanceLogScreen
+from screens.maintenance_stock import MaintenanceStockScreen
 from screens.menu import MenuScreen
+from screens.mortgage_certificate import MortgageCertificateScreen
 from screens.out_of_service import OutOfServiceScreen
 from screens.pay import PayScreen
+from screens.pickup_code import PickupCodeScreen
+from screens.pickup_door import PickupDoorScreen
 from screens.proof import ProofScreen
+from screens.staff_pin import StaffPinScreen
 from screens.transfers import TransfersScreen
 from screens.verify import VerifyScreen
 
@@ -46,16 +55,28 @@ SCREENS = {
     "cases": CasesScreen,
     "done": DoneScreen,
     "out_of_service": OutOfServiceScreen,
-    "maintenance": MaintenanceScreen,
+    "maintenance": MaintenanceScreen,  # before the other maintenance pages: its kv holds their skeleton
+    "maintenance_stock": MaintenanceStockScreen,
+    "maintenance_locker": MaintenanceLockerScreen,
+    "maintenance_log": MaintenanceLogScreen,
+    "maintenance_camera": MaintenanceCameraScreen,
+    "staff_pin": StaffPinScreen,
     "pay": PayScreen,
     "proof": ProofScreen,
     "transfers": TransfersScreen,
+    "e_certificate": ECertificateScreen,
     "bank_signing": BankSigningScreen,
+    "mortgage_certificate": MortgageCertificateScreen,
+    "pickup_code": PickupCodeScreen,
+    "pickup_door": PickupDoorScreen,
 }
 
 # The screen of each service's flow; a service without its own screen stays on the menu.
 FLOW_SCREENS = {"case_status": "cases", "payment": "pay", "proof": "proof", "transfers": "transfers"}
 FLOW_SCREENS["mortgage_signing"] = "bank_signing"
+FLOW_SCREENS["e_certificate"] = "e_certificate"
+FLOW_SCREENS["mortgage_certificate"] = "mortgage_certificate"
+FLOW_SCREENS["pickup"] = "pickup_door"
 
 # What a touch may ask of the core. The screens name an intent; this table turns it into a session event.
 INTENTS: dict[str, Callable[[str | None], ev.Event]] = {
@@ -67,8 +88,10 @@ INTENTS: dict[str, Callable[[str | None], ev.Event]] = {
     "service": lambda service: ev.ServiceChosen(service or ""),
     "language": lambda language: ev.LanguageChanged(language or i18n.DEFAULT_LANGUAGE),
     "maintenance_exit": lambda _: ev.MaintenanceExited(),
+    "maintenance_page": lambda page: ev.MaintenancePageChosen(page or "home"),
     # an answer to the running flow: arg "action" or "action:value" (choose:<case_id>, confirm, cancel)
     "flow": lambda arg: ev.FlowInput(*(arg or "").split(":", 1)),
+    "pickup_digits": lambda digits: ev.PickupDigitsEntered(digits or ""),
 }
 
 NORMAL = {
@@ -91,9 +114,24 @@ HIGH_CONTRAST = {
 
 
 def screen_for(view: SessionView) -> str:
+    pickup = pickup_screen(view)
+    if pickup:
+        return pickup
     if view.state == State.FLOW:
         return FLOW_SCREENS.get(view.service or "", "menu")
+    if view.state == State.MAINTENANCE and view.maintenance_page != "home":
+        return f"maintenance_{view.maintenance_page}"
     return view.state.value
+
+
+def pickup_screen(view: SessionView) -> str | None:
+    """A pickup locker's own screens: its attract screen asks for the code; the outcome shows on the door screen."""
+    if view.state == State.PICKUP_CODE or (
+            view.state == State.ATTRACT and set(view.services) | set(view.services_unavailable) == {"pickup"}):
+        return "pickup_code"
+    if view.state == State.DONE and view.service == "pickup":
+        return "pickup_door"
+    return None
 
 
 class KioskApp(App):

@@ -80,22 +80,30 @@ class CasesScreen(BaseScreen):
     def render(self, view) -> None:
         language = self.app.language
         notes = []
+        # Opened from a scanned acceptance notice: only that case (the session checked it is this person's).
+        focus = view.flow_data.get("focus_case")
+        cases = tuple(c for c in view.cases if getattr(c, "case_id", None) == focus) if focus else ()
+        focused = bool(cases)
+        if focused:
+            notes.append(self.t("cases.from_notice"))
+        else:
+            cases = view.cases
         if not view.cases_loaded and not view.message:
             notes.append(self.t("cases.loading"))
         elif view.cases_loaded and not view.cases:
             notes.append(self.t("cases.none"))
-        elif view.cases:
+        elif view.cases and not focused:
             notes.append(self.t("cases.count", count=len(view.cases)))
         self.ids.notes.text = "\n".join(notes)
         self.ids.stale.text = self.t("cases.stale") if view.cases_stale_since else ""
         self.ids.message.text = self.app.message(view.message)
-        key = (view.cases, language)
+        key = (cases, language)
         if key == self._shown:
             return
         self._shown = key
         box = self.ids.case_list
         box.clear_widgets()
-        for case in view.cases:
+        for case in cases:
             box.add_widget(self._card(case, language))
         self.ids.scroll.scroll_y = 1
 

@@ -21,6 +21,9 @@ from screens.harness import REPO_ROOT, KioskProcess
 logger = logging.getLogger(__name__)
 
 HALL_PROFILE = REPO_ROOT / "config" / "profiles" / "hall.toml"
+LOCKER_PROFILE = REPO_ROOT / "config" / "profiles" / "locker.toml"
+# The demo locker: one Kerong board 0 whose locks 1-6 are compartments A01-A06 (medium).
+DEMO_COMPARTMENTS = [{"label": f"A{lock:02d}", "board": 0, "lock": lock, "size": "medium"} for lock in range(1, 7)]
 DEMO_SITE_NAME = "不动产登记中心 自助服务区（演示）"
 
 
@@ -112,6 +115,8 @@ def _toml_value(value) -> str:
         return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
     if isinstance(value, list):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):  # an inline table: the tables inside a list (the locker's compartments)
+        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
     raise TypeError(f"cannot write {type(value).__name__} to TOML")
 
 
@@ -133,9 +138,10 @@ def dump_toml(data: dict, prefix: str = "") -> str:
 
 def demo_site_config(workdir: Path, *, card_port: str | None, gateway_url: str | None = None,
                      kiosk_id: str = "demo-hall-01", api_key: str | None = None, language: str = "zh_CN",
-                     extra: dict | None = None) -> Path:
-    """The hall profile made into a demo: card-only identity, only the card reader enabled, the demo gateway."""
-    profile = tomllib.loads(HALL_PROFILE.read_text(encoding="utf-8"))
+                     extra: dict | None = None, profile_path: Path = HALL_PROFILE) -> Path:
+    """A site profile (the hall's unless told) made into a demo: card-only identity, only the card reader enabled,
+    the demo gateway; `extra` overrides sections (a locker demo enables its scanner and lock board there)."""
+    profile = tomllib.loads(Path(profile_path).read_text(encoding="utf-8"))
     site = {**profile["site"], "id": kiosk_id, "name": DEMO_SITE_NAME, "demo": True,
             "required_devices": ["card_reader"] if card_port else []}
     devices = {name: {"enabled": False} for name in ("scanner", "camera", "receipt_printer", "document_printer",
@@ -155,7 +161,8 @@ def demo_site_config(workdir: Path, *, card_port: str | None, gateway_url: str |
         config[section] = {**config.get(section, {}), **values}
     path = workdir / "site.toml"
     workdir.mkdir(parents=True, exist_ok=True)
-    path.write_text("# Written by the demo: the hall profile with demo overrides.\n" + dump_toml(config),
+    path.write_text(f"# Written by the demo: the {Path(profile_path).stem} profile with demo overrides.\n"
+                    + dump_toml(config),
                     encoding="utf-8")
     return path
 
@@ -164,9 +171,21 @@ class DemoStack:
     """Gateway + ID card simulator + demo config + kiosk UI, started in that order and stopped in reverse."""
 
     def __init__(self, workdir: Path, display: str | None = None, language: str = "zh_CN",
-                 with_gateway: bool = True, config_extra: dict | None = None):
+                 with_gateway: bool = True, config_extra: dict | None = None, scanner: bool = False,
+                 site: str = "hall", locker_load: tuple[str, ...] = ()):
+        """scanner: also a QR scanner simulator on a pty (self.scanner.scan(code) sends a code as a scan).
+        site "locker": the pickup locker profile, with the scanner and a Kerong lock board simulator on a pty
+        (self.locker) whose locks 1-6 are the compartments A01-A06; locker_load: demo persons (docs/demo-persons.md
+        keys) whose ready certificate staff put in before the kiosk starts (self.deposits[person]: compartment,
+        code_id, qr, digits)."""
         self.workdir = Path(workdir)
         self.config_extra = config_extra
+        self.site = site
+        self.with_scanner = scanner or site == "locker"
+        self.scanner = None
+        self.locker = None
+        self.locker_load = tuple(locker_load)
+        self.deposits: dict[str, dict] = {}
         self.display = display
         self.language = language
         self.gateway = DemoGateway(self.workdir) if with_gateway else None
@@ -182,19 +201,63 @@ class DemoStack:
             credentials = {}
             if self.gateway is not None:
                 self.gateway.start()
-                credentials = self.gateway.credentials("hall")
+                credentials = self.gateway.credentials(self.site)
             self.simulator = IdCardSimulator(link=self.workdir / "dev" / "idcard").start()
+            extra = dict(self.config_extra or {})
+            if self.with_scanner:
+                from peripherals.scanner.simulator import ScannerSimulator
+
+                self.scanner = ScannerSimulator(link=self.workdir / "dev" / "scanner").start()
+                devices = dict(extra.get("devices", {}))
+                devices["scanner"] = {"enabled": True, "port": str(self.scanner.path), "baud": self.scanner.baud,
+                                      **devices.get("scanner", {})}
+                extra["devices"] = devices
+            if self.site == "locker":
+                extra = self._with_locker(extra)
             self.config_path = demo_site_config(
                 self.workdir, card_port=self.simulator.path,
                 gateway_url=self.gateway.url if self.gateway else None,
-                kiosk_id=credentials.get("kiosk_id", "demo-hall-01"), api_key=credentials.get("api_key"),
-                language=self.language, extra=self.config_extra)
+                kiosk_id=credentials.get("kiosk_id", f"demo-{self.site}-01"), api_key=credentials.get("api_key"),
+                language=self.language, extra=extra,
+                profile_path=LOCKER_PROFILE if self.site == "locker" else HALL_PROFILE)
+            if self.locker_load:
+                self._load_locker()
             self.kiosk = KioskProcess(self.config_path, workdir=self.workdir, display=self.display,
                                       log_path=self.workdir / "kiosk.log").start()
         except BaseException:
             self.stop()
             raise
         return self
+
+    def _with_locker(self, extra: dict) -> dict:
+        """The lock board simulator on a pty, and the config sections that enable it (config_extra's win)."""
+        from peripherals.locker import KerongSimulator
+
+        self.locker = KerongSimulator((0,), link=self.workdir / "dev" / "locker").start()
+        devices = dict(extra.get("devices", {}))
+        devices["locker"] = {"enabled": True, "port": str(self.locker.path), "protocol": "kerong", "boards": [0],
+                             "compartments": DEMO_COMPARTMENTS, **devices.get("locker", {})}
+        site = {"required_devices": ["card_reader", "scanner", "locker"], **extra.get("site", {})}
+        return {**extra, "devices": devices, "site": site}
+
+    def _load_locker(self) -> None:
+        """Staff deposits of the demo persons' ready certificates, through the kiosk's own locker parts."""
+        from config import load_config
+        from gateway.seed import demo_person
+        from kiosk.pickup.demo_loading import load_certificates
+        from kiosk.platform_client import PlatformClient
+
+        hall = self.gateway.credentials("hall")
+        client = PlatformClient(self.gateway.url, hall["api_key"], kiosk_id=hall["kiosk_id"])
+        try:
+            cases = {}
+            for person in self.locker_load:
+                token = client.issue_applicant_token(demo_person(person).id_number, "card_only_demo", None)
+                cases[person] = next(c.case_id for c in client.list_cases(token) if c.status == "certificate_ready")
+        finally:
+            client.close()
+        loaded = load_certificates(load_config(self.config_path, env={}), list(cases.values()), self.locker)
+        self.deposits = {person: loaded[case_id] for person, case_id in cases.items()}
 
     @property
     def client(self):
@@ -205,6 +268,10 @@ class DemoStack:
             self.kiosk.stop()
         if self.simulator is not None:
             self.simulator.stop()
+        if self.scanner is not None:
+            self.scanner.stop()
+        if self.locker is not None:
+            self.locker.stop()
         if self.gateway is not None:
             self.gateway.stop()
 

@@ -11,3 +11,6 @@ logger = logging.getLogger(__name__)
 class IdentifyScreen(BaseScreen):
     def render(self, view) -> None:
         self.ids.message.text = self.app.message(view.message)
+        # A scanned acceptance notice: its case is named, nothing else is shown until the card and face check.
+        notice = getattr(view, "notice_case_id", None)
+        self.ids.notice.text = self.t("identify.notice", case_id=notice) if notice else ""

@@ -26,6 +26,7 @@ def default_flows(platform, services: FlowServices | None = None) -> dict:
     """The flows this build can run, by service name; the menu offers only these."""
     flows = {"case_status": CaseStatusFlow(platform)}
     if services is not None:
+        from kiosk.flows.e_certificate import ECertificateFlow
         from kiosk.flows.payment import PaymentFlow
         from kiosk.flows.proof import ProofFlow
         from kiosk.flows.transfers import TransfersFlow
@@ -33,8 +34,16 @@ def default_flows(platform, services: FlowServices | None = None) -> dict:
         flows["payment"] = PaymentFlow(platform, services)
         flows["proof"] = ProofFlow(platform, services)
         flows["transfers"] = TransfersFlow(platform, services)
+        flows["e_certificate"] = ECertificateFlow(platform, services)
     if services is not None:  # the kiosk build: kiosk.app then attach()es the card reader and the verifier
         from kiosk.flows.mortgage_signing import MortgageSigningFlow
 
         flows["mortgage_signing"] = MortgageSigningFlow(platform)
+        from kiosk.flows.mortgage_certificate import MortgageCertificateFlow
+
+        flows["mortgage_certificate"] = MortgageCertificateFlow(platform, services)
+    if services is not None:  # a pickup starts from a scanned code (kiosk.pickup.handover); from a menu, it asks for one
+        from kiosk.pickup.handover import pickup_from_menu
+
+        flows["pickup"] = pickup_from_menu
     return flows

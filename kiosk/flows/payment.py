@@ -111,6 +111,7 @@ class PaymentFlow(GatewayFlow):
                 entry = journal.set_state(entry.idempotency_key, status.status,
                                           {"e_invoice_url": status.e_invoice_url})
             logger.info("payment: order %s reconciled as %s", entry.order_id, entry.state)
+        journal.reconciled(entry)  # the audit trail's record of what the interrupted payment turned out to be
         return entry
 
     def _wait_for_payment(self, ctx, case, entry: pj.JournalEntry) -> None:
@@ -163,13 +164,14 @@ class PaymentFlow(GatewayFlow):
             ctx.post(ev.FlowFinished("payment_already_paid"))
             return
         ctx.post(ev.FlowUpdate({"step": "printing", "message": None}))
-        if self.print_receipt(case, entry):
+        if self.print_receipt(case, entry, payer_name=ctx.applicant_name):
             journal.mark_receipt_printed(entry.idempotency_key)
             ctx.post(ev.FlowFinished("payment_already_paid" if already else "payment_done", receipt_pending=True))
         else:
             ctx.post(ev.FlowFinished("payment_done_no_receipt"))
 
-    def print_receipt(self, case, entry: pj.JournalEntry) -> bool:
+    def print_receipt(self, case, entry: pj.JournalEntry, *, payer_name: str | None = None) -> bool:
+        """payer_name: the verified card's name, printed masked; never logged."""
         from kiosk.documents.receipts import payment_receipt
         from peripherals.status import CompletionCode
 
@@ -185,7 +187,7 @@ class PaymentFlow(GatewayFlow):
         elements = payment_receipt(office=self.services.office, kiosk_id=self.services.kiosk_id,
                                    case_id=case.case_id, case_kind=details.get("kind") or case.kind, items=items,
                                    total_fen=total, order_id=entry.order_id, paid_at=dt.datetime.now(),
-                                   e_invoice_url=details.get("e_invoice_url"))
+                                   e_invoice_url=details.get("e_invoice_url"), payer_name=payer_name)
         code = printer.print_elements(elements)
         if code != CompletionCode.SUCCESS:
             logger.warning("payment: receipt of order %s not printed (%s)", entry.order_id, code.value)

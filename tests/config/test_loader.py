@@ -20,6 +20,9 @@ required_devices = ["card_reader"]
 
 [devices.card_reader]
 port = "loop://"
+
+[gateway]
+url = "https://gateway.example.invalid"
 """
 
 
@@ -47,16 +50,17 @@ def test_defaults_fill_what_the_file_leaves_out(tmp_path):
 
 
 def test_environment_overrides_nested_keys(tmp_path):
-    env = {"KIOSK__GATEWAY__URL": "http://127.0.0.1:9", "KIOSK__DEVICES__CARD_READER__BAUD": "9600",
+    env = {"KIOSK__GATEWAY__URL": "https://127.0.0.1:9", "KIOSK__DEVICES__CARD_READER__BAUD": "9600",
            "KIOSK__SITE__SERVICES": '["case_status", "payment"]', "OTHER": "ignored"}
     config = load_config(write(tmp_path, GOOD), env=env)
-    assert config.gateway.url == "http://127.0.0.1:9"
+    assert config.gateway.url == "https://127.0.0.1:9"
     assert config.devices.card_reader.baud == 9600
     assert [s.value for s in config.site.services] == ["case_status", "payment"]
 
 
 @pytest.mark.parametrize("text, key, problem", [
-    (GOOD + "\n[gateway]\nurll = 'x'\n", "gateway.urll", "unknown key"),
+    (GOOD.replace("[gateway]", "[gateway]\nurll = 'x'"), "gateway.urll", "unknown key"),
+    (GOOD.replace("https://gateway", "http://gateway"), "gateway.url", "plain http:// gateway is only allowed when"),
     (GOOD.replace('port = "loop://"', 'port = "loop://"\nbaud = "fast"'), "devices.card_reader.baud",
      "valid integer"),
     (GOOD.replace('port = "loop://"', ''), "devices.card_reader.port", "port is required"),
@@ -96,6 +100,19 @@ def test_demo_site_may_use_card_only_identity(tmp_path):
     config = load_config(write(tmp_path, GOOD.replace('kind = "hall"', 'kind = "hall"\ndemo = true')
                                + '\n[identity]\nmethod = "card_only_demo"\n'), env={})
     assert config.identity.method == "card_only_demo"
+
+
+def test_plain_http_gateway_is_refused_on_a_real_site_even_from_the_environment(tmp_path):
+    with pytest.raises(ConfigError) as refused:
+        load_config(write(tmp_path, GOOD), env={"KIOSK__GATEWAY__URL": "http://10.0.0.5:8600"})
+    assert str(refused.value) == ("config error in environment variable KIOSK__GATEWAY__URL: gateway.url: a plain "
+                                  "http:// gateway is only allowed when site.demo = true; use https:// (mutual TLS)")
+
+
+def test_demo_site_may_use_a_plain_http_gateway(tmp_path):
+    config = load_config(write(tmp_path, GOOD.replace('kind = "hall"', 'kind = "hall"\ndemo = true')
+                               .replace("https://gateway", "http://gateway")), env={})
+    assert config.gateway.url == "http://gateway.example.invalid"
 
 
 def test_config_is_immutable(tmp_path):

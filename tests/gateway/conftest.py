@@ -40,7 +40,9 @@ def engine(request, tmp_path):
 
 @pytest.fixture
 def settings():
-    return GatewaySettings(public_base_url="http://testserver")
+    # No background alert check (its passes run on the wall clock); tests/gateway/dashboard/test_alert_checker.py
+    # turns it on.
+    return GatewaySettings(public_base_url="http://testserver", alert_check_interval_s=0)
 
 
 @pytest.fixture

@@ -65,25 +65,6 @@ def test_certificate_print_and_serial_write_back(client, obama):
     assert case["status"] == "collected" and case["timeline"][-1]["done"] is True
 
 
-def test_bank_mortgage_submission(client, credentials, hall):
-    bank = {"Authorization": f"Bearer {credentials['demo-bank-01']}"}
-    token = client.post("/v1/applicant-tokens", headers=bank, json={"id_number": OBAMA, "method": "face"}).json()
-    headers = {**bank, "X-Applicant-Token": token["token"], "Idempotency-Key": "bank-1"}
-    cases = client.get("/v1/cases", headers=headers).json()["cases"]
-    mortgage = next(c for c in cases if c["kind"] == "mortgage" and c["status"] == "under_review")
-    body = {"case_id": mortgage["case_id"], "signature_sha256": "a" * 64}
-    first = client.post("/v1/bank/mortgage-submissions", headers=headers, json=body)
-    assert first.status_code == 201 and first.json()["reference"].startswith("BK")
-    assert client.post("/v1/bank/mortgage-submissions", headers=headers, json=body).json() == first.json()
-    transfer = next(c for c in cases if c["kind"] == "transfer")
-    assert_error(client.post("/v1/bank/mortgage-submissions", headers={**headers, "Idempotency-Key": "bank-2"},
-                             json={**body, "case_id": transfer["case_id"]}), 409, "case_not_submittable")
-    hall_token = client.post("/v1/applicant-tokens", headers=hall, json={"id_number": OBAMA, "method": "face"}).json()
-    assert_error(client.post("/v1/bank/mortgage-submissions",
-                             headers={**hall, "X-Applicant-Token": hall_token["token"], "Idempotency-Key": "bank-3"},
-                             json=body), 403, "not_a_bank")
-
-
 def test_no_log_line_carries_an_id_number_or_a_name(client, obama, hall, caplog):
     import logging
     caplog.set_level(logging.DEBUG)

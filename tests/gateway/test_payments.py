@@ -22,7 +22,13 @@ def test_fees_are_itemised(client, obama):
     assert codes == ["deed_tax", "registration_fee"]
     assert fees["total_fen"] == sum(item["amount_fen"] for item in fees["items"])
     mortgage = next(c for c in client.get("/v1/cases", headers=obama).json()["cases"] if c["kind"] == "mortgage")
-    assert client.get(f"/v1/cases/{mortgage['case_id']}/fees", headers=obama).json() == {"items": [], "total_fen": 0}
+    # A mortgage registration pays the registration fee only (80 yuan for housing), no tax.
+    assert client.get(f"/v1/cases/{mortgage['case_id']}/fees", headers=obama).json() == {
+        "items": [{"code": "registration_fee", "name": "不动产登记费", "amount_fen": 8000}], "total_fen": 8000}
+    cancellation = next(c for c in client.get("/v1/cases", headers=obama).json()["cases"]
+                        if c["kind"] == "cancellation")
+    assert client.get(f"/v1/cases/{cancellation['case_id']}/fees", headers=obama).json() == {"items": [],
+                                                                                           "total_fen": 0}
 
 
 def _order(client, headers, case_id, key):

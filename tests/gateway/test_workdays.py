@@ -67,7 +67,8 @@ def test_case_json_mortgage_over_spring_festival():
     data = case_json(case, steps, today=D(2026, 2, 13))
     assert data["deadline"] == "2026-02-26" and data["working_days_left"] == 4
     assert data["deadline_estimated"] is False and data["extension_reason"] is None
-    assert data["timeline"][0] == {"status": "received", "at": "2026-02-12T01:30:00+00:00", "done": True}
+    # The wire form of every API datetime (pydantic's): "Z", not "+00:00".
+    assert data["timeline"][0] == {"status": "received", "at": "2026-02-12T01:30:00Z", "done": True}
 
 
 def test_case_json_extended_case_carries_its_reason():

@@ -171,7 +171,7 @@ def test_offline_services_from_config_deliver_and_report(gateway, tmp_path):
     from config.schema import GatewayConfig, KioskConfig, SiteConfig, StorageConfig
     from kiosk.outbox_delivery import OfflineServices
 
-    config = KioskConfig(site=SiteConfig(id="t", name="t", kind="hall", services=["case_status"]),
+    config = KioskConfig(site=SiteConfig(id="t", name="t", kind="hall", services=["case_status"], demo=True),
                          gateway=GatewayConfig(url=gateway.url, api_key=gateway.api_key),
                          storage=StorageConfig(data_dir=tmp_path / "data", online_probe_s=60, offline_probe_s=0.1))
     posted = []
@@ -193,7 +193,7 @@ def test_offline_services_without_a_gateway_keep_events_and_say_offline(tmp_path
     from config.schema import KioskConfig, SiteConfig, StorageConfig
     from kiosk.outbox_delivery import OfflineServices
 
-    config = KioskConfig(site=SiteConfig(id="t", name="t", kind="hall", services=["case_status"]),
+    config = KioskConfig(site=SiteConfig(id="t", name="t", kind="hall", services=["case_status"], demo=True),
                          storage=StorageConfig(data_dir=tmp_path / "data", offline_probe_s=0.05))
     posted = []
     services = OfflineServices.from_config(config, None, posted.append)

@@ -124,6 +124,22 @@ def test_flow_runs_with_token_and_finishes(make_runtime):
     assert seen == {"token": "tok-1", "service": "case_status"}
 
 
+@pytest.mark.parametrize("error, outcome", [(OSError("bug"), "internal_error"),
+                                             ("store", "offline_store_unavailable")])
+def test_a_flow_that_dies_ends_on_the_done_screen_saying_why(make_runtime, error, outcome):
+    from offline_cache.errors import StoreUnavailable
+
+    def broken(ctx):
+        raise StoreUnavailable("offline store write failed (database or disk is full)") if error == "store" else error
+
+    runtime = make_runtime(Platform(), flows={"case_status": broken})
+    runtime.post(ev.CardRead(Card()))
+    assert wait_for(lambda: runtime.session.personal.token == "tok-1")
+    runtime.post(ev.ServiceChosen("case_status"))
+    assert wait_for(lambda: runtime.session.state == State.DONE)
+    assert runtime.session.view().outcome == outcome
+
+
 def test_ticks_drive_timeouts(make_runtime):
     runtime = make_runtime(Platform())
     runtime.session.idle_timeout_s = 0.1

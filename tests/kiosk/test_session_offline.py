@@ -6,10 +6,9 @@ from dataclasses import dataclass
 import pytest
 
 from kiosk import events as ev
-from kiosk.session import NETWORK_SERVICES, Session, StartFlow, State
+from kiosk.session import NETWORK_SERVICES, SERVICE_DEVICES, Session, StartFlow, State
 
-ALL = ["case_status", "payment", "proof", "certificate_print", "e_certificate", "transfers", "pickup",
-       "mortgage_signing"]
+ALL = list(SERVICE_DEVICES)  # every service the kiosk knows
 
 
 @dataclass

@@ -168,11 +168,7 @@ def test_every_screen(ui):
     client.post("ServiceModeCommanded", in_service=True)
     client.wait_for_screen("attract")
 
-    client.post("MaintenanceRequested", staff_id="S-0042")
-    check(ui, "maintenance", "maintenance", t("maintenance.title", lang),
-          t("maintenance.staff", lang, staff_id="S-0042"))
-    client.tap(intent="maintenance_exit")
-    client.wait_for_screen("attract")
+    maintenance_screens(ui)
 
     client.post("ConnectivityChanged", online=False)
     check(ui, "attract", "offline_banner", t("offline.banner", lang), t("attract.welcome", lang))
@@ -207,4 +203,174 @@ def test_touch_anywhere_on_attract_starts(ui):
     client.checked("tap_at", x=prompt["x"] + prompt["width"] // 2, y=prompt["y"] + prompt["height"] // 2)
     client.wait_for_screen("identify")
     client.tap(intent="cancel")
+    client.wait_for_screen("attract")
+
+
+# -- bank service point screens (mortgage status and registration proof; the staff's progress list) ---------------
+MORTGAGES = [
+    {"case_id": "MTG0A1B2C3D4E", "status": "tax_assessed", "received_on": "2026-11-23", "deadline": "2026-11-30",
+     "working_days_left": 5, "property_address_masked": "广东省深圳市***", "certificate_ready": False},
+    {"case_id": "MTG9F8E7D6C5B", "status": "recorded", "received_on": "2026-11-02", "deadline": "2026-11-09",
+     "working_days_left": None, "property_address_masked": "上海市浦东新***", "certificate_ready": True},
+]
+SUBMITTED = [
+    {"application_id": "MA-DEMO-004", "status": "submitted", "case_status": "recorded", "deadline": "2026-11-09",
+     "working_days_left": None, "reference": "BK0123456789AB", "decline_reason": None,
+     "parties": [{"seq": 1, "role": "mortgagor", "name_masked": "白**", "id_number_masked": "3101**********2341",
+                  "signed": True}]},
+    {"application_id": "MA-DEMO-003", "status": "declined", "case_status": None, "deadline": None,
+     "working_days_left": None, "reference": None, "decline_reason": "贷款期限与约定不符",
+     "parties": [{"seq": 1, "role": "mortgagor", "name_masked": "欧**", "id_number_masked": "1101**********1235",
+                  "signed": False}, {"seq": 2, "role": "co_owner", "name_masked": "林**",
+                                     "id_number_masked": "4403**********3458", "signed": False}]},
+]
+
+
+def test_bank_screens(ui):
+    kiosk, lang = ui
+    client = kiosk.client
+    client.render(state="flow", language=lang, service="mortgage_certificate",
+                  flow_data={"step": "list", "mortgages": MORTGAGES, "message": None})
+    state = check(ui, "mortgage_certificate", "mortgage_certificate", t("mcert.title", lang),
+                  t("mcert.deadline", lang, date="2026-11-30") + "  " + t("cases.days_left", lang, days=5),
+                  t("mcert.print", lang), t("status.recorded", lang))
+    assert [b["arg"] for b in state["buttons"] if b["intent"] == "flow"] == ["print:MTG9F8E7D6C5B"]
+    client.render(state="flow", language=lang, service="mortgage_signing",
+                  flow_data={"step": "submissions", "submitted": SUBMITTED, "reply": None, "error": None})
+    check(ui, "bank_signing", "bank_submissions", t("bank.submissions_title", lang),
+          "MA-DEMO-004  " + t("status.recorded", lang), t("bank.reference", lang, reference="BK0123456789AB"),
+          t("bank.declined_because", lang, reason="贷款期限与约定不符"))
+    client.post("StartRequested")  # a real view from the session replaces the drawn one
+    client.post("CancelRequested")
+    client.wait_for_screen("attract", 20)
+
+
+def maintenance_screens(ui: Shots) -> None:
+    """The staff PIN pad (asking, wrong PIN, locked) and every maintenance page (issue 10)."""
+    kiosk, lang = ui
+    client = kiosk.client
+    client.post("StaffCredentialPresented")
+    check(ui, "staff_pin", "staff_pin", t("staff_pin.title", lang), t("staff_pin.prompt", lang),
+          predicate=lambda s: len([b for b in s["buttons"] if b["intent"] == "pin"]) == 12)
+    client.tap(intent="pin", arg="4")
+    client.tap(intent="pin", arg="2")
+    client.wait_for_screen("staff_pin", predicate=lambda s: "●●" in texts(s))
+    client.post("StaffPinRejected", message_key="wrong_pin", attempts_left=2)
+    check(ui, "staff_pin", "staff_pin_wrong", t("wrong_pin", lang), t("staff_pin.attempts_left", lang, count=2))
+    client.post("StaffPinRejected", message_key="maintenance_locked", attempts_left=0, locked_s=300)
+    check(ui, "staff_pin", "staff_pin_locked", t("staff_pin.locked", lang, minutes=5))
+    client.tap(intent="cancel")
+    client.wait_for_screen("attract")
+
+    client.post("MaintenanceRequested", staff_id="S-0042")
+    check(ui, "maintenance", "maintenance", t("maint.header", lang, staff_id="S-0042"),
+          t("maint.devices_title", lang), t("device.card_reader", lang), t("dev_status.disabled", lang),
+          t("maint.network", lang, state=t("maint.online", lang)))
+    client.tap(intent="maintenance_page", arg="stock")
+    check(ui, "maintenance_stock", "maintenance_stock",
+          t("maint.jobs_today", lang, count=1), t("maint.no_blanks", lang))  # the case-status job above
+    client.tap(intent="maintenance_page", arg="locker")
+    check(ui, "maintenance_locker", "maintenance_locker", t("maint.no_locker", lang))
+    client.tap(intent="maintenance_page", arg="log")
+    outbox = t("maint.outbox", lang, count="{count}").split("{count}")[0]
+    check(ui, "maintenance_log", "maintenance_log", t("maint.errors_title", lang), outbox, t("maint.fleet_off", lang))
+    client.post("MaintenancePageChosen", page="camera")
+    check(ui, "maintenance_camera", "maintenance_camera", t("maint.camera_title", lang), t("maint.no_camera", lang))
+    client.tap(intent="maintenance_page", arg="home")
+    client.wait_for_screen("maintenance")
+    client.tap(intent="maintenance_exit")
+    client.wait_for_screen("attract")
+
+
+def test_applicant_services_screens(ui):
+    """Issue 8: the e-certificate steps, the identify screen naming a scanned acceptance notice's case, and the case
+    list opened from that notice (drawn directly: this build has no gateway and no scanner)."""
+    import time
+
+    kiosk, lang = ui
+    client = kiosk.client
+    client.wait_for_screen("attract")
+    base = {"state": "flow", "language": lang, "service": "e_certificate", "applicant_name": "欧**",
+            "applicant_id": "1101**********1235"}
+    client.render(**base, flow_data={"step": "choose_case", "cases": [
+        {"case_id": c["case_id"], "title": c["title"], "kind": c["kind"]} for c in CASES[:3]]})
+    check(ui, "e_certificate", "e_certificate_choose", t("e_cert.title", lang), t("e_cert.choose", lang),
+          "BDC2026000103")
+    client.render(**base, flow_data={
+        "step": "showing_qr", "case_id": "BDC2026000103", "case_title": "抵押权首次登记", "case_kind": "mortgage",
+        "url": "http://127.0.0.1:8600/e-certificates/0123456789abcdefghijklmnopqrstuv",
+        "documents": ["e_certificate", "contract"], "expires_at": time.time() + 600})
+    state = check(ui, "e_certificate", "e_certificate_showing_qr", t("e_cert.scan", lang),
+                  t("e_cert.private", lang), t("e_cert.done", lang))
+    assert any(t("e_cert.countdown", lang, time=f"{m}:{s:02d}") in texts(state) for m in (9, 10) for s in range(60))
+    client.render(**base, flow_data={"step": "expired", "case_id": "BDC2026000103", "url": None})
+    check(ui, "e_certificate", "e_certificate_expired", t("e_cert.expired", lang), t("e_cert.again", lang),
+          t("e_cert.close", lang))
+    client.render(**base, flow_data={"step": "nothing_issued"})
+    check(ui, "e_certificate", "e_certificate_nothing", t("e_cert.nothing", lang))
+    client.render(**base, flow_data={"step": "creating"})
+    check(ui, "e_certificate", "e_certificate_creating", t("e_cert.creating", lang))
+    client.render(state="done", language=lang, outcome="e_certificate_done")
+    check(ui, "done", "e_certificate_done", t("e_certificate_done", lang))
+    client.render(state="done", language=lang, outcome="proof_printed", receipt_pending=True)
+    check(ui, "done", "done_receipt_pending", t("done.receipt", lang), t("done.take_card", lang))
+
+    client.render(state="identify", language=lang, notice_case_id="BDC2026000102")
+    check(ui, "identify", "identify_notice", t("identify.notice", lang, case_id="BDC2026000102"))
+    client.render(state="flow", language=lang, service="case_status", cases=CASES, cases_loaded=True,
+                  flow_data={"step": "case_list", "focus_case": "BDC2026000102"})
+    state = check(ui, "cases", "cases_from_notice", t("cases.from_notice", lang), "继承取得首次登记")
+    assert "存量房买卖转移登记" not in texts(state), "only the notice's case"
+    client.render(state="attract", language=lang)
+    client.wait_for_screen("attract")
+
+
+def test_pickup_screens(ui):
+    """Issue 9, the pickup locker: the code screen (its attract screen), refusals, lockout, door alarm, the identify
+    prompt after a good code, and the door screen's steps and outcomes (drawn directly: this build has no locker)."""
+    kiosk, lang = ui
+    client = kiosk.client
+    locker = {"language": lang, "services": ["pickup"]}
+    client.render(state="attract", **locker)
+    state = check(ui, "pickup_code", "pickup_attract", t("pickup.title", lang), t("pickup.prompt", lang),
+                  t("pickup.digits_hint", lang),
+                  predicate=lambda s: len([b for b in s["buttons"] if b["intent"] == "pickup_key"]) == 12)
+    assert not [b for b in state["buttons"] if b["intent"] == "cancel"], "nothing to cancel before a code"
+    for key in "1234":
+        client.tap(intent="pickup_key", arg=key)
+    check(ui, "pickup_code", "pickup_typing", "1234 ____")
+    client.render(state="pickup_code", service="pickup", message="digits_wrong", flow_data={"step": "refused"},
+                  **locker)
+    check(ui, "pickup_code", "pickup_digits_wrong", t("digits_wrong", lang), t("pickup.cancel", lang))
+    for reason in ("code_expired", "code_used", "code_malformed", "code_wrong_locker"):
+        client.render(state="pickup_code", service="pickup", message=reason, flow_data={"step": "refused"}, **locker)
+        check(ui, "pickup_code", f"pickup_{reason}", t(reason, lang))
+    client.render(state="pickup_code", service="pickup", message="code_entry_locked", pickup_locked_s=240,
+                  flow_data={"step": "refused"}, **locker)
+    check(ui, "pickup_code", "pickup_locked", t("pickup.locked", lang, minutes=4))
+    client.render(state="pickup_code", service="pickup", flow_data={"step": "checking"}, **locker)
+    check(ui, "pickup_code", "pickup_checking", t("pickup.checking", lang))
+    client.render(state="attract", locker_alarms=["A02"], **locker)
+    check(ui, "pickup_code", "pickup_alarm", t("pickup.alarm", lang, compartments="A02"))
+
+    client.render(state="identify", service="pickup", message="pickup_code_accepted", **locker)
+    check(ui, "identify", "pickup_identify", t("pickup_code_accepted", lang))
+    door = {"state": "flow", "service": "pickup", **locker}
+    client.render(**door, flow_data={"step": "opening", "compartment": "A02"})
+    check(ui, "pickup_door", "pickup_opening", t("pickup.opening", lang, compartment="A02"))
+    client.render(**door, flow_data={"step": "retrying", "compartment": "A02"})
+    check(ui, "pickup_door", "pickup_retrying", t("pickup.retrying", lang))
+    client.render(**door, flow_data={"step": "take", "compartment": "A02"})
+    check(ui, "pickup_door", "pickup_take", t("pickup.take", lang, compartment="A02"), t("pickup.take_hint", lang))
+    done = {"state": "done", "service": "pickup", **locker}
+    client.render(**done, outcome="picked_up", receipt_pending=True, flow_data={"compartment": "A02"})
+    check(ui, "pickup_door", "pickup_done", t("pickup.done_title", lang), t("picked_up", lang),
+          t("pickup.receipt", lang), t("pickup.finish", lang))
+    for outcome in ("door_did_not_open", "person_mismatch", "item_not_taken"):
+        client.render(**done, outcome=outcome, flow_data={"compartment": "A02"})
+        check(ui, "pickup_door", f"pickup_{outcome}", t("pickup.not_done_title", lang), t(outcome, lang))
+    client.render(**done, outcome="door_left_open", locker_alarms=["A02"], flow_data={"compartment": "A02"})
+    check(ui, "pickup_door", "pickup_door_left_open", t("door_left_open", lang),
+          t("pickup.alarm", lang, compartments="A02"))
+    client.render(state="attract", language=lang)
     client.wait_for_screen("attract")
