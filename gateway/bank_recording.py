@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gateway.bank_signing import MortgageApplication, parties_of
 from gateway.models import Case, CaseStep, Proof, utcnow
+from gateway.verification_codes import new_verification_code
 
 logger = logging.getLogger(__name__)
 
 PROOF_KIND = "mortgage_certificate"
 RIGHT = "抵押权"
-_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # as the other proofs: no 0/O, 1/I
 # The registration fee is paid before the registration centre records the mortgage.
 RECORDABLE = ("paid", "under_review")
 _CERTIFICATE_NO = re.compile(r"^(?P<province>[^\s(（]+)\s*[(（]\d{4}[)）](?P<place>.*?)不动产权")
@@ -81,7 +80,7 @@ def record_mortgage(db: Session, application: MortgageApplication, office: str, 
               "loan_amount_fen": application.loan_amount_fen, "term_months": application.term_months,
               "recorded_on": now.date().isoformat()}
     proof = Proof(proof_id=certificate_proof_id(case.case_id),
-                  verification_code="".join(secrets.choice(_CODE_ALPHABET) for _ in range(12)), kind=PROOF_KIND,
+                  verification_code=new_verification_code(), kind=PROOF_KIND,
                   id_number=mortgagor.id_number, holder_name=mortgagor.name, office=office, issued_at=now,
                   kiosk_id=kiosk_id, properties=[record])
     db.add(proof)

@@ -7,7 +7,6 @@ import logging
 
 from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
-from pydantic import BaseModel
 
 from gateway.bank_recording import RecordingRefused, certificate_json, certificate_of, record_mortgage
 from gateway.bank_signing import MortgageApplication
@@ -18,21 +17,14 @@ from gateway.idempotency import run_idempotent
 from gateway.routers import KIOSK_ERRORS, errors
 from gateway.routers.bank_signing import ApplicationId, ApplicationOut, BankKiosk, Staff, application_json
 from gateway.routers.cases import CaseId, applicant_case
+from gateway.routers.proofs import IssuedProofOut
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["bank"])
 
 
-class MortgageCertificateOut(BaseModel):
-    proof_id: str
-    kind: str
-    verification_code: str
-    verify_url: str
-    issued_at: dt.datetime
-    office: str
-    holder_name: str
-    id_number_masked: str
+class MortgageCertificateOut(IssuedProofOut):
     certificate_no: str
     case_id: str
     right: str

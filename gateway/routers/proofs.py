@@ -17,13 +17,11 @@ from gateway.idempotency import run_idempotent
 from gateway.models import CaseStep, Person, Property, Proof, utcnow
 from gateway.routers import KIOSK_ERRORS, errors
 from gateway.routers.cases import CaseId, applicant_case
+from gateway.verification_codes import new_verification_code
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["proofs and certificates"])
-
-_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud or typed from paper
-
 
 class ProofRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -39,7 +37,9 @@ class PropertyOut(BaseModel):
     registered_on: dt.date
 
 
-class ProofOut(BaseModel):
+class IssuedProofOut(BaseModel):
+    """What every issued proof answers with; each kind adds its own content."""
+
     proof_id: str
     kind: str
     verification_code: str
@@ -48,6 +48,9 @@ class ProofOut(BaseModel):
     office: str
     holder_name: str
     id_number_masked: str
+
+
+class ProofOut(IssuedProofOut):
     properties: list[PropertyOut]
 
 
@@ -70,7 +73,7 @@ def issue_proof(body: ProofRequest, key: IdempotencyKey, token: Applicant, kiosk
         properties = [{"property_id": p.property_id, "address": p.address, "area_m2": p.area_m2, "usage": p.usage,
                        "certificate_no": p.certificate_no, "registered_on": p.registered_on.isoformat()}
                       for p in owned]
-        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(12))
+        code = new_verification_code()
         proof = Proof(proof_id="PF" + secrets.token_hex(8).upper(), verification_code=code, kind=body.kind,
                       id_number=token.id_number, holder_name=person.name, office=settings.office_name,
                       issued_at=utcnow(), kiosk_id=kiosk.kiosk_id, properties=properties)

@@ -1,4 +1,5 @@
-"""What every flow that works through the gateway shares: its platform error ending, and the wait for the token."""
+"""What every flow that works through the gateway shares: its platform error ending, the wait for the token, the
+wait for the applicant's choice, and printing a personal document."""
 from __future__ import annotations
 
 import logging
@@ -43,3 +44,26 @@ class GatewayFlow:
                 ctx.post(ev.FlowFinished("platform_unavailable"))
             return False
         return True
+
+    def _wait_choice(self, ctx, action: str, allowed) -> str | None:
+        """The value of the applicant's next `action` answer that is in `allowed` (others are ignored); None once
+        the flow is over."""
+        while True:
+            answer = ctx.wait_input(WAIT_FOREVER_S)
+            if answer is None:
+                return None
+            if answer.action == action and answer.value in allowed:
+                return answer.value
+
+    def _print_document(self, ctx, printer, pdf: bytes, job_name: str, printed_key: str) -> None:
+        """Prints a personal document on the document printer and ends the flow: `printed_key` (and a reminder to
+        take the paper) when it printed, proof_not_printed otherwise."""
+        from peripherals.status import CompletionCode
+
+        code = printer.print_pdf(pdf, job_name)
+        if code != CompletionCode.SUCCESS:
+            logger.warning("%s: not printed (%s)", self.name, code.value)
+            ctx.post(ev.FlowFinished("proof_not_printed"))
+            return
+        logger.info("%s: printed", self.name)
+        ctx.post(ev.FlowFinished(printed_key, receipt_pending=True))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from kiosk import events as ev
-from kiosk.flows.base import WAIT_FOREVER_S, GatewayFlow
+from kiosk.flows.base import GatewayFlow
 
 logger = logging.getLogger(__name__)
 
@@ -36,25 +36,16 @@ class MortgageCertificateFlow(GatewayFlow):
         mortgages = bank.my_mortgages(ctx.token)
         ready = {m["case_id"] for m in mortgages if m.get("certificate_ready")}
         ctx.post(ev.FlowUpdate({"step": "list", "mortgages": [dict(m) for m in mortgages], "message": None}))
-        while True:
-            answer = ctx.wait_input(WAIT_FOREVER_S)
-            if answer is None:
-                return
-            if answer.action == "print" and answer.value in ready:
-                break
+        case_id = self._wait_choice(ctx, "print", ready)
+        if case_id is None:
+            return
         ctx.post(ev.FlowUpdate({"step": "printing"}))
-        certificate = bank.mortgage_certificate(ctx.token, answer.value)
+        certificate = bank.mortgage_certificate(ctx.token, case_id)
         if ctx.is_over():
             return
         from kiosk.documents.mortgage_certificate import build_mortgage_certificate_pdf
-        from peripherals.status import CompletionCode
 
         pdf = build_mortgage_certificate_pdf(certificate)
-        code = printer.print_pdf(pdf, f"mortgage-{certificate['proof_id']}")
-        del pdf, certificate  # the PDF carries the holder's name: not kept beyond the print job
-        if code != CompletionCode.SUCCESS:
-            logger.warning("mortgage certificate: not printed (%s)", code.value)
-            ctx.post(ev.FlowFinished("proof_not_printed"))
-            return
-        logger.info("mortgage certificate: printed")
-        ctx.post(ev.FlowFinished("mortgage_certificate_printed"))
+        job = f"mortgage-{certificate['proof_id']}"
+        del certificate  # the PDF carries the holder's name: neither is kept beyond the print job
+        self._print_document(ctx, printer, pdf, job, "mortgage_certificate_printed")

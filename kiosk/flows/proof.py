@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from kiosk import events as ev
-from kiosk.flows.base import WAIT_FOREVER_S, GatewayFlow
+from kiosk.flows.base import GatewayFlow
 from kiosk.platform_client import new_idempotency_key
 
 logger = logging.getLogger(__name__)
@@ -25,26 +25,16 @@ class ProofFlow(GatewayFlow):
         if not self._ready(ctx, printer):
             return
         ctx.post(ev.FlowUpdate({"step": "choose_kind", "kinds": list(KINDS), "message": None}))
-        while True:
-            answer = ctx.wait_input(WAIT_FOREVER_S)
-            if answer is None:
-                return
-            if answer.action == "choose" and answer.value in KINDS:
-                break
-        kind = answer.value
+        kind = self._wait_choice(ctx, "choose", KINDS)
+        if kind is None:
+            return
         ctx.post(ev.FlowUpdate({"step": "printing", "kind": kind}))
         proof = self.platform.request_proof(ctx.token, kind, new_idempotency_key())
         if ctx.is_over():
             return
         from kiosk.documents.proofs import build_proof_pdf
-        from peripherals.status import CompletionCode
 
         pdf = build_proof_pdf(kind, proof)
-        code = printer.print_pdf(pdf, f"proof-{proof['proof_id']}")
-        del pdf, proof  # the PDF carries the holder's name: not kept beyond the print job
-        if code != CompletionCode.SUCCESS:
-            logger.warning("proof: not printed (%s)", code.value)
-            ctx.post(ev.FlowFinished("proof_not_printed"))
-            return
-        logger.info("proof: %s printed", kind)
-        ctx.post(ev.FlowFinished("proof_printed", receipt_pending=True))
+        job = f"proof-{proof['proof_id']}"
+        del proof  # the PDF carries the holder's name: neither is kept beyond the print job
+        self._print_document(ctx, printer, pdf, job, "proof_printed")

@@ -10,6 +10,7 @@ import pytest
 from kiosk import events as ev
 from kiosk.session import (APPLICANT_STATES, AuthoriseApplicant, LoadCases, Session, SessionEnded, StartFlow,
                            StartVerification, State)
+from tests.fakes import Clock
 
 
 @dataclass
@@ -19,14 +20,6 @@ class Card:
     id_number: str = "110105196108041235"
     name: str = "欧阳明"
     expired: bool = False
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from kiosk import events as ev
 from kiosk.session import (CheckPickupCode, OpenCompartment, Session, SessionEnded, StartFlow, StartVerification,
                            State)
+from tests.fakes import Clock
 
 QR = "PK1.eyJjaWQiOiJQQzEifQ.c2ln"
 
@@ -24,14 +25,6 @@ class Card:
 class Code:
     code_id: str = "PC1"
     compartment: str = "A02"
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture

@@ -8,22 +8,15 @@ import pytest
 
 from offline_cache.offline_store import OfflineStore
 from offline_cache.store import Store
+from tests.fakes import Clock
 
 ID_NUMBER = "110105196108041235"  # obama in docs/demo-persons.md
 NAME = "欧阳明"
 
 
-class Clock:
-    def __init__(self, now: float = 1_800_000_000.0):
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(1_800_000_000.0)  # wall-clock seconds: records carry dates
 
 
 @pytest.fixture

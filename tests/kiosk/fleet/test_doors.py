@@ -9,14 +9,7 @@ from kiosk.fleet import FleetAgent
 from kiosk.fleet.doors import DoorWatch
 from kiosk.platform_client import PlatformClient
 from peripherals.locker import LockController, make_protocol, make_simulator
-
-
-class Clock:
-    def __init__(self):
-        self.now = 500.0
-
-    def __call__(self):
-        return self.now
+from tests.fakes import Clock
 
 
 def wait_for(predicate, timeout_s=5.0):
@@ -32,7 +25,7 @@ def test_a_door_left_open_reaches_the_dashboard_as_an_alert(gateway, tmp_path):
     sim = make_simulator("kerong", (0,)).start()
     controller = LockController(sim.path, make_protocol("kerong"), (0,), reply_timeout_s=0.25, retries=4,
                                 confirm_s=0.3, backoff_s=0.02)
-    clock = Clock()
+    clock = Clock(500.0)
     watch = DoorWatch({(0, 3): "A03"}, clock=clock)
     client = PlatformClient(gateway.base_url, gateway.api_key("demo-locker-01"), timeout_s=5, retries=0)
     try:

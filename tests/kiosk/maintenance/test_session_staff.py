@@ -7,19 +7,12 @@ import pytest
 
 from kiosk import events as ev
 from kiosk.session import MAINTENANCE_PAGES, Session, State
-
-
-class Clock:
-    def __init__(self):
-        self.now = 100.0
-
-    def __call__(self):
-        return self.now
+from tests.fakes import Clock
 
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(100.0)
 
 
 @pytest.fixture

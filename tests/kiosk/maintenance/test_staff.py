@@ -12,17 +12,10 @@ from kiosk import events as ev
 from kiosk.maintenance import (Counters, MaintenanceLocked, RecentErrors, SelfTests, StaffGate, hash_secret, main,
                                maintenance_event, verify_secret)
 from kiosk.session import Session, State
+from tests.fakes import Clock
 
 STAFF_CARD = "110105196108041235"
 STAFF_QR = "STAFF-7F3A-2291"
-
-
-class Clock:
-    def __init__(self):
-        self.now = 1000.0
-
-    def __call__(self):
-        return self.now
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from kiosk.pickup.keys import PickupKeyRing
 from kiosk.pickup.ledger import PickupLedger
+from tests.fakes import Clock
 
 LOCKER = "demo-locker-01"
 ID_NUMBER = "11010519491231002X"  # a test ID number, never logged
@@ -48,14 +49,6 @@ class Issuer:
         return hashlib.sha256(f"{cid}:{digits}".encode()).hexdigest()
 
 
-class Clock:
-    def __init__(self, now=NOW):
-        self.now = now
-
-    def __call__(self):
-        return self.now
-
-
 @pytest.fixture
 def issuer():
     return Issuer()
@@ -63,7 +56,7 @@ def issuer():
 
 @pytest.fixture
 def clock():
-    return Clock()
+    return Clock(NOW)
 
 
 @pytest.fixture

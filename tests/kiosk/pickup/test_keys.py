@@ -3,7 +3,8 @@ import json
 
 from kiosk.pickup.keys import PickupKeyRing
 
-from tests.kiosk.pickup.conftest import Clock, Issuer
+from tests.fakes import Clock
+from tests.kiosk.pickup.conftest import Issuer
 
 
 def test_fetch_and_cache(issuer, tmp_path):
