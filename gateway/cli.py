@@ -36,8 +36,14 @@ class _ScrubIdNumbers(logging.Filter):
         return True
 
 
+class _StderrOfTheMoment(logging.StreamHandler):
+    """sys.stderr as it is when a record is logged (one swapped since set-up, e.g. by a test, may be closed)."""
+
+    stream = property(lambda self: sys.stderr, lambda self, _value: None)
+
+
 def configure_logging(level: str) -> None:
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrOfTheMoment()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_ScrubIdNumbers())
     root = logging.getLogger()

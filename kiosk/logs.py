@@ -10,8 +10,15 @@ from kiosk.privacy import PersonalDataFilter
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
+class StderrHandler(logging.StreamHandler):
+    """Writes to sys.stderr as it is when a record is logged, not as it was at set-up (a stream swapped since, e.g.
+    by a test's capture, may be closed by now)."""
+
+    stream = property(lambda self: sys.stderr, lambda self, _value: None)
+
+
 def configure_logging(level: str = "INFO", file: Path | None = None) -> None:
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    handlers: list[logging.Handler] = [StderrHandler()]
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
         handlers.append(logging.FileHandler(file, encoding="utf-8"))

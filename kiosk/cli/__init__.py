@@ -44,6 +44,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not logging.getLogger().handlers:
+        # A command says what went wrong in its own one line; the drivers' warnings would only repeat it.
+        # (`kiosk run` sets the kiosk's own logging up from its config.)
+        from kiosk.privacy import PersonalDataFilter
+        from kiosk.logs import StderrHandler
+
+        handler = StderrHandler()
+        handler.setLevel(logging.ERROR)
+        handler.addFilter(PersonalDataFilter())
+        logging.getLogger().addHandler(handler)
     try:
         return int(args.func(args) or 0)
     except ConfigError as exc:

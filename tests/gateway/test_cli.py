@@ -104,3 +104,28 @@ def test_tls_options():
         cli.tls_options(None, Path("key.pem"), None)
     options = cli.tls_options(Path("cert.pem"), Path("key.pem"), Path("ca.pem"))
     assert options["ssl_cert_reqs"] == ssl.CERT_REQUIRED and options["ssl_ca_certs"] == "ca.pem"
+
+
+def test_logging_follows_stderr_swapped_after_set_up(monkeypatch):
+    """An in-process command sets logging up on the stderr of its moment; a later one (another test's capture)
+    must get the records, not a closed stream."""
+    import io
+    import logging
+    import sys
+
+    from gateway.cli import configure_logging
+
+    root = logging.getLogger()
+    saved, level = list(root.handlers), root.level
+    at_set_up, now = io.StringIO(), io.StringIO()
+    try:
+        monkeypatch.setattr(sys, "stderr", at_set_up)
+        configure_logging("INFO")
+        monkeypatch.setattr(sys, "stderr", now)
+        at_set_up.close()
+        logging.getLogger("gateway.test").warning("kiosk 110105196108041235 silent")
+    finally:
+        root.handlers[:] = saved
+        root.setLevel(level)
+    assert "silent" in now.getvalue() and "Logging error" not in now.getvalue()
+    assert "110105196108041235" not in now.getvalue()
