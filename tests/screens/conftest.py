@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,15 @@ def running(demo):
         yield demo
     finally:
         demo.stop()
+
+
+def at_attract(stack):
+    """For a per-test fixture (`yield from at_attract(stack)`): the stack at the attract screen before the test, and
+    back there after it, with the card lifted and whatever session the test left cancelled."""
+    stack.client.wait_for_screen("attract", 30)
+    yield stack
+    stack.simulator.lift()
+    time.sleep(1.0)
+    if stack.client.state()["screen"] not in ("attract", "out_of_service"):
+        stack.client.post("CancelRequested")
+    stack.client.wait_for_screen("attract", 30)

@@ -13,7 +13,7 @@ from gateway.seed import demo_person
 from kiosk.codes import acceptance_notice_url
 from screens import i18n
 from screens.demo import DemoStack
-from tests.screens.conftest import assert_fits, running, shot, texts
+from tests.screens.conftest import assert_fits, at_attract, running, shot, texts
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -25,13 +25,7 @@ def stack(tmp_path_factory):
 
 @pytest.fixture
 def kiosk(stack):
-    stack.client.wait_for_screen("attract", 30)
-    yield stack
-    stack.simulator.lift()
-    time.sleep(1.0)
-    if stack.client.state()["screen"] not in ("attract", "out_of_service"):
-        stack.client.post("CancelRequested")
-    stack.client.wait_for_screen("attract", 30)
+    yield from at_attract(stack)
 
 
 def cases_of(stack, person: str) -> list[str]:

@@ -3,7 +3,6 @@ taps the real widgets, reads the QR code off the screenshot as a phone would, an
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 import requests
@@ -12,7 +11,7 @@ from PIL import Image
 
 from screens import i18n
 from screens.demo import DemoStack
-from tests.screens.conftest import SCREENSHOTS, assert_fits, running, shot, texts
+from tests.screens.conftest import SCREENSHOTS, assert_fits, at_attract, running, shot, texts
 from tests.screens.test_pay import sign_in, step_shown
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
@@ -25,13 +24,7 @@ def stack(tmp_path_factory):
 
 @pytest.fixture
 def kiosk(stack):
-    stack.client.wait_for_screen("attract", 30)
-    yield stack
-    stack.simulator.lift()
-    time.sleep(1.0)
-    if stack.client.state()["screen"] not in ("attract", "out_of_service"):
-        stack.client.post("CancelRequested")
-    stack.client.wait_for_screen("attract", 30)
+    yield from at_attract(stack)
 
 
 def qr_codes(client, path) -> list[str]:

@@ -3,7 +3,6 @@ to a directory; the test taps the real widgets and decodes the printed proof's Q
 from __future__ import annotations
 
 import subprocess
-import time
 
 import pytest
 import requests
@@ -12,7 +11,7 @@ from PIL import Image
 
 from screens import i18n
 from screens.demo import DemoStack
-from tests.screens.conftest import assert_fits, shot, texts, running
+from tests.screens.conftest import assert_fits, at_attract, running, shot, texts
 from tests.screens.test_pay import sign_in, step_shown
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
@@ -29,15 +28,9 @@ def stack(tmp_path_factory):
 
 @pytest.fixture
 def kiosk(stack):
-    stack.client.wait_for_screen("attract", 30)
     for old in (stack.workdir / "printed").glob("*.pdf"):
         old.unlink()
-    yield stack
-    stack.simulator.lift()
-    time.sleep(1.0)
-    if stack.client.state()["screen"] not in ("attract", "out_of_service"):
-        stack.client.post("CancelRequested")
-    stack.client.wait_for_screen("attract", 30)
+    yield from at_attract(stack)
 
 
 @pytest.mark.parametrize("language, person, kind", [("zh_CN", "obama", "property_record"),

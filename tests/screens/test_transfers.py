@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from gateway.models import KioskEvent
 from screens import i18n
 from screens.demo import DemoStack
-from tests.screens.conftest import assert_fits, shot, texts
+from tests.screens.conftest import assert_fits, at_attract, shot, texts
 from tests.screens.test_pay import sign_in, step_shown
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
@@ -49,13 +49,7 @@ def requests_at_gateway(stack) -> list[dict]:
 
 @pytest.fixture
 def kiosk(stack):
-    stack.client.wait_for_screen("attract", 30)
-    yield stack
-    stack.simulator.lift()
-    time.sleep(1.0)
-    if stack.client.state()["screen"] not in ("attract", "out_of_service"):
-        stack.client.post("CancelRequested")
-    stack.client.wait_for_screen("attract", 30)
+    yield from at_attract(stack)
 
 
 @pytest.mark.parametrize("language", ["zh_CN", "en"])
