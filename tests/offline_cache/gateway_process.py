@@ -4,7 +4,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -13,14 +12,10 @@ from pathlib import Path
 
 import requests
 
+from screens.demo import free_port
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KIOSK_ID = "demo-hall-01"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class GatewayProcess:
