@@ -11,15 +11,7 @@ import numpy as np
 from peripherals.camera import Frame
 from peripherals.status import DeviceStatus, StatusChanged
 from tests.peripherals.camera.conftest import write_video
-
-
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
+from tests.waiting import wait_for
 
 
 def test_camera_comes_online_and_hands_out_newer_frames(cameras, video_file):
@@ -76,7 +68,7 @@ def test_status_events_and_reconnect_after_the_source_returns(cameras, tmp_path)
     shutil.copy(original, path)  # "plugged in"
     assert wait_for(lambda: camera.status is DeviceStatus.ONLINE)
     os.remove(path)  # the file ends and is gone: "unplugged"
-    assert wait_for(lambda: camera.status is DeviceStatus.OFFLINE, timeout=5)
+    assert wait_for(lambda: camera.status is DeviceStatus.OFFLINE, timeout_s=5)
     changes = [(e.previous, e.status) for e in events if isinstance(e, StatusChanged)]
     assert (DeviceStatus.OFFLINE, DeviceStatus.ONLINE) in changes
     assert (DeviceStatus.ONLINE, DeviceStatus.OFFLINE) in changes
