@@ -35,4 +35,8 @@ class GatewaySettings:
     alert_check_interval_s: float = 10.0
     # Seals the audit chain's head (gateway/audit_chain.py); production reads it from --audit-key-file.
     audit_seal_key: str = "demo-audit-seal-key"
+    # A request body must arrive whole within this many seconds of its headers (gateway.request_limits); the
+    # request head within head_read_timeout_s of the connection (gateway.slow_clients, set on the server).
+    body_read_timeout_s: float = 10.0
+    head_read_timeout_s: float = 10.0
     extra: dict = field(default_factory=dict)
