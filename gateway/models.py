@@ -299,3 +299,18 @@ class ECertificateLink(Base):
     downloads: Mapped[int] = mapped_column(Integer, default=0)
 
 import gateway.audit_chain  # noqa: E402,F401  (chains AuditEntry rows added through the ORM, at flush time)
+
+
+class ClusterLease(Base):
+    """A named lease shared by every gateway process (gateway/cluster.py): who holds it until when, and for a
+    background job when it last completed and when it is next due."""
+
+    __tablename__ = "cluster_leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(128))
+    token: Mapped[int] = mapped_column(BigInteger, default=0)
+    taken_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]
+    next_due_at: Mapped[dt.datetime | None]
+    last_done_at: Mapped[dt.datetime | None]
+    last_done_by: Mapped[str | None] = mapped_column(String(128))
