@@ -35,4 +35,7 @@ class GatewaySettings:
     alert_check_interval_s: float = 10.0
     # Seals the audit chain's head (gateway/audit_chain.py); production reads it from --audit-key-file.
     audit_seal_key: str = "demo-audit-seal-key"
+    # Server-side prepared statements on PostgreSQL (the hot paths: gateway/pg_hot_paths.py). Off behind a PgBouncer
+    # in transaction pooling mode (`kiosk-gateway --pgbouncer`): before 1.21 it cannot keep them across transactions.
+    database_prepared_statements: bool = True
     extra: dict = field(default_factory=dict)
