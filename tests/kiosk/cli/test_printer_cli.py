@@ -127,7 +127,8 @@ def test_cups_queue_status_and_proof_sample(cups_queue, capsys):
     server, queue, target, cups = cups_queue
     assert main(["device", "printer-status", "--printer", f"cups:{queue}", "--cups-server", server]) == 0
     assert json.loads(capsys.readouterr().out) == {"printer": f"cups:{queue}", "status": "online", "reason": ""}
-    assert main(["device", "print", "--printer", f"cups:{queue}", "--cups-server", server, "--sample", "proof"]) == 0
+    printed = main(["device", "print", "--printer", f"cups:{queue}", "--cups-server", server, "--sample", "proof"])
+    assert printed == 0, cups.why_not_printed()
     assert f"printed sample proof on cups:{queue} ({queue}-" in capsys.readouterr().out
     cups.wait_for_jobs(queue)
     assert b"%PDF-" in target.read_bytes()

@@ -115,6 +115,11 @@ class PrivateCups:
         """An enabled, accepting A4 PDF-printer queue whose device is a file (or device_uri, e.g. a socket:// printer
         on loopback); returns the file's path."""
         target = self.out / f"{name}.pdf"
+        if device_uri is None:
+            # cups 2.4.2-3+deb12u10 and later open a file: device without O_CREAT: the file must already exist.
+            # cupsd (root, or this user when not root) writes it; only the tests' own user reads it back.
+            target.touch(mode=0o600, exist_ok=True)
+            target.chmod(0o600)
         self._run("lpadmin", "-p", name, "-v", device_uri or f"file://{target}", "-P", str(PDF_PRINTER_PPD),
                   "-o", "PageSize=A4", "-E")
         return target
@@ -137,6 +142,14 @@ class PrivateCups:
     def completed_jobs(self, name: str) -> list[str]:
         lines = self._run("lpstat", "-W", "completed", "-o", name).stdout.splitlines()
         return [line.split()[0] for line in lines if line.strip()]
+
+    def why_not_printed(self) -> str:
+        """The scheduler's last error line ("E [...] [Job 1] Stopping job because ..."), for a test's failure message:
+        a job that never prints then says why in one line, not as a bare timeout."""
+        log = self.root / "log" / "error_log"
+        errors = [line for line in log.read_text(errors="replace").splitlines() if line.startswith("E ")] \
+            if log.exists() else []
+        return f"cupsd: {errors[-1]}" if errors else "cupsd logged no error"
 
     def log_tail(self, lines: int = 20) -> str:
         log = self.root / "log" / "error_log"

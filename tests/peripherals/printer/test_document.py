@@ -104,8 +104,8 @@ def test_a_proof_goes_through_a_real_cups_queue_to_its_device(private_cups, tmp_
     printer = DocumentPrinter(cups_queue=queue, cups_server=private_cups.server, timeout_s=10)
     assert printer.refresh_status() == DeviceStatus.ONLINE
     proof = sample_proof()
-    assert printer.print_pdf(build_proof_pdf("property_record", proof), "proof PF-20261123-0001") == \
-        CompletionCode.SUCCESS
+    code = printer.print_pdf(build_proof_pdf("property_record", proof), "proof PF-20261123-0001")
+    assert code == CompletionCode.SUCCESS, private_cups.why_not_printed()
     assert printer.last_job.startswith(f"{queue}-")
     private_cups.wait_for_jobs(queue)
     assert private_cups.completed_jobs(queue) == [printer.last_job]
@@ -131,7 +131,8 @@ def test_a_proof_goes_through_a_real_cups_queue_to_its_device(private_cups, tmp_
 def test_a_document_the_printer_driver_rejects_is_not_reported_printed(private_cups):
     queue = _queue(private_cups, "broken").stem
     printer = DocumentPrinter(cups_queue=queue, cups_server=private_cups.server, timeout_s=10)
-    assert printer.print_pdf(b"%PDF-1.4 not really a PDF", "p") == CompletionCode.HARDWARE_ERROR
+    code = printer.print_pdf(b"%PDF-1.4 not really a PDF", "p")
+    assert code == CompletionCode.HARDWARE_ERROR, private_cups.why_not_printed()
     assert _jobs(private_cups, queue) == ([printer.last_job], [])  # ended, with errors (pdftopdf refused it)
 
 
