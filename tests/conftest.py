@@ -1,13 +1,42 @@
-"""Fixtures shared by the whole suite: repository paths and the face test data beside the repository."""
+"""Fixtures shared by the whole suite: repository paths, the face test data beside the repository, and a virtual
+display of each test process's own when the machine has none."""
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FACES_DIR = REPO_ROOT.parent / "shared" / "data" / "faces"
+
+
+def pytest_configure(config):
+    """Each test process (every pytest-xdist worker, or the one serial process) gets its own Xvfb when there is no
+    DISPLAY: kiosk windows, screenshots and xdotool key events of one worker never meet another's. The xdist
+    controller runs no test and starts none."""
+    if os.environ.get("DISPLAY") or (config.getoption("numprocesses", None) and not hasattr(config, "workerinput")):
+        return
+    from screens.xvfb import VirtualDisplay, VirtualDisplayError
+
+    try:
+        display = VirtualDisplay().start()
+    except VirtualDisplayError as error:  # the UI tests then fail saying so; the rest still runs
+        logging.getLogger(__name__).warning("no virtual display for this test process: %s", error)
+        return
+    config.stash[_DISPLAY] = display
+    os.environ["DISPLAY"] = display.display
+
+
+def pytest_unconfigure(config):
+    display = config.stash.get(_DISPLAY, None)
+    if display is not None:
+        display.stop()
+        os.environ.pop("DISPLAY", None)
+
+
+_DISPLAY = pytest.StashKey()
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,10 @@ import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
+
+from gateway.db import make_sessionmaker
 
 from gateway.casework import STATUSES
 from gateway.models import Case, Person
@@ -38,11 +41,19 @@ def test_every_person_has_every_status_an_extension_and_a_mortgage(db):
         assert all(c.received_on.weekday() < 5 for c in cases)
 
 
-def test_deadline_past_the_calendar_data_is_flagged(client, obama):
-    # An extended case received now runs into a year chinese-calendar 1.11.0 does not know (2027): estimated.
+@pytest.fixture
+def seeded_in_late_2026(app):
+    """The demo seed as of 2026-12-21: some deadlines fall in 2026, the extended case's in 2027."""
+    with make_sessionmaker(app.state.engine)() as session:
+        seed_demo(session, today=dt.date(2026, 12, 21))
+        session.commit()
+
+
+def test_deadline_past_the_calendar_data_is_flagged(seeded_in_late_2026, client, obama):
+    # chinese-calendar 1.11.0 (pinned) knows the holidays up to 2026: a deadline in 2027 is an estimate.
     cases = client.get("/v1/cases", headers=obama).json()["cases"]
-    for case in cases:
-        if case["deadline"] and case["deadline"] >= "2027-01-01":
-            assert case["deadline_estimated"] is True
-        elif case["deadline"]:
-            assert case["deadline_estimated"] is False
+    beyond = [c for c in cases if c["deadline"] and c["deadline"] >= "2027-01-01"]
+    within = [c for c in cases if c["deadline"] and c["deadline"] < "2027-01-01"]
+    assert beyond and within, [c["deadline"] for c in cases]
+    assert all(c["deadline_estimated"] is True for c in beyond)
+    assert all(c["deadline_estimated"] is False for c in within)

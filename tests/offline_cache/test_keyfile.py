@@ -32,7 +32,8 @@ def test_group_or_world_permissions_refused_with_the_fix(tmp_path, mode):
     assert f"{mode:04o}" in message and "chmod 600" in message
 
 
-@pytest.mark.parametrize("data", [b"", b"short", os.urandom(31), os.urandom(33), base64.b64encode(os.urandom(16)),
+# Fixed bytes, not os.urandom: every pytest-xdist worker must collect the same test ids.
+@pytest.mark.parametrize("data", [b"", b"short", bytes(range(31)), bytes(range(33)), base64.b64encode(bytes(range(16))),
                                   b"not base64 at all, definitely not a key!!!!"])
 def test_wrong_size_or_format_refused(tmp_path, data):
     with pytest.raises(KeyFileError, match="32 random bytes"):

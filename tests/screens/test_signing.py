@@ -143,7 +143,8 @@ def type_digits(client, digits):
     tap(client, zh("bank.key_ok"))
 
 
-def sign_in_and_choose(stack, application_id, screenshots=False, submitted_shot=False):
+def sign_in_and_choose(stack, application_id: str | None, screenshots=False, submitted_shot=False):
+    """Staff sign in and choose the application (None: stay on the list)."""
     client = stack.client
     if screenshots:
         both_languages(client, "bank_staff_sign_in")
@@ -157,6 +158,8 @@ def sign_in_and_choose(stack, application_id, screenshots=False, submitted_shot=
     if submitted_shot:  # what the branch already sent, with the registration's progress
         wait_text(client, "MA-DEMO-001  " + zh("status.tax_assessed") + "  " + zh("cases.days_left", days=5))
         both_languages(client, "bank_choose_with_submitted")
+    if application_id is None:
+        return
     (button,) = [b for b in client.state()["buttons"] if application_id in b["text"]]
     tap(client, button["text"])
 
@@ -211,12 +214,16 @@ def test_two_parties_read_and_sign_with_a_finger(stack):
         assert image is not None and image.shape[1] > 800
         assert (image < 128).sum() > 500, "the strokes drawn by the finger are in the PNG"
     client.post("CancelRequested")
+    # The branch's staff then see what they sent, with the registration's progress.
+    start_signing(stack)
+    sign_in_and_choose(stack, None, submitted_shot=True)
+    client.post("CancelRequested")
 
 
 def test_a_party_declines_with_a_reason(stack):
     client = stack.client
     start_signing(stack)
-    sign_in_and_choose(stack, "MA-DEMO-003", submitted_shot=True)
+    sign_in_and_choose(stack, "MA-DEMO-003")
     wait_text(client, zh("bank.card_prompt", party=zh("bank.role.mortgagor") + "欧**"))
     place(stack, "obama")
     wait_text(client, zh("bank.statement"))

@@ -60,7 +60,8 @@ def test_sim_scanner_sends_typed_lines(tmp_path):
     try:
         assert process.stdout.readline().strip() == str(link)
         events = queue.Queue()
-        scanner = SerialScanner(str(link), idle_gap_s=0.05)
+        # The code ends at its CRLF; a long idle gap keeps a busy machine's pause inside it from cutting it in two.
+        scanner = SerialScanner(str(link), idle_gap_s=2.0)
         scanner.add_listener(events.put)
         scanner.start()
         try:
