@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import os
+import random
 import select
 import shutil
 import subprocess
@@ -24,7 +25,7 @@ class VirtualDisplay:
         self.display: str | None = None
         self._process: subprocess.Popen | None = None
 
-    def start(self, timeout_s: float = 15.0, attempts: int = 5) -> "VirtualDisplay":
+    def start(self, timeout_s: float = 15.0, attempts: int = 12) -> "VirtualDisplay":
         xvfb = shutil.which("Xvfb")
         if xvfb is None:
             raise VirtualDisplayError("Xvfb is not installed: run `make system-deps` (Debian package xvfb)")
@@ -41,7 +42,10 @@ class VirtualDisplay:
                 logger.info("virtual display %s (%s) started", self.display, self.geometry)
                 return self
             self.stop()
-        last_line = said.splitlines()[-1] if said else "no message"
+            time.sleep(random.uniform(0.05, 0.5))  # let the Xvfb that won settle before trying the next display
+        # Xvfb ends its fatal message with a line of bare "(EE)": say the line that names the problem.
+        lines = [line for line in said.splitlines() if line.strip() not in ("", "(EE)")]
+        last_line = lines[-1] if lines else "no message"
         raise VirtualDisplayError(f"Xvfb did not start after {attempts} attempts (it said: {last_line})")
 
     def _try_start(self, xvfb: str, timeout_s: float, errors) -> str | None:

@@ -134,6 +134,7 @@ def test_a_finger_drag_scrolls_to_the_last_case(kiosk):
         positions.append(next(t for t in client.state()["texts"] if t["text"] == last["text"])["y"])
         if 200 < positions[-1] < 1700:
             break
-    assert positions[1] > positions[0], "a drag upwards moves the list up"
+    # On a busy machine Kivy may take a slow first drag for a tap (ScrollView.scroll_timeout): a later one scrolls.
+    assert max(positions[1:]) > positions[0], f"a drag upwards moves the list up: {positions}"
     assert 200 < positions[-1] < 1700, f"the last case can be brought into view with a finger: {positions}"
     shot(client, "zh_CN", "skeleton_cases_scrolled")
