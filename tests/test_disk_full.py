@@ -144,7 +144,7 @@ def test_disk_full_mid_use_keeps_serving_says_so_and_loses_nothing(small_disk, g
         # -- the disk fills --------------------------------------------------------------------------------------
         store.store.checkpoint()  # the WAL is empty: the next write needs new space
         filler = fill(small_disk)
-        with pytest.raises(StoreUnavailable):
+        with pytest.raises(StoreUnavailable, match=r"offline store write failed \(database or disk is full\)"):
             store.outbox.enqueue("disk_test", {"n": 99})
 
         # Serving what needs no local write: a person is verified and sees their cases from the gateway.

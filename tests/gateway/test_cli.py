@@ -100,7 +100,7 @@ def test_tls_options():
     from pathlib import Path
 
     assert cli.tls_options(None, None, None) == {}
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit, match=r"--tls-key and --tls-client-ca need --tls-cert"):
         cli.tls_options(None, Path("key.pem"), None)
     options = cli.tls_options(Path("cert.pem"), Path("key.pem"), Path("ca.pem"))
     assert options["ssl_cert_reqs"] == ssl.CERT_REQUIRED and options["ssl_ca_certs"] == "ca.pem"

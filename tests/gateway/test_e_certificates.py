@@ -165,7 +165,7 @@ def test_pdfs_wrap_long_addresses_and_mask_the_id_number(tmp_path):
     assert "2026年11月09日" in text
     text = pdf_text(tmp_path, contract_pdf(record))
     assert "人民币 1,234,567.89 元" in text and "商品房买卖合同" in text
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"a cancellation case has no contract"):
         contract_pdf(CaseRecord(**{**record.__dict__, "kind": "cancellation"}))
 
 

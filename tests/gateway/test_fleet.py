@@ -34,7 +34,7 @@ def test_heartbeat_refuses_bad_values(client, hall):
 
 
 def test_queue_command_refuses_unknown_kind(db):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"unknown command kind 'format_disk'"):
         queue_command(db, "demo-hall-01", "format_disk")
 
 

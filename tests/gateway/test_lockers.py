@@ -83,13 +83,15 @@ def test_tampered_code_does_not_verify(client, locker, obama):
     prefix, payload, signature = deposit["qr"].split(".")
     forged_payload = b64url(b'{"cid":"X","cp":"A01","exp":9999999999,"kid":"' + list(keys)[0].encode() + b'",'
                             b'"lk":"demo-locker-01","sub":"' + subject_hash("X", OBAMA).encode() + b'"}')
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^pickup code does not verify$"):
         verify_code(f"{prefix}.{forged_payload}.{signature}", keys)
 
 
 @settings(max_examples=100, deadline=None)
 @given(st.text(max_size=200))
 def test_verify_code_never_crashes_on_garbage(text):
+    # No match=: verify_code re-raises the ValueError of its own unpacking/JSON/base64 steps as they come ("not
+    # enough values to unpack ..."), so garbage has no one message yet; reported as a bug in gateway/pickup.py.
     with pytest.raises(ValueError):
         verify_code(text, {"k1": "AAAA"})
 

@@ -42,7 +42,7 @@ def test_the_notice_url_round_trips_and_refuses_a_bad_case_id():
     url = acceptance_notice_url("https://gw.example/", "BDC2026010001")
     assert url == "https://gw.example/cases/BDC2026010001"
     assert acceptance_notice_case(url) == "BDC2026010001"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"case id: 1-32 letters, digits or '-'"):
         acceptance_notice_url("https://gw", "../etc")
 
 

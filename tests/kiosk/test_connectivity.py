@@ -104,7 +104,7 @@ def test_thread_probes_at_start_and_recovers_by_itself(posted):
 
 
 def test_refuses_nonsense_threshold():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"failures_to_offline must be at least 1"):
         ConnectivityMonitor(lambda e: None, failures_to_offline=0)
 
 

@@ -39,7 +39,7 @@ def test_second_payment_for_a_case_is_refused_until_the_first_is_resolved(store)
     with pytest.raises(ValueError, match="unresolved"):
         journal.begin("BJ-1")
     journal.record_order(first.idempotency_key, "PO1", pj.PENDING, 500)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"case BJ-1 has an unresolved payment \(pending\)"):
         journal.begin("BJ-1")
     journal.set_state(first.idempotency_key, pj.PAID)
     assert journal.unresolved_for("BJ-1").state == pj.PAID, "a paid order still owes its receipt"
@@ -51,13 +51,13 @@ def test_second_payment_for_a_case_is_refused_until_the_first_is_resolved(store)
 def test_receipt_only_for_a_paid_order_and_bad_states_change_nothing(store):
     journal = PaymentJournal(store)
     entry = journal.begin("BJ-1")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"a receipt is printed only for a paid order, not a creating one"):
         journal.mark_receipt_printed(entry.idempotency_key)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"unknown payment state 'refunded'"):
         journal.set_state(entry.idempotency_key, "refunded")
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match=r"no journal entry nope"):
         journal.set_state("nope", pj.PAID)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"a payment needs a case id"):
         journal.begin("")
     assert journal.get(entry.idempotency_key).state == pj.CREATING
 

@@ -61,14 +61,14 @@ def test_fees_and_an_idempotent_payment_order(hall, token):
 
 
 def test_rejections_carry_the_gateway_code(hall, token):
-    with pytest.raises(PlatformRejected) as caught:
+    with pytest.raises(PlatformRejected, match=r"The applicant token is not valid for this kiosk") as caught:
         hall.list_cases("not-a-token")
     assert caught.value.code == "token_invalid" and caught.value.message_key == "token_invalid"
     assert caught.value.status == 401
-    with pytest.raises(PlatformRejected) as caught:
+    with pytest.raises(PlatformRejected, match=r"The ID number is not well formed") as caught:
         hall.issue_applicant_token(OBAMA[:-1] + "0", "face", 0.3)
     assert caught.value.code == "invalid_id_number" and OBAMA[:-1] not in str(caught.value)
-    with pytest.raises(PlatformRejected) as caught:
+    with pytest.raises(PlatformRejected, match=r"No such case for this applicant") as caught:
         hall.fees(token, "BDC-NOPE")
     assert caught.value.code == "case_not_found"
 
@@ -93,7 +93,7 @@ def test_heartbeat_events_and_keys(hall, gateway):
     when = dt.datetime.now(dt.timezone.utc)
     assert hall.post_event("receipt_printed", key, when, {"order_id": "PO1"}) == "accepted"
     assert hall.post_event("receipt_printed", key, when, {"order_id": "PO1"}) == "duplicate"
-    with pytest.raises(PlatformRejected) as caught:
+    with pytest.raises(PlatformRejected, match=r"^kind: String should match pattern") as caught:
         hall.post_event("Not A Kind", uuid.uuid4().hex, when, {})
     assert caught.value.status == 422
     keys = hall.pickup_keys()
@@ -102,7 +102,7 @@ def test_heartbeat_events_and_keys(hall, gateway):
 
 def test_wrong_api_key_is_rejected(gateway):
     client = PlatformClient(gateway.base_url, "wrong-key", timeout_s=2)
-    with pytest.raises(PlatformRejected) as caught:
+    with pytest.raises(PlatformRejected, match=r"The API key does not belong to any kiosk") as caught:
         client.pickup_keys()
     assert caught.value.code == "unknown_kiosk"
 
@@ -111,7 +111,7 @@ def test_wrong_api_key_is_rejected(gateway):
 
 def test_connection_refused_is_unavailable():
     client = PlatformClient(f"http://127.0.0.1:{free_port()}", "k", timeout_s=0.5, retries=1, backoff_s=0.01)
-    with pytest.raises(PlatformUnavailable) as caught:
+    with pytest.raises(PlatformUnavailable, match=r"^ConnectionError$") as caught:
         client.health()
     assert caught.value.message_key == "platform_unavailable"
 
@@ -144,7 +144,7 @@ def silent_server():
 
 def test_timeout_is_unavailable(silent_server):
     client = PlatformClient(silent_server, "k", timeout_s=0.3, retries=0)
-    with pytest.raises(PlatformUnavailable):
+    with pytest.raises(PlatformUnavailable, match=r"^ReadTimeout$"):
         client.list_cases("t")
 
 
@@ -182,15 +182,15 @@ def failing_server():
 def test_5xx_retries_idempotent_calls_only(failing_server):
     url, calls = failing_server
     client = PlatformClient(url, "k", timeout_s=2, retries=2, backoff_s=0.01)
-    with pytest.raises(PlatformUnavailable):
+    with pytest.raises(PlatformUnavailable, match=r"^HTTP 503$"):
         client.create_payment_order("t", "BDC1", "key-1")
     assert [c[2] for c in calls] == ["key-1"] * 3  # the same key on every retry
     calls.clear()
-    with pytest.raises(PlatformUnavailable):
+    with pytest.raises(PlatformUnavailable, match=r"^HTTP 503$"):
         client.issue_applicant_token(OBAMA, "face", 0.3)
     assert len(calls) == 1 and calls[0][2]  # minted once, still carries a key
     calls.clear()
-    with pytest.raises(PlatformUnavailable):
+    with pytest.raises(PlatformUnavailable, match=r"^HTTP 503$"):
         client.heartbeat({})
     assert len(calls) == 1
 
@@ -267,10 +267,10 @@ def test_mutual_tls(tmp_path):
         assert with_cert.health() == {"status": "ok"}
         assert with_cert.pickup_keys()
         without_cert = PlatformClient(gw.base_url, key, timeout_s=5, ca_cert=ca, retries=0)
-        with pytest.raises(PlatformUnavailable):
+        with pytest.raises(PlatformUnavailable, match=r"^(ConnectionError|SSLError)$"):  # a reset or the TLS alert
             without_cert.health()
         untrusted = PlatformClient(gw.base_url, key, timeout_s=5, client_cert=client, retries=0)  # system CAs only
-        with pytest.raises(PlatformUnavailable):
+        with pytest.raises(PlatformUnavailable, match=r"^SSLError$"):
             untrusted.health()
         for client in (with_cert, without_cert, untrusted):
             client.close()

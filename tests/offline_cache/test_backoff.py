@@ -35,7 +35,7 @@ def test_jitter_spreads_kiosks_apart():
 
 
 def test_bad_settings_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"need 0 < base_s <= cap_s"):
         retry_delay(1, base_s=0)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"need 0 < base_s <= cap_s"):
         retry_delay(1, base_s=10, cap_s=5)

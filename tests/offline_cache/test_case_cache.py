@@ -22,7 +22,7 @@ def test_put_then_get_after_fresh_verification(offline, clock):
 def test_refused_without_a_fresh_verification(offline, clock, verified_ago):
     offline.cases.put(ID_NUMBER, CASES)
     verified_at = None if verified_ago is None else clock.now - verified_ago
-    with pytest.raises(NotVerified):
+    with pytest.raises(NotVerified, match=r"cached case status needs a fresh identity verification"):
         offline.cases.get(ID_NUMBER, verified_at=verified_at)
 
 
@@ -72,6 +72,6 @@ def test_kiosk_case_objects_round_trip(offline, clock):
 
 
 def test_something_that_is_not_a_case_is_refused(offline):
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"^cannot cache a object$"):
         offline.cases.put(ID_NUMBER, [object()])
     assert len(offline.cases) == 0

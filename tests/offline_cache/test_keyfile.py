@@ -26,7 +26,7 @@ def test_raw_and_base64_keys_load(tmp_path):
 @pytest.mark.parametrize("mode", [0o640, 0o604, 0o660, 0o644, 0o620, 0o602])
 def test_group_or_world_permissions_refused_with_the_fix(tmp_path, mode):
     path = write(tmp_path / "k", os.urandom(32), mode)
-    with pytest.raises(KeyFileError) as info:
+    with pytest.raises(KeyFileError, match=r"group/other permissions are not allowed for a key") as info:
         load_key(path)
     message = str(info.value)
     assert f"{mode:04o}" in message and "chmod 600" in message

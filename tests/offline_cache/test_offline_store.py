@@ -44,7 +44,7 @@ def test_replaced_key_refused(tmp_path):
     OfflineStore.from_config(StorageConfig(data_dir=tmp_path, key_file=key)).close()
     key.unlink()
     create_key(key)
-    with pytest.raises(KeyMismatch):
+    with pytest.raises(KeyMismatch, match=r"the storage key file does not open this offline store"):
         OfflineStore.from_config(StorageConfig(data_dir=tmp_path, key_file=key))
 
 

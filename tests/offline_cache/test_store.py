@@ -49,7 +49,7 @@ def test_newer_schema_refused_not_moved_aside(db_path, key, clock):
 
 
 def test_write_transaction_rolls_back_whole_on_error(store):
-    with pytest.raises(RuntimeError):
+    with pytest.raises(RuntimeError, match=r"^boom$"):  # ours, not an error from the store
         with store.write() as conn:
             conn.execute("INSERT INTO meta (name, value) VALUES ('a', '1')")
             with store.write() as inner:  # nested: joins the outer transaction

@@ -53,14 +53,16 @@ def test_stacks_are_used_in_the_order_loaded(ledger):
         taken.append(ledger.begin_print(case))
         ledger.finish_print(taken[-1])
     assert taken == ["B000200", "B000201", "A000100"]
-    with pytest.raises(NoBlankLoaded):
+    with pytest.raises(NoBlankLoaded, match=r"no blank certificate is loaded"):
         ledger.begin_print("C4")
 
 
-@pytest.mark.parametrize("first, last", [("A0001", "A0009"), ("A000100", "B000101"), ("A000100", "A0000100"),
-                                         ("A000105", "A000100"), ("A000000", "A009999"), ("a000100", "a000101")])
-def test_bad_stacks_are_refused_and_change_nothing(ledger, first, last):
-    with pytest.raises(LedgerError):
+@pytest.mark.parametrize("first, last, problem", [
+    ("A0001", "A0009", r"bad serial 'A0001'"), ("A000100", "B000101", r"same prefix and length"),
+    ("A000100", "A0000100", r"same prefix and length"), ("A000105", "A000100", r"last serial is before the first"),
+    ("A000000", "A009999", r"at most 2000 blanks"), ("a000100", "a000101", r"bad serial 'a000100'")])
+def test_bad_stacks_are_refused_and_change_nothing(ledger, first, last, problem):
+    with pytest.raises(LedgerError, match=problem):
         ledger.load_stack(first, last, "staff-7")
     assert ledger.counts().loaded == 0
 
@@ -74,15 +76,15 @@ def test_a_serial_can_never_be_loaded_twice(ledger):
 
 def test_steps_out_of_order_are_refused(ledger):
     ledger.load_stack("A000100", "A000101", "s")
-    with pytest.raises(LedgerError):
+    with pytest.raises(LedgerError, match=r"serial A000100 is remaining, not printing"):
         ledger.finish_print("A000100")  # never began
     serial = ledger.begin_print("C1")
     with pytest.raises(LedgerError, match="still printing"):
         ledger.begin_print("C2")
     ledger.finish_print(serial)
-    with pytest.raises(LedgerError):
+    with pytest.raises(LedgerError, match=rf"serial {serial} is printed, not printing"):
         ledger.void_print(serial)  # already printed
-    with pytest.raises(LedgerError):
+    with pytest.raises(LedgerError, match=r"serial Z999999 is not in the ledger"):
         ledger.finish_print("Z999999")
     assert ledger.counts().balanced and ledger.counts().printed == 1
 

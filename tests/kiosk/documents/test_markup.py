@@ -12,9 +12,12 @@ def test_every_directive():
                                         Rule("="), QrCode("https://x/y", 5), Feed(2), Cut()]
 
 
-@pytest.mark.parametrize("markup", ["plain text", "@bogus | x", "@row | only one", "@qr |", "@"])
-def test_bad_lines_are_template_bugs(markup):
-    with pytest.raises(MarkupError):
+@pytest.mark.parametrize("markup, problem", [
+    ("plain text", r"line 1: not a directive: 'plain text'"), ("@bogus | x", r"line 1: unknown directive @bogus"),
+    ("@row | only one", r"line 1: @row needs two fields"), ("@qr |", r"line 1: @qr needs its content"),
+    ("@", r"line 1: empty directive")])
+def test_bad_lines_are_template_bugs(markup, problem):
+    with pytest.raises(MarkupError, match=problem):
         parse(markup)
 
 

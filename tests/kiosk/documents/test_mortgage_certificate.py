@@ -33,11 +33,15 @@ def test_text_holds_the_mortgage_and_the_masked_id(tmp_path):
     assert [l.split()[-1] for l in info.splitlines() if l.startswith("Pages:")] == ["1"]
 
 
-@pytest.mark.parametrize("change", [{"certificate_no": ""}, {"verify_url": None}, {"mortgagee": ""},
-                                    {"loan_amount_fen": "lots"}, {"loan_amount_fen": -1}, {"term_months": 0},
-                                    {"kind": "property_record"}])
-def test_bad_data_is_refused(change):
-    with pytest.raises(ProofDataError):
+@pytest.mark.parametrize("change, problem", [
+    ({"certificate_no": ""}, r"lacks certificate_no"), ({"verify_url": None}, r"lacks verify_url"),
+    ({"mortgagee": ""}, r"lacks mortgagee"),
+    ({"loan_amount_fen": "lots"}, r"the secured amount and the term must be numbers"),
+    ({"loan_amount_fen": -1}, r"the secured amount and the term must be positive"),
+    ({"term_months": 0}, r"the secured amount and the term must be positive"),
+    ({"kind": "property_record"}, r"not a mortgage certificate: 'property_record'")])
+def test_bad_data_is_refused(change, problem):
+    with pytest.raises(ProofDataError, match=problem):
         build_mortgage_certificate_pdf({**sample_mortgage_certificate(), **change})
 
 

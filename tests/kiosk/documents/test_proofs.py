@@ -45,12 +45,14 @@ def test_text_holds_office_date_code_and_masked_id(tmp_path):
     assert "110105196108041235" not in text
 
 
-@pytest.mark.parametrize("change", [{"verify_url": ""}, {"office": None}, {"verification_code": ""}])
-def test_incomplete_proof_data_is_refused(change):
-    with pytest.raises(ProofDataError):
+@pytest.mark.parametrize("change, problem", [({"verify_url": ""}, r"proof data lacks verify_url"),
+                                             ({"office": None}, r"proof data lacks office"),
+                                             ({"verification_code": ""}, r"proof data lacks verification_code")])
+def test_incomplete_proof_data_is_refused(change, problem):
+    with pytest.raises(ProofDataError, match=problem):
         build_proof_pdf("property_record", {**sample_proof(), **change})
 
 
 def test_no_property_proof_with_properties_is_refused():
-    with pytest.raises(ProofDataError):
+    with pytest.raises(ProofDataError, match=r"a proof of no property cannot list properties"):
         build_proof_pdf("no_property", sample_proof("property_record"))

@@ -46,7 +46,7 @@ def test_without_platform_or_token_it_only_shows_the_list(gateway):
 def test_unreachable_gateway_raises_the_platform_error():
     client = PlatformClient(f"http://127.0.0.1:{free_port()}", "key", timeout_s=1.0, retries=0)
     ctx, posted = context("token")
-    with pytest.raises(PlatformUnavailable) as caught:
+    with pytest.raises(PlatformUnavailable, match=r"^ConnectionError$") as caught:
         CaseStatusFlow(client)(ctx)
     assert caught.value.message_key == "platform_unavailable"
     assert posted == [ev.FlowUpdate({"step": "case_list"})]

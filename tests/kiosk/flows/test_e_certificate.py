@@ -111,7 +111,7 @@ def test_a_person_without_a_certificate_is_told_so(gateway, platform, monkeypatc
 def test_a_refused_link_ends_the_flow_with_the_gateways_reason(gateway, platform):
     token = platform.issue_applicant_token(person_id("obama"), "card_only_demo", None)
     not_issued = next(c for c in platform.list_cases(token) if c.status == "under_review")
-    with pytest.raises(PlatformRejected) as refused:
+    with pytest.raises(PlatformRejected, match=r"This case has no certificate yet") as refused:
         platform.e_certificate_link(token, not_issued.case_id)
     assert refused.value.code == "certificate_not_issued" and refused.value.status == 409
 

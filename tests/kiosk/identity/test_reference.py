@@ -56,8 +56,10 @@ def test_no_platform_and_no_decoder_gives_none():
 
 
 def test_platform_errors_keep_their_message_key():
-    with pytest.raises(Unavailable):
-        PortraitSource(Platform(error=Unavailable()))(Card())
+    error = Unavailable()  # no message: the check is that this very error, with its message key, comes through
+    with pytest.raises(Unavailable) as caught:
+        PortraitSource(Platform(error=error))(Card())
+    assert caught.value is error and caught.value.message_key == "platform_unavailable"
 
 
 def test_from_config_without_a_decoder_uses_the_platform():
@@ -76,5 +78,5 @@ def test_from_config_with_a_missing_library_is_a_clear_error(tmp_path):
     class Config:
         devices: DevicesConfig
     devices = DevicesConfig(card_reader=CardReaderConfig(port="/dev/ttyUSB0", wlt_decoder=tmp_path / "libwlt.so"))
-    with pytest.raises(WltDecoderError):
+    with pytest.raises(WltDecoderError, match=r"WLT decoder library libwlt\.so cannot be loaded"):
         portrait_source_from_config(Config(devices), Platform())

@@ -211,13 +211,16 @@ def test_verifier_from_config_uses_the_identity_settings(engine):
     assert posted[0] == ev.VerificationProgress("starting", 1, 7)
 
 
-@pytest.mark.parametrize("bad", [{"liveness_checks": []}, {"liveness_checks": ["wink"]},
-                                 {"face_distance_threshold": 0}, {"min_face_px": 10}])
-def test_identity_config_refuses_unsafe_values(bad):
+@pytest.mark.parametrize("bad, problem", [
+    ({"liveness_checks": []}, r"\nliveness_checks\n\s+List should have at least 1 item"),
+    ({"liveness_checks": ["wink"]}, r"\nliveness_checks\.0\n\s+Input should be 'blink' or 'turn'"),
+    ({"face_distance_threshold": 0}, r"\nface_distance_threshold\n\s+Input should be greater than 0"),
+    ({"min_face_px": 10}, r"\nmin_face_px\n\s+Input should be greater than or equal to 40")])
+def test_identity_config_refuses_unsafe_values(bad, problem):
     from pydantic import ValidationError
 
     from config.schema import IdentityConfig
-    with pytest.raises(ValidationError):
+    with pytest.raises(ValidationError, match=problem):
         IdentityConfig(**bad)
 
 

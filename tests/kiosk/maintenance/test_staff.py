@@ -60,9 +60,9 @@ def test_wrong_pins_lock_entry_for_a_while(fleet_config):
         gate.present_card(STAFF_CARD)
         assert gate.enter_pin("0000").message_key == "wrong_pin"
     gate.present_card(STAFF_CARD)
-    with pytest.raises(MaintenanceLocked):
+    with pytest.raises(MaintenanceLocked, match=r"maintenance entry locked for 60 s"):
         gate.enter_pin("abc")
-    with pytest.raises(MaintenanceLocked):
+    with pytest.raises(MaintenanceLocked, match=r"maintenance entry locked for 60 s"):
         gate.present_card(STAFF_CARD)  # even the right PIN must wait
     clock.now += 61
     gate.present_card(STAFF_CARD)
@@ -70,9 +70,10 @@ def test_wrong_pins_lock_entry_for_a_while(fleet_config):
 
 
 def test_config_holds_only_hashes_and_refuses_clear_text():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"(?s)staff\.0\.qr_hash\n\s+String should match pattern '\^scrypt.*"
+                                         r"staff\.0\.pin_hash\n\s+String should match pattern '\^scrypt"):
         FleetConfig(staff=[{"staff_id": "s1", "qr_hash": "STAFF-1", "pin_hash": "1234"}])
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"staff\.0\n\s+Value error, a staff member needs a card_hash or a qr_hash"):
         FleetConfig(staff=[{"staff_id": "s1", "pin_hash": hash_secret("1234")}])  # no card, no QR
     assert not verify_secret("1234", "scrypt$16384$8$1$!!$!!")
 
@@ -96,7 +97,7 @@ def test_counters_persist_and_jobs_reset_each_day(tmp_path):
     assert counters.snapshot()["jobs_today"] == {}
     counters.load_paper()
     assert counters.snapshot()["paper_used_mm"] == 0
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"a blank-certificate count is 0-10000"):
         counters.load_blanks(-1)
 
 

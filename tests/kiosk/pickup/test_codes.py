@@ -40,26 +40,35 @@ def _with_payload(issuer, data):
     return issuer.sign(json.dumps(data).encode())
 
 
-@pytest.mark.parametrize("text", [
-    "", "PK1", "PK1..", "PK2.e30.e30", "PK1.e30", "PK1.e30.e30.e30", "PK1.!!!.e30", "PK1.e30.***",
-    "pk1.e30.e30", "x" * 5000, "PK1." + b64url(b"not json") + "." + b64url(b"\x00" * 64),
-    "PK1." + b64url(b"[1,2]") + "." + b64url(b"\x00" * 64),
-    "PK1." + b64url("\udcff".encode("utf-8", "surrogatepass")) + "." + b64url(b"\x00" * 64),
+NOT_A_CODE, NO_DECODE = r"^not a pickup code$", r"^pickup code does not decode$"
+
+
+@pytest.mark.parametrize("text, problem", [
+    ("", NOT_A_CODE), ("PK1", NOT_A_CODE), ("PK1..", NO_DECODE), ("PK2.e30.e30", NOT_A_CODE), ("PK1.e30", NOT_A_CODE),
+    ("PK1.e30.e30.e30", NOT_A_CODE), ("PK1.!!!.e30", NO_DECODE), ("PK1.e30.***", NO_DECODE),
+    ("pk1.e30.e30", NOT_A_CODE), ("x" * 5000, NOT_A_CODE),
+    ("PK1." + b64url(b"not json") + "." + b64url(b"\x00" * 64), NO_DECODE),
+    ("PK1." + b64url(b"[1,2]") + "." + b64url(b"\x00" * 64), r"^pickup code payload is not an object$"),
+    ("PK1." + b64url("\udcff".encode("utf-8", "surrogatepass")) + "." + b64url(b"\x00" * 64), NO_DECODE),
 ])
-def test_malformed_text(text):
-    with pytest.raises(PickupCodeError) as info:
+def test_malformed_text(text, problem):
+    with pytest.raises(PickupCodeError, match=problem) as info:
         parse_code(text)
     assert info.value.reason == "code_malformed"
 
 
-@pytest.mark.parametrize("change", [
-    {"cid": ""}, {"cid": 5}, {"lk": None}, {"cp": ["a"]}, {"sub": "abc"}, {"sub": "G" * 64}, {"exp": "1900000000"},
-    {"exp": True}, {"exp": -1}, {"exp": 2**50}, {"kid": ""}, {"cid": "x" * 200},
+FIELD, EXPIRY, SHAPE = r"payload field missing$", r"expiry missing$", r"subject or signature has the wrong shape$"
+
+
+@pytest.mark.parametrize("change, problem", [
+    ({"cid": ""}, FIELD), ({"cid": 5}, FIELD), ({"lk": None}, FIELD), ({"cp": ["a"]}, FIELD), ({"sub": "abc"}, SHAPE),
+    ({"sub": "G" * 64}, SHAPE), ({"exp": "1900000000"}, EXPIRY), ({"exp": True}, EXPIRY), ({"exp": -1}, EXPIRY),
+    ({"exp": 2**50}, EXPIRY), ({"kid": ""}, FIELD), ({"cid": "x" * 200}, FIELD),
 ])
-def test_malformed_payload_fields(issuer, change):
+def test_malformed_payload_fields(issuer, change, problem):
     data = json.loads(issuer.payload())
     data.update(change)
-    with pytest.raises(PickupCodeError) as info:
+    with pytest.raises(PickupCodeError, match=problem) as info:
         parse_code(_with_payload(issuer, data))
     assert info.value.reason == "code_malformed"
 
@@ -67,14 +76,14 @@ def test_malformed_payload_fields(issuer, change):
 def test_missing_field(issuer):
     data = json.loads(issuer.payload())
     del data["exp"]
-    with pytest.raises(PickupCodeError):
+    with pytest.raises(PickupCodeError, match=r"^pickup code expiry missing$"):
         parse_code(_with_payload(issuer, data))
 
 
 def test_short_signature(issuer):
     text = issuer.code()
     prefix, payload, _ = text.split(".")
-    with pytest.raises(PickupCodeError):
+    with pytest.raises(PickupCodeError, match=r"^pickup code subject or signature has the wrong shape$"):
         parse_code(f"{prefix}.{payload}.{b64url(b'x' * 63)}")
 
 
@@ -112,7 +121,7 @@ def test_agents_are_salted_hashes_and_may_collect(issuer):
 
 @pytest.mark.parametrize("agents", ["abc", ["nothex"], [1], ["a" * 64] * 9, {"x": 1}])
 def test_malformed_agents_are_refused(issuer, agents):
-    with pytest.raises(PickupCodeError) as info:
+    with pytest.raises(PickupCodeError, match=r"^pickup code agents have the wrong shape$") as info:
         parse_code(issuer.code(ag=agents))
     assert info.value.reason == "code_malformed"
 

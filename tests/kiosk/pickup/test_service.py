@@ -197,7 +197,7 @@ def test_power_cut_after_door_opened_is_settled_from_the_sensors(world, sim, iss
     service.record_pickup = _cut  # the power goes between "door opened and shut" and "pickup recorded"
     person = Person(sim, 0, 1, take=True)
     person.start()
-    with pytest.raises(PowerCut):
+    with pytest.raises(PowerCut):  # PowerCut has no message and only _cut raises it: the type is the check
         service.pickup(code, ID_NUMBER)
     person.join(5)
     entry = service.ledger.unsettled()[0]

@@ -30,7 +30,7 @@ def test_parse_source(text, kind):
 
 
 def test_empty_source_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"camera source is empty"):
         parse_source("  ")
 
 
@@ -78,16 +78,18 @@ def test_still_image_repeats_the_same_picture(tmp_path):
     assert np.array_equal(reader.read(), picture)
 
 
-@pytest.mark.parametrize("name, content", [("missing.mp4", None), ("garbage.mp4", b"not a video at all"),
-                                           ("missing.png", None), ("garbage.png", b"\x89PNG broken")])
-def test_unusable_files_raise_source_unavailable(tmp_path, name, content):
+@pytest.mark.parametrize("name, content, problem", [
+    ("missing.mp4", None, r"^file not found$"), ("garbage.mp4", b"not a video at all", r"^not a readable video$"),
+    ("missing.png", None, r"^file not found or not an image$"),
+    ("garbage.png", b"\x89PNG broken", r"^file not found or not an image$")])
+def test_unusable_files_raise_source_unavailable(tmp_path, name, content, problem):
     path = tmp_path / name
     if content is not None:
         path.write_bytes(content)
-    with pytest.raises(SourceUnavailable):
+    with pytest.raises(SourceUnavailable, match=problem):
         open_reader(parse_source(str(path)))
 
 
 def test_missing_device_path_is_unavailable():
-    with pytest.raises(SourceUnavailable):
+    with pytest.raises(SourceUnavailable, match=r"device path does not exist"):
         open_reader(parse_source("/dev/video-does-not-exist-42"))

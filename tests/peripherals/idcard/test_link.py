@@ -71,20 +71,20 @@ def test_transact_returns_the_reply(sim, link):
 
 def test_silence_is_a_timeout(sim, link):
     sim.silent = True
-    with pytest.raises(ReaderTimeout):
+    with pytest.raises(ReaderTimeout, match=r"^no reply to command 20 01 within "):
         link.find()
 
 
 def test_corrupt_reply_is_a_checksum_error(sim, link):
     sim.faults.corrupt_replies = 1
-    with pytest.raises(ChecksumError):
+    with pytest.raises(ChecksumError, match=r"reply with a bad checksum or length"):
         link.find()
     assert link.find() is False  # and the next command is fine
 
 
 def test_unplugged_port_is_unavailable(sim, link):
     sim.unplug()
-    with pytest.raises(ReaderUnavailable):
+    with pytest.raises(ReaderUnavailable, match=r"^port failed: \w+$"):  # the serial error's type name only
         link.find()
 
 

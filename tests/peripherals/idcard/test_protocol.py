@@ -29,7 +29,7 @@ def test_command_frames(command, wire):
 def test_baud_commands():
     assert p.set_baud(115200) == p.Command(0x60, 0x00)
     assert p.set_baud(9600) == p.Command(0x60, 0x04)
-    with pytest.raises(FrameError):
+    with pytest.raises(FrameError, match=r"unsupported baud rate 4800"):
         p.set_baud(4800)
 
 
@@ -71,7 +71,7 @@ def test_read_reply_with_fingerprint_layout():
 
 def test_read_reply_lengths_must_add_up():
     reply = p.Reply(0, 0, 0x90, h("01 00 04 00") + bytes(100))
-    with pytest.raises(FrameError):
+    with pytest.raises(FrameError, match=r"read reply lengths do not add up"):
         p.split_text_photo(reply)
 
 

@@ -117,6 +117,6 @@ def test_unplug_removes_the_link_and_plug_restores_it(sim):
 
 def test_place_refuses_unknown_card(sim):
     from peripherals.idcard import CardDataError
-    with pytest.raises(CardDataError):
+    with pytest.raises(CardDataError, match=r"no card file nobody\.toml"):
         sim.place("nobody")
     assert sim.card is None

@@ -41,7 +41,7 @@ def test_states_read_each_board_once(kerong_bank):
 
 def test_unknown_label(kerong_bank):
     _, bank = kerong_bank
-    with pytest.raises(KeyError):
+    with pytest.raises(KeyError, match=r"no compartment labelled 'Z99'"):
         bank.open("Z99")
 
 
@@ -60,12 +60,12 @@ def test_ambiguous_or_unwired_layouts_are_refused(rows, problem):
 
 
 def test_lock_beyond_the_board_is_refused():
-    with pytest.raises(AddressError):
+    with pytest.raises(AddressError, match=r"kerong lock 17 out of range 1\.\.16"):
         LockerBank(_ctl(), [Compartment("A", 0, 17)])
 
 
 def test_bad_size_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"compartment A: size must be one of small, medium, large"):
         Compartment("A", 0, 1, "huge")
 
 

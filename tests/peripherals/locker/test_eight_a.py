@@ -26,13 +26,13 @@ def test_open_all_and_queries_match_the_document():
 
 @pytest.mark.parametrize("lock", [0, 25, -1, 256])
 def test_lock_zero_opens_everything_so_it_is_refused(lock):
-    with pytest.raises(AddressError):
+    with pytest.raises(AddressError, match=rf"^8A lock {lock} out of range 1\.\.24$"):
         EightAProtocol().open_request(1, lock)
 
 
 @pytest.mark.parametrize("board", [0, 256, -1])
 def test_board_out_of_range_refused(board):
-    with pytest.raises(AddressError):
+    with pytest.raises(AddressError, match=rf"^8A board {board} out of range 1\.\.255$"):
         EightAProtocol().status_request(board)
 
 
@@ -102,14 +102,16 @@ def test_bitmap_whose_head_also_checks_as_a_short_frame():
     assert [f.kind for f in EightAParser(expect_bitmap=False).feed(raw[:5])] == ["lock_state"]
 
 
-@pytest.mark.parametrize("raw", ["8A 01 01 11 9A", "81 01 01 11 91", "8A 01 01 11"])
-def test_request_check_refuses_bad_frames(raw):
-    with pytest.raises(FrameError):
+@pytest.mark.parametrize("raw, problem", [("8A 01 01 11 9A", r"^8A BCC wrong$"),
+                                          ("81 01 01 11 91", r"^8A request must be 5 bytes starting 8A or 80$"),
+                                          ("8A 01 01 11", r"^8A request must be 5 bytes starting 8A or 80$")])
+def test_request_check_refuses_bad_frames(raw, problem):
+    with pytest.raises(FrameError, match=problem):
         eight_a.parse_request(bytes.fromhex(raw))
 
 
 def test_state_byte_other_than_00_or_11_is_a_frame_error():
-    with pytest.raises(FrameError):
+    with pytest.raises(FrameError, match=r"8A state byte 05 is neither 00 nor 11"):
         eight_a.state_bit(0x05)
 
 

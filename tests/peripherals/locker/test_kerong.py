@@ -41,15 +41,18 @@ def test_every_lock_of_every_board_has_its_own_address():
     assert len(seen) == 15 * 16 and kerong.BROADCAST not in seen
 
 
-@pytest.mark.parametrize("board, lock", [(0, 0), (0, 17), (15, 1), (-1, 1), (0, -1), (16, 1)])
-def test_unaddressable_lock_is_refused(board, lock):
-    with pytest.raises(AddressError) as info:
+@pytest.mark.parametrize("board, lock, problem", [
+    (0, 0, r"^kerong lock 0 out of range 1\.\.16$"), (0, 17, r"^kerong lock 17 out of range 1\.\.16$"),
+    (15, 1, r"^kerong board 15 out of range 0\.\.14$"), (-1, 1, r"^kerong board -1 out of range 0\.\.14$"),
+    (0, -1, r"^kerong lock -1 out of range 1\.\.16$"), (16, 1, r"^kerong board 16 out of range 0\.\.14$")])
+def test_unaddressable_lock_is_refused(board, lock, problem):
+    with pytest.raises(AddressError, match=problem) as info:
         KerongProtocol().open_request(board, lock)
     assert info.value.code == "invalid_data"
 
 
 def test_cu12_board_refuses_lock_13():
-    with pytest.raises(AddressError):
+    with pytest.raises(AddressError, match=r"^kerong lock 13 out of range 1\.\.12$"):
         KerongProtocol(locks_per_board=12).open_request(0, 13)
 
 
@@ -117,14 +120,16 @@ def test_frame_with_stx_inside_noise_is_found():
     assert [f.raw for f in frames] == [good]
 
 
-@pytest.mark.parametrize("raw", ["02 00 30 03 36", "02 00 30 04 36", "02 00 99 03 9E", "02 00 31"])
-def test_simulator_side_request_check_refuses_bad_frames(raw):
-    with pytest.raises(FrameError):
+@pytest.mark.parametrize("raw, problem", [
+    ("02 00 30 03 36", r"^kerong checksum wrong$"), ("02 00 30 04 36", r"^kerong frame length or ETX wrong$"),
+    ("02 00 99 03 9E", r"^kerong command 99 unknown$"), ("02 00 31", r"^kerong frame too short or no STX$")])
+def test_simulator_side_request_check_refuses_bad_frames(raw, problem):
+    with pytest.raises(FrameError, match=problem):
         kerong.parse_request(bytes.fromhex(raw))
 
 
 def test_decode_refuses_short_data():
-    with pytest.raises(FrameError):
+    with pytest.raises(FrameError, match=r"kerong status needs 4 data bytes"):
         KerongProtocol().decode_status(Frame("status", 0, 1, b"\x00"))
 
 

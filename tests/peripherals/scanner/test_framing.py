@@ -76,7 +76,7 @@ def test_overlong_run_is_dropped():
 
 
 def test_bad_encoding_name():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"encoding must be one of utf-8, gb18030, auto"):
         CodeFramer(encoding="latin-1")
 
 
