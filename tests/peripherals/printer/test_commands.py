@@ -89,7 +89,7 @@ def test_leave_chinese_mode(printer):
 def test_feed(printer):
     printer.feed(3)
     assert out(printer) == b"\x1b\x64\x03"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"^feed: 0\.\.255 lines$"):
         printer.feed(256)
 
 
@@ -140,7 +140,7 @@ def test_module_size_shrinks_so_the_side_quiet_zones_fit_narrow_paper():
 
 
 def test_qr_refuses_empty_content(printer):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="^qr_code: empty content$"):
         printer.qr_code("")
 
 

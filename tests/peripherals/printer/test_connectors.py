@@ -33,10 +33,13 @@ def test_printer_urls(url, kind, attrs):
         assert getattr(connector, name) == value
 
 
-@pytest.mark.parametrize("url", ["", "  ", "lpt1", "usb:xyz", "usb:0416", "net:", "net:host:port", "net:h:70000",
-                                 "serial:", "serial:/dev/x?baud=fast", "file:"])
-def test_bad_urls_are_refused_with_a_message(url):
-    with pytest.raises(InvalidPrinterUrl):
+@pytest.mark.parametrize("url, message", [
+    ("", "^empty printer URL$"), ("  ", "^empty printer URL$"), ("lpt1", "unknown printer URL 'lpt1'"),
+    ("usb:xyz", "must be usb:<vid hex>:<pid hex>"), ("usb:0416", "must be usb:<vid hex>:<pid hex>"),
+    ("net:", "^no host in 'net:'$"), ("net:host:port", "^bad port"), ("net:h:70000", "^bad port"),
+    ("serial:", "^no serial port"), ("serial:/dev/x?baud=fast", "^bad baud rate"), ("file:", "^no path")])
+def test_bad_urls_are_refused_with_a_message(url, message):
+    with pytest.raises(InvalidPrinterUrl, match=message):
         connector_for_url(url)
 
 
@@ -52,7 +55,7 @@ def test_file_connector_appends_bytes_and_cannot_report_status(tmp_path):
     assert printer.print_elements([Text("A"), Cut()]) == CompletionCode.SUCCESS
     printer.stop()
     assert path.read_bytes() == b"\x1b@A\n\x1dVB\x00"
-    with pytest.raises(UnsupportedOperation):
+    with pytest.raises(UnsupportedOperation, match="is write-only: it cannot report status"):
         FileConnector(str(path)).read()
 
 

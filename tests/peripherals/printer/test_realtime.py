@@ -37,7 +37,7 @@ def test_fixed_bits_tell_a_status_byte_from_noise(value, valid):
 
 
 def test_a_byte_that_is_not_a_status_byte_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="reply 0xff is not a status byte"):
         parse_status_bytes({**OK, 3: 0xFF})
 
 
