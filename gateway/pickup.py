@@ -66,17 +66,16 @@ def make_code(key: SigningKey, code_id: str, locker_id: str, compartment: str, i
 
 def verify_code(qr: str, public_keys: dict[str, str]) -> dict:
     """The payload of a genuine code (public keys: key id -> standard base64); raises ValueError otherwise."""
+    parts = qr.split(".")
+    if len(parts) != 3 or parts[0] != "PK1":
+        raise ValueError("not a pickup code")
+    _prefix, payload_b64, signature_b64 = parts
     try:
-        prefix, payload_b64, signature_b64 = qr.split(".")
-        if prefix != "PK1":
-            raise ValueError("not a pickup code")
         payload = b64url_decode(payload_b64)
         data = json.loads(payload)
         public = public_keys[data["kid"]]
         Ed25519PublicKey.from_public_bytes(base64.b64decode(public)).verify(b64url_decode(signature_b64), payload)
-    except ValueError:
-        raise
-    except Exception as exc:  # bad base64, unknown key, bad signature: all mean the same to the caller
+    except Exception as exc:  # bad base64 or JSON, unknown key, bad signature: all mean the same to the caller
         raise ValueError("pickup code does not verify") from exc
     return data
 
