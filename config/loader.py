@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Mapping
@@ -83,6 +84,9 @@ def _env_value(value: str) -> Any:
     return value
 
 
+_SECRET_KEY = re.compile(r"hash|key|pin|password|secret|token|qr", re.IGNORECASE)
+
+
 def _first_problem(exc: ValidationError) -> tuple[str, str]:
     err = exc.errors()[0]
     loc = [str(p) for p in err["loc"]]
@@ -98,6 +102,7 @@ def _first_problem(exc: ValidationError) -> tuple[str, str]:
         msg = "unknown key (a typo?)"
     elif err["type"] == "missing":
         msg = "required key is missing"
-    elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], (dict, list)):
+    elif "input" in err and err["type"] not in ("missing",) and not isinstance(err["input"], (dict, list)) \
+            and not _SECRET_KEY.search(loc[-1] if loc else ""):  # a PIN typed where its hash belongs stays unsaid
         msg = f"{msg} (got {err['input']!r})"
     return ".".join(loc), msg

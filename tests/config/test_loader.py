@@ -140,3 +140,10 @@ def test_cli_check_accepts_a_good_file(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("ok: ")
+
+
+def test_a_pin_typed_where_its_hash_belongs_is_not_repeated_in_the_error(tmp_path):
+    text = GOOD + '\n[fleet]\nstaff = [{staff_id = "s-1", card_hash = "4826", pin_hash = "4826"}]\n'
+    with pytest.raises(ConfigError, match=r"fleet\.staff\.0\.(card|pin)_hash: ") as caught:
+        load_config(write(tmp_path, text), env={})
+    assert "4826" not in str(caught.value)
