@@ -41,6 +41,7 @@ class PlatformRejected(PlatformError):
 
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+DECISION_TIMEOUT_S = 20.0
 
 
 def new_idempotency_key() -> str:
@@ -73,7 +74,8 @@ class PlatformClient:
 
     # -- transport ---------------------------------------------------------------------------------------------
     def _request(self, method: str, path: str, *, json: Any = None, token: str | None = None,
-                 idempotency_key: str | None = None, retry: bool = False, expect_json: bool = True):
+                 idempotency_key: str | None = None, retry: bool = False, expect_json: bool = True,
+                 timeout_s: float | None = None):
         headers = {}
         if token is not None:
             headers["X-Applicant-Token"] = token
@@ -84,8 +86,8 @@ class PlatformClient:
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = self.session.request(method, url, json=json, headers=headers, timeout=self.timeout_s,
-                                                verify=self._verify)
+                response = self.session.request(method, url, json=json, headers=headers,
+                                                timeout=timeout_s or self.timeout_s, verify=self._verify)
             except requests.RequestException as exc:
                 # Only the exception's type: its text can hold the URL and, with it, nothing personal, but stay safe.
                 logger.warning("%s %s failed (attempt %d/%d): %s", method, path.split("?")[0], attempt + 1, attempts,
@@ -142,6 +144,23 @@ class PlatformClient:
                              idempotency_key=new_idempotency_key())
         return str(data["token"])
 
+    def verify_identity(self, id_number: str, live_encodings, liveness: dict, card: dict | None = None) -> str:
+        """The gateway's own decision on live face evidence: the applicant token, or PlatformRejected
+        ("not_verified" for an unknown person and a face that does not match alike). Not retried: evidence is
+        accepted once (a repeat is refused as a replay); the applicant simply looks at the camera again."""
+        body = {"id_number": id_number, "method": "face",
+                "live_encodings": [[round(float(v), 7) for v in encoding] for encoding in live_encodings],
+                "liveness": liveness, "card": card or {}}
+        # The gateway may encode the registry portrait (and the card photo) first: more than a lookup's time.
+        data = self._request("POST", "/v1/identity-verifications", json=body, idempotency_key=new_idempotency_key(),
+                             timeout_s=max(self.timeout_s, DECISION_TIMEOUT_S))
+        body.clear()
+        return str(data["token"])
+
+    def revoke_applicant_token(self, token: str) -> None:
+        """Ends the token at the gateway (the session is over); idempotent, so retried."""
+        self._request("DELETE", "/v1/applicant-tokens/current", token=token, retry=True, expect_json=False)
+
     def list_cases(self, token: str) -> tuple[Case, ...]:
         data = self._request("GET", "/v1/cases", token=token, retry=True)
         return tuple(Case.from_json(item) for item in data["cases"])
@@ -161,17 +180,6 @@ class PlatformClient:
     def payment_status(self, token: str, order_id: str) -> PaymentOrder:
         data = self._request("GET", f"/v1/payment-orders/{self._path_part(order_id)}", token=token, retry=True)
         return PaymentOrder.from_json(data)
-
-    def reference_portrait(self, id_number: str) -> bytes | None:
-        """The registry portrait (JPEG bytes) for the face match, or None when the registry has none."""
-        try:
-            response = self._request("POST", "/v1/portraits/lookup", json={"id_number": id_number}, retry=True,
-                                     expect_json=False)
-        except PlatformRejected as exc:
-            if exc.code == "portrait_not_found":
-                return None
-            raise
-        return response.content
 
     def request_proof(self, token: str, kind: str, idempotency_key: str) -> dict:
         return self._request("POST", "/v1/proofs", json={"kind": kind}, token=token,
