@@ -153,8 +153,11 @@ class PlatformClient:
         data = self._request("GET", f"/v1/cases/{self._path_part(case_id)}/fees", token=token, retry=True)
         return FeeSchedule.from_json(data)
 
-    def create_payment_order(self, token: str, case_id: str, idempotency_key: str) -> PaymentOrder:
-        data = self._request("POST", "/v1/payment-orders", json={"case_id": case_id}, token=token,
+    def create_payment_order(self, token: str, case_id: str, idempotency_key: str,
+                             channel: str | None = None) -> PaymentOrder:
+        """channel: one the site accepts (wechat | alipay); None: the gateway's first."""
+        body = {"case_id": case_id, **({"channel": channel} if channel else {})}
+        data = self._request("POST", "/v1/payment-orders", json=body, token=token,
                              idempotency_key=idempotency_key, retry=True)
         return PaymentOrder.from_json(data)
 
