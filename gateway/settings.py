@@ -53,4 +53,9 @@ class GatewaySettings:
     face_distance_threshold: float = 0.58
     identity_max_ids_per_hour: int = 30
     identity_max_failures_per_hour: int = 10
+    # The registration centre's electronic seal (gateway.seal_pki layout): sealed proofs, receipts and e-certificates
+    # and the /verify upload check need it; without it those answer 503. seal_tsa_url: a real RFC 3161 TSA
+    # (production); None stamps time with the folder's demo TSA key.
+    seal_dir: Path | None = None
+    seal_tsa_url: str | None = None
     extra: dict = field(default_factory=dict)
