@@ -6,7 +6,7 @@ import logging
 from pathlib import Path as FsPath
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, Path, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -14,9 +14,11 @@ from sqlalchemy import select
 
 from gateway.adapters.payment import CHANNEL_NAMES
 from gateway.deps import Db
+from gateway.errors import ApiError
 from gateway.identity import mask_address, mask_id_number, mask_name
 from gateway.models import Case, PaymentOrder, Person, Proof
 from gateway.payments import mask_transaction
+from gateway.routers import errors
 
 logger = logging.getLogger(__name__)
 

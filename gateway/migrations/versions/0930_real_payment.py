@@ -12,7 +12,7 @@ from alembic import op
 from gateway.models import UTCDateTime
 
 revision = '0930'
-down_revision = '0400'
+down_revision = '0910'
 branch_labels = None
 depends_on = None
 
