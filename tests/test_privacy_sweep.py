@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from peripherals.idcard import IdCardSimulator, load_card_file
+from screens.control_client import ControlError
 from screens.demo import DemoGateway, demo_site_config
 from screens.harness import KioskProcess
 from tests.screens.test_lockdown import start_xvfb
@@ -64,11 +65,19 @@ def files_under(*roots: Path) -> list[Path]:
     return sorted(p for root in roots if root.exists() for p in root.rglob("*") if p.is_file() and not p.is_symlink())
 
 
+PASSING_SCREENS = ("identify", "verify")
+
+
 def run_person(kiosk: KioskProcess, simulator, key: str) -> str:
     """Place the card, open the case list when the menu offers it, then lift the card and return to attract."""
     client = kiosk.client
     simulator.place(key)
     state = client.wait_until(lambda s: s["screen"] != "attract", 30, f"a screen after {key}'s card")
+    if state["screen"] in PASSING_SCREENS:  # reading the card and checking who it is: where it ends comes next
+        try:
+            state = client.wait_until(lambda s: s["screen"] not in ("attract", *PASSING_SCREENS), 10)
+        except ControlError:  # it stays there (a card the kiosk refuses, with its message): that is where it ends
+            state = client.state()
     reached = state["screen"]
     if reached == "menu":
         client.tap(intent="service", arg="case_status")
