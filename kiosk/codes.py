@@ -18,8 +18,8 @@ logger = logging.getLogger(__name__)
 
 MAX_CODE_LENGTH = 2048  # anything longer is OTHER without looking further
 PICKUP_PREFIX = "PK1."  # kiosk.pickup.codes.PREFIX + "."
-CASE_ID_RE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
-_ACCEPTANCE_NOTICE_RE = re.compile(r"^https?://[A-Za-z0-9.:\[\]-]+(?:/[A-Za-z0-9._~-]+)*/cases/([A-Za-z0-9-]{1,32})/?$")
+CASE_ID_RE = re.compile(r"^(?=[A-Za-z0-9-]*[A-Za-z0-9])[A-Za-z0-9-]{1,32}$")  # not dashes alone
+_ACCEPTANCE_NOTICE_RE = re.compile(r"^https?://[A-Za-z0-9.:\[\]-]+(?:/[A-Za-z0-9._~-]+)*/cases/((?=[A-Za-z0-9-]*[A-Za-z0-9])[A-Za-z0-9-]{1,32})/?$")
 
 
 class CodeKind(enum.Enum):

@@ -55,3 +55,9 @@ def test_classify_never_raises_and_agrees_with_the_case_parser(code):
     assert (kind is CodeKind.ACCEPTANCE_NOTICE) == (case_id is not None)
     if case_id is not None:
         assert 1 <= len(case_id) <= 32 and case_id.replace("-", "").isalnum() and case_id.isascii()
+
+
+def test_an_acceptance_notice_needs_a_real_case_id_not_dashes_alone():
+    # Found by the hypothesis test above: ".../cases/-" was taken for a case.
+    assert acceptance_notice_case("https://gw.example/cases/-") is None
+    assert acceptance_notice_case("https://gw.example/cases/BDC-2026-1") == "BDC-2026-1"

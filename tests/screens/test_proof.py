@@ -17,6 +17,12 @@ from tests.screens.test_pay import sign_in, step_shown
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
 
+def choice_shown(kind: str, language: str = "zh_CN"):
+    """The prompt is on screen and so is the button for this kind of proof (a busy machine lays it out later)."""
+    prompt = step_shown("proof.prompt", language)
+    return lambda s: prompt(s) and any(b.get("arg") == f"choose:{kind}" for b in s["buttons"])
+
+
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("proof")
@@ -42,7 +48,7 @@ def test_proof_is_printed_and_its_qr_code_verifies(kiosk, tmp_path, language, pe
     payment = next(b for b in state["buttons"] if b["intent"] == "service" and b["arg"] == "payment")
     assert not payment["available"], "no receipt printer on this kiosk: payment is not offered"
     client.tap(intent="service", arg="proof")
-    state = client.wait_for_screen("proof", 30, predicate=step_shown("proof.prompt", language))
+    state = client.wait_for_screen("proof", 30, predicate=choice_shown(kind, language))
     assert_fits(state)
     shot(client, language, "proof_choose")
     client.tap(intent="flow", arg=f"choose:{kind}")
@@ -63,7 +69,7 @@ def test_no_property_proof_for_an_owner_is_explained(kiosk):
     client = kiosk.client
     sign_in(kiosk, "obama")
     client.tap(intent="service", arg="proof")
-    client.wait_for_screen("proof", 30, predicate=step_shown("proof.prompt"))
+    client.wait_for_screen("proof", 30, predicate=choice_shown("no_property"))
     client.tap(intent="flow", arg="choose:no_property")
     state = client.wait_for_screen("done", 30)
     assert i18n.text("properties_exist", "zh_CN") in texts(state)
