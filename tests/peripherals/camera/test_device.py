@@ -76,10 +76,14 @@ def test_status_events_and_reconnect_after_the_source_returns(cameras, tmp_path)
     shutil.copy(original, path)  # "plugged in"
     assert wait_for(lambda: camera.status is DeviceStatus.ONLINE)
     os.remove(path)  # the file ends and is gone: "unplugged"
-    assert wait_for(lambda: camera.status is DeviceStatus.OFFLINE, timeout=5)
-    changes = [(e.previous, e.status) for e in events if isinstance(e, StatusChanged)]
-    assert (DeviceStatus.OFFLINE, DeviceStatus.ONLINE) in changes
-    assert (DeviceStatus.ONLINE, DeviceStatus.OFFLINE) in changes
+
+    def changes():
+        return [(e.previous, e.status) for e in list(events) if isinstance(e, StatusChanged)]
+
+    # the status flips before its event reaches the listeners, so wait for the event, not the status
+    assert wait_for(lambda: (DeviceStatus.ONLINE, DeviceStatus.OFFLINE) in changes(), timeout=5), changes()
+    assert camera.status is DeviceStatus.OFFLINE
+    assert (DeviceStatus.OFFLINE, DeviceStatus.ONLINE) in changes()
 
 
 def test_one_log_line_down_and_one_back_not_one_per_retry(cameras, tmp_path, caplog):
@@ -89,7 +93,9 @@ def test_one_log_line_down_and_one_back_not_one_per_retry(cameras, tmp_path, cap
         camera.start()
         time.sleep(0.3)  # about 15 failed reconnects
         write_video(path, frames=200, fps=100)
-        assert wait_for(lambda: camera.status is DeviceStatus.ONLINE)
+        # the status flips just before the log line is written: wait for the line
+        assert wait_for(lambda: any("available again" in r.getMessage() for r in list(caplog.records)))
+    assert camera.status is DeviceStatus.ONLINE
     lines = [r.getMessage() for r in caplog.records if "camera" in r.getMessage()]
     assert len([m for m in lines if "unavailable" in m]) == 1
     assert len([m for m in lines if "available again" in m]) == 1

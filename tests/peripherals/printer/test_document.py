@@ -223,11 +223,15 @@ def test_polling_reports_a_directory_that_goes_away(tmp_path):
         assert printer.status == DeviceStatus.ONLINE
         out.rmdir()
         out.write_text("")  # a file where the directory was: it cannot be made again
+
+        def statuses():
+            return [e.status for e in list(events) if isinstance(e, StatusChanged)]
+
+        # the status flips just before its event reaches the listeners: wait for the event
         deadline = time.monotonic() + 5
-        while printer.status == DeviceStatus.ONLINE and time.monotonic() < deadline:
+        while len(statuses()) < 2 and time.monotonic() < deadline:
             time.sleep(0.02)
         assert printer.status == DeviceStatus.OFFLINE
-        assert [e.status for e in events if isinstance(e, StatusChanged)] == [DeviceStatus.ONLINE,
-                                                                             DeviceStatus.OFFLINE]
+        assert statuses() == [DeviceStatus.ONLINE, DeviceStatus.OFFLINE]
     finally:
         printer.stop()
