@@ -55,16 +55,33 @@ class VirtualDisplay:
                 [xvfb, "-displayfd", str(write_fd), "-screen", "0", self.geometry, "-nolisten", "tcp"],
                 pass_fds=(write_fd,), stdout=subprocess.DEVNULL, stderr=errors)
             os.close(write_fd)
-            ready, _, _ = select.select([read_fd], [], [], timeout_s)
-            number = os.read(read_fd, 64).decode().strip() if ready else ""
+            number = self._read_display_number(read_fd, timeout_s)
+            if not number.isdigit():
+                return None
+            # Xvfb writes the number and its newline in two writes and dies if the second finds the pipe closed,
+            # so the pipe stays open until the server is seen alive.
+            time.sleep(0.2)
+            if self._process.poll() is not None or not os.path.exists(f"/tmp/.X11-unix/X{number}"):
+                return None
+            return number
         finally:
             os.close(read_fd)
-        if not number.isdigit():
-            return None
-        time.sleep(0.2)
-        if self._process.poll() is not None or not os.path.exists(f"/tmp/.X11-unix/X{number}"):
-            return None
-        return number
+
+    @staticmethod
+    def _read_display_number(read_fd: int, timeout_s: float) -> str:
+        """What Xvfb wrote to -displayfd up to its newline (or until it closed the pipe or the time ran out)."""
+        deadline = time.monotonic() + timeout_s
+        said = b""
+        while b"\n" not in said:
+            left = deadline - time.monotonic()
+            ready, _, _ = select.select([read_fd], [], [], max(left, 0))
+            if not ready:
+                break
+            chunk = os.read(read_fd, 64)
+            if not chunk:
+                break
+            said += chunk
+        return said.decode(errors="replace").strip()
 
     def stop(self) -> None:
         process, self._process = self._process, None
