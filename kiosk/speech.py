@@ -136,7 +136,7 @@ class SpokenPrompts:
 
     def __init__(self, speaker: Speaker, text=None):
         if text is None:
-            from screens.i18n import text  # the one catalog; pure Python, no Kivy
+            from catalog.i18n import text  # the one catalog
         self.speaker = speaker
         self.text = text
         self._last: tuple | None = None

@@ -16,7 +16,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import events as ev
 from kiosk.session import SessionView, State
-from screens import i18n
+from catalog import i18n
 from screens.attract import AttractScreen
 from screens.bank_signing import BankSigningScreen
 from screens.bridge import ViewBridge

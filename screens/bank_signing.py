@@ -10,7 +10,7 @@ import logging
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
-from screens import i18n
+from catalog import i18n
 from screens.base import BaseScreen, KioskButton, KioskLabel
 from screens.signing import SignaturePad
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 
-from screens import i18n
+from catalog import i18n
 from screens.base import BaseScreen
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ import time
 from kivy.clock import Clock
 from kivy.uix.image import Image
 
-from screens import i18n
+from catalog import i18n
 from screens.base import BaseScreen, KioskButton, KioskLabel
 from screens.pay import QR_SIDE, clock_text, qr_texture
 from screens.transfers import TransfersScreen

@@ -9,7 +9,7 @@ from kivy.clock import Clock
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.gridlayout import GridLayout
 
-from screens import i18n
+from catalog import i18n
 from screens.base import BaseScreen, KioskButton, KioskLabel
 
 logger = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from screens import i18n
+from catalog import i18n
 from screens.base import BaseScreen, KioskButton, KioskLabel
 
 logger = logging.getLogger(__name__)

@@ -10,7 +10,7 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
 
 from kiosk.documents.receipts import yuan
-from screens import i18n
+from catalog import i18n
 from screens.base import BaseScreen, KioskButton, KioskLabel
 
 logger = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from kiosk.app import build_kiosk
 from kiosk.payment_journal import PAID, PENDING
 from kiosk.session import State
 from offline_cache.errors import StoreUnavailable
-from screens import i18n
+from catalog import i18n
 from screens.demo import demo_site_config
 
 pytestmark = pytest.mark.slow

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from peripherals.idcard import IdCardSimulator
-from screens import i18n
+from catalog import i18n
 from screens.demo import DemoGateway, demo_site_config
 from screens.harness import KioskProcess
 from tests.screens.test_lockdown import start_xvfb

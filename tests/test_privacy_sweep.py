@@ -173,7 +173,7 @@ def test_no_personal_data_in_clear_after_e_certificate_and_maintenance(tmp_path)
     """A hall kiosk: an e-certificate link for obama; then staff sign in with a staff card (biden's card here: its
     number must not be written anywhere either) and a PIN, and test the card reader with rose_leslie's card."""
     from kiosk.maintenance import hash_secret
-    from screens import i18n
+    from catalog import i18n
     from screens.demo import DemoStack
     from tests.screens.conftest import texts
 
@@ -223,7 +223,7 @@ def test_no_personal_data_in_clear_after_e_certificate_and_maintenance(tmp_path)
 
 def test_no_personal_data_in_clear_after_a_pickup_at_a_locker(tmp_path):
     """A pickup locker: obama's certificate was deposited; he scans his code, shows his card, takes it out."""
-    from screens import i18n
+    from catalog import i18n
     from screens.demo import DemoStack
     from tests.screens.conftest import texts
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from gateway.models import Case
 from gateway.seed import demo_person
 from kiosk.codes import acceptance_notice_url
-from screens import i18n
+from catalog import i18n
 from screens.demo import DemoStack
 from tests.screens.conftest import assert_fits, at_attract, running, shot, texts
 

@@ -9,7 +9,7 @@ import requests
 import zxingcpp
 from PIL import Image
 
-from screens import i18n
+from catalog import i18n
 from screens.demo import DemoStack
 from tests.screens.conftest import SCREENSHOTS, assert_fits, at_attract, running, shot, texts
 from tests.screens.test_pay import sign_in, step_shown

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from PIL import Image
 
-from screens import i18n
+from catalog import i18n
 from screens.demo import demo_site_config
 from screens.harness import KioskProcess
 from tests.screens.conftest import assert_fits, shot, texts

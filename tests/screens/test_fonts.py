@@ -6,7 +6,8 @@ from pathlib import Path
 import pytest
 from PIL import ImageFont
 
-from screens import fonts, i18n
+from catalog import i18n
+from screens import fonts
 
 SIZE = 48
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from screens import i18n
+from catalog import i18n
 from screens.demo import demo_site_config
 from screens.harness import KioskProcess
 from tests.screens.conftest import assert_fits, texts

@@ -13,7 +13,7 @@ import pytest
 from kiosk.documents.ledger import BlankLedger
 from kiosk.maintenance import hash_secret
 from peripherals.printer.simulator import ReceiptPrinterSimulator
-from screens import i18n
+from catalog import i18n
 from screens.demo import DemoStack
 from tests.screens.conftest import assert_fits, running, shot, texts
 

@@ -10,7 +10,7 @@ import pytest
 
 from kiosk.maintenance import hash_secret
 from kiosk.platform_client import PlatformClient
-from screens import i18n
+from catalog import i18n
 from screens.demo import DemoStack
 from tests.screens.conftest import assert_fits, running, shot, texts
 

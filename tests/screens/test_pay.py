@@ -15,7 +15,7 @@ from PIL import Image
 
 from peripherals.printer.render import render_receipt
 from peripherals.printer.simulator import ReceiptPrinterSimulator
-from screens import i18n
+from catalog import i18n
 from screens.demo import DemoStack
 from screens.harness import KioskProcess
 from tests.screens.conftest import SCREENSHOTS, assert_fits, shot, texts, running

@@ -17,7 +17,7 @@ from gateway.models import KioskEvent, SigningKey
 from gateway.pickup import make_code
 from gateway.seed import demo_person
 from peripherals.printer.simulator import ReceiptPrinterSimulator
-from screens import i18n
+from catalog import i18n
 from screens.demo import DemoStack
 from screens.harness import KioskProcess
 from tests.screens.conftest import assert_fits, running, shot, texts

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session as DbSession
 from gateway.bank_signing import MortgageApplication, MortgageSignature, seed_bank_demo
 from peripherals.idcard import IdCardSimulator, load_card_file
 from peripherals.printer.simulator import ReceiptPrinterSimulator
-from screens import i18n
+from catalog import i18n
 from screens.control_client import ControlError
 from screens.demo import DemoGateway, demo_site_config
 from screens.harness import KioskProcess

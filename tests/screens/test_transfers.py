@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session
 
 from gateway.models import KioskEvent
-from screens import i18n
+from catalog import i18n
 from screens.demo import DemoStack
 from tests.screens.conftest import assert_fits, at_attract, shot, texts
 from tests.screens.test_pay import sign_in, step_shown

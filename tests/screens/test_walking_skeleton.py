@@ -8,7 +8,7 @@ import time
 import pytest
 
 from kiosk.platform_client import PlatformClient
-from screens import i18n
+from catalog import i18n
 from screens.demo import DemoStack
 from tests.screens.conftest import assert_fits, shot, texts, running
 

@@ -336,7 +336,7 @@ def test_pickups_go_to_the_durable_outbox_once(tmp_path, world, sim, issuer):
 def test_every_outcome_and_refusal_has_words():
     import re
     from pathlib import Path
-    from kiosk.pickup.messages import PICKUP_MESSAGES
+    from catalog.pickup import PICKUP_MESSAGES
     source = "".join(Path(p).read_text() for p in ("kiosk/pickup/service.py", "kiosk/pickup/verifier.py"))
     keys = set(re.findall(r'(?:LockerOutcome\((?:True|False), |_fail\(|PickupCodeError\()"([a-z_]+)"', source))
     keys |= {"code_malformed", "code_entry_locked", "person_mismatch"}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import string
 
-from kiosk.pickup.messages import PICKUP_MESSAGES
+from catalog.pickup import PICKUP_MESSAGES
 
 logger = logging.getLogger(__name__)
 
@@ -451,7 +451,7 @@ CATALOG: dict[str, tuple[str, str]] = {
                         "are, then you will see it."),
     "cases.from_notice": ("这是您受理回执上的业务。其他业务请回到主菜单查看。",
                           "This is the case on your acceptance notice. Your other cases are in the main menu."),
-    # -- certificate pickup locker (issue 9): code screen, door screen; the core's texts in kiosk/pickup/messages.py --
+    # -- certificate pickup locker (issue 9): code screen, door screen; the core's texts in catalog/pickup.py ----
     **PICKUP_MESSAGES,
     "pickup_code_accepted": ("取件码正确。请把领取人的身份证放在读卡区，核验身份后开门。",
                              "Your code is right. Place the ID card of the person collecting on the reader; the door "

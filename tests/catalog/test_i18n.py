@@ -8,7 +8,7 @@ import pytest
 
 from config.schema import DeviceName, Service
 from kiosk.session import SERVICE_DEVICES
-from screens import i18n
+from catalog import i18n
 
 REPO = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u4e00-\u9fff]")

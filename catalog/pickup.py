@@ -1,7 +1,7 @@
 """Plain-language texts (zh_CN, en) for every message key the pickup code checks and locker flows produce.
 
-Kept beside the code that produces the keys so a new key cannot ship without its words; the screens' catalog
-takes them in with CATALOG.update(PICKUP_MESSAGES).
+Kept apart from the rest of the catalog so the pickup keys are easy to audit against kiosk/pickup/; catalog/i18n.py
+takes them in with **PICKUP_MESSAGES.
 """
 from __future__ import annotations
 
