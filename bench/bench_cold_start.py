@@ -20,8 +20,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from screens.demo import demo_site_config  # noqa: E402
-from screens.xvfb import VirtualDisplay  # noqa: E402
+from kiosk_testkit.demo import demo_site_config  # noqa: E402
+from kiosk_testkit.xvfb import VirtualDisplay  # noqa: E402
 
 FLOOR_APP = r'''
 import os, sys

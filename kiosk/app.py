@@ -19,8 +19,6 @@ from kiosk.session import Session
 
 logger = logging.getLogger(__name__)
 
-CONTROL_ENV = "KIOSK_UI_CONTROL"  # test/demo control channel, see screens/control.py
-
 
 @dataclass
 class Kiosk:
@@ -349,8 +347,14 @@ def wire_maintenance_and_fleet(kiosk: Kiosk, config, staff, config_path=None, fl
     desk.fleet = kiosk.fleet
 
 
-def run_kiosk(config, headless: bool = False, config_path=None) -> int:
+def run_kiosk(config, headless: bool = False, config_path=None, ui_control=None) -> int:
+    """Runs the kiosk until stopped. `ui_control(app)` (tests and demo only, from kiosk_testkit.kiosk_main) makes the
+    channel that drives the UI (start, stop, ready); a site that is not a demo refuses it, and no environment
+    variable turns it on."""
     from kiosk.cli import CliError
+
+    if ui_control is not None and not config.site.demo:
+        raise CliError("the UI control channel is for demo and test sites only (site.demo = true)")
 
     configure_logging(config.logging.level, config.logging.file)
     font = None
@@ -369,7 +373,7 @@ def run_kiosk(config, headless: bool = False, config_path=None) -> int:
         raise CliError(str(exc)) from None
     if headless:
         return _run_headless(kiosk)
-    return _run_ui(kiosk, config, font)
+    return _run_ui(kiosk, config, font, ui_control)
 
 
 def _run_headless(kiosk: Kiosk) -> int:
@@ -385,7 +389,7 @@ def _run_headless(kiosk: Kiosk) -> int:
     return 0
 
 
-def _run_ui(kiosk: Kiosk, config, font) -> int:
+def _run_ui(kiosk: Kiosk, config, font, ui_control=None) -> int:
     from screens.window import configure_kivy
 
     configure_kivy(config.ui)
@@ -405,10 +409,8 @@ def _run_ui(kiosk: Kiosk, config, font) -> int:
 
         speaker = Speaker(output_dir=os.environ.get("KIOSK_SPEECH_WAV_DIR") or None).start()
         kiosk.session.subscribe(SpokenPrompts(speaker))
-    if os.environ.get(CONTROL_ENV):
-        from screens.control import ControlServer
-
-        control = ControlServer(os.environ[CONTROL_ENV], app)
+    if ui_control is not None:
+        control = ui_control(app)
         control.start()
     signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.stop(), 0))
     kiosk.start()

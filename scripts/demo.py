@@ -17,9 +17,9 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from screens.control_client import ControlClient, ControlError  # noqa: E402
-from screens.demo import DemoError, DemoStack, environment_problems  # noqa: E402
-from screens.xvfb import VirtualDisplayError  # noqa: E402
+from kiosk_testkit.control_client import ControlClient, ControlError  # noqa: E402
+from kiosk_testkit.demo import DemoError, DemoStack, environment_problems  # noqa: E402
+from kiosk_testkit.xvfb import VirtualDisplayError  # noqa: E402
 
 logger = logging.getLogger("demo")
 

@@ -51,7 +51,7 @@ def test_demo_tour_without_a_display(tmp_path):
 
 
 def test_demo_interactive_with_a_display(tmp_path):
-    from screens.xvfb import VirtualDisplay
+    from kiosk_testkit.xvfb import VirtualDisplay
 
     workdir = tmp_path / "demo"
     commands = "place obama\nwait menu\nshot menu\nlift\nplace nobody\nquit\n"
@@ -70,7 +70,7 @@ def test_terminated_demo_stops_what_it_started(tmp_path):
     import signal
     import time
 
-    from screens.xvfb import VirtualDisplay
+    from kiosk_testkit.xvfb import VirtualDisplay
 
     workdir = tmp_path / "demo"
     with VirtualDisplay() as display:

@@ -25,7 +25,7 @@ from kiosk.payment_journal import PAID, PENDING
 from kiosk.session import State
 from offline_cache.errors import StoreUnavailable
 from catalog import i18n
-from screens.demo import demo_site_config
+from kiosk_testkit.demo import demo_site_config
 
 pytestmark = pytest.mark.slow
 
@@ -212,7 +212,7 @@ def test_disk_full_on_screen_then_the_kiosk_recovers_by_itself(small_disk, tmp_p
     is refused on the payment screen in plain words; once the disk is freed, the same payment goes through without a
     restart, and the audit log of the whole episode verifies."""
     from peripherals.printer.simulator import ReceiptPrinterSimulator
-    from screens.demo import DemoStack
+    from kiosk_testkit.demo import DemoStack
     from tests.screens.conftest import assert_fits, shot, texts
     from tests.screens.test_pay import choose_payable_case, sign_in, step_shown
 

@@ -13,8 +13,8 @@ import pytest
 
 from peripherals.idcard import IdCardSimulator
 from catalog import i18n
-from screens.demo import DemoGateway, demo_site_config
-from screens.harness import KioskProcess
+from kiosk_testkit.demo import DemoGateway, demo_site_config
+from kiosk_testkit.harness import KioskProcess
 from tests.screens.test_lockdown import start_xvfb
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from peripherals.idcard import IdCardSimulator, load_card_file
-from screens.control_client import ControlError
-from screens.demo import DemoGateway, demo_site_config
-from screens.harness import KioskProcess
+from kiosk_testkit.control_client import ControlError
+from kiosk_testkit.demo import DemoGateway, demo_site_config
+from kiosk_testkit.harness import KioskProcess
 from tests.screens.test_lockdown import start_xvfb
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
@@ -174,7 +174,7 @@ def test_no_personal_data_in_clear_after_e_certificate_and_maintenance(tmp_path)
     number must not be written anywhere either) and a PIN, and test the card reader with rose_leslie's card."""
     from kiosk.maintenance import hash_secret
     from catalog import i18n
-    from screens.demo import DemoStack
+    from kiosk_testkit.demo import DemoStack
     from tests.screens.conftest import texts
 
     workdir = tmp_path / "hall"
@@ -224,7 +224,7 @@ def test_no_personal_data_in_clear_after_e_certificate_and_maintenance(tmp_path)
 def test_no_personal_data_in_clear_after_a_pickup_at_a_locker(tmp_path):
     """A pickup locker: obama's certificate was deposited; he scans his code, shows his card, takes it out."""
     from catalog import i18n
-    from screens.demo import DemoStack
+    from kiosk_testkit.demo import DemoStack
     from tests.screens.conftest import texts
 
     workdir = tmp_path / "locker"
@@ -260,7 +260,7 @@ def test_no_personal_data_in_clear_after_a_pickup_at_a_locker(tmp_path):
 def test_no_personal_data_in_clear_after_mortgage_signing_at_a_bank(tmp_path):
     """A bank service point: staff prepare MA-DEMO-001, both parties place their cards, read and sign with a finger;
     neither their data nor the signature images are written by the kiosk outside the encrypted store."""
-    from gateway.bank_signing import MortgageSignature
+    from gateway.bank_models import MortgageSignature
     from tests.screens.test_signing import (RENEWED_LIN, Stack, place, sign_in_and_choose, sign_on_pad,
                                             start_signing, tap, wait_text, zh)
 

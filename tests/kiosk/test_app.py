@@ -15,7 +15,7 @@ from config import load_config
 from kiosk import events as ev
 from kiosk.app import build_kiosk
 from kiosk.session import State
-from screens.demo import DemoGateway, demo_site_config
+from kiosk_testkit.demo import DemoGateway, demo_site_config
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -185,7 +185,7 @@ def test_every_print_job_is_recorded_with_its_job_name(kiosk, tmp_path):
 
 
 def test_config_hash_is_recorded_when_it_changes(kiosk, tmp_path):
-    from screens.demo import demo_site_config
+    from kiosk_testkit.demo import demo_site_config
 
     from config import load_config
 
@@ -276,7 +276,7 @@ def test_the_kiosk_assembly_wires_the_trail(tmp_path):
     from gateway.testing import LiveGateway
     from kiosk.app import build_kiosk
     from kiosk.audit_trail import AuditedPrinter
-    from screens.demo import demo_site_config
+    from kiosk_testkit.demo import demo_site_config
 
     with LiveGateway(tmp_path / "gateway") as gateway:
         path = demo_site_config(tmp_path, card_port=None, gateway_url=gateway.base_url,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from screens.demo import free_port
+from kiosk_testkit.demo import free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 KIOSK_ID = "demo-hall-01"

@@ -45,7 +45,7 @@ def kiosk_workdir():
 
 
 def running(demo):
-    """Start a screens.demo.DemoStack for a module fixture, printing the kiosk's log when it fails to come up;
+    """Start a kiosk_testkit.demo.DemoStack for a module fixture, printing the kiosk's log when it fails to come up;
     use as `yield from running(DemoStack(...))`."""
     try:
         demo.start()

@@ -12,7 +12,7 @@ from gateway.models import Case
 from gateway.seed import demo_person
 from kiosk.codes import acceptance_notice_url
 from catalog import i18n
-from screens.demo import DemoStack
+from kiosk_testkit.demo import DemoStack
 from tests.screens.conftest import assert_fits, at_attract, running, shot, texts
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]

@@ -10,7 +10,7 @@ import zxingcpp
 from PIL import Image
 
 from catalog import i18n
-from screens.demo import DemoStack
+from kiosk_testkit.demo import DemoStack
 from tests.screens.conftest import SCREENSHOTS, assert_fits, at_attract, running, shot, texts
 from tests.screens.test_pay import sign_in, step_shown
 

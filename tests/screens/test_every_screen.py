@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 
 from catalog import i18n
-from screens.demo import demo_site_config
-from screens.harness import KioskProcess
+from kiosk_testkit.demo import demo_site_config
+from kiosk_testkit.harness import KioskProcess
 from tests.screens.conftest import assert_fits, shot, texts
 
 pytestmark = pytest.mark.ui

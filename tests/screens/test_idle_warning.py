@@ -4,8 +4,8 @@ from __future__ import annotations
 import pytest
 
 from catalog import i18n
-from screens.demo import demo_site_config
-from screens.harness import KioskProcess
+from kiosk_testkit.demo import demo_site_config
+from kiosk_testkit.harness import KioskProcess
 from tests.screens.conftest import assert_fits, texts
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]

@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from screens.demo import demo_site_config
-from screens.harness import KioskProcess
+from kiosk_testkit.demo import demo_site_config
+from kiosk_testkit.harness import KioskProcess
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 

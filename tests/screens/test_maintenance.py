@@ -14,7 +14,7 @@ from kiosk.documents.ledger import BlankLedger
 from kiosk.maintenance import hash_secret
 from peripherals.printer.simulator import ReceiptPrinterSimulator
 from catalog import i18n
-from screens.demo import DemoStack
+from kiosk_testkit.demo import DemoStack
 from tests.screens.conftest import assert_fits, running, shot, texts
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
@@ -212,8 +212,8 @@ def test_the_dashboard_command_puts_the_kiosk_out_of_service_and_paper_out_turns
 
 @pytest.fixture(scope="module")
 def camera_kiosk(tmp_path_factory):
-    from screens.demo import demo_site_config
-    from screens.harness import KioskProcess
+    from kiosk_testkit.demo import demo_site_config
+    from kiosk_testkit.harness import KioskProcess
 
     faces = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "faces"
     if not (faces / "two_people.jpg").exists():

@@ -11,7 +11,7 @@ import pytest
 from kiosk.maintenance import hash_secret
 from kiosk.platform_client import PlatformClient
 from catalog import i18n
-from screens.demo import DemoStack
+from kiosk_testkit.demo import DemoStack
 from tests.screens.conftest import assert_fits, running, shot, texts
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]

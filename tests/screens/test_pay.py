@@ -16,8 +16,8 @@ from PIL import Image
 from peripherals.printer.render import render_receipt
 from peripherals.printer.simulator import ReceiptPrinterSimulator
 from catalog import i18n
-from screens.demo import DemoStack
-from screens.harness import KioskProcess
+from kiosk_testkit.demo import DemoStack
+from kiosk_testkit.harness import KioskProcess
 from tests.screens.conftest import SCREENSHOTS, assert_fits, shot, texts, running
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]

@@ -18,8 +18,8 @@ from gateway.pickup import make_code
 from gateway.seed import demo_person
 from peripherals.printer.simulator import ReceiptPrinterSimulator
 from catalog import i18n
-from screens.demo import DemoStack
-from screens.harness import KioskProcess
+from kiosk_testkit.demo import DemoStack
+from kiosk_testkit.harness import KioskProcess
 from tests.screens.conftest import assert_fits, running, shot, texts
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]

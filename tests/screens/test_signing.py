@@ -22,13 +22,15 @@ from PIL import Image
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session as DbSession
 
-from gateway.bank_signing import MortgageApplication, MortgageSignature, seed_bank_demo
+from gateway.bank_demo import seed_bank_demo
+
+from gateway.bank_models import MortgageApplication, MortgageSignature
 from peripherals.idcard import IdCardSimulator, load_card_file
 from peripherals.printer.simulator import ReceiptPrinterSimulator
 from catalog import i18n
-from screens.control_client import ControlError
-from screens.demo import DemoGateway, demo_site_config
-from screens.harness import KioskProcess
+from kiosk_testkit.control_client import ControlError
+from kiosk_testkit.demo import DemoGateway, demo_site_config
+from kiosk_testkit.harness import KioskProcess
 from tests.screens.conftest import assert_fits, shot, texts
 from tests.screens.test_pay import pay_by_phone, qr_on_screen
 

@@ -14,10 +14,12 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session as DbSession
 
-from gateway.bank_signing import MortgageApplication, MortgageSignature, seed_bank_demo
+from gateway.bank_demo import seed_bank_demo
+
+from gateway.bank_models import MortgageApplication, MortgageSignature
 from peripherals.idcard import IdCardSimulator
-from screens.demo import DemoGateway, demo_site_config
-from screens.harness import KioskProcess
+from kiosk_testkit.demo import DemoGateway, demo_site_config
+from kiosk_testkit.harness import KioskProcess
 from tests.kiosk.identity.conftest import still_frame
 from tests.screens.conftest import assert_fits, shot, texts
 from tests.screens.test_signing import place, tap, type_digits, wait_text, zh

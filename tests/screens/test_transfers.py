@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from gateway.models import KioskEvent
 from catalog import i18n
-from screens.demo import DemoStack
+from kiosk_testkit.demo import DemoStack
 from tests.screens.conftest import assert_fits, at_attract, shot, texts
 from tests.screens.test_pay import sign_in, step_shown
 

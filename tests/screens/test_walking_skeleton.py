@@ -9,7 +9,7 @@ import pytest
 
 from kiosk.platform_client import PlatformClient
 from catalog import i18n
-from screens.demo import DemoStack
+from kiosk_testkit.demo import DemoStack
 from tests.screens.conftest import assert_fits, shot, texts, running
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]

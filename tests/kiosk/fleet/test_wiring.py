@@ -14,7 +14,7 @@ from gateway.models import Kiosk, KioskCommand
 from kiosk.app import build_kiosk
 from kiosk.fleet.wiring import ConfigReload, read_log_tail
 from kiosk.session import State
-from screens.demo import demo_site_config
+from kiosk_testkit.demo import demo_site_config
 
 OBAMA = "110105196108041235"
 

@@ -10,7 +10,7 @@ from kiosk.flows import default_flows
 from kiosk.flows.case_status import CaseStatusFlow
 from kiosk.platform_client import PlatformClient, PlatformUnavailable
 from kiosk.runtime import FlowContext
-from screens.demo import DemoGateway, free_port
+from kiosk_testkit.demo import DemoGateway, free_port
 
 
 @pytest.fixture(scope="module")

@@ -9,14 +9,14 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session as DbSession
 
-from gateway.bank_signing import seed_bank_demo
+from gateway.bank_demo import seed_bank_demo
 from kiosk import events as ev
 from kiosk.flows import FlowServices
 from kiosk.flows.mortgage_certificate import MortgageCertificateFlow
 from kiosk.platform_client import PlatformClient
 from kiosk.runtime import FlowContext
 from peripherals.printer import DocumentPrinter
-from screens.demo import DemoGateway
+from kiosk_testkit.demo import DemoGateway
 
 BIDEN = "310115194211202341"
 

@@ -13,7 +13,9 @@ import pytest
 from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session as DbSession
 
-from gateway.bank_signing import MortgageApplication, MortgageSignature, seed_bank_demo
+from gateway.bank_demo import seed_bank_demo
+
+from gateway.bank_models import MortgageApplication, MortgageSignature
 from kiosk import events as ev
 from kiosk.app import card_reader_listener
 from kiosk.flows.mortgage_signing import MortgageSigningFlow
@@ -26,7 +28,7 @@ from kiosk.runtime import Runtime
 from kiosk.session import Session, State
 from peripherals.camera import Camera
 from peripherals.idcard import CardReader, IdCardSimulator, load_card_file
-from screens.demo import DemoGateway
+from kiosk_testkit.demo import DemoGateway
 from tests.kiosk.identity.conftest import CLIP, still_frame
 
 CARDS = Path(__file__).resolve().parents[3] / "peripherals" / "idcard" / "cards"
@@ -237,7 +239,7 @@ def test_without_a_verifier_the_service_says_it_is_unavailable(gateway):
 def test_the_bank_profile_offers_mortgage_signing_with_its_verifier_wired(tmp_path):
     from config import load_config
     from kiosk.app import build_kiosk
-    from screens.demo import demo_site_config
+    from kiosk_testkit.demo import demo_site_config
 
     path = demo_site_config(tmp_path, card_port=None, kiosk_id="demo-bank-01", api_key="k" * 43,
                             extra={"site": {"kind": "bank", "services": ["mortgage_signing", "case_status"]}})

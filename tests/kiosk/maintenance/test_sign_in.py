@@ -12,7 +12,7 @@ from kiosk import events as ev
 from kiosk.app import build_kiosk
 from kiosk.maintenance import hash_secret
 from kiosk.session import State
-from screens.demo import demo_site_config
+from kiosk_testkit.demo import demo_site_config
 
 STAFF_QR = "STAFF-7F3A-2291-QX"
 APPLICANT_ID = "110105196108041235"  # obama in docs/demo-persons.md

@@ -17,7 +17,7 @@ from kiosk.pickup.assembly import LockerParts
 from kiosk.platform_client import PlatformClient
 from kiosk.session import State
 from peripherals.locker import KerongSimulator
-from screens.demo import DEMO_COMPARTMENTS, LOCKER_PROFILE, demo_site_config
+from kiosk_testkit.demo import DEMO_COMPARTMENTS, LOCKER_PROFILE, demo_site_config
 
 LOCKER = "demo-locker-01"
 OBAMA, BIDEN, KIT = "110105196108041235", "310115194211202341", "GBR110861226013"  # docs/demo-persons.md

@@ -1,7 +1,7 @@
-"""Test and demo control channel: drive the running kiosk UI from outside. OFF unless KIOSK_UI_CONTROL is set.
+"""Test and demo control channel: drives the running kiosk UI from outside; opened only by kiosk_testkit.kiosk_main.
 
-Set KIOSK_UI_CONTROL=/path/to/socket before `kiosk run` and the app listens on that Unix socket (mode 0600, local
-only) for one JSON object per line, answering one JSON object per line:
+`python -m kiosk_testkit.kiosk_main --config demo.toml --control /path/to/socket` and the app listens on that Unix
+socket (mode 0600, local only) for one JSON object per line, answering one JSON object per line:
   {"cmd": "state"}                      -> current screen, language, overlay, visible texts, buttons, overflows
   {"cmd": "tap", "intent": "service", "arg": "case_status"} or {"cmd": "tap", "text": "..."}
                                         -> a real touch down/up at the centre of that button, through the window
@@ -13,7 +13,7 @@ only) for one JSON object per line, answering one JSON object per line:
   {"cmd": "render", "view": {"state": "verify", "language": "en", ...}}
                                         -> draw a SessionView directly (states no event reaches in this build,
                                            e.g. face-check guidance); the next view from the session replaces it
-The demo script uses it to take its screenshots and the UI tests to press buttons; production never sets it.
+The demo script uses it to take its screenshots and the UI tests to press buttons; `kiosk run` never opens it.
 Each command runs on the Kivy thread (scheduled with Clock) and the socket thread waits for its answer.
 """
 from __future__ import annotations
@@ -39,7 +39,6 @@ from screens.base import KioskButton
 
 logger = logging.getLogger(__name__)
 
-ENV = "KIOSK_UI_CONTROL"
 COMMAND_TIMEOUT_S = 15.0
 
 

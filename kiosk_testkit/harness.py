@@ -1,4 +1,4 @@
-"""Runs `kiosk run` in a child process with the UI control channel on, for the demo, the UI tests and the bench.
+"""Runs the kiosk (kiosk_testkit.kiosk_main) in a child process with the UI control channel on, for the demo, the UI tests and the bench.
 
 One Kivy App per process: every test or demo run gets a fresh kiosk process, its own control socket and Kivy home
 (so nothing is read from or written to ~/.kivy), and a virtual display when the machine has none.
@@ -12,8 +12,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from screens.control_client import ControlClient
-from screens.xvfb import VirtualDisplay
+from kiosk_testkit.control_client import ControlClient
+from kiosk_testkit.xvfb import VirtualDisplay
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ class KioskProcess:
 
     def start(self, ready_timeout_s: float = 60.0) -> "KioskProcess":
         env = dict(os.environ)
-        env.update({"KIOSK_UI_CONTROL": str(self.socket_path), "KIVY_HOME": str(self.workdir / "kivy"),
+        env.update({"KIVY_HOME": str(self.workdir / "kivy"),
                     "KIVY_NO_ARGS": "1", "PYTHONUNBUFFERED": "1"})
         env.update(self.extra_env)
         if self.display:
@@ -51,7 +51,8 @@ class KioskProcess:
             env["DISPLAY"] = self._xvfb.display
         self._log = open(self.log_path, "ab")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "kiosk.cli", "run", "--config", str(self.config_path)],
+            [sys.executable, "-m", "kiosk_testkit.kiosk_main", "--config", str(self.config_path),
+             "--control", str(self.socket_path)],
             cwd=str(REPO_ROOT), env=env, stdout=self._log, stderr=subprocess.STDOUT)
         try:
             self.client.wait_ready(ready_timeout_s, alive=self.alive)

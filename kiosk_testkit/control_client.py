@@ -1,4 +1,4 @@
-"""Client for the UI control channel (screens/control.py), used by the demo script, the UI tests and the bench."""
+"""Client for the UI control channel (kiosk_testkit/control.py), used by the demo script, the UI tests and the bench."""
 from __future__ import annotations
 
 import json

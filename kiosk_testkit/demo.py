@@ -16,7 +16,7 @@ import tomllib
 import urllib.request
 from pathlib import Path
 
-from screens.harness import REPO_ROOT, KioskProcess
+from kiosk_testkit.harness import REPO_ROOT, KioskProcess
 
 logger = logging.getLogger(__name__)
 
