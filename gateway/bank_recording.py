@@ -8,7 +8,7 @@ import re
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gateway.bank_signing import MortgageApplication, parties_of
+from gateway.bank_models import MortgageApplication, parties_of
 from gateway.models import Case, CaseStep, Proof, utcnow
 from gateway.verification_codes import new_verification_code
 

@@ -1,7 +1,6 @@
 """Request dependencies: the database session, kiosk authentication with its rate limit, applicant tokens."""
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from typing import Annotated, AsyncIterator
@@ -16,6 +15,7 @@ from sqlalchemy.orm import Session
 from gateway import audit_chain
 from gateway.adapters import Adapters
 from gateway.db import READ_ONLY, RELAXED_DURABILITY, run_db
+from gateway.digests import sha256_hex
 from gateway.errors import ApiError
 from gateway.models import ApplicantToken, Kiosk, RateWindow, utcnow
 from gateway.settings import GatewaySettings
@@ -24,10 +24,6 @@ from gateway.tls import peer_cert_name
 logger = logging.getLogger(__name__)
 
 _bearer = HTTPBearer(auto_error=False, description="The kiosk's API key")
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 # Dependencies that do no I/O are async, and the database work of authentication runs in one worker-thread hop:

@@ -6,6 +6,7 @@ import secrets
 
 from sqlalchemy.orm import Session
 
+from gateway import audit_chain  # noqa: F401  (its flush listener chains the AuditEntry rows added here)
 from gateway.models import Kiosk, KioskCommand, AuditEntry, utcnow
 
 logger = logging.getLogger(__name__)

@@ -297,5 +297,3 @@ class ECertificateLink(Base):
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     downloads: Mapped[int] = mapped_column(Integer, default=0)
-
-import gateway.audit_chain  # noqa: E402,F401  (chains AuditEntry rows added through the ORM, at flush time)

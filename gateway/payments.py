@@ -5,6 +5,7 @@ import logging
 
 from sqlalchemy.orm import Session
 
+from gateway import audit_chain  # noqa: F401  (its flush listener chains the AuditEntry rows added here)
 from gateway.adapters.payment import PaymentNotification
 from gateway.models import AuditEntry, Case, CaseStep, PaymentOrder, utcnow
 

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from gateway.casework import CHINA, STEPS, TIME_LIMIT_WORKING_DAYS, TITLES, today_in_china
-from gateway.deps import sha256_hex
+from gateway.digests import sha256_hex
 from gateway.models import Case, CaseStep, Kiosk, Person, PickupAgent, Property
 from gateway.pickup import ensure_signing_key
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter
 from fastapi.encoders import jsonable_encoder
 
 from gateway.bank_recording import RecordingRefused, certificate_json, certificate_of, record_mortgage
-from gateway.bank_signing import MortgageApplication
+from gateway.bank_models import MortgageApplication
 from gateway.deps import Applicant, Db, IdempotencyKey, Settings, audit
 from gateway.errors import ApiError
 from gateway.identity import mask_id_number

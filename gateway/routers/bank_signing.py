@@ -13,10 +13,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gateway.bank_signing import (MAX_PIN_FAILURES, PIN_LOCK, STAFF_TOKEN_TTL, BankStaff, BankStaffToken,
-                                  MortgageApplication, MortgageParty, MortgageSignature, parties_of, png_digest,
-                                  seed_bank_demo, signed_seqs, submit_application)
+from gateway.bank_demo import seed_bank_demo
+from gateway.bank_models import (BankStaff, BankStaffToken, MortgageApplication, MortgageParty, MortgageSignature,
+                                 parties_of, signed_seqs)
 from gateway.bank_recording import certificate_of
+from gateway.bank_signing import MAX_PIN_FAILURES, PIN_LOCK, STAFF_TOKEN_TTL, png_digest, submit_application
 from gateway.casework import case_json
 from gateway.dashboard.passwords import DUMMY_HASH, verify_password
 from gateway.deps import (AdaptersDep, Applicant, CurrentKiosk, Db, IdempotencyKey, KioskIdentity, Settings, audit,
@@ -241,7 +242,7 @@ def sign(application_id: ApplicationId, body: SignatureIn, key: IdempotencyKey, 
               {"seq": party.seq, "method": token.method, "staff": staff.staff_id})
         signed = signed_seqs(db, app.application_id)
         if signed >= {p.seq for p in parties_of(db, app.application_id)}:
-            submit_application(db, app, adapters)
+            submit_application(db, app, adapters.bank)
             audit(db, kiosk.kiosk_id, "mortgage_submitted", app.application_id, {"case_id": app.case_id})
         return 201, {"application_id": app.application_id, "seq": party.seq, "status": app.status,
                      "signed": sorted(signed), "case_id": app.case_id, "reference": app.reference}

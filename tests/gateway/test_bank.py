@@ -7,7 +7,9 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from gateway.bank_signing import BankStaff, MortgageSignature, seed_bank_demo
+from gateway.bank_demo import seed_bank_demo
+
+from gateway.bank_models import BankStaff, MortgageSignature
 from gateway.db import make_sessionmaker
 from gateway.models import AuditEntry, BankSubmission, Case
 

@@ -11,7 +11,7 @@ from hypothesis import given, settings as hypothesis_settings, strategies as st
 from sqlalchemy import select
 
 from gateway.bank_recording import issuer_of
-from gateway.bank_signing import seed_bank_demo
+from gateway.bank_demo import seed_bank_demo
 from gateway.db import make_sessionmaker
 from gateway.models import Case, CaseStep, Kiosk
 from tests.gateway.test_bank import LIN, OBAMA, applicant, sign
