@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from gateway.adapters.bank import BankSubmissions
 from gateway.bank_models import BankStaff, MortgageApplication, MortgageSignature, parties_of
 from gateway.casework import TIME_LIMIT_WORKING_DAYS, TITLES, today_in_china
-from gateway.dashboard.passwords import hash_password
 from gateway.models import BankSubmission, Case, CaseStep, utcnow
+from secrethash import hash_secret
 
 logger = logging.getLogger(__name__)
 
@@ -28,9 +28,9 @@ def add_staff(db: Session, kiosk_id: str, staff_id: str, name: str, pin: str) ->
         raise ValueError("a staff PIN is 6-12 digits")
     staff = db.get(BankStaff, staff_id)
     if staff is None:
-        db.add(BankStaff(staff_id=staff_id, kiosk_id=kiosk_id, name=name, pin_hash=hash_password(pin)))
+        db.add(BankStaff(staff_id=staff_id, kiosk_id=kiosk_id, name=name, pin_hash=hash_secret(pin)))
     else:
-        staff.kiosk_id, staff.name, staff.pin_hash, staff.failed_pins = kiosk_id, name, hash_password(pin), 0
+        staff.kiosk_id, staff.name, staff.pin_hash, staff.failed_pins = kiosk_id, name, hash_secret(pin), 0
 
 
 def submit_application(db: Session, application: MortgageApplication, bank: BankSubmissions) -> None:

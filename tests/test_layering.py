@@ -1,5 +1,5 @@
-"""The layering the design promises, read from the source: no import cycle in gateway/, and the headless core, the
-devices, the offline cache and the config never import the screens or Kivy."""
+"""The layering the design promises, read from the source: no import cycle in gateway/, headless packages never
+import the screens or Kivy, and the neutral packages import no part of the kiosk or the gateway."""
 from __future__ import annotations
 
 import ast
@@ -9,7 +9,9 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-HEADLESS = ("kiosk", "peripherals", "offline_cache", "config", "catalog", "pdfparts")
+HEADLESS = ("kiosk", "peripherals", "offline_cache", "config", "catalog", "pdfparts", "secrethash")
+NEUTRAL = ("catalog", "pdfparts", "secrethash")  # shared by kiosk, screens and gateway: they import none of them
+PARTS = ("kiosk", "screens", "gateway", "peripherals", "offline_cache", "config", "kiosk_testkit")
 UI = ("screens", "kivy")
 # The one place a headless package still reaches the UI: the kiosk process's composition root starts the Kivy app
 # (inside functions, only on the UI path). (file, function) pairs; nothing else may.
@@ -109,4 +111,12 @@ def test_headless_packages_never_import_the_screens_or_kivy(package):
         for target, function in imports_of(path):
             if target.split(".")[0] in UI and (relative, function) not in UI_LAUNCH:
                 offending.append(f"{relative}: {target} (in {function or 'the module'})")
+    assert offending == []
+
+
+@pytest.mark.parametrize("package", NEUTRAL)
+def test_neutral_packages_import_no_part_of_the_kiosk_or_the_gateway(package):
+    offending = sorted({f"{path.relative_to(REPO).as_posix()}: {target}"
+                        for path in (REPO / package).rglob("*.py") for target, _ in imports_of(path)
+                        if target.split(".")[0] in PARTS})
     assert offending == []

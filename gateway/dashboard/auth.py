@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gateway.dashboard.models import ROLES, DashboardSecret, StaffSession, StaffUser
-from gateway.dashboard.passwords import DUMMY_HASH, hash_password, verify_password
 from gateway.deps import audit
 from gateway.models import Kiosk, utcnow
+from secrethash import dummy_hash, hash_secret, verify_secret
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ def create_staff(db: Session, username: str, password: str, role: str) -> None:
         raise StaffError("a password needs at least 10 characters")
     if db.get(StaffUser, username) is not None:
         raise StaffError(f"staff user {username} already exists")
-    db.add(StaffUser(username=username, password_hash=hash_password(password), role=role))
+    db.add(StaffUser(username=username, password_hash=hash_secret(password), role=role))
     db.commit()
     logger.info("staff user %s created with role %s", username, role)
 
@@ -64,7 +64,7 @@ def ensure_demo_staff(db: Session) -> bool:
         return False
     for username, role, password in DEMO_STAFF:
         if db.get(StaffUser, username) is None:
-            db.add(StaffUser(username=username, password_hash=hash_password(password), role=role))
+            db.add(StaffUser(username=username, password_hash=hash_secret(password), role=role))
             try:
                 db.commit()
             except IntegrityError:  # another gateway process added it first
@@ -78,9 +78,9 @@ def authenticate_staff(db: Session, username: str, password: str) -> StaffUser |
     user = db.get(StaffUser, username) if USERNAME_RE.match(username or "") else None
     db.commit()  # end the read before the deliberately slow hash: on SQLite a transaction holds the write lock
     if user is None or user.disabled:
-        verify_password(password, DUMMY_HASH)
+        verify_secret(password, dummy_hash())
         return None
-    return user if verify_password(password, user.password_hash) else None
+    return user if verify_secret(password, user.password_hash) else None
 
 
 def _signing_key(db: Session) -> bytes:

@@ -17,7 +17,7 @@ ROLES = ("viewer", "operator")
 class StaffUser(Base):
     __tablename__ = "staff_users"
     username: Mapped[str] = mapped_column(String(64), primary_key=True)
-    # "scrypt$<n>$<r>$<p>$<salt b64>$<hash b64>" (gateway.dashboard.passwords).
+    # "scrypt$<n>$<r>$<p>$<salt b64>$<hash b64>" (secrethash).
     password_hash: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(16))
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)

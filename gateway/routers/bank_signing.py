@@ -19,7 +19,6 @@ from gateway.bank_models import (BankStaff, BankStaffToken, MortgageApplication,
 from gateway.bank_recording import certificate_of
 from gateway.bank_signing import MAX_PIN_FAILURES, PIN_LOCK, STAFF_TOKEN_TTL, png_digest, submit_application
 from gateway.casework import case_json
-from gateway.dashboard.passwords import DUMMY_HASH, verify_password
 from gateway.deps import (AdaptersDep, Applicant, CurrentKiosk, Db, IdempotencyKey, KioskIdentity, Settings, audit,
                           sha256_hex)
 from gateway.errors import ApiError
@@ -27,6 +26,7 @@ from gateway.identity import mask_id_number, mask_name
 from gateway.idempotency import run_idempotent
 from gateway.models import Case, CaseStep, utcnow
 from gateway.routers import KIOSK_ERRORS, errors
+from secrethash import dummy_hash, verify_secret
 
 logger = logging.getLogger(__name__)
 
@@ -86,11 +86,11 @@ def staff_sign_in(body: StaffSignIn, kiosk: BankKiosk, db: Db, settings: Setting
     staff = db.get(BankStaff, body.staff_id)
     now = utcnow()
     if staff is None or staff.kiosk_id != kiosk.kiosk_id:
-        verify_password(body.pin, DUMMY_HASH)  # the same time whether or not the staff member exists
+        verify_secret(body.pin, dummy_hash())  # the same time whether or not the staff member exists
         raise ApiError(401, "staff_pin_wrong", "Unknown staff member or wrong PIN.")
     if staff.locked_until is not None and staff.locked_until > now:
         raise ApiError(403, "staff_locked", "Too many wrong PINs; try again later.")
-    if not verify_password(body.pin, staff.pin_hash):
+    if not verify_secret(body.pin, staff.pin_hash):
         staff.failed_pins += 1
         if staff.failed_pins >= MAX_PIN_FAILURES:
             staff.locked_until, staff.failed_pins = now + PIN_LOCK, 0

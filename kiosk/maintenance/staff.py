@@ -1,58 +1,21 @@
 """Staff sign-in for maintenance mode: scrypt-hashed staff cards, staff QR codes and PINs, with a lockout.
 
 A staff member presents a staff card (the ID number read from the card reader) or a configured staff QR code, then
-types a PIN. Card numbers, QR codes and PINs are configured only as scrypt hashes (hashlib.scrypt); a wrong PIN
+types a PIN. Card numbers, QR codes and PINs are configured only as scrypt hashes (secrethash, shared with the gateway); a wrong PIN
 counts towards a lockout.
 """
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import logging
-import secrets
 import sys
 import time
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
 from kiosk import events as ev
+from secrethash import hash_secret, verify_secret
 
 logger = logging.getLogger(__name__)
-
-SCRYPT_N, SCRYPT_R, SCRYPT_P = 2 ** 14, 8, 1
-MAX_SECRET_BYTES = 512
-
-
-# -- hashing ------------------------------------------------------------------------------------------------------
-def hash_secret(secret: str) -> str:
-    """'scrypt$n$r$p$salt$hash' for a PIN, a staff QR code or a staff card's ID number."""
-    raw = secret.encode("utf-8")
-    if not raw or len(raw) > MAX_SECRET_BYTES:
-        raise ValueError("a secret is 1-512 bytes")
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(raw, salt=salt, n=SCRYPT_N, r=SCRYPT_R, p=SCRYPT_P, dklen=32)
-    return "$".join(("scrypt", str(SCRYPT_N), str(SCRYPT_R), str(SCRYPT_P), base64.b64encode(salt).decode(),
-                     base64.b64encode(digest).decode()))
-
-
-def verify_secret(secret: str, stored: str | None) -> bool:
-    if not stored or not secret:
-        return False
-    raw = secret.encode("utf-8")
-    if len(raw) > MAX_SECRET_BYTES:
-        return False
-    try:
-        scheme, n, r, p, salt, digest = stored.split("$")
-        n, r, p = int(n), int(r), int(p)
-        if scheme != "scrypt" or not (2 <= n <= 2 ** 20 and 1 <= r <= 32 and 1 <= p <= 16):
-            return False
-        expected = base64.b64decode(digest, validate=True)
-        actual = hashlib.scrypt(raw, salt=base64.b64decode(salt, validate=True), n=n, r=r, p=p,
-                                dklen=len(expected), maxmem=256 * 1024 * 1024)
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(actual, expected)
 
 
 # -- staff credentials --------------------------------------------------------------------------------------------

@@ -7,7 +7,6 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from gateway.dashboard.health import COLOUR_ORDER, assess
-from gateway.dashboard.passwords import hash_password, verify_password
 from gateway.models import Kiosk
 
 NOW = dt.datetime(2026, 11, 23, 4, 0, tzinfo=dt.timezone.utc)
@@ -63,15 +62,6 @@ def test_any_stored_heartbeat_gives_a_colour_and_never_raises(devices, stock, ex
     health = assess("k1", NOW - dt.timedelta(seconds=age), devices, stock, outbox, extra, NOW)
     assert health.colour in COLOUR_ORDER
     assert all(len(c.detail) < 400 for c in health.conditions)
-
-
-def test_password_hashes_verify_and_malformed_ones_never_match():
-    stored = hash_password("correct horse battery")
-    assert verify_password("correct horse battery", stored)
-    assert not verify_password("correct horse batterY", stored)
-    assert stored != hash_password("correct horse battery")  # salted
-    for bad in ("", "scrypt$", "md5$1$2$3$x$y", "scrypt$99999999$8$1$AAAA$AAAA", stored.replace("$", "#")):
-        assert not verify_password("correct horse battery", bad)
 
 
 def test_the_snapshot_rereads_only_kiosks_that_beat_and_matches_a_full_read(client, hall, db):
