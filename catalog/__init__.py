@@ -1,1 +1,1 @@
-"""The message catalog (zh_CN, en): a neutral package that both the headless core (kiosk/) and the screens import."""
+"""The kiosk's texts (zh_CN, en) and the punctuation rules for breaking them: neutral, imported by core and screens."""

@@ -83,7 +83,7 @@ class _Page:
     def row(self, label: str, value: str) -> None:
         self.pdf.setFont(self.font, 12)
         self.pdf.drawString(self.left, self.y, label)
-        for line in wrap(str(value), 30):
+        for line in wrap(str(value), self.width - 25 * mm - (self.left + 38 * mm), 12):
             self.pdf.drawString(self.left + 38 * mm, self.y, line)
             self.y -= 7 * mm
         self.y -= 3 * mm
@@ -91,7 +91,7 @@ class _Page:
     def paragraph(self, text: str, size: float = 11) -> None:
         self.pdf.setFont(self.font, size)
         self.y -= 4 * mm
-        for line in wrap(text, 40):
+        for line in wrap(text, self.width - 25 * mm - self.left, size):
             self.pdf.drawString(self.left, self.y, line)
             self.y -= 6.5 * mm
 

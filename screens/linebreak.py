@@ -1,5 +1,5 @@
 """Line breaking for Chinese text. Kivy breaks CJK text at any character, even before a comma or a full stop;
-this applies the basic rules (no closing punctuation at the start of a line, no opening one at the end) and keeps
+this applies the basic rules of catalog.punctuation (no closing mark starts a line, no opening one ends it) and keeps
 Latin words and numbers whole. Pure Python: the width of a piece of text comes from a measure function.
 """
 from __future__ import annotations
@@ -8,10 +8,10 @@ import logging
 import re
 from typing import Callable
 
+from catalog.punctuation import NO_LINE_END, NO_LINE_START
+
 logger = logging.getLogger(__name__)
 
-NO_LINE_START = frozenset("，。、；：！？）》」』】〕〉”’…—,.;:!?)%")
-NO_LINE_END = frozenset("（《「『【〔〈“‘(")
 _IDEOGRAPH = re.compile(r"[\u4e00-\u9fff]")
 _CJK = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")
 _UNITS = re.compile(r"\s+|[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|[^\s\u2e80-\u9fff\uf900-\ufaff"

@@ -15,7 +15,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from kiosk.documents.fonts import register_cjk_font
-from kiosk.documents.proofs import ProofDataError, _issued, _wrap, draw_verification
+from kiosk.documents.proofs import ProofDataError, _issued, draw_verification
+from pdfparts import wrap
 
 logger = logging.getLogger(__name__)
 
@@ -76,15 +77,15 @@ def build_mortgage_certificate_pdf(certificate: dict) -> bytes:
         pdf.setFont(font, 11)
         pdf.drawString(left, y, label)
         pdf.setFont(font, 12)
-        for line in _wrap(str(value), 30):
+        for line in wrap(str(value), right - left - label_w, 12):
             pdf.drawString(left + label_w, y, line)
             y -= 7 * mm
         pdf.setStrokeGray(0.8)
         pdf.line(left, y + 4.5 * mm, right, y + 4.5 * mm)
         y -= 2 * mm
     pdf.setFont(font, 10.5)
-    for line in _wrap("根据《不动产登记暂行条例》等有关法律法规，为保护申请人合法权益，对申请人申请登记的本证明所列"
-                      "不动产权利或登记事项，经审查核实，准予登记，颁发此证明。", 44):
+    for line in wrap("根据《不动产登记暂行条例》等有关法律法规，为保护申请人合法权益，对申请人申请登记的本证明所列"
+                     "不动产权利或登记事项，经审查核实，准予登记，颁发此证明。", right - left, 10.5):
         y -= 2 * mm
         pdf.drawString(left, y, line)
         y -= 5 * mm

@@ -18,7 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
 from kiosk.documents.fonts import register_cjk_font
-from pdfparts import wrap as _wrap
+from pdfparts import wrap
 
 logger = logging.getLogger(__name__)
 
@@ -75,8 +75,8 @@ def build_proof_pdf(kind: str, proof: dict) -> bytes:
         y -= 8 * mm
     y -= 4 * mm
     if kind == "no_property":
-        for line in _wrap(f"经查询，截至{_issued(proof['issued_at'])}，本登记机构的不动产登记簿中"
-                          f"未记载上述权利人名下的不动产登记信息。", 38):
+        for line in wrap(f"经查询，截至{_issued(proof['issued_at'])}，本登记机构的不动产登记簿中"
+                         f"未记载上述权利人名下的不动产登记信息。", right - left, 12):
             pdf.drawString(left, y, line)
             y -= 7 * mm
     else:
@@ -87,7 +87,7 @@ def build_proof_pdf(kind: str, proof: dict) -> bytes:
             pdf.drawString(left, y, f"{number}.")
             for key, label in PROPERTY_LABELS:
                 if prop.get(key) not in (None, ""):
-                    for line in _wrap(f"{label}：{prop[key]}", 40):
+                    for line in wrap(f"{label}：{prop[key]}", right - left - 8 * mm, 10.5):
                         pdf.drawString(left + 8 * mm, y, line)
                         y -= 6 * mm
             y -= 3 * mm

@@ -9,6 +9,8 @@ import logging
 from dataclasses import dataclass
 from typing import Literal
 
+from catalog.punctuation import NO_LINE_END, NO_LINE_START
+
 logger = logging.getLogger(__name__)
 
 Align = Literal["left", "center", "right"]
@@ -70,9 +72,7 @@ def text_columns(text: str) -> int:
     return sum(char_columns(c) for c in text)
 
 
-# Chinese line breaking (GB/T 15834 practice): closing punctuation never starts a line, opening never ends one.
-NO_LINE_START = frozenset("，。、；：？！）》」』】〕〉”’…%,.;:?!)]}")
-NO_LINE_END = frozenset("（《「『【〔〈“‘￥([{")
+# Chinese line breaking: the one punctuation table (catalog.punctuation), shared with the screens and the PDFs.
 
 
 def wrap(text: str, columns: int, indent: int = 0) -> list[str]:
