@@ -1,13 +1,13 @@
 """Masking of personal data for screens and logs, and a logging filter that catches ID numbers that slip through.
 
-The masking rules themselves are peripherals.masking (drivers use them too); this module re-exports them.
+The masking rules themselves are the neutral masking package (drivers and the gateway use them too); this module re-exports them.
 """
 from __future__ import annotations
 
 import logging
 import re
 
-from peripherals.masking import mask_address, mask_id_number, mask_name  # noqa: F401 (re-exported)
+from masking import mask_address, mask_id_number, mask_name  # noqa: F401 (re-exported)
 
 _ID_RE = re.compile(r"(?<![0-9A-Za-z])(?:\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
 

@@ -9,8 +9,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
-HEADLESS = ("kiosk", "peripherals", "offline_cache", "config", "catalog", "pdfparts", "secrethash")
-NEUTRAL = ("catalog", "pdfparts", "secrethash")  # shared by kiosk, screens and gateway: they import none of them
+HEADLESS = ("kiosk", "peripherals", "offline_cache", "config", "catalog", "pdfparts", "secrethash", "masking")
+NEUTRAL = ("catalog", "pdfparts", "secrethash", "masking")  # shared by kiosk, screens and gateway: they import none of them
 PARTS = ("kiosk", "screens", "gateway", "peripherals", "offline_cache", "config", "kiosk_testkit")
 UI = ("screens", "kivy")
 # The one place a headless package still reaches the UI: the kiosk process's composition root starts the Kivy app

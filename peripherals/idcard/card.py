@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from peripherals.idcard.errors import CardDataError
-from peripherals.masking import mask_address, mask_id_number, mask_name  # noqa: F401 (re-exported)
+from masking import mask_address, mask_id_number, mask_name  # noqa: F401 (re-exported)
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,7 @@
-"""Masking rules for personal data read from devices, shared by the drivers' reprs and the kiosk's screens and logs.
+"""The one set of masking rules for personal data: kiosk drivers' reprs, screens, logs and receipts, and the gateway.
 
-It lives in peripherals because drivers must never import kiosk, while kiosk may import peripherals.
+A neutral package like pdfparts: drivers must never import kiosk, and kiosk and gateway share no other code, so a
+name is masked the same way on a kiosk screen, a receipt and the gateway's verification and payment pages.
 """
 from __future__ import annotations
 
