@@ -47,6 +47,11 @@ def new_idempotency_key() -> str:
     return uuid.uuid4().hex
 
 
+def path_part(value: str) -> str:
+    """A value (a case id, an application id) quoted to stand as one segment of a request path."""
+    return quote(str(value), safe="")
+
+
 class PlatformClient:
     def __init__(self, base_url: str, api_key: str, timeout_s: float = 5.0, kiosk_id: str | None = None,
                  client_cert: str | tuple[str, str] | None = None, ca_cert: str | None = None, *,
@@ -72,9 +77,13 @@ class PlatformClient:
         self.session.close()
 
     # -- transport ---------------------------------------------------------------------------------------------
-    def _request(self, method: str, path: str, *, json: Any = None, token: str | None = None,
-                 idempotency_key: str | None = None, retry: bool = False, expect_json: bool = True):
-        headers = {}
+    def request(self, method: str, path: str, *, json: Any = None, token: str | None = None,
+                idempotency_key: str | None = None, retry: bool = False, expect_json: bool = True,
+                headers: dict[str, str] | None = None):
+        """One call to the gateway (path from the API root, its variable parts quoted with path_part): the
+        timeout, the error mapping and, with retry=True (only for a call that is harmless to repeat: a read, or a
+        change carrying an idempotency key), retries with back-off. Returns the JSON, or the response."""
+        headers = dict(headers or {})
         if token is not None:
             headers["X-Applicant-Token"] = token
         if idempotency_key is not None:
@@ -127,45 +136,41 @@ class PlatformClient:
         except (ValueError, KeyError, TypeError):
             return f"http_{response.status_code}", ""
 
-    @staticmethod
-    def _path_part(value: str) -> str:
-        return quote(str(value), safe="")
-
     # -- API ---------------------------------------------------------------------------------------------------
     def health(self) -> dict:
-        return self._request("GET", "/v1/health", retry=True)
+        return self.request("GET", "/v1/health", retry=True)
 
     def issue_applicant_token(self, id_number: str, method: str, score: float | None) -> str:
         # Not retried: each call mints a token; the kiosk simply asks again if this one is lost.
-        data = self._request("POST", "/v1/applicant-tokens",
+        data = self.request("POST", "/v1/applicant-tokens",
                              json={"id_number": id_number, "method": method, "score": score},
                              idempotency_key=new_idempotency_key())
         return str(data["token"])
 
     def list_cases(self, token: str) -> tuple[Case, ...]:
-        data = self._request("GET", "/v1/cases", token=token, retry=True)
+        data = self.request("GET", "/v1/cases", token=token, retry=True)
         return tuple(Case.from_json(item) for item in data["cases"])
 
     def get_case(self, token: str, case_id: str) -> Case:
-        return Case.from_json(self._request("GET", f"/v1/cases/{self._path_part(case_id)}", token=token, retry=True))
+        return Case.from_json(self.request("GET", f"/v1/cases/{path_part(case_id)}", token=token, retry=True))
 
     def fees(self, token: str, case_id: str) -> FeeSchedule:
-        data = self._request("GET", f"/v1/cases/{self._path_part(case_id)}/fees", token=token, retry=True)
+        data = self.request("GET", f"/v1/cases/{path_part(case_id)}/fees", token=token, retry=True)
         return FeeSchedule.from_json(data)
 
     def create_payment_order(self, token: str, case_id: str, idempotency_key: str) -> PaymentOrder:
-        data = self._request("POST", "/v1/payment-orders", json={"case_id": case_id}, token=token,
+        data = self.request("POST", "/v1/payment-orders", json={"case_id": case_id}, token=token,
                              idempotency_key=idempotency_key, retry=True)
         return PaymentOrder.from_json(data)
 
     def payment_status(self, token: str, order_id: str) -> PaymentOrder:
-        data = self._request("GET", f"/v1/payment-orders/{self._path_part(order_id)}", token=token, retry=True)
+        data = self.request("GET", f"/v1/payment-orders/{path_part(order_id)}", token=token, retry=True)
         return PaymentOrder.from_json(data)
 
     def reference_portrait(self, id_number: str) -> bytes | None:
         """The registry portrait (JPEG bytes) for the face match, or None when the registry has none."""
         try:
-            response = self._request("POST", "/v1/portraits/lookup", json={"id_number": id_number}, retry=True,
+            response = self.request("POST", "/v1/portraits/lookup", json={"id_number": id_number}, retry=True,
                                      expect_json=False)
         except PlatformRejected as exc:
             if exc.code == "portrait_not_found":
@@ -174,24 +179,24 @@ class PlatformClient:
         return response.content
 
     def request_proof(self, token: str, kind: str, idempotency_key: str) -> dict:
-        return self._request("POST", "/v1/proofs", json={"kind": kind}, token=token,
+        return self.request("POST", "/v1/proofs", json={"kind": kind}, token=token,
                              idempotency_key=idempotency_key, retry=True)
 
     def certificate(self, token: str, case_id: str) -> dict:
-        return self._request("GET", f"/v1/cases/{self._path_part(case_id)}/certificate", token=token, retry=True)
+        return self.request("GET", f"/v1/cases/{path_part(case_id)}/certificate", token=token, retry=True)
 
     def record_certificate_serial(self, token: str, case_id: str, serial: str, idempotency_key: str) -> dict:
-        return self._request("POST", f"/v1/cases/{self._path_part(case_id)}/certificate/serial",
+        return self.request("POST", f"/v1/cases/{path_part(case_id)}/certificate/serial",
                              json={"serial": serial}, token=token, idempotency_key=idempotency_key, retry=True)
 
     def e_certificate_link(self, token: str, case_id: str) -> dict:
         """A short-lived download link (url, expires_at, expires_in_s, documents) for the applicant's phone.
         Not retried: each call mints a link; one lost in transit expires unused and the kiosk asks again."""
-        return self._request("POST", f"/v1/cases/{self._path_part(case_id)}/e-certificate-links", token=token)
+        return self.request("POST", f"/v1/cases/{path_part(case_id)}/e-certificate-links", token=token)
 
     def heartbeat(self, payload: dict) -> list[dict]:
         # Not retried: the next heartbeat is the retry.
-        data = self._request("POST", "/v1/heartbeats", json=payload, idempotency_key=new_idempotency_key())
+        data = self.request("POST", "/v1/heartbeats", json=payload, idempotency_key=new_idempotency_key())
         return list(data.get("commands", []))
 
     def post_event(self, kind: str, idempotency_key: str, occurred_at: dt.datetime | str, payload: dict) -> str:
@@ -200,16 +205,16 @@ class PlatformClient:
             if occurred_at.tzinfo is None:
                 raise ValueError("occurred_at must be timezone-aware")
             occurred_at = occurred_at.isoformat()
-        data = self._request("POST", "/v1/kiosk-events",
+        data = self.request("POST", "/v1/kiosk-events",
                              json={"kind": kind, "occurred_at": occurred_at, "payload": payload},
                              idempotency_key=idempotency_key, retry=True)
         return str(data["status"])
 
     def pickup_keys(self) -> list[dict]:
-        return list(self._request("GET", "/v1/pickup-keys", retry=True)["public_keys"])
+        return list(self.request("GET", "/v1/pickup-keys", retry=True)["public_keys"])
 
     def deposit(self, case_id: str, compartment: str, idempotency_key: str) -> dict:
-        return self._request("POST", "/v1/lockers/deposits", json={"case_id": case_id, "compartment": compartment},
+        return self.request("POST", "/v1/lockers/deposits", json={"case_id": case_id, "compartment": compartment},
                              idempotency_key=idempotency_key, retry=True)
 
     def record_pickup(self, code_id: str, compartment: str, idempotency_key: str,
@@ -217,4 +222,4 @@ class PlatformClient:
         body: dict[str, Any] = {"code_id": code_id, "compartment": compartment}
         if occurred_at is not None:
             body["occurred_at"] = occurred_at.isoformat()
-        return self._request("POST", "/v1/lockers/pickups", json=body, idempotency_key=idempotency_key, retry=True)
+        return self.request("POST", "/v1/lockers/pickups", json=body, idempotency_key=idempotency_key, retry=True)

@@ -69,9 +69,10 @@ class DemoGateway:
             cwd=str(REPO_ROOT), stdout=self._log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if self._process.poll() is not None:
+            status = self._process.poll()
+            if status is not None:
                 self.stop()
-                raise DemoError(f"the gateway exited (status {self._process.returncode}); see {self.log_path}")
+                raise DemoError(f"the gateway exited (status {status}); see {self.log_path}")
             if self.credentials_path.exists() and self._healthy():
                 return self
             time.sleep(0.2)

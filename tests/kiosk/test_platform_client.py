@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import http.server
 import socket
 import threading
 import uuid
@@ -146,37 +145,6 @@ def test_timeout_is_unavailable(silent_server):
     client = PlatformClient(silent_server, "k", timeout_s=0.3, retries=0)
     with pytest.raises(PlatformUnavailable, match=r"^ReadTimeout$"):
         client.list_cases("t")
-
-
-@pytest.fixture
-def failing_server():
-    """Answers every request with 503 and counts them."""
-    calls = []
-
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def _fail(self):
-            calls.append((self.command, self.path, self.headers.get("Idempotency-Key")))
-            length = int(self.headers.get("Content-Length") or 0)
-            self.rfile.read(length)
-            body = b'{"error": {"code": "unavailable", "message": "down"}}'
-            self.send_response(503)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_GET = do_POST = _fail
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", calls
-    server.shutdown()
-    server.server_close()
-    thread.join(2)
 
 
 def test_5xx_retries_idempotent_calls_only(failing_server):
