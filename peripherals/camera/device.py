@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from peripherals.camera.source import CameraSource, FrameReader, SourceUnavailable, open_reader, parse_source
-from peripherals.status import CompletionCode, Device, DeviceError, DeviceStatus
+from peripherals.status import BackgroundDevice, CompletionCode, DeviceError, DeviceStatus
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +36,7 @@ class Frame:
         return f"Frame(seq={self.seq}, {w}x{h})"
 
 
-class Camera(Device):
+class Camera(BackgroundDevice):
     """Camera over OpenCV: start() runs the grabber thread; latest() and next_frame() hand frames to consumers."""
 
     def __init__(self, source: str | CameraSource, width: int = 640, height: int = 480, *, loop: bool = True,
@@ -52,33 +52,14 @@ class Camera(Device):
         self._slot_lock = threading.Condition()
         self._frame: Frame | None = None
         self._seq = 0
-        self._running = threading.Event()
-        self._thread: threading.Thread | None = None
         self._reader: FrameReader | None = None
 
     # -- lifecycle --------------------------------------------------------------------------------------------
-    def start(self) -> "Camera":
-        if self._thread is not None and self._thread.is_alive():
-            return self
-        self._running.set()
-        self._thread = threading.Thread(target=self._grab_loop, name=f"camera-{self.name}", daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 3.0) -> None:
-        self._running.clear()
+    def _close(self) -> None:
+        """Stopped: wake every consumer waiting for a frame, and hold no picture of the last applicant."""
         with self._slot_lock:
             self._slot_lock.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
         self.clear()
-
-    def __enter__(self) -> "Camera":
-        return self.start()
-
-    def __exit__(self, *exc) -> None:
-        self.stop()
 
     # -- consumers --------------------------------------------------------------------------------------------
     def latest(self) -> Frame | None:
@@ -123,8 +104,8 @@ class Camera(Device):
             self.set_status(DeviceStatus.HARDWARE_ERROR, f"{self.source.describe()}: {type(exc).__name__}")
             return None
 
-    def _grab_loop(self) -> None:
-        while self._running.is_set():
+    def _run(self) -> None:
+        while not self._stop.is_set():
             reader = self._open()
             if reader is None:
                 self._sleep(self.reconnect_s)
@@ -135,12 +116,12 @@ class Camera(Device):
             finally:
                 reader.close()
                 self._reader = None
-            if self._running.is_set():
+            if not self._stop.is_set():
                 self._sleep(self.reconnect_s)
 
     def _pump(self, reader: FrameReader) -> None:
         last_ok = time.monotonic()
-        while self._running.is_set():
+        while not self._stop.is_set():
             try:
                 image = reader.read()
             except Exception as exc:
@@ -166,9 +147,7 @@ class Camera(Device):
                 self.set_status(DeviceStatus.ONLINE)
 
     def _sleep(self, seconds: float) -> None:
-        deadline = time.monotonic() + seconds
-        while self._running.is_set() and time.monotonic() < deadline:
-            time.sleep(min(0.05, max(0.0, deadline - time.monotonic())))
+        self._stop.wait(seconds)
 
     def require_online(self, timeout: float = 5.0) -> None:
         """Raise CameraError (hardware error) unless frames are arriving within the timeout."""

@@ -23,7 +23,7 @@ except ImportError:  # pragma: no cover - not POSIX
 from peripherals.locker.errors import AddressError, BoardSilent, FrameError, PortUnavailable
 from peripherals.locker.model import BoardReading, DoorReported, Frame, LockChanged, OpenResult
 from peripherals.locker.protocol import BoardProtocol, Polarity
-from peripherals.status import CompletionCode, Device, DeviceStatus
+from peripherals.status import BackgroundDevice, CompletionCode, DeviceStatus
 
 logger = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def make_protocol(family: str, hook_closed_bit: int = 1, item_present_bit: int =
     return families[family](Polarity(hook_closed_bit, item_present_bit), locks_per_board)
 
 
-class LockController(Device):
+class LockController(BackgroundDevice):
     """Drives every board on one bus. Thread-safe: one exchange on the wire at a time."""
 
     def __init__(self, url: str, protocol: BoardProtocol, boards: list[int] | tuple[int, ...] = (0,), *,
@@ -66,33 +66,26 @@ class LockController(Device):
         self.reopens = 0  # how often the port was reopened to recover a silent board (a health figure)
         self._last: dict[tuple[int, int], tuple[bool, bool | None]] = {}
         self._silent_boards: set[int] = set()
-        self._poller: threading.Thread | None = None
-        self._stop = threading.Event()
+        self.poll_interval_s = 1.0
+        self.join_timeout_s = 5.0
 
     # -- background polling -----------------------------------------------------------------------------------
-    def start(self, poll_interval_s: float = 1.0) -> None:
+    def start(self, poll_interval_s: float = 1.0) -> "LockController":
         """Poll every board in the background: keeps the status true and emits LockChanged when a sensor changes."""
-        if self._poller is not None:
-            return
-        self._stop.clear()
-        self._poller = threading.Thread(target=self._poll_loop, args=(poll_interval_s,), name=f"{self.name}-poll",
-                                        daemon=True)
-        self._poller.start()
+        self.poll_interval_s = poll_interval_s
+        return super().start()
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._poller is not None:
-            self._poller.join(5)
-            self._poller = None
-        self.close()
-
-    def _poll_loop(self, interval: float) -> None:
+    def _run(self) -> None:
         while not self._stop.is_set():
             try:
                 self.poll_once()
             except Exception:  # the poller must outlive any one bad reading
                 logger.exception("lock board poll failed")
-            self._stop.wait(interval)
+            self._stop.wait(self.poll_interval_s)
+        self.close()
+
+    def _close(self) -> None:
+        self.close()
 
     def poll_once(self) -> list[LockChanged]:
         """Read every board once and emit a LockChanged for each lock whose sensors differ from the last reading."""
@@ -114,7 +107,7 @@ class LockController(Device):
         with self._io:
             self._close_port()
 
-    def __enter__(self):
+    def __enter__(self):  # for one exchange (the CLI): the port only, no poller
         return self
 
     def __exit__(self, *exc):

@@ -13,11 +13,10 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from peripherals.status import CompletionCode, Device, DeviceStatus
+from peripherals.status import BackgroundDevice, CompletionCode, DeviceStatus
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +30,7 @@ def safe_job_name(name: str) -> str:
     return cleaned or "document"
 
 
-class DocumentPrinter(Device):
+class DocumentPrinter(BackgroundDevice):
     def __init__(self, *, cups_queue: str | None = None, output_dir: str | os.PathLike | None = None,
                  name: str = "document_printer", timeout_s: float = 30.0, poll_interval_s: float = 30.0,
                  cups_server: str | None = None, job_wait_s: float = 120.0, job_poll_s: float = 0.25):
@@ -41,13 +40,12 @@ class DocumentPrinter(Device):
         self.job_wait_s = job_wait_s
         self.job_poll_s = job_poll_s
         self.poll_interval_s = poll_interval_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         if not cups_queue and output_dir is None:
             raise ValueError("a CUPS queue or an output directory is required")
         self.cups_queue = cups_queue
         self.output_dir = Path(output_dir) if output_dir is not None and not cups_queue else None
         self.timeout_s = timeout_s
+        self.join_timeout_s = timeout_s + 1  # a status poll (lpstat) may take up to timeout_s
         self.last_job: str | None = None
 
     @classmethod
@@ -60,24 +58,19 @@ class DocumentPrinter(Device):
         return f"cups:{self.cups_queue}" if self.cups_queue else f"dir:{self.output_dir}"
 
     # -- lifecycle --------------------------------------------------------------------------------------------
-    def start(self) -> None:
-        self._stop.clear()
-        self.refresh_status()
-        self._thread = threading.Thread(target=self._poll, name=f"printer-{self.name}", daemon=True)
-        self._thread.start()
+    def start(self) -> "DocumentPrinter":
+        self.refresh_status()  # a true status before the first poll
+        return super().start()
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(self.timeout_s + 1)
-            self._thread = None
-
-    def _poll(self) -> None:
+    def _run(self) -> None:
         while not self._stop.wait(self.poll_interval_s):
             try:
                 self.refresh_status()
             except Exception:  # keep polling whatever lpstat does
                 logger.exception("status poll of %s failed", self.name)
+
+    def _close(self) -> None:
+        """Nothing is held open: every job and every status query is its own CUPS command."""
 
     # -- status -----------------------------------------------------------------------------------------------
     def refresh_status(self) -> DeviceStatus:

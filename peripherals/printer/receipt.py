@@ -13,14 +13,14 @@ from peripherals.printer.connectors import Connector, connector_for_url
 from peripherals.printer.errors import PrinterError, PrinterUnavailable
 from peripherals.printer.layout import Element
 from peripherals.printer.realtime import PrinterState
-from peripherals.status import CompletionCode, Device, DeviceStatus
+from peripherals.status import BackgroundDevice, CompletionCode, DeviceStatus
 
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE_CODES = {DeviceStatus.MEDIA_OUT: CompletionCode.NO_MEDIA}
 
 
-class ReceiptPrinter(Device):
+class ReceiptPrinter(BackgroundDevice):
     """url: serial:<pyserial url>, usb:<vid>:<pid>, net:<host>[:port], file:<path> (see connectors)."""
 
     def __init__(self, url: str | None = None, *, connector: Connector | None = None, baud: int = 115200,
@@ -41,8 +41,7 @@ class ReceiptPrinter(Device):
         self._commands = ReceiptCommands(connector, paper_width_mm=paper_width_mm, native_qr=native_qr,
                                          chinese_mode_command=chinese_mode_command)
         self._io = threading.Lock()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self.join_timeout_s = poll_interval_s + 3
 
     @classmethod
     def from_config(cls, config, name: str = "receipt_printer") -> "ReceiptPrinter":
@@ -52,21 +51,15 @@ class ReceiptPrinter(Device):
                    timeout_s=config.timeout_s, name=name)
 
     # -- lifecycle --------------------------------------------------------------------------------------------
-    def start(self) -> None:
-        self._stop.clear()
-        self.refresh_status()
-        self._thread = threading.Thread(target=self._poll, name=f"printer-{self.name}", daemon=True)
-        self._thread.start()
+    def start(self) -> "ReceiptPrinter":
+        self.refresh_status()  # a true status before the first poll: the session asks at once
+        return super().start()
 
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(self.poll_interval_s + 3)
-            self._thread = None
+    def _close(self) -> None:
         with self._io:
             self.connector.close()
 
-    def _poll(self) -> None:
+    def _run(self) -> None:
         while not self._stop.wait(self.poll_interval_s):
             try:
                 self.refresh_status()
@@ -76,6 +69,7 @@ class ReceiptPrinter(Device):
                 with self._io:
                     self.connector.close()
                 self.set_status(DeviceStatus.OFFLINE, "poll_failed")
+        self._close()
 
     # -- status -----------------------------------------------------------------------------------------------
     def read_state(self) -> PrinterState:

@@ -279,5 +279,5 @@ def test_background_poller_reports_sensor_changes_and_keeps_status_true(family, 
         time.sleep(1.5)  # several more polls of the dead board next to a live one
     finally:
         controller.stop()
-    assert controller._poller is None
+    assert controller._thread is None
     assert sum("device locker unavailable" in r.getMessage() for r in caplog.records) == 1  # logged once
