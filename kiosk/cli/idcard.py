@@ -4,11 +4,11 @@ from __future__ import annotations
 import json
 import logging
 import queue
-import signal
 import sys
 import threading
 import time
 
+from kiosk.cli.simulators import run_simulator
 from kiosk.privacy import mask_address, mask_id_number, mask_name
 
 logger = logging.getLogger(__name__)
@@ -131,34 +131,16 @@ def _sim(args) -> int:
     except OSError as exc:
         sim.stop()
         raise CliError(f"cannot start the simulator: {exc.strerror or type(exc).__name__}") from None
-    stopping = threading.Event()
-    # Ctrl-C and SIGTERM (a demo script stopping us) both end the simulator cleanly; SIGINT is set explicitly
-    # because a shell starts background jobs with it ignored.
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stopping.set())
     print(sim.path, flush=True)
     print(f"ID card reader simulator on {sim.path} at {args.baud} baud"
           f"{', card ' + args.card + ' placed' if args.card else ''}; type 'help' for commands, Ctrl-C to stop",
           file=sys.stderr, flush=True)
     console = SimulatorConsole(sim)
-    reader = threading.Thread(target=_read_commands, args=(console, stopping), daemon=True)
-    reader.start()
-    try:
-        while not stopping.wait(0.2):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sim.stop()
-    return 0
+    stopping = threading.Event()
 
-
-def _read_commands(console, stopping: threading.Event) -> None:
-    """Runs stdin commands until quit; at end of input (no terminal) the simulator simply keeps running."""
-    for line in sys.stdin:
+    def on_line(line: str) -> str:
         answer = console.execute(line)
-        if answer:
-            print(answer, flush=True)
         if console.done:
             stopping.set()
-            return
+        return answer
+    return run_simulator(sim, stopping, on_line)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import sys
 import threading
+
+from kiosk.cli.simulators import run_simulator
 
 logger = logging.getLogger(__name__)
 
@@ -93,34 +94,20 @@ def _sim(args) -> int:
     sim = make_simulator(args.protocol, boards, link=args.link, hook_closed_bit=args.hook_closed_bit,
                          item_present_bit=args.item_present_bit)
     sim.start()
-    stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
     print(json.dumps({"path": sim.path, "protocol": args.protocol, "boards": list(sim.boards)}), flush=True)
     print(SIM_HELP, file=sys.stderr, flush=True)
-    reader = threading.Thread(target=_sim_commands, args=(sim, stop), daemon=True)
-    reader.start()
-    try:
-        while not stop.wait(0.2):
-            pass
-    finally:
-        sim.stop()
-    return 0
+    return run_simulator(sim, threading.Event(), lambda line: _sim_line(sim, line))
 
 
-def _sim_commands(sim, stop: threading.Event) -> None:
+def _sim_line(sim, line: str) -> str | None:
     """Lets a person (or the demo script) close doors and move items while the simulator runs."""
-    for line in sys.stdin:
-        if stop.is_set():
-            return
-        words = line.split()
-        if not words:
-            continue
-        try:
-            reply = _sim_command(sim, words)
-        except (ValueError, IndexError) as exc:
-            reply = f"error: {exc}"
-        print(reply, flush=True)
+    words = line.split()
+    if not words:
+        return None
+    try:
+        return _sim_command(sim, words)
+    except (ValueError, IndexError) as exc:
+        return f"error: {exc}"
 
 
 def _sim_command(sim, words: list[str]) -> str:

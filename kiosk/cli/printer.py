@@ -3,12 +3,12 @@ from __future__ import annotations
 
 import json
 import logging
-import signal
 import threading
 from datetime import datetime
 from pathlib import Path
 
 from kiosk.cli import CliError
+from kiosk.cli.simulators import run_simulator
 
 logger = logging.getLogger(__name__)
 
@@ -181,15 +181,6 @@ def _simulate(args) -> int:
             print(f"receipt {count}: {len(data)} bytes", flush=True)
 
     sim.on_receipt = on_receipt
-    stop = threading.Event()
-    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     sim.start()
     print(f"receipt printer simulator on {sim.path} (Ctrl-C to stop)", flush=True)
-    try:
-        while not stop.wait(0.5):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sim.stop()
-    return 0
+    return run_simulator(sim, threading.Event())

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import logging
 import queue
-import signal
 import sys
 import threading
 import time
+
+from kiosk.cli.simulators import run_simulator
 
 logger = logging.getLogger(__name__)
 
@@ -79,22 +80,12 @@ def _sim(args) -> int:
     except OSError as exc:
         raise CliError(f"cannot start the simulator: {exc.strerror or type(exc).__name__}") from None
     stopping = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):  # Ctrl-C, or a demo script stopping us
-        signal.signal(signum, lambda *_: stopping.set())
     print(sim.path, flush=True)
     print(f"QR scanner simulator on {sim.path} at {args.baud} baud; type a code and Enter to scan it, "
           "'!help' for commands, Ctrl-C to stop", file=sys.stderr, flush=True)
     if args.code:
         threading.Thread(target=_scan_later, args=(sim, args.code, args.delay, stopping), daemon=True).start()
-    threading.Thread(target=_read_lines, args=(sim, stopping), daemon=True).start()
-    try:
-        while not stopping.wait(0.2):
-            pass
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sim.stop()
-    return 0
+    return run_simulator(sim, stopping, lambda line: _sim_line(sim, line, stopping))
 
 
 def _scan_later(sim, codes, delay: float, stopping: threading.Event) -> None:
@@ -104,16 +95,13 @@ def _scan_later(sim, codes, delay: float, stopping: threading.Event) -> None:
         sim.scan(code)
 
 
-def _read_lines(sim, stopping: threading.Event) -> None:
-    for line in sys.stdin:
-        line = line.rstrip("\r\n")
-        if not line.startswith("!"):
-            if line:
-                sim.scan(line)
-            continue
-        print(_command(sim, line[1:].split(), stopping), flush=True)
-        if stopping.is_set():
-            return
+def _sim_line(sim, line: str, stopping: threading.Event) -> str | None:
+    """A typed line is a code to scan; one starting with "!" is a simulator command."""
+    if not line.startswith("!"):
+        if line:
+            sim.scan(line)
+        return None
+    return _command(sim, line[1:].split(), stopping)
 
 
 def _command(sim, words: list[str], stopping: threading.Event) -> str:

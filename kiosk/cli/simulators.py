@@ -1,0 +1,42 @@
+"""The one run loop of every `kiosk sim ...` command: serve until Ctrl-C, SIGTERM or a quit typed on stdin."""
+from __future__ import annotations
+
+import logging
+import signal
+import sys
+import threading
+from typing import Callable
+
+logger = logging.getLogger(__name__)
+
+LineHandler = Callable[[str], "str | None"]
+
+
+def run_simulator(sim, stopping: threading.Event, on_line: LineHandler | None = None) -> int:
+    """Runs until `stopping` is set, then stops the simulator. Ctrl-C and SIGTERM (a demo script stopping us) set
+    it; SIGINT is handled explicitly because a shell starts background jobs with it ignored. With `on_line`, each
+    line typed on stdin (without its line end) goes to it and its answer is printed; a handler ends the run by
+    setting `stopping`. At end of input (no terminal) the simulator simply keeps running."""
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    if on_line is not None:
+        threading.Thread(target=_read_lines, args=(on_line, stopping), name="sim-stdin", daemon=True).start()
+    try:
+        while not stopping.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sim.stop()
+    return 0
+
+
+def _read_lines(on_line: LineHandler, stopping: threading.Event) -> None:
+    for line in sys.stdin:
+        if stopping.is_set():
+            return
+        answer = on_line(line.rstrip("\r\n"))
+        if answer:
+            print(answer, flush=True)
+        if stopping.is_set():
+            return
