@@ -11,12 +11,10 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from config import load_config
 from gateway.seed import DEMO_PERSONS
 from gateway.testing import LiveGateway
 from kiosk import events as ev
@@ -25,7 +23,8 @@ from kiosk.payment_journal import PAID, PENDING
 from kiosk.session import State
 from offline_cache.errors import StoreUnavailable
 from catalog import i18n
-from kiosk_testkit.demo import demo_site_config
+from tests.kiosk_config import kiosk_config
+from tests.waiting import wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -45,16 +44,6 @@ class Card:
     def __init__(self, key: str):
         p = person(key)
         self.id_number, self.name = p.id_number, p.name
-
-
-def wait_for(predicate, timeout=20.0, what="condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"{what}: not met within {timeout} s")
 
 
 @pytest.fixture
@@ -112,12 +101,10 @@ def journal_rows(db: Path) -> list[tuple]:
 
 
 def test_disk_full_mid_use_keeps_serving_says_so_and_loses_nothing(small_disk, gateway, tmp_path):
-    config = load_config(demo_site_config(
-        tmp_path / "kiosk", card_port=None, gateway_url=gateway.base_url, kiosk_id="demo-hall-01",
-        api_key=gateway.api_key("demo-hall-01"),
+    config = kiosk_config(
+        tmp_path / "kiosk", gateway=gateway,
         extra={"storage": {"data_dir": str(small_disk), "offline_probe_s": 0.5, "online_probe_s": 1.0},
-               "devices": {"receipt_printer": {"enabled": True, "url": f"file:{tmp_path / 'receipts.bin'}"}}}),
-        env={})
+               "devices": {"receipt_printer": {"enabled": True, "url": f"file:{tmp_path / 'receipts.bin'}"}}})
     kiosk = build_kiosk(config)
     kiosk.offline.delivery.idle_s = 1.0  # after a failed pass it pauses this long (30 s by default): test time
     kiosk.start()
@@ -181,7 +168,7 @@ def test_disk_full_mid_use_keeps_serving_says_so_and_loses_nothing(small_disk, g
         # -- the disk is freed: everything written before is intact, the outage's audit records follow ----------
         runtime.post(ev.CancelRequested())
         filler.unlink()
-        wait_for(lambda: trail.problem is None and trail.waiting == 0, timeout=30,
+        wait_for(lambda: trail.problem is None and trail.waiting == 0, timeout_s=30,
                  what="the waiting audit records written once space is back")
         after = journal_rows(small_disk / "kiosk.db")
         assert after == before, "the payment journal is exactly as it was"
@@ -196,7 +183,7 @@ def test_disk_full_mid_use_keeps_serving_says_so_and_loses_nothing(small_disk, g
 
         # New work is accepted again, and the outbox drains to the gateway exactly once per event.
         journal.begin("DISK-CASE-3")
-        wait_for(lambda: store.outbox.depth() == 0, timeout=30, what="the outbox drained")
+        wait_for(lambda: store.outbox.depth() == 0, timeout_s=30, what="the outbox drained")
         with gateway.engine.connect() as conn:
             from sqlalchemy import text
             keys = [r[0] for r in conn.execute(text("SELECT idempotency_key FROM kiosk_events "

@@ -11,23 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from config import load_config
 from kiosk import events as ev
 from kiosk.app import build_kiosk
 from kiosk.session import State
 from kiosk_testkit.demo import DemoGateway, demo_site_config
+from tests.kiosk_config import kiosk_config
+from tests.waiting import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
-
-
-def wait_for(predicate, timeout_s: float = 20.0, what: str = "the condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
@@ -49,8 +40,8 @@ def simulator(tmp_path):
 @pytest.fixture
 def kiosk(tmp_path, gateway, simulator):
     credentials = gateway.credentials("hall")
-    config = load_config(demo_site_config(tmp_path, card_port=simulator.path, gateway_url=gateway.url,
-                                          kiosk_id=credentials["kiosk_id"], api_key=credentials["api_key"]), env={})
+    config = kiosk_config(tmp_path, card_port=simulator.path, gateway_url=gateway.url,
+                          kiosk_id=credentials["kiosk_id"], api_key=credentials["api_key"])
     views = []
     core = build_kiosk(config)
     core.session.subscribe(views.append)
@@ -101,7 +92,7 @@ def test_unplugged_reader_takes_the_kiosk_out_of_service(kiosk, simulator):
 
 
 def test_without_an_api_key_the_applicant_is_told_the_platform_is_unavailable(tmp_path, simulator):
-    config = load_config(demo_site_config(tmp_path, card_port=simulator.path), env={})
+    config = kiosk_config(tmp_path, card_port=simulator.path)
     core = build_kiosk(config)
     assert core.platform is None
     views = []
@@ -148,8 +139,7 @@ def test_missing_font_is_a_one_line_error(tmp_path):
 
 
 def test_no_gateway_shows_the_kiosk_offline(tmp_path):
-    config = load_config(demo_site_config(tmp_path, card_port=None,
-                                          extra={"storage": {"offline_probe_s": 0.2}}), env={})
+    config = kiosk_config(tmp_path, extra={"storage": {"offline_probe_s": 0.2}})
     core = build_kiosk(config)
     views = []
     core.session.subscribe(views.append)
@@ -164,9 +154,8 @@ def test_face_identity_wires_the_camera_and_the_face_verifier(tmp_path):
     photo = REPO.parent / "shared" / "data" / "faces" / "obama_1.jpg"
     if not photo.exists():
         pytest.skip("the shared face photos are not beside the repository")
-    path = demo_site_config(tmp_path, card_port=None, extra={
-        "identity": {"method": "face"}, "devices": {"camera": {"enabled": True, "source": str(photo)}}})
-    core = build_kiosk(load_config(path, env={}))
+    core = build_kiosk(kiosk_config(tmp_path, extra={
+        "identity": {"method": "face"}, "devices": {"camera": {"enabled": True, "source": str(photo)}}}))
     assert "face" in core.runtime.verifiers
     assert [d.name for d in core.devices] == ["camera"]
 

@@ -19,6 +19,7 @@ from kiosk.session import Session, State
 from offline_cache.keyfile import create_key
 from offline_cache.offline_store import OfflineStore
 from offline_cache.store import Store
+from tests.waiting import wait_for
 
 KIOSK = str(Path(sys.executable).parent / "kiosk")
 OBAMA_ID, OBAMA_NAME = "110105196108041235", "欧阳明"
@@ -30,16 +31,6 @@ class Card:
     name: str = OBAMA_NAME
     card_type: str = "resident"
     expired: bool = False
-
-
-def wait_for(predicate, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError("condition not met in time")
 
 
 @pytest.fixture
@@ -185,15 +176,13 @@ def test_every_print_job_is_recorded_with_its_job_name(kiosk, tmp_path):
 
 
 def test_config_hash_is_recorded_when_it_changes(kiosk, tmp_path):
-    from kiosk_testkit.demo import demo_site_config
-
-    from config import load_config
+    from tests.kiosk_config import kiosk_config
 
     trail = kiosk["trail"]
-    first = load_config(demo_site_config(tmp_path / "a", card_port=None), env={})
+    first = kiosk_config(tmp_path / "a")
     h1 = trail.config_loaded(first)
     assert trail.config_loaded(first) == h1  # the same configuration again: nothing new
-    second = load_config(demo_site_config(tmp_path / "b", card_port=None, language="en"), env={})
+    second = kiosk_config(tmp_path / "b", language="en")
     h2 = trail.config_loaded(second, reason="reload")
     records = [e for e in kiosk["offline"].audit.entries() if e.action == "config_changed"]
     assert [r.details for r in records] == [{"sha256": h1, "previous_sha256": None, "reason": "start"},
@@ -276,13 +265,11 @@ def test_the_kiosk_assembly_wires_the_trail(tmp_path):
     from gateway.testing import LiveGateway
     from kiosk.app import build_kiosk
     from kiosk.audit_trail import AuditedPrinter
-    from kiosk_testkit.demo import demo_site_config
+    from tests.kiosk_config import write_kiosk_config
 
     with LiveGateway(tmp_path / "gateway") as gateway:
-        path = demo_site_config(tmp_path, card_port=None, gateway_url=gateway.base_url,
-                                api_key=gateway.api_key("demo-hall-01"), extra={
-                                    "devices": {"document_printer": {"enabled": True,
-                                                                     "output_dir": str(tmp_path / "proofs")}}})
+        path = write_kiosk_config(tmp_path, gateway=gateway, extra={
+            "devices": {"document_printer": {"enabled": True, "output_dir": str(tmp_path / "proofs")}}})
         config = load_config(path, env={})
         for run in range(2):
             kiosk = build_kiosk(config, config_path=path)

@@ -8,6 +8,7 @@ import time
 from kiosk import events as ev
 from kiosk.runtime import Runtime
 from kiosk.session import Session, State
+from tests.waiting import wait_for
 
 
 class Card:
@@ -32,13 +33,6 @@ class EchoFlow:
                 self.answers.append((answer.action, answer.value))
                 ctx.post(ev.FlowUpdate({"last": answer.action}))
         self.over.set()
-
-
-def wait_for(predicate, timeout_s=5.0):
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
 
 
 def test_answers_reach_the_flow_the_late_token_too_and_back_ends_it():

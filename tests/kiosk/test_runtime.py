@@ -10,6 +10,7 @@ import pytest
 from kiosk import events as ev
 from kiosk.runtime import Runtime
 from kiosk.session import Session, State
+from tests.waiting import wait_for
 
 
 @dataclass
@@ -40,15 +41,6 @@ class Platform:
 
 class KeyedError(Exception):
     message_key = "platform_unavailable"
-
-
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 @pytest.fixture
@@ -146,7 +138,7 @@ def test_ticks_drive_timeouts(make_runtime):
     runtime.session.idle_warning_s = 0.1
     runtime.post(ev.StartRequested())
     assert wait_for(lambda: runtime.session.state == State.IDENTIFY)
-    assert wait_for(lambda: runtime.session.state == State.ATTRACT, timeout=3)
+    assert wait_for(lambda: runtime.session.state == State.ATTRACT, timeout_s=3)
 
 
 def test_watchdog_pings_only_while_the_loop_turns(tmp_path, monkeypatch):

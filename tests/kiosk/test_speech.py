@@ -10,15 +10,9 @@ import pytest
 from kiosk import events as ev
 from kiosk.session import Session
 from kiosk.speech import Speaker, SpokenPrompts, prompt_key
+from tests.waiting import wait_for
 
 needs_espeak = pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng not installed")
-
-
-def wait_for(predicate, timeout_s=20.0):
-    deadline = time.monotonic() + timeout_s
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
 
 
 @needs_espeak

@@ -12,6 +12,7 @@ import pytest
 
 from kiosk_testkit.demo import demo_site_config
 from kiosk_testkit.harness import KioskProcess
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -65,15 +66,6 @@ def send_close_request(display: str, window: int) -> None:
         x11.XFlush(dpy)
     finally:
         x11.XCloseDisplay(dpy)
-
-
-def wait_for(predicate, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def start_xvfb() -> tuple[subprocess.Popen, str]:

@@ -15,6 +15,7 @@ from gateway.dashboard.alerts import AlertChecker, raise_alert
 from gateway.dashboard.models import FleetAlert
 from gateway.db import alembic_config, make_sessionmaker
 from gateway.models import Kiosk, utcnow
+from tests.waiting import wait_for
 
 WAIT_S = 15.0  # bound on every wait below; a pass runs every 0.1 s
 
@@ -30,15 +31,6 @@ def _open_alerts(db, kiosk_id: str, kind: str) -> list[FleetAlert]:
                                                     FleetAlert.cleared_at.is_(None))).scalars())
 
 
-def _wait_for(condition) -> bool:
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return condition()
-
-
 def _go_silent(db, kiosk_id: str, seconds: float) -> None:
     db.execute(update(Kiosk).where(Kiosk.kiosk_id == kiosk_id)
                .values(last_heartbeat_at=utcnow() - dt.timedelta(seconds=seconds)))
@@ -51,17 +43,17 @@ def test_a_silent_kiosk_gets_its_alert_without_a_page_load(app, credentials, hal
         time.sleep(0.5)  # several passes: a kiosk that reports is not silent
         assert _open_alerts(db, "demo-hall-01", "silent") == []
         _go_silent(db, "demo-hall-01", 91)  # three intervals of 30 s and a bit
-        assert _wait_for(lambda: len(_open_alerts(db, "demo-hall-01", "silent")) == 1)
+        assert wait_for(lambda: len(_open_alerts(db, "demo-hall-01", "silent")) == 1)
         # It is back: the next pass clears the alert, again with no page load.
         assert client.post("/v1/heartbeats", headers=hall, json={"heartbeat_interval_s": 30}).status_code == 200
-        assert _wait_for(lambda: _open_alerts(db, "demo-hall-01", "silent") == [])
+        assert wait_for(lambda: _open_alerts(db, "demo-hall-01", "silent") == [])
     alerts = list(db.execute(select(FleetAlert).where(FleetAlert.kind == "silent")).scalars())
     assert [(a.kiosk_id, a.cleared_at is not None) for a in alerts] == [("demo-hall-01", True)]
 
 
 def test_the_checker_stops_with_the_app(app, credentials, db):
     with TestClient(app):
-        assert _wait_for(lambda: getattr(app.state, "alert_checker", None) is not None)
+        assert wait_for(lambda: getattr(app.state, "alert_checker", None) is not None)
     _go_silent(db, "demo-hall-01", 1000)
     time.sleep(0.5)
     assert _open_alerts(db, "demo-hall-01", "silent") == []

@@ -8,17 +8,9 @@ from gateway.models import Kiosk, KioskCommand
 from kiosk.fleet import CommandHandlers, FleetAgent
 from kiosk.platform_client import PlatformClient
 from kiosk.session import State
+from tests.waiting import wait_for
 
 OBAMA = "110105196108041235"
-
-
-def wait_for(predicate, timeout_s=5.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def stored_kiosk(gateway, kiosk_id="demo-hall-01"):

@@ -1,7 +1,6 @@
 """A locker door left open, from a real lock board simulator on a pty to a door_open condition on the gateway."""
 from __future__ import annotations
 
-import time
 
 from gateway.dashboard.health import assess
 from gateway.models import Kiosk, utcnow
@@ -10,15 +9,7 @@ from kiosk.fleet.doors import DoorWatch
 from kiosk.platform_client import PlatformClient
 from peripherals.locker import LockController, make_protocol, make_simulator
 from tests.fakes import Clock
-
-
-def wait_for(predicate, timeout_s=5.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    return False
+from tests.waiting import wait_for
 
 
 def test_a_door_left_open_reaches_the_dashboard_as_an_alert(gateway, tmp_path):

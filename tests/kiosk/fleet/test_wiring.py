@@ -4,7 +4,6 @@ carried out (out of service, print a test page, upload masked logs, reload the c
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 
@@ -14,19 +13,10 @@ from gateway.models import Kiosk, KioskCommand
 from kiosk.app import build_kiosk
 from kiosk.fleet.wiring import ConfigReload, read_log_tail
 from kiosk.session import State
-from kiosk_testkit.demo import demo_site_config
+from tests.kiosk_config import write_kiosk_config
+from tests.waiting import wait_for
 
 OBAMA = "110105196108041235"
-
-
-def wait_for(predicate, timeout_s=10.0, what="the condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def stored(gateway, model, key):
@@ -36,13 +26,10 @@ def stored(gateway, model, key):
 
 @pytest.fixture
 def site(tmp_path, gateway, printer_sim):
-    path = demo_site_config(tmp_path, card_port=None, gateway_url=gateway.base_url, kiosk_id="demo-hall-01",
-                            api_key=gateway.api_key("demo-hall-01"), extra={
-                                "devices": {"receipt_printer": {"enabled": True, "url": f"serial:{printer_sim.path}",
-                                                                "poll_interval_s": 0.2}},
-                                "fleet": {"heartbeat_interval_s": 1.0},
-                                "logging": {"file": str(tmp_path / "kiosk.log")}})
-    return path
+    return write_kiosk_config(tmp_path, gateway=gateway, extra={
+        "devices": {"receipt_printer": {"enabled": True, "url": f"serial:{printer_sim.path}", "poll_interval_s": 0.2}},
+        "fleet": {"heartbeat_interval_s": 1.0},
+        "logging": {"file": str(tmp_path / "kiosk.log")}})
 
 
 @pytest.fixture

@@ -237,13 +237,11 @@ def test_without_a_verifier_the_service_says_it_is_unavailable(gateway):
 
 
 def test_the_bank_profile_offers_mortgage_signing_with_its_verifier_wired(tmp_path):
-    from config import load_config
     from kiosk.app import build_kiosk
-    from kiosk_testkit.demo import demo_site_config
+    from tests.kiosk_config import kiosk_config
 
-    path = demo_site_config(tmp_path, card_port=None, kiosk_id="demo-bank-01", api_key="k" * 43,
-                            extra={"site": {"kind": "bank", "services": ["mortgage_signing", "case_status"]}})
-    core = build_kiosk(load_config(path, env={}))
+    core = build_kiosk(kiosk_config(tmp_path, kiosk_id="demo-bank-01", api_key="k" * 43,
+                                    extra={"site": {"kind": "bank", "services": ["mortgage_signing", "case_status"]}}))
     try:
         assert core.session.services == ("mortgage_signing", "case_status")
         flow = core.runtime.flows["mortgage_signing"]

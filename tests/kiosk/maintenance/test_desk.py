@@ -15,18 +15,9 @@ from kiosk import events as ev
 from kiosk.documents.ledger import BlankLedger
 from kiosk.maintenance import Counters, MaintenanceDesk, SelfTests, mask_code
 from kiosk.session import Session
+from tests.waiting import wait_for
 
 OBAMA = "110105196108041235"
-
-
-def wait_for(predicate, timeout_s=10.0, what="the condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def finished(desk, name):

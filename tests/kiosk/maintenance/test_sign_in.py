@@ -12,21 +12,12 @@ from kiosk import events as ev
 from kiosk.app import build_kiosk
 from kiosk.maintenance import hash_secret
 from kiosk.session import State
-from kiosk_testkit.demo import demo_site_config
+from tests.kiosk_config import write_kiosk_config
+from tests.waiting import wait_for
 
 STAFF_QR = "STAFF-7F3A-2291-QX"
 APPLICANT_ID = "110105196108041235"  # obama in docs/demo-persons.md
 STAFF_CARD_ID = "310115194211202341"  # biden: here a staff member's card
-
-
-def wait_for(predicate, timeout_s: float = 15.0, what: str = "the condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +41,7 @@ def sims(tmp_path):
 @pytest.fixture
 def kiosk(tmp_path, sims, hashes):
     card, scanner = sims
-    path = demo_site_config(tmp_path, card_port=card.path, extra={
+    path = write_kiosk_config(tmp_path, card_port=card.path, extra={
         "storage": {"offline_probe_s": 600},
         "fleet": {"pin_max_failures": 3, "pin_lockout_s": 120, "staff": [
             {"staff_id": "s-017", "card_hash": hashes["card"], "pin_hash": hashes["pin"]},

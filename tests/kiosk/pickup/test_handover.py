@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 import pytest
 
-from config import load_config
 from gateway.testing import LiveGateway
 from kiosk import events as ev
 from kiosk.app import build_kiosk
@@ -17,7 +16,9 @@ from kiosk.pickup.assembly import LockerParts
 from kiosk.platform_client import PlatformClient
 from kiosk.session import State
 from peripherals.locker import KerongSimulator
-from kiosk_testkit.demo import DEMO_COMPARTMENTS, LOCKER_PROFILE, demo_site_config
+from kiosk_testkit.demo import DEMO_COMPARTMENTS, LOCKER_PROFILE
+from tests.kiosk_config import kiosk_config
+from tests.waiting import wait_for
 
 LOCKER = "demo-locker-01"
 OBAMA, BIDEN, KIT = "110105196108041235", "310115194211202341", "GBR110861226013"  # docs/demo-persons.md
@@ -28,16 +29,6 @@ class Card:
     id_number: str
     name: str = "测试"
     expired: bool = False
-
-
-def wait_for(predicate, timeout_s=15.0, what="the condition"):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.03)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")
@@ -63,13 +54,11 @@ def sim(tmp_path):
 
 
 def make_config(tmp_path, gateway, sim, **locker):
-    path = demo_site_config(
-        tmp_path, card_port=None, gateway_url=gateway.base_url, kiosk_id=LOCKER, api_key=gateway.api_key(LOCKER),
-        profile_path=LOCKER_PROFILE,
+    return kiosk_config(
+        tmp_path, gateway=gateway, kiosk_id=LOCKER, profile_path=LOCKER_PROFILE,
         extra={"devices": {"locker": {"enabled": True, "port": str(sim.path), "boards": [0],
                                       "compartments": DEMO_COMPARTMENTS, "door_close_timeout_s": 3, **locker}},
                "site": {"required_devices": ["locker"]}})
-    return load_config(path, env={})
 
 
 def start(config):

@@ -11,15 +11,7 @@ import numpy as np
 from peripherals.camera import Frame
 from peripherals.status import DeviceStatus, StatusChanged
 from tests.peripherals.camera.conftest import write_video
-
-
-def wait_for(predicate, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return False
+from tests.waiting import wait_for
 
 
 def test_camera_comes_online_and_hands_out_newer_frames(cameras, video_file):
@@ -81,7 +73,8 @@ def test_status_events_and_reconnect_after_the_source_returns(cameras, tmp_path)
         return [(e.previous, e.status) for e in list(events) if isinstance(e, StatusChanged)]
 
     # the status flips before its event reaches the listeners, so wait for the event, not the status
-    assert wait_for(lambda: (DeviceStatus.ONLINE, DeviceStatus.OFFLINE) in changes(), timeout=5), changes()
+    assert wait_for(lambda: (DeviceStatus.ONLINE, DeviceStatus.OFFLINE) in changes(), timeout_s=5,
+                    what="the event of the camera going offline")
     assert camera.status is DeviceStatus.OFFLINE
     assert (DeviceStatus.OFFLINE, DeviceStatus.ONLINE) in changes()
 

@@ -1,5 +1,4 @@
 """The receipt printer device over a real pty to the simulator: printing, status, faults, reconnect, session."""
-import time
 
 from kiosk import events as ev
 from kiosk.documents.receipts import sample_payment_receipt
@@ -7,15 +6,7 @@ from kiosk.session import Session
 from peripherals.printer.commands import build_job
 from peripherals.printer.layout import Cut, Text
 from peripherals.status import CompletionCode, DeviceStatus, StatusChanged
-
-
-def wait_until(condition, timeout_s=5.0):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return condition()
+from tests.waiting import wait_for
 
 
 def test_prints_the_exact_job_and_the_simulator_records_one_receipt(printer_sim, receipt_printer):
@@ -73,11 +64,11 @@ def test_no_answer_is_offline_and_garbage_is_offline(printer_sim, receipt_printe
 
 def test_unplug_and_plug_back_reconnects_through_the_stable_name(printer_sim, receipt_printer):
     receipt_printer.start()
-    assert wait_until(lambda: receipt_printer.status == DeviceStatus.ONLINE)
+    assert wait_for(lambda: receipt_printer.status == DeviceStatus.ONLINE)
     printer_sim.unplug()
-    assert wait_until(lambda: receipt_printer.status == DeviceStatus.OFFLINE)
+    assert wait_for(lambda: receipt_printer.status == DeviceStatus.OFFLINE)
     printer_sim.plug()
-    assert wait_until(lambda: receipt_printer.status == DeviceStatus.ONLINE)
+    assert wait_for(lambda: receipt_printer.status == DeviceStatus.ONLINE)
     assert receipt_printer.print_elements([Text("back"), Cut()]) == CompletionCode.SUCCESS
     assert printer_sim.wait_for_receipts(1)
 
@@ -91,13 +82,13 @@ def test_the_session_stops_offering_payment_when_the_paper_runs_out(printer_sim,
 
     receipt_printer.add_listener(to_session)
     receipt_printer.start()
-    assert wait_until(lambda: receipt_printer.status == DeviceStatus.ONLINE)
+    assert wait_for(lambda: receipt_printer.status == DeviceStatus.ONLINE)
     assert "payment" in session.available_services()
     printer_sim.run_out_of_paper()
-    assert wait_until(lambda: "payment" not in session.available_services())
+    assert wait_for(lambda: "payment" not in session.available_services())
     assert "case_status" in session.available_services()
     printer_sim.load_paper(None)
-    assert wait_until(lambda: "payment" in session.available_services())
+    assert wait_for(lambda: "payment" in session.available_services())
 
 
 def test_built_from_the_site_config(printer_sim):
