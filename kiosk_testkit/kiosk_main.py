@@ -8,8 +8,8 @@ import argparse
 import logging
 import sys
 
-from config import ConfigError, load_config
-from kiosk.cli import CliError
+from config import load_config
+from kiosk.cli import exit_status
 
 logger = logging.getLogger(__name__)
 
@@ -33,19 +33,12 @@ def control_channel(socket_path: str):
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    try:
-        config = load_config(args.config)
+
+    def run() -> int:
         from kiosk.app import run_kiosk
 
-        return run_kiosk(config, config_path=args.config, ui_control=control_channel(args.control))
-    except ConfigError as exc:
-        print(str(exc), file=sys.stderr)
-        return 2
-    except CliError as exc:
-        print(f"kiosk: {exc}", file=sys.stderr)
-        return 1
-    except KeyboardInterrupt:
-        return 130
+        return run_kiosk(load_config(args.config), config_path=args.config, ui_control=control_channel(args.control))
+    return exit_status(run)
 
 
 if __name__ == "__main__":

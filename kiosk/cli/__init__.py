@@ -54,8 +54,13 @@ def main(argv: list[str] | None = None) -> int:
         handler.setLevel(logging.ERROR)
         handler.addFilter(PersonalDataFilter())
         logging.getLogger().addHandler(handler)
+    return exit_status(lambda: args.func(args))
+
+
+def exit_status(command) -> int:
+    """Runs a command and gives its exit status: a bad config (2) or a CliError (1) is told in one line."""
     try:
-        return int(args.func(args) or 0)
+        return int(command() or 0)
     except ConfigError as exc:
         print(str(exc), file=sys.stderr)
         return 2

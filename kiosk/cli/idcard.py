@@ -5,10 +5,9 @@ import json
 import logging
 import queue
 import sys
-import threading
 import time
 
-from kiosk.cli.simulators import run_simulator
+from kiosk.cli.simulators import run_simulator, stop_on_signals
 from kiosk.privacy import mask_address, mask_id_number, mask_name
 
 logger = logging.getLogger(__name__)
@@ -131,12 +130,12 @@ def _sim(args) -> int:
     except OSError as exc:
         sim.stop()
         raise CliError(f"cannot start the simulator: {exc.strerror or type(exc).__name__}") from None
+    stopping = stop_on_signals()
     print(sim.path, flush=True)
     print(f"ID card reader simulator on {sim.path} at {args.baud} baud"
           f"{', card ' + args.card + ' placed' if args.card else ''}; type 'help' for commands, Ctrl-C to stop",
           file=sys.stderr, flush=True)
     console = SimulatorConsole(sim)
-    stopping = threading.Event()
 
     def on_line(line: str) -> str:
         answer = console.execute(line)

@@ -4,9 +4,8 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import threading
 
-from kiosk.cli.simulators import run_simulator
+from kiosk.cli.simulators import run_simulator, stop_on_signals
 
 logger = logging.getLogger(__name__)
 
@@ -94,9 +93,10 @@ def _sim(args) -> int:
     sim = make_simulator(args.protocol, boards, link=args.link, hook_closed_bit=args.hook_closed_bit,
                          item_present_bit=args.item_present_bit)
     sim.start()
+    stopping = stop_on_signals()
     print(json.dumps({"path": sim.path, "protocol": args.protocol, "boards": list(sim.boards)}), flush=True)
     print(SIM_HELP, file=sys.stderr, flush=True)
-    return run_simulator(sim, threading.Event(), lambda line: _sim_line(sim, line))
+    return run_simulator(sim, stopping, lambda line: _sim_line(sim, line))
 
 
 def _sim_line(sim, line: str) -> str | None:

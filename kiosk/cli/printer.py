@@ -3,12 +3,11 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from datetime import datetime
 from pathlib import Path
 
 from kiosk.cli import CliError
-from kiosk.cli.simulators import run_simulator
+from kiosk.cli.simulators import run_simulator, stop_on_signals
 
 logger = logging.getLogger(__name__)
 
@@ -182,5 +181,6 @@ def _simulate(args) -> int:
 
     sim.on_receipt = on_receipt
     sim.start()
+    stopping = stop_on_signals()
     print(f"receipt printer simulator on {sim.path} (Ctrl-C to stop)", flush=True)
-    return run_simulator(sim, threading.Event())
+    return run_simulator(sim, stopping)

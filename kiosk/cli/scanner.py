@@ -7,7 +7,7 @@ import sys
 import threading
 import time
 
-from kiosk.cli.simulators import run_simulator
+from kiosk.cli.simulators import run_simulator, stop_on_signals
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +79,7 @@ def _sim(args) -> int:
         sim.start()
     except OSError as exc:
         raise CliError(f"cannot start the simulator: {exc.strerror or type(exc).__name__}") from None
-    stopping = threading.Event()
+    stopping = stop_on_signals()
     print(sim.path, flush=True)
     print(f"QR scanner simulator on {sim.path} at {args.baud} baud; type a code and Enter to scan it, "
           "'!help' for commands, Ctrl-C to stop", file=sys.stderr, flush=True)
