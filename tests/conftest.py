@@ -18,7 +18,7 @@ def pytest_configure(config):
     controller runs no test and starts none."""
     if os.environ.get("DISPLAY") or (config.getoption("numprocesses", None) and not hasattr(config, "workerinput")):
         return
-    from screens.xvfb import VirtualDisplay, VirtualDisplayError
+    from kiosk_testkit.xvfb import VirtualDisplay, VirtualDisplayError
 
     try:
         display = VirtualDisplay().start()
