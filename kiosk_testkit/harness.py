@@ -74,7 +74,7 @@ class KioskProcess:
         except OSError:
             return ""
 
-    def stop(self, timeout_s: float = 10.0) -> int | None:
+    def stop(self, timeout_s: float = 30.0) -> int | None:
         process, self._process = self._process, None
         code = None
         if process is not None:
@@ -84,7 +84,7 @@ class KioskProcess:
                     process.wait(timeout_s)
                 except subprocess.TimeoutExpired:
                     process.kill()
-                    process.wait(5)
+                    process.wait(30)  # a killed process is gone at once, unless the machine is swamped
             code = process.returncode
         if self._log is not None:
             self._log.close()

@@ -98,7 +98,7 @@ def test_kiosk_refuses_a_server_its_pinned_ca_did_not_sign(pki, tmp_path):
 def test_plain_http_to_the_tls_port_gets_no_answer(gateway):
     plain = gateway.base_url.replace("https://", "http://")
     with pytest.raises(requests.RequestException, match=r"Connection aborted"):
-        requests.get(plain + "/v1/health", timeout=5)
+        requests.get(plain + "/v1/health", timeout=30)
 
 
 def test_production_mode_refuses_kiosk_calls_without_a_certificate(tmp_path):
@@ -119,12 +119,12 @@ def test_production_mode_over_plain_http_refuses_even_a_request_claiming_https(t
     with LiveGateway(tmp_path, settings=settings) as plain:
         forged = {"Authorization": f"Bearer {plain.api_key('demo-hall-01')}", "X-Forwarded-Proto": "https",
                   "X-Forwarded-For": "127.0.0.1", "X-SSL-Client-CN": "demo-hall-01"}
-        refused = requests.get(plain.base_url + "/v1/cases", headers=forged, timeout=5)
+        refused = requests.get(plain.base_url + "/v1/cases", headers=forged, timeout=30)
         assert refused.status_code == 403 and refused.json()["error"]["code"] == "client_certificate_required"
-        token = requests.post(plain.base_url + "/v1/applicant-tokens", headers=forged, timeout=5,
+        token = requests.post(plain.base_url + "/v1/applicant-tokens", headers=forged, timeout=30,
                               json={"id_number": OBAMA, "method": "card_only_demo", "score": None})
         assert token.status_code == 403
-        assert requests.get(plain.base_url + "/dashboard/login", timeout=5).status_code == 200
+        assert requests.get(plain.base_url + "/dashboard/login", timeout=30).status_code == 200
 
 
 def test_peer_certificate_name_is_read():

@@ -166,7 +166,15 @@ def test_a_queue_stopped_while_the_job_waits_cancels_it_at_once(private_cups):
     queue = _unreachable_printer_queue(private_cups, "stopping")
     printer = DocumentPrinter(cups_queue=queue, cups_server=private_cups.server, timeout_s=10, job_wait_s=300,
                               job_poll_s=0.1)
-    stopper = threading.Timer(0.5, private_cups.disable, args=(queue,))
+
+    def stop_once_the_job_waits():
+        # Stop the queue only once the job is in it (a fixed delay stopped it before the job came, on a busy machine).
+        deadline = time.monotonic() + 60
+        while not _jobs(private_cups, queue)[1] and time.monotonic() < deadline:
+            time.sleep(0.05)
+        private_cups.disable(queue)
+
+    stopper = threading.Thread(target=stop_once_the_job_waits)
     stopper.start()
     try:
         assert printer.print_pdf(build_proof_pdf("no_property", sample_proof("no_property")), "p") == \
