@@ -231,8 +231,8 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
     staff = build_sign_in(config, runtime.post, lambda: session.state)
     devices = build_devices(config, runtime.post, staff)
     runtime.verifiers.update(build_verifiers(config, platform, devices))
-    if hasattr(flows.get("mortgage_signing"), "attach"):  # each party's card and face check
-        flows["mortgage_signing"].attach(devices, runtime.verifiers, config.identity.method)
+    if hasattr(flows.get("mortgage_signing"), "attach"):  # each party's face check (their cards come through the session)
+        flows["mortgage_signing"].attach(runtime.verifiers, config.identity.method)
     offline = build_offline(config, platform, runtime.post)
     runtime.case_cache = offline.store.cases  # offline, a re-verified person still sees their cases
     wire_flow_services(flow_services, devices, offline)

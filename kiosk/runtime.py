@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 
 from kiosk import events as ev
 from kiosk.watchdog import Watchdog
-from kiosk.session import (AuthoriseApplicant, Command, DeliverFlowInput, LoadCases, Session, SessionEnded,
+from kiosk.session import (AuthoriseApplicant, Command, DeliverFlowAnswer, LoadCases, Session, SessionEnded,
                            StartFlow, StartVerification, State)
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class FlowContext:
         self.token = token
         # The verified card's name, for paper the applicant takes away (masked there); never logged.
         self.applicant_name = applicant_name
-        self.inbox: queue.Queue[ev.FlowInput] = queue.Queue()  # the applicant's answers (DeliverFlowInput)
+        self.inbox: queue.Queue[ev.FlowAnswer] = queue.Queue()  # the answers the session delivers (DeliverFlowAnswer)
         self.closed = threading.Event()  # set when the session leaves this flow (back to the menu, or ended)
 
     def is_over(self) -> bool:
@@ -58,7 +58,15 @@ class FlowContext:
             time.sleep(0.05)
         return None if self.is_over() else self.token
 
-    def wait_input(self, timeout_s: float) -> ev.FlowInput | None:
+    def drop_answers(self) -> None:
+        """Forget answers not taken yet (given to an earlier step): called before a flow shows its next step."""
+        while True:
+            try:
+                self.inbox.get_nowait()
+            except queue.Empty:
+                return
+
+    def wait_input(self, timeout_s: float) -> ev.FlowAnswer | None:
         """The applicant's next answer, or None after timeout_s or as soon as the flow is over."""
         deadline = time.monotonic() + timeout_s
         while not self.is_over():
@@ -154,9 +162,9 @@ class Runtime:
             self._cancel.set()
             self._cancel = threading.Event()
             return
-        if isinstance(command, DeliverFlowInput):
+        if isinstance(command, DeliverFlowAnswer):
             if self._flow is not None:
-                self._flow.inbox.put(ev.FlowInput(command.action, command.value))
+                self._flow.inbox.put(command.answer)
             return
         cancelled = self._cancel
         if isinstance(command, StartFlow):

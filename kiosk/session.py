@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable
 
 from kiosk import events as ev
 from kiosk.codes import CodeKind, acceptance_notice_case, classify
+from kiosk.pickup import steps as pickup_steps
 from kiosk.privacy import mask_id_number, mask_name
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,7 @@ SERVICE_DEVICES: dict[str, tuple[str, ...]] = {
 NETWORK_SERVICES = frozenset({"payment", "proof", "transfers", "e_certificate", "mortgage_signing",
                               "mortgage_certificate"})
 
-# Flows that read cards themselves (each party of a mortgage signs in turn): the session leaves card reads to them.
+# Flows that take card reads as answers (each party of a mortgage signs in turn): the session hands them over.
 FLOWS_READING_CARDS = frozenset({"mortgage_signing"})
 
 
@@ -92,11 +93,10 @@ class StartFlow(Command):
 
 
 @dataclass(frozen=True)
-class DeliverFlowInput(Command):
-    """Hand the applicant's answer to the running flow."""
+class DeliverFlowAnswer(Command):
+    """Hand an answer (from a screen, or a card read the flow asked for) to the running flow."""
 
-    action: str
-    value: str | None = None
+    answer: ev.FlowAnswer
 
 
 @dataclass(frozen=True)
@@ -138,7 +138,8 @@ class PersonalData:
     cases: list = field(default_factory=list)
     cases_stale_since: float | None = None
     cases_loaded: bool = False  # an empty list from the gateway is an answer, not "still loading"
-    flow_data: dict = field(default_factory=dict)
+    flow: ev.FlowStep | None = None  # the running flow's step on screen (may show the applicant's documents)
+    focus_case: str | None = None  # the acceptance notice's case, once it proved to be this person's
     signature: bytearray | None = None
     face_encodings: list = field(default_factory=list)
     pickup_code: Any = None  # kiosk.pickup.PickupCode accepted at a locker, until the door has opened
@@ -146,7 +147,8 @@ class PersonalData:
 
     def is_empty(self) -> bool:
         return (self.card is None and self.token is None and self.verification is None and not self.cases
-                and self.cases_stale_since is None and not self.cases_loaded and not self.flow_data and self.signature is None
+                and self.cases_stale_since is None and not self.cases_loaded and self.flow is None and self.focus_case is None
+                and self.signature is None
                 and not self.face_encodings and self.pickup_code is None and self.notice_case_id is None)
 
     def scrub(self) -> None:
@@ -159,7 +161,7 @@ class PersonalData:
             except AttributeError:
                 pass
         self.cases.clear()
-        self.flow_data.clear()
+        self.flow = self.focus_case = None
         self.face_encodings.clear()
         self.card = self.token = self.verification = self.signature = self.cases_stale_since = None
         self.pickup_code = None
@@ -183,7 +185,9 @@ class SessionView:
     services: tuple[str, ...] = ()
     services_unavailable: tuple[str, ...] = ()
     service: str | None = None
-    flow_data: dict = field(default_factory=dict)
+    flow: ev.FlowStep | None = None  # the running flow's step: its screen renders it by its type
+    focus_case: str | None = None  # opened from an acceptance notice: the case list shows only this case
+    pickup_only: bool = False  # a locker: its attract screen asks for the pickup code
     outcome: str | None = None
     message: str | None = None
     out_of_service_message: str = ""
@@ -256,7 +260,7 @@ class Session:
             ev.PlatformFailed: self._on_platform_failed,
             ev.ServiceChosen: self._on_service,
             ev.FlowUpdate: self._on_flow_update,
-            ev.FlowInput: self._on_flow_input,
+            ev.FlowAnswer: self._on_flow_answer,
             ev.FlowFinished: self._on_flow_finished,
             ev.BackRequested: self._on_back,
             ev.CancelRequested: self._on_cancel,
@@ -321,7 +325,7 @@ class Session:
             cases=tuple(p.cases), cases_stale_since=p.cases_stale_since,
             cases_loaded=p.cases_loaded,
             services=available, services_unavailable=tuple(s for s in self.services if s not in available),
-            service=self.service, flow_data=dict(p.flow_data),
+            service=self.service, flow=p.flow, focus_case=p.focus_case, pickup_only=self._pickup_only(),
             outcome=self.outcome, message=self.message,
             out_of_service_message=self._out_of_service_reason() or "",
             unusable_devices=tuple(sorted(self.unusable)), staff_id=self.staff_id,
@@ -420,9 +424,9 @@ class Session:
         case_id, self.personal.notice_case_id = self.personal.notice_case_id, None
         if "case_status" not in self.available_services():
             return []
-        self.personal.flow_data.clear()
+        self.personal.flow = None
         if any(getattr(case, "case_id", None) == case_id for case in self.personal.cases):
-            self.personal.flow_data["focus_case"] = case_id
+            self.personal.focus_case = case_id
         self.service = "case_status"
         self.outcome = None
         self._enter(State.FLOW)
@@ -436,7 +440,7 @@ class Session:
             return self._on_card_before_code(event.card)
         if self.state == State.FLOW and self.service in FLOWS_READING_CARDS:
             self._touch()
-            return []  # the next party's card: the running flow takes it
+            return [DeliverFlowAnswer(ev.FlowAnswer("card", event.card))]  # the next party's card
         card = self.personal.card
         if card is not None and getattr(card, "id_number", None) == getattr(event.card, "id_number", object()):
             self._touch()
@@ -507,6 +511,7 @@ class Session:
         self.outcome = None
         self.message = None
         self.personal.notice_case_id = None  # the applicant chose for themselves
+        self.personal.flow = self.personal.focus_case = None
         self._enter(State.FLOW)
         self._touch()
         return [StartFlow(event.service, self.personal.token)]
@@ -514,15 +519,15 @@ class Session:
     def _on_flow_update(self, event: ev.FlowUpdate) -> list[Command]:
         if self.state != State.FLOW:
             return []
-        self.personal.flow_data.update(event.data)
+        self.personal.flow = event.step
         self._touch()
         return []
 
-    def _on_flow_input(self, event: ev.FlowInput) -> list[Command]:
+    def _on_flow_answer(self, event: ev.FlowAnswer) -> list[Command]:
         if self.state != State.FLOW:
             return []
         self._touch()
-        return [DeliverFlowInput(event.action, event.value)]
+        return [DeliverFlowAnswer(event)]
 
     def _on_flow_finished(self, event: ev.FlowFinished) -> list[Command]:
         if self.state != State.FLOW:
@@ -538,7 +543,7 @@ class Session:
             self.service = None
             self.outcome = None
             self.message = None
-            self.personal.flow_data.clear()
+            self.personal.flow = self.personal.focus_case = None
             self._enter(State.MENU)
             self._touch()
         return []
@@ -668,8 +673,7 @@ class Session:
             return self._on_activity(None)  # mid-session a code changes nothing
         self.service = "pickup"
         self.message = None
-        self.personal.flow_data.clear()
-        self.personal.flow_data["step"] = "checking"
+        self.personal.flow = pickup_steps.CheckingCode()
         self._enter(State.PICKUP_CODE)
         self._touch()
         return [CheckPickupCode(method, text)]
@@ -685,10 +689,10 @@ class Session:
         self._tick_pickup_lock()
         if event.outcome != "accepted" or event.code is None:
             self.message = event.outcome
-            self.personal.flow_data["step"] = "refused"
+            self.personal.flow = pickup_steps.CodeRefused()
             return []
         self.personal.pickup_code = event.code
-        self.personal.flow_data.update(step="identify", compartment=event.code.compartment)
+        self.personal.flow = pickup_steps.IdentifyCollector(compartment=event.code.compartment)
         self.message = "pickup_code_accepted"
         self._enter(State.IDENTIFY)
         card, self.personal.card = self.personal.card, None
@@ -710,14 +714,14 @@ class Session:
         self.personal.pickup_code = None  # one door opening per accepted code
         self.message = None
         self.service = "pickup"
-        self.personal.flow_data.update(step="opening", compartment=code.compartment)
+        self.personal.flow = pickup_steps.DoorOpening(compartment=code.compartment)
         self._enter(State.FLOW)
         self._touch()
         return [OpenCompartment(code, card)]
 
     def _on_door_opened(self, event: ev.LockerDoorOpened) -> list[Command]:
         if self.state == State.FLOW and self.service == "pickup":
-            self.personal.flow_data.update(step="take", compartment=event.compartment)
+            self.personal.flow = pickup_steps.TakeCertificate(compartment=event.compartment)
             self._touch()
         return []
 

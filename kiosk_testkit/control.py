@@ -34,6 +34,7 @@ from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 
 from kiosk import events as ev
+from kiosk.flows.steps import step_from_json
 from kiosk.session import SessionView, State
 from screens.base import KioskButton
 
@@ -305,6 +306,8 @@ def build_view(fields: dict) -> SessionView:
     for key in ("services", "services_unavailable", "unusable_devices"):
         if key in fields:
             fields[key] = tuple(fields[key])
+    if isinstance(fields.get("flow"), dict):
+        fields["flow"] = step_from_json(fields["flow"])
     return SessionView(**fields)
 
 

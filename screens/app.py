@@ -90,7 +90,7 @@ INTENTS: dict[str, Callable[[str | None], ev.Event]] = {
     "maintenance_exit": lambda _: ev.MaintenanceExited(),
     "maintenance_page": lambda page: ev.MaintenancePageChosen(page or "home"),
     # an answer to the running flow: arg "action" or "action:value" (choose:<case_id>, confirm, cancel)
-    "flow": lambda arg: ev.FlowInput(*(arg or "").split(":", 1)),
+    "flow": lambda arg: ev.FlowAnswer(*(arg or "").split(":", 1)),
     "pickup_digits": lambda digits: ev.PickupDigitsEntered(digits or ""),
 }
 
@@ -126,8 +126,7 @@ def screen_for(view: SessionView) -> str:
 
 def pickup_screen(view: SessionView) -> str | None:
     """A pickup locker's own screens: its attract screen asks for the code; the outcome shows on the door screen."""
-    if view.state == State.PICKUP_CODE or (
-            view.state == State.ATTRACT and set(view.services) | set(view.services_unavailable) == {"pickup"}):
+    if view.state == State.PICKUP_CODE or (view.state == State.ATTRACT and view.pickup_only):
         return "pickup_code"
     if view.state == State.DONE and view.service == "pickup":
         return "pickup_door"

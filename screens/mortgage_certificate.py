@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from kiosk.flows.mortgage_certificate import MortgageList
+from kiosk.flows.steps import Printing
 from catalog import i18n
 from screens.base import BaseScreen, KioskButton, KioskLabel
 
@@ -19,22 +21,21 @@ class MortgageCertificateScreen(BaseScreen):
     _shown: tuple | None = None
 
     def render(self, view) -> None:
-        data = view.flow_data
-        step = data.get("step")
-        self.ids.message.text = self.app.message(data.get("message") or view.message)
-        key = (step, self.app.language, len(data.get("mortgages", ())))
+        step = view.flow
+        self.ids.message.text = self.app.message((step.message if step else None) or view.message)
+        key = (step, self.app.language)
         if key == self._shown:
             return
         self._shown = key
         box = self.ids.mortgages
         box.clear_widgets()
-        printing = step == "printing"
+        printing = isinstance(step, Printing)
         self.ids.prompt.text = self.t("mcert.printing") if printing else self.t("mcert.prompt")
         self.ids.back_button.disabled = printing
         self.ids.back_button.opacity = 0 if printing else 1
-        if step != "list":
+        if not isinstance(step, MortgageList):
             return
-        mortgages = data.get("mortgages", ())
+        mortgages = step.mortgages
         if not mortgages:
             box.add_widget(self._label(self.t("mcert.none")))
         for mortgage in mortgages:

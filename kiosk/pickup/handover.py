@@ -14,6 +14,7 @@ import threading
 from typing import Callable
 
 from kiosk import events as ev
+from kiosk.pickup.steps import DoorRetrying
 from kiosk.pickup.verifier import PickupAttempt
 from kiosk.privacy import mask_name
 
@@ -57,7 +58,7 @@ class Handover:
         outcome = None
         for attempt in range(self.open_attempts):
             if attempt:
-                post(ev.FlowUpdate({"step": "retrying"}))
+                post(ev.FlowUpdate(DoorRetrying(compartment=code.compartment)))
             outcome = self.parts.service.pickup(code, id_number, on_opened=lambda label: self._opened(label, code))
             if outcome.reason != "door_did_not_open":
                 break

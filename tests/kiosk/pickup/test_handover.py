@@ -13,6 +13,7 @@ from gateway.testing import LiveGateway
 from kiosk import events as ev
 from kiosk.app import build_kiosk
 from kiosk.pickup.assembly import LockerParts
+from kiosk.pickup.steps import DoorRetrying, TakeCertificate
 from kiosk.platform_client import PlatformClient
 from kiosk.session import State
 from peripherals.locker import KerongSimulator
@@ -126,7 +127,7 @@ def test_build_kiosk_wires_the_locker_and_a_pickup_reaches_the_gateway(tmp_path,
         taker.join(10)
         assert kiosk.session.outcome == "picked_up"
         assert sim.unlocked.count((0, lock)) == 2  # the deposit and this pickup: exactly that door, once each
-        assert any(v.flow_data.get("step") == "take" for v in views)
+        assert any(isinstance(v.flow, TakeCertificate) for v in views)
         wait_for(lambda: ready_case(gateway, OBAMA)[1] == "collected", what="the case collected at the gateway")
 
         kiosk.runtime.post(ev.CancelRequested())
@@ -173,7 +174,7 @@ def test_door_that_never_opens_is_retried_then_staff_help_and_the_code_stays_val
         assert kiosk.session.outcome == "door_did_not_open"
         tries = [e.step for e in kiosk.locker.ledger.entries() if e.code_id == stored.code_id]
         assert tries == ["cancelled", "cancelled"]  # journaled, tried twice, nothing handed over
-        assert any(v.flow_data.get("step") == "retrying" for v in views)
+        assert any(isinstance(v.flow, DoorRetrying) for v in views)
         assert not kiosk.locker.ledger.is_used(stored.code_id)
         assert kiosk.locker.verifier.verify_qr(kiosk.locker.ledger.deposit(stored.code_id).qr).ok
         # Staff free the lock; the same code now collects the certificate.
