@@ -229,6 +229,9 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
     from kiosk.maintenance.wiring import build_sign_in
 
     staff = build_sign_in(config, runtime.post, lambda: session.state)
+    from kiosk.maintenance.session_part import CheckStaffPin
+
+    runtime.handlers[CheckStaffPin] = staff.check_pin  # the PIN pad's StaffPinEntered, checked off the core thread
     devices = build_devices(config, runtime.post, staff)
     runtime.verifiers.update(build_verifiers(config, platform, devices))
     if hasattr(flows.get("mortgage_signing"), "attach"):  # each party's face check (their cards come through the session)
@@ -288,7 +291,7 @@ def build_locker(config, platform, runtime, offline, devices):
     from kiosk.pickup.assembly import assemble
     from kiosk.pickup.handover import Handover
     from kiosk.pickup.service import outbox_recorder
-    from kiosk.session import CheckPickupCode, OpenCompartment
+    from kiosk.pickup.session_part import CheckPickupCode, OpenCompartment
 
     store = offline.store
     by_name = {getattr(d, "name", ""): d for d in devices}

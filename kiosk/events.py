@@ -140,6 +140,16 @@ class StaffCredentialPresented(Event):
 
 
 @dataclass(frozen=True)
+class StaffPinEntered(Event):
+    """The PIN typed on the staff PIN pad (checked off the core thread: kiosk.maintenance.session_part.CheckStaffPin)."""
+
+    pin: str
+
+    def __repr__(self) -> str:  # a PIN: never printed
+        return f"StaffPinEntered(pin=<{len(self.pin)} digits>)"
+
+
+@dataclass(frozen=True)
 class StaffPinRejected(Event):
     """A wrong PIN (message key wrong_pin, with the attempts left) or the lockout it caused (maintenance_locked)."""
 
@@ -150,7 +160,7 @@ class StaffPinRejected(Event):
 
 @dataclass(frozen=True)
 class MaintenancePageChosen(Event):
-    """Staff chose a maintenance page (kiosk.session.MAINTENANCE_PAGES)."""
+    """Staff chose a maintenance page (kiosk.maintenance.session_part.MAINTENANCE_PAGES)."""
 
     page: str
 

@@ -27,7 +27,7 @@ DEPOSIT_SIZES = ("small", "medium", "large")
 MAX_CODE_FIELD = 64
 # Tests that wait for staff to use the device: the message shown meanwhile.
 PASSIVE_TESTS = {"card_reader": "maint.place_card", "scanner": "maint.scan_code"}
-# Devices tested on their own maintenance page (kiosk.session.MAINTENANCE_PAGES).
+# Devices tested on their own maintenance page (kiosk.maintenance.session_part.MAINTENANCE_PAGES).
 TEST_PAGES = {"camera": "camera", "locker": "locker"}
 PREVIEW_DETECT_WIDTH = 320
 

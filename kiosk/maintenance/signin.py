@@ -9,7 +9,7 @@ ID number is neither logged nor kept here.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from typing import Callable
 
 from kiosk import events as ev
@@ -30,10 +30,6 @@ class StaffSignIn:
         self.post = post
         self.state = state
         self.desk = desk
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="staff-pin")
-
-    def close(self) -> None:
-        self._worker.shutdown(wait=False, cancel_futures=True)
 
     def _state(self) -> str:
         state = self.state()
@@ -83,27 +79,24 @@ class StaffSignIn:
         self.post(ev.StaffCredentialPresented())
         return True
 
-    # -- from the PIN pad ---------------------------------------------------------------------------------------
-    def enter_pin(self, pin: str) -> None:
-        """Checked on the sign-in worker (scrypt takes a while); the outcome comes back as a session event."""
-        self._worker.submit(self._check_pin, str(pin or "")[:32])
-
-    def _check_pin(self, pin: str) -> None:
+    # -- the session's CheckStaffPin (the PIN pad posts StaffPinEntered; a runtime handler) ----------------------
+    def check_pin(self, command, post: Callable[[ev.Event], None], cancelled: threading.Event) -> None:
+        """Runs on a runtime worker (scrypt takes a while); the outcome comes back as a session event."""
         try:
-            outcome = self.gate.enter_pin(pin)
+            outcome = self.gate.enter_pin(str(command.pin or "")[:32])
         except MaintenanceLocked as exc:
-            self.post(ev.StaffPinRejected("maintenance_locked", 0, exc.retry_in_s))
+            post(ev.StaffPinRejected("maintenance_locked", 0, exc.retry_in_s))
             return
         except Exception:
             logger.exception("PIN check failed")
-            self.post(ev.StaffPinRejected("internal_error"))
+            post(ev.StaffPinRejected("internal_error"))
             return
         if outcome.ok:
-            self.post(ev.MaintenanceRequested(staff_id=outcome.staff_id))
+            post(ev.MaintenanceRequested(staff_id=outcome.staff_id))
         elif outcome.message_key == "wrong_pin":
-            self.post(ev.StaffPinRejected("wrong_pin", self.gate.attempts_left))
+            post(ev.StaffPinRejected("wrong_pin", self.gate.attempts_left))
         else:
-            self.post(ev.StaffPinRejected(outcome.message_key))
+            post(ev.StaffPinRejected(outcome.message_key))
 
     def cancel(self) -> None:
         self.gate.cancel()

@@ -27,7 +27,6 @@ class MaintenanceParts:
 
     def close(self) -> None:
         logging.getLogger().removeHandler(self.recent_errors)
-        self.sign_in.close()
         self.desk.close()
         if self.ledger is not None:
             self.ledger.close()

@@ -1,9 +1,9 @@
 """The pickup as the running kiosk does it: the session's locker commands, door watching, alarms and attempts as events.
 
-The session decides (kiosk.session: CheckPickupCode, OpenCompartment); this runs those commands on the runtime's
-workers with the locker's parts (kiosk.pickup.assembly), settles the journal at start-up, and then watches the doors
-on its own thread: a door left open raises LockerAlarm on screen (and shows in the heartbeat's doors_open), an
-unfinished pickup is recorded as soon as its door shuts with the item gone. Every attempt and door opening is posted
+The session decides (kiosk.pickup.session_part: CheckPickupCode, OpenCompartment); this runs those commands on the
+runtime's workers with the locker's parts (kiosk.pickup.assembly), settles the journal at start-up, and then watches
+the doors on its own thread: a door left open raises LockerAlarm on screen (and shows in the heartbeat's doors_open),
+an unfinished pickup is recorded as soon as its door shuts with the item gone. Every attempt and door opening is posted
 as a session event (the kiosk's audit trail observes those) and queued for the gateway in the outbox.
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@ import pytest
 
 from kiosk import events as ev
 from kiosk.runtime import Runtime
-from kiosk.session import Session, State
+from kiosk.session import ANY, Session, State
 from tests.waiting import wait_for
 
 
@@ -160,7 +160,7 @@ def test_watchdog_pings_only_while_the_loop_turns(tmp_path, monkeypatch):
         pass
 
     session = Session(["case_status"], [])
-    session._handlers[Hanging] = lambda event: (stuck.set(), release.wait(5), [])[-1]
+    session._transitions[(ANY, Hanging)] = lambda event: (stuck.set(), release.wait(5), [])[-1]
     runtime = Runtime(session, None, tick_s=0.02, watchdog=watchdog)
 
     def drain(window_s=0.3):

@@ -326,8 +326,8 @@ def test_reset_wipes_every_piece_of_personal_data(session, clock):
 
     session.handle(ev.CancelRequested())
 
-    # The session holds nothing personal, and the view shows nothing personal.
-    assert session.personal.is_empty()
+    # The session holds nothing personal (not in the core, not in a part), and the view shows nothing personal.
+    assert session.personal.is_empty() and session.holds_no_personal_data()
     view = session.view()
     assert (view.applicant_name, view.applicant_id, view.cases, view.flow, view.service) == ("", "", (), None, None)
     # The old containers were cleared in place and byte buffers zeroed, so no other holder keeps the data.

@@ -1,0 +1,124 @@
+"""The session's staff part: a staff credential opens the PIN pad, the PIN (checked off the core thread) opens
+maintenance mode, its pages, and the way back; who is signed in is the data it holds and resets.
+
+STAFF_PIN (a staff card or QR code; at attract, on the identify prompt before any applicant data, or out of service)
+-> MAINTENANCE (the right PIN) -> ATTRACT (exit, or maintenance left alone). A PIN pad left alone goes back to attract
+without a warning.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from kiosk import events as ev
+from kiosk.session import Command, Session, State
+
+logger = logging.getLogger(__name__)
+
+# The pages of maintenance mode (screens/maintenance*.py); "home" is the device status and tests.
+MAINTENANCE_PAGES = ("home", "stock", "locker", "log", "camera")
+
+
+@dataclass(frozen=True)
+class CheckStaffPin(Command):
+    """Check the PIN typed on the staff PIN pad (kiosk.maintenance.StaffSignIn.check_pin); answered by
+    MaintenanceRequested or StaffPinRejected."""
+
+    pin: str
+
+    def __repr__(self) -> str:
+        return f"CheckStaffPin(pin=<{len(self.pin)} digits>)"
+
+
+class StaffPart:
+    def __init__(self, *, maintenance_idle_timeout_s: float = 300):
+        self.maintenance_idle_timeout_s = maintenance_idle_timeout_s
+        self.staff_id: str | None = None  # the signed-in staff member's id (never a name)
+        self.page = "home"
+        self.attempts_left: int | None = None  # on the PIN pad after a wrong PIN
+        self.locked_s: int | None = None  # on the PIN pad while entry is locked
+        self.checking = False  # the PIN typed is being checked
+
+    def transitions(self) -> list:
+        """This part's rows of the session's table: (state or states, event type, handler(session, event))."""
+        return [
+            ((State.ATTRACT, State.OUT_OF_SERVICE, State.IDENTIFY, State.STAFF_PIN), ev.StaffCredentialPresented,
+             self._credential),
+            (State.STAFF_PIN, ev.StaffPinEntered, self._pin_entered),
+            (State.STAFF_PIN, ev.StaffPinRejected, self._pin_rejected),
+            ((State.ATTRACT, State.OUT_OF_SERVICE, State.STAFF_PIN), ev.MaintenanceRequested, self._signed_in),
+            (State.MAINTENANCE, ev.MaintenancePageChosen, self._page),
+            (State.MAINTENANCE, ev.MaintenanceExited, self._exit),
+        ]
+
+    # -- its data -----------------------------------------------------------------------------------------------
+    def is_empty(self) -> bool:
+        return True  # nothing of an applicant's: a staff id is no personal data of anyone in front of the kiosk
+
+    def scrub(self) -> None:
+        pass
+
+    def reset(self) -> None:
+        self.staff_id = None
+        self.page = "home"
+        self.attempts_left = self.locked_s = None
+        self.checking = False
+
+    def view_fields(self) -> dict:
+        return {"staff_id": self.staff_id, "maintenance_page": self.page, "staff_attempts_left": self.attempts_left,
+                "staff_locked_s": self.locked_s, "staff_checking": self.checking}
+
+    def tick(self, session: Session, now: float) -> list[Command] | None:
+        if session.state == State.MAINTENANCE:
+            if now - session.last_activity >= self.maintenance_idle_timeout_s:
+                return session.reset("maintenance_timeout")
+            return []
+        if session.state == State.STAFF_PIN:  # a PIN pad left alone goes back to attract, no warning
+            if now - session.last_activity >= session.idle_timeout_s:
+                return session.reset("staff_pin_timeout")
+            return []
+        return None
+
+    # -- handlers -----------------------------------------------------------------------------------------------
+    def _credential(self, session: Session, event: ev.StaffCredentialPresented) -> list[Command]:
+        if session.state == State.IDENTIFY:
+            session.scrub_personal()
+        self.attempts_left = None
+        self.checking = False
+        self.locked_s = int(event.locked_s + 0.999) if event.locked_s > 0 else None
+        session.message = "maintenance_locked" if self.locked_s else None
+        session.enter(State.STAFF_PIN)
+        session.touch()
+        return []
+
+    def _pin_entered(self, session: Session, event: ev.StaffPinEntered) -> list[Command]:
+        if not event.pin:
+            return []
+        self.checking = True
+        session.touch()
+        return [CheckStaffPin(event.pin[:32])]
+
+    def _pin_rejected(self, session: Session, event: ev.StaffPinRejected) -> list[Command]:
+        self.checking = False
+        session.message = event.message_key
+        self.attempts_left = event.attempts_left
+        self.locked_s = int(event.locked_s + 0.999) if event.locked_s > 0 else None
+        session.touch()
+        return []
+
+    def _signed_in(self, session: Session, event: ev.MaintenanceRequested) -> list[Command]:
+        self.reset()
+        self.staff_id = event.staff_id
+        session.message = None
+        session.enter(State.MAINTENANCE)
+        session.touch()
+        return []
+
+    def _page(self, session: Session, event: ev.MaintenancePageChosen) -> list[Command]:
+        if event.page in MAINTENANCE_PAGES:
+            self.page = event.page
+            session.touch()
+        return []
+
+    def _exit(self, session: Session, event: ev.MaintenanceExited) -> list[Command]:
+        return session.reset("maintenance_exit")
