@@ -60,6 +60,7 @@ class BankSigningScreen(BaseScreen):
         self._step: ev.FlowStep | None = None
         self._pad: SignaturePad | None = None
         self._guidance: KioskLabel | None = None
+        self._field: KioskLabel | None = None  # the sign-in keypad's field, updated in place as keys are typed
 
     # -- answers ---------------------------------------------------------------------------------------------
     def answer(self, action: str, value=None) -> None:
@@ -82,6 +83,10 @@ class BankSigningScreen(BaseScreen):
             if self._guidance is not None:
                 guidance = step.verify_guidance
                 self._guidance.text = self.app.message(guidance) if guidance else self.t("verify.reading")
+        elif isinstance(step, ms.StaffSignIn):  # each key: the field and the prompt change, the keypad stays put
+            key = (ms.StaffSignIn, step.attempt, step.message, language)
+            if self._field is not None:
+                self._show_typed(step)
         else:
             key = (type(step), step, language)
         if key == self._shown:
@@ -92,7 +97,7 @@ class BankSigningScreen(BaseScreen):
         body.clear_widgets()
         footer.clear_widgets()
         self._pad = keep_pad
-        self._guidance = None
+        self._guidance = self._field = None
         getattr(self, RENDERERS.get(type(step), "_render_waiting"))(step, language)
         self.ids.scroll.do_scroll_y = not isinstance(step, ms.Sign)  # on the pad a finger writes, not scrolls
         self.ids.scroll.scroll_y = 1
@@ -113,9 +118,9 @@ class BankSigningScreen(BaseScreen):
 
     # staff sign-in: staff number, then PIN, on a keypad; every key goes to the flow, which says what to show
     def _render_staff_sign_in(self, step, language) -> None:
-        self._title("bank.staff_title", self.t("bank.enter_pin" if step.asking_pin else "bank.enter_staff_no"))
-        field = _label(step.shown or " ", font_size=self.app.fs_huge, halign="center", bold=True)
-        self.ids.body.add_widget(field)
+        self._field = _label(" ", font_size=self.app.fs_huge, halign="center", bold=True)
+        self._show_typed(step)
+        self.ids.body.add_widget(self._field)
         grid = GridLayout(cols=3, spacing=24, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for label in ("1", "2", "3", "4", "5", "6", "7", "8", "9"):
@@ -125,6 +130,10 @@ class BankSigningScreen(BaseScreen):
         grid.add_widget(_button(self.t("bank.key_ok"), lambda: self._press("ok")))
         self.ids.body.add_widget(grid)
         self._cancel_button()
+
+    def _show_typed(self, step) -> None:
+        self._title("bank.staff_title", self.t("bank.enter_pin" if step.asking_pin else "bank.enter_staff_no"))
+        self._field.text = step.shown or " "
 
     def _press(self, key: str) -> None:
         self.answer("key", key)

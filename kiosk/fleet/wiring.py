@@ -57,7 +57,7 @@ class ConfigReload:
             self.session.idle_timeout_s = s.idle_timeout_s
             self.session.idle_warning_s = s.idle_warning_s
             self.session.done_timeout_s = s.done_timeout_s
-            self.session.maintenance_idle_timeout_s = s.maintenance_idle_timeout_s
+            self.session.staff.maintenance_idle_timeout_s = s.maintenance_idle_timeout_s  # the staff part's
         if self.sign_in is not None and new.fleet != old.fleet:
             self.sign_in.gate = StaffGate.from_config(new.fleet)
         agent = self.agent_ref()

@@ -47,9 +47,9 @@ class KeyedError(Exception):
 def make_runtime():
     runtimes = []
 
-    def make(platform=None, flows=None, method="card_only_demo"):
+    def make(platform=None, flows=None, method="card_only_demo", case_cache=None):
         session = Session(["case_status"], [], identity_method=method)
-        runtime = Runtime(session, platform, flows=flows, tick_s=0.05)
+        runtime = Runtime(session, platform, flows=flows, tick_s=0.05, case_cache=case_cache)
         runtime.start()
         runtimes.append(runtime)
         return runtime
@@ -214,21 +214,18 @@ def test_offline_shows_the_cached_case_list_of_a_reverified_person(tmp_path, mak
                            "received_on": "2026-11-16", "deadline": "2026-11-23", "working_days_left": 1,
                            "timeline": [{"status": "received", "at": "2026-11-16T09:00:00+08:00", "done": True}]})
 
-    online = make_runtime(Platform(cases=(case,)))
-    online.case_cache = cache
+    online = make_runtime(Platform(cases=(case,)), case_cache=cache)
     online.post(ev.CardRead(Card()))
     assert wait_for(lambda: online.session.view().cases == (case,))
     assert wait_for(lambda: len(cache) == 1)
 
-    offline = make_runtime(Platform(fail=PlatformUnavailable("platform_unavailable")))
-    offline.case_cache = cache
+    offline = make_runtime(Platform(fail=PlatformUnavailable("platform_unavailable")), case_cache=cache)
     offline.post(ev.CardRead(Card()))
     assert wait_for(lambda: offline.session.view().cases == (case,))
     view = offline.session.view()
     assert view.cases_stale_since is not None and view.message == "platform_unavailable"
 
-    stranger = make_runtime(Platform(fail=PlatformUnavailable("platform_unavailable")))
-    stranger.case_cache = cache
+    stranger = make_runtime(Platform(fail=PlatformUnavailable("platform_unavailable")), case_cache=cache)
     stranger.post(ev.CardRead(Card(id_number="310115194211202341", name="白德华")))
     assert wait_for(lambda: stranger.session.view().message == "platform_unavailable")
     assert stranger.session.view().cases == ()  # nobody else's cache entry is shown

@@ -82,7 +82,6 @@ class Bench:
         self.sim = IdCardSimulator(link=tmp_path / "dev" / "idcard").start()
         self.reader = CardReader(self.sim.path, poll_interval_s=0.1, name="card_reader")
         self.reader.add_listener(card_reader_listener(self.runtime.post))
-        self.flow.attach({"face": self._verify}, "face")  # the cards come through the session
 
     def person(self, id_number: str, source, checks=(), attempt_time_s=12.0, **kwargs) -> None:
         """Who stands in front of the camera when the card with this ID number is read."""

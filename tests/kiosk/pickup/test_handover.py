@@ -54,11 +54,12 @@ def sim(tmp_path):
         yield simulator
 
 
-def make_config(tmp_path, gateway, sim, **locker):
+def make_config(tmp_path, gateway, sim, devices=None, **locker):
     return kiosk_config(
         tmp_path, gateway=gateway, kiosk_id=LOCKER, profile_path=LOCKER_PROFILE,
         extra={"devices": {"locker": {"enabled": True, "port": str(sim.path), "boards": [0],
-                                      "compartments": DEMO_COMPARTMENTS, "door_close_timeout_s": 3, **locker}},
+                                      "compartments": DEMO_COMPARTMENTS, "door_close_timeout_s": 3, **locker},
+                           **(devices or {})},
                "site": {"required_devices": ["locker"]}})
 
 
@@ -259,3 +260,36 @@ def test_a_silent_lock_board_takes_the_locker_out_of_service_and_back(tmp_path, 
         wait_for(lambda: kiosk.session.state == State.ATTRACT, 20, "back in service")
     finally:
         kiosk.stop()
+
+
+def test_a_pickup_slip_is_counted_as_paper_used_and_recorded_as_a_print(tmp_path, gateway, sim):
+    """The slip goes to the receipt printer every receipt goes to: through the paper counter (maintenance) and the
+    print audit record (the audit trail), never around them on the raw device."""
+    from gateway.seed import demo_person
+    from peripherals.printer.simulator import ReceiptPrinterSimulator
+
+    person = demo_person("rose_leslie").id_number
+    case_id, _ = ready_case(gateway, person)
+    printer = ReceiptPrinterSimulator(link=tmp_path / "dev" / "receipt-printer").start()
+    try:
+        config = make_config(tmp_path, gateway, sim, devices={"receipt_printer": {
+            "enabled": True, "url": f"serial:{printer.path}", "poll_interval_s": 1.0}})
+        kiosk, views = start(config)
+        try:
+            stored = deposit(kiosk, sim, case_id)
+            paper_before = kiosk.maintenance.counters.snapshot()["paper_used_mm"]
+            taker = when_open(sim, int(stored.compartment[1:]), take=True)
+            scan_and_identify(kiosk, kiosk.locker.ledger.deposit(stored.code_id).qr, person)
+            wait_for(lambda: kiosk.session.state == State.DONE, 20, "the pickup")
+            taker.join(10)
+            assert kiosk.session.outcome == "picked_up" and kiosk.session.receipt_pending, "the slip printed"
+            assert printer.wait_for_receipts(1, 10) and len(printer.receipts) == 1
+            assert kiosk.maintenance.counters.snapshot()["paper_used_mm"] > paper_before, "the slip's paper counted"
+            prints = wait_for(lambda: [e.details for e in kiosk.offline.store.audit.entries() if e.action == "print"],
+                              what="the slip's print record")
+            assert [(p["device"], p["job"], p["outcome"]) for p in prints] == [("receipt_printer", "receipt",
+                                                                                  "success")]
+        finally:
+            kiosk.stop()
+    finally:
+        printer.stop()
