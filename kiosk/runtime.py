@@ -83,11 +83,34 @@ def card_only_verifier(command: StartVerification, post, cancelled: threading.Ev
     post(ev.IdentityVerified(method="card_only_demo", score=None))
 
 
+Handler = Callable[[Command, Callable[[ev.Event], None], threading.Event], None]
+
+
+class EventInbox:
+    """The core's queue of events: anything posts to it from any thread (devices, the store, flows, the screens
+    through the runtime); the runtime's core thread takes them in order. Made first, so that what posts can be built
+    before the runtime."""
+
+    def __init__(self):
+        self._queue: queue.Queue[ev.Event | None] = queue.Queue()
+
+    def post(self, event: ev.Event | None) -> None:
+        self._queue.put(event)
+
+    def take(self, timeout: float) -> ev.Event | None:
+        """The next event; raises queue.Empty after timeout seconds."""
+        return self._queue.get(timeout=timeout)
+
+
 class Runtime:
     def __init__(self, session: Session, platform: Platform | None = None, *,
                  verifiers: dict[str, Verifier] | None = None, flows: dict[str, Flow] | None = None,
                  tick_s: float = 0.5, clock: Callable[[], float] = time.monotonic,
-                 watchdog: Watchdog | None = None, case_cache=None):
+                 watchdog: Watchdog | None = None, case_cache=None, audit_trail=None,
+                 handlers: dict[type, Handler] | None = None, inbox: EventInbox | None = None):
+        """handlers: the commands of parts assembled beside the core (the locker's CheckPickupCode, OpenCompartment,
+        the staff PIN's CheckStaffPin): type -> handler(command, post, cancelled), run on a worker like every
+        command. audit_trail: kiosk.audit_trail.AuditTrail, shown every event after the session handled it."""
         self.session = session
         self.platform = platform
         self.verifiers = {"card_only_demo": card_only_verifier, **(verifiers or {})}
@@ -97,26 +120,24 @@ class Runtime:
         self.watchdog = watchdog or Watchdog()
         # offline_cache.CaseCache: the last case list of each recently verified person, encrypted at rest.
         self.case_cache = case_cache
-        self.audit_trail = None  # kiosk.audit_trail.AuditTrail: sees every event after the session handled it
-        self._queue: queue.Queue[ev.Event | None] = queue.Queue()
+        self.audit_trail = audit_trail
+        self._inbox = inbox or EventInbox()
         self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-work")
         self._cancel = threading.Event()
         self._flow: FlowContext | None = None  # the flow now running (core thread only)
         self._thread: threading.Thread | None = None
-        # Commands of parts assembled beside the core (the locker's CheckPickupCode, OpenCompartment...):
-        # type -> handler(command, post, cancelled), run on a worker like every command.
-        self.handlers: dict[type, Callable[[Command, Callable[[ev.Event], None], threading.Event], None]] = {}
+        self.handlers: dict[type, Handler] = dict(handlers or {})
 
     def post(self, event: ev.Event) -> None:
         """Thread-safe: hand an event to the core thread."""
-        self._queue.put(event)
+        self._inbox.post(event)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="kiosk-core", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._queue.put(None)
+        self._inbox.post(None)
         self._cancel.set()
         if self._thread is not None:
             self._thread.join(timeout)
@@ -128,7 +149,7 @@ class Runtime:
             self.watchdog.feed()
             timeout = max(0.0, next_tick - self.clock())
             try:
-                event = self._queue.get(timeout=timeout)
+                event = self._inbox.take(timeout)
             except queue.Empty:
                 event = ev.Tick(self.clock())
                 next_tick = self.clock() + self.tick_s

@@ -164,7 +164,8 @@ class KioskApp(App):
     offline = BooleanProperty(False)
 
     def __init__(self, ui, post: Callable[[ev.Event], None], initial_view: SessionView, font_path: Path,
-                 on_ready: Callable[[], None] | None = None, required_devices=(), **kwargs):
+                 on_ready: Callable[[], None] | None = None, required_devices=(), maintenance=None, **kwargs):
+        """maintenance: kiosk.maintenance.wiring.MaintenanceParts, whose desk the maintenance pages call."""
         super().__init__(**kwargs)
         self.title = "kiosk"
         self.ui = ui
@@ -173,6 +174,7 @@ class KioskApp(App):
         self.font_path = font_path
         self.on_ready = on_ready
         self.required_devices = frozenset(required_devices)
+        self.maintenance = maintenance
         self.language = initial_view.language
         scale = 1.25 if ui.large_text else 1.0
         for name in ("fs_huge", "fs_title", "fs_body", "fs_small", "fs_button", "button_height"):

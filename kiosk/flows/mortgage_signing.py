@@ -119,11 +119,6 @@ class MortgageSigningFlow:
         self.method = method
         self.answer_timeout_s = answer_timeout_s
 
-    def attach(self, verifiers: dict, method: str) -> None:
-        """The runtime's verifier for the site's identity method (kiosk.app does this)."""
-        self.verifier = verifiers.get(method)
-        self.method = method
-
     def _bank(self):
         from kiosk.bank_client import bank_client_of
 

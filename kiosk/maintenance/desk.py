@@ -61,12 +61,13 @@ class MaintenanceDesk:
     """device_rows: () -> [{"name", "status", "reason"}] for every configured device (disabled ones too);
     outbox_depth / online: read at each snapshot; ledger: a kiosk.documents.ledger.BlankLedger or None;
     locker: () -> kiosk.pickup.assembly.LockerParts or None; camera: a peripherals.camera.Camera or None;
-    fleet: the kiosk.fleet.FleetAgent or None."""
+    fleet: () -> the kiosk.fleet.FleetAgent or None (built after the desk, whose status it reports)."""
 
     def __init__(self, *, device_rows: Callable[[], list[dict]], counters: Counters | None = None,
                  tests: SelfTests | None = None, recent_errors: RecentErrors | None = None,
                  outbox_depth: Callable[[], int] | None = None, online: Callable[[], bool] | None = None,
-                 ledger=None, locker: Callable[[], object | None] | None = None, camera=None, fleet=None,
+                 ledger=None, locker: Callable[[], object | None] | None = None, camera=None,
+                 fleet: Callable[[], object | None] | None = None,
                  kiosk_id: str = "", version: str = __version__, staff_id: Callable[[], str | None] | None = None,
                  face_boxes: Callable | None = None, blanks_kept: bool = True):
         self.device_rows = device_rows
@@ -78,7 +79,7 @@ class MaintenanceDesk:
         self.ledger = ledger
         self.locker = locker or (lambda: None)
         self.camera = camera
-        self.fleet = fleet
+        self.fleet = fleet or (lambda: None)
         self.kiosk_id = kiosk_id
         self.version = version
         self.staff_id = staff_id or (lambda: None)
@@ -157,7 +158,7 @@ class MaintenanceDesk:
                 "next_serial": next_serial}
 
     def _fleet(self) -> dict:
-        agent = self.fleet
+        agent = _safe(self.fleet, None)
         if agent is None:
             return {"enabled": False}
         return {"enabled": True, "heartbeats_sent": agent.heartbeats_sent, "last_error": agent.last_error,

@@ -23,9 +23,11 @@ SIGN_IN_STATES = frozenset({"attract", "identify", "out_of_service", "staff_pin"
 
 class StaffSignIn:
     """gate: the StaffGate; post: the runtime's post; state: () -> the session's state value (read from the device
-    threads: a stale read only means one card is checked, or not, a moment late); desk: the MaintenanceDesk."""
+    threads: a stale read only means one card is checked, or not, a moment late); desk: () -> the MaintenanceDesk
+    (built after the devices whose listeners ask this) or None."""
 
-    def __init__(self, gate: StaffGate, post: Callable[[ev.Event], None], state: Callable[[], str], desk=None):
+    def __init__(self, gate: StaffGate, post: Callable[[ev.Event], None], state: Callable[[], str],
+                 desk: Callable[[], object] = lambda: None):
         self.gate = gate
         self.post = post
         self.state = state
@@ -40,8 +42,9 @@ class StaffSignIn:
         """True when the card was taken here (a staff card, or a card test in maintenance mode)."""
         state = self._state()
         if state == "maintenance":
-            if self.desk is not None:
-                self.desk.on_card(card)
+            desk = self.desk()
+            if desk is not None:
+                desk.on_card(card)
             return True
         if state not in SIGN_IN_STATES or not self.gate.takes_cards:
             return False
@@ -54,8 +57,9 @@ class StaffSignIn:
         """True when the code was taken here (a staff QR code, or a scanner test in maintenance mode)."""
         state = self._state()
         if state == "maintenance":
-            if self.desk is not None:
-                self.desk.on_code(code)
+            desk = self.desk()
+            if desk is not None:
+                desk.on_code(code)
             return True
         if state not in SIGN_IN_STATES or not self.gate.takes_codes:
             return False

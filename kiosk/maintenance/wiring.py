@@ -32,9 +32,11 @@ class MaintenanceParts:
             self.ledger.close()
 
 
-def build_sign_in(config, post, state: Callable[[], object]) -> StaffSignIn:
-    """Before the devices: their listeners ask it about every card and code."""
-    return StaffSignIn(StaffGate.from_config(config.fleet), post, state)
+def build_sign_in(config, post, state: Callable[[], object], desk: Callable[[], object] = lambda: None
+                  ) -> StaffSignIn:
+    """Before the devices: their listeners ask it about every card and code (desk: the maintenance desk, built
+    later, for the card and scanner tests in maintenance mode)."""
+    return StaffSignIn(StaffGate.from_config(config.fleet), post, state, desk)
 
 
 def device_rows(config, devices, locker: Callable[[], object | None] = lambda: None) -> Callable[[], list[dict]]:
@@ -120,16 +122,19 @@ def stock_provider(desk: MaintenanceDesk) -> Callable[[], dict]:
 
 def build_maintenance(config, sign_in: StaffSignIn, devices, *, outbox_depth=None, online=None,
                       locker: Callable[[], object | None] = lambda: None, ledger=None,
-                      staff_id: Callable[[], str | None] | None = None, version: str | None = None
+                      staff_id: Callable[[], str | None] | None = None, version: str | None = None,
+                      counters: Counters | None = None, fleet: Callable[[], object | None] = lambda: None
                       ) -> MaintenanceParts:
-    """The desk and its parts; attaches the recent-errors handler to the root logger (removed by close())."""
+    """The desk and its parts; attaches the recent-errors handler to the root logger (removed by close()).
+    counters: the maintenance counters the receipt printer counts paper in (default: opened here)."""
     from kiosk import __version__
 
     version = version or __version__
     kiosk_id = config.gateway.kiosk_id or config.site.id
     recent = RecentErrors()
     logging.getLogger().addHandler(recent)
-    counters = Counters(Path(config.storage.data_dir) / "maintenance-counters.json")
+    if counters is None:
+        counters = Counters(Path(config.storage.data_dir) / "maintenance-counters.json")
     opened = None
     if ledger is None:
         try:
@@ -140,7 +145,6 @@ def build_maintenance(config, sign_in: StaffSignIn, devices, *, outbox_depth=Non
     desk = MaintenanceDesk(device_rows=device_rows(config, devices, locker), counters=counters,
                            tests=build_self_tests(devices, kiosk_id, version), recent_errors=recent,
                            outbox_depth=outbox_depth, online=online, ledger=ledger, locker=locker, camera=camera,
-                           kiosk_id=kiosk_id, version=version, staff_id=staff_id,
+                           kiosk_id=kiosk_id, version=version, staff_id=staff_id, fleet=fleet,
                            blanks_kept=config.devices.certificate_printer.enabled)
-    sign_in.desk = desk
     return MaintenanceParts(sign_in, desk, counters, recent, opened)

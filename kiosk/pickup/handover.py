@@ -24,8 +24,11 @@ Post = Callable[[ev.Event], None]
 
 
 class Handover:
-    def __init__(self, post: Post, *, outbox=None, receipt_printer=None, office: str = "", locker_id: str = "",
-                 open_attempts: int = 2, watch_interval_s: float = 1.0):
+    def __init__(self, post: Post, *, assemble: Callable[["Handover"], object], outbox=None, receipt_printer=None,
+                 office: str = "", locker_id: str = "", open_attempts: int = 2, watch_interval_s: float = 1.0):
+        """assemble(handover): the locker's parts (kiosk.pickup.assembly.assemble) built with this handover's
+        callbacks (attempts, alarms, the pickup slip); receipt_printer: the one every receipt goes to (counted and
+        audited: kiosk.app.receipt_printer_for_jobs)."""
         self.post = post
         self.outbox = outbox
         self.receipt_printer = receipt_printer
@@ -33,17 +36,12 @@ class Handover:
         self.locker_id = locker_id
         self.open_attempts = max(1, open_attempts)
         self.watch_interval_s = watch_interval_s
-        self.parts = None  # kiosk.pickup.assembly.LockerParts, set by attach()
         self.doors = None  # kiosk.fleet.doors.DoorWatch, once started
         self._collector: tuple[str, bool] = ("", False)  # masked name, collected by an agent: for the slip
         self._slips: dict[str, bool] = {}  # code id -> slip printed, for the pickup just finished
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-
-    def attach(self, parts) -> None:
-        self.parts = parts
-        parts.handover = self
-        parts.service.print_slip = self.print_slip
+        self.parts = assemble(self)  # kiosk.pickup.assembly.LockerParts
 
     # -- the session's commands (runtime.handlers) ---------------------------------------------------------------
     def check_code(self, command, post: Post, cancelled: threading.Event) -> None:

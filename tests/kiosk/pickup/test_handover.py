@@ -268,7 +268,7 @@ def test_a_pickup_slip_is_counted_as_paper_used_and_recorded_as_a_print(tmp_path
     from gateway.seed import demo_person
     from peripherals.printer.simulator import ReceiptPrinterSimulator
 
-    person = demo_person("rose_leslie").id_number
+    person = demo_person("lin_manuel_miranda").id_number
     case_id, _ = ready_case(gateway, person)
     printer = ReceiptPrinterSimulator(link=tmp_path / "dev" / "receipt-printer").start()
     try:
