@@ -24,8 +24,8 @@ from kiosk.identity.faces import FaceEngine
 from kiosk.identity.liveness import TurnDirection
 from kiosk.identity.reference import PortraitSource
 from kiosk.identity.verifier import make_face_verifier
-from kiosk.platform_client import PlatformClient
-from kiosk.runtime import Runtime
+from kiosk.platform_client import PlatformClient, PlatformRejected
+from kiosk.runtime import FlowContext, Runtime
 from kiosk.session import Session, State
 from peripherals.camera import Camera
 from peripherals.idcard import CardReader, IdCardSimulator, load_card_file
@@ -283,3 +283,35 @@ def test_staff_open_the_full_progress_list_and_come_back_to_choose(bench):
     assert "MA-DEMO-002" in [a["application_id"] for a in view.flow.applications]
     bench.reply("cancel")
     assert bench.outcome() == "mortgage_cancelled"
+
+
+def test_the_sign_in_keypad_lives_in_the_flow_and_shows_the_pin_only_as_dots():
+    """Each key is one FlowAnswer; the flow echoes the field (the staff number as typed, the PIN as dots), clear
+    empties it, and only OK on a non-empty field moves on. The PIN goes to the gateway and nowhere else."""
+    signed_in = []
+
+    class Bank:
+        def staff_sign_in(self, staff_id, pin):
+            signed_in.append((staff_id, pin))
+            raise PlatformRejected("staff_locked", 409)
+
+    steps = []
+    ctx = FlowContext("mortgage_signing", lambda e: steps.append(e.step) if isinstance(e, ev.FlowUpdate) else None,
+                      threading.Event(), token=None)
+    flow = MortgageSigningFlow(object(), bank=Bank(), verifier=lambda *a: None, answer_timeout_s=5)
+    thread = threading.Thread(target=flow, args=(ctx,), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not steps:  # keys typed before the keypad is shown are an earlier step's: dropped
+        assert time.monotonic() < deadline, "the keypad was never shown"
+        time.sleep(0.01)
+    for key in ("ok", "7", "clear", "1", "0", "0", "1", "ok", "2", "4", "6", "8", "ok"):
+        ctx.inbox.put(ev.FlowAnswer("key", key))
+    thread.join(10)
+    assert not thread.is_alive()
+    assert signed_in == [("1001", "2468")]
+    shown = [(s.asking_pin, s.shown) for s in steps if isinstance(s, ms.StaffSignIn)]
+    assert shown[:2] == [(False, ""), (False, "7")] and (False, "") in shown[2:3], "clear empties the field"
+    assert (False, "1001") in shown and (True, "") in shown and (True, "\u25cf" * 4) in shown
+    assert not any("2468" in s.shown or "246" in s.shown for s in steps if isinstance(s, ms.StaffSignIn))
+    assert isinstance(steps[-1], ms.Finished), "a locked staff member ends the flow"
