@@ -215,7 +215,7 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
     what it needs through its constructor, in the order below (a later part is reached through a function)."""
     from kiosk.audit_trail import AuditTrail
     from kiosk.maintenance.counters import Counters
-    from kiosk.maintenance.session_part import CheckStaffPin
+    from kiosk.maintenance.session_part import CheckStaffPin, RunDeskAction
     from kiosk.maintenance.wiring import build_maintenance, build_sign_in
     from kiosk.payment_journal import PaymentJournal
     from kiosk.runtime import EventInbox, card_only_verifier
@@ -254,7 +254,8 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
     runtime = Runtime(session, platform, verifiers=verifiers, flows=flows,
                       case_cache=offline.store.cases,  # offline, a re-verified person still sees their cases
                       audit_trail=trail, inbox=inbox,
-                      handlers={CheckStaffPin: staff.check_pin, **locker_handlers})
+                      handlers={CheckStaffPin: staff.check_pin, **locker_handlers,
+                                RunDeskAction: lambda command, post, cancelled: desk.perform(command, post)})
     maintenance = build_maintenance(
         config, staff, devices, counters=counters, locker=lambda: locker, outbox_depth=offline.store.outbox.depth,
         online=lambda: offline.connectivity.online, staff_id=lambda: session.staff_id, fleet=lambda: fleet,
@@ -387,7 +388,7 @@ def _run_ui(kiosk: Kiosk, config, font, ui_control=None) -> int:
     app = KioskApp(config.ui, kiosk.runtime.post, kiosk.session.view(), font,
                    on_ready=lambda: setattr(control, "ready", True) if control else None,
                    required_devices=[d.value for d in config.site.required_devices],
-                   maintenance=kiosk.maintenance)  # the maintenance pages call its desk
+                   maintenance=kiosk.maintenance)  # the camera page's preview frames come from its desk
     kiosk.session.subscribe(app.bridge)
     speaker = None
     if config.ui.speech:  # spoken prompts: espeak-ng in a subprocess, from the speaker's own thread

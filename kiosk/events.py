@@ -166,6 +166,21 @@ class MaintenancePageChosen(Event):
 
 
 @dataclass(frozen=True)
+class MaintenanceAction(Event):
+    """Staff pressed a maintenance button: "verb" or "verb:value" (test:<device>, load_paper, load_blanks,
+    blank_field:<first|last>, blank_key:<key>, deposit:<size>, door:<compartment>); kiosk.maintenance.desk runs it."""
+
+    action: str
+
+
+@dataclass(frozen=True)
+class MaintenanceDeskChanged(Event):
+    """What the maintenance pages show (kiosk.maintenance.desk.MaintenanceDesk.snapshot), for the view."""
+
+    snapshot: dict
+
+
+@dataclass(frozen=True)
 class ServiceModeCommanded(Event):
     """A fleet command: out of service with a message, or back in service."""
 

@@ -180,6 +180,7 @@ class SessionView:
     staff_attempts_left: int | None = None  # on the PIN pad after a wrong PIN
     staff_locked_s: int | None = None  # on the PIN pad while entry is locked
     staff_checking: bool = False  # on the PIN pad: the PIN typed is being checked
+    maintenance_desk: dict | None = None  # in maintenance: what the pages show (MaintenanceDesk.snapshot)
 
 
 Observer = Callable[[SessionView], None]

@@ -92,6 +92,8 @@ INTENTS: dict[str, Callable[[str | None], ev.Event]] = {
     # an answer to the running flow: arg "action" or "action:value" (choose:<case_id>, confirm, cancel)
     "flow": lambda arg: ev.FlowAnswer(*(arg or "").split(":", 1)),
     "pickup_digits": lambda digits: ev.PickupDigitsEntered(digits or ""),
+    # a maintenance button: "verb" or "verb:value" (test:<device>, load_paper, deposit:<size>, door:<label>...)
+    "desk": lambda action: ev.MaintenanceAction(action or ""),
 }
 
 NORMAL = {
@@ -165,7 +167,8 @@ class KioskApp(App):
 
     def __init__(self, ui, post: Callable[[ev.Event], None], initial_view: SessionView, font_path: Path,
                  on_ready: Callable[[], None] | None = None, required_devices=(), maintenance=None, **kwargs):
-        """maintenance: kiosk.maintenance.wiring.MaintenanceParts, whose desk the maintenance pages call."""
+        """maintenance: kiosk.maintenance.wiring.MaintenanceParts; the camera page draws its desk's preview frames
+        (every other maintenance action is a MaintenanceAction event, its outcome in view.maintenance_desk)."""
         super().__init__(**kwargs)
         self.title = "kiosk"
         self.ui = ui

@@ -28,6 +28,11 @@ class MaintenanceCameraScreen(MaintenancePage):
         self._image: Image | None = None
         self._faces = None
 
+    @property
+    def desk(self):
+        """The preview is a video stream, drawn here straight from the desk's camera (not through the view)."""
+        return getattr(getattr(self.app, "maintenance", None), "desk", None)
+
     def activate(self, view) -> None:
         super().activate(view)
         if self.desk is not None and self.desk.start_preview():

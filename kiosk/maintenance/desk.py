@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from kiosk import __version__
+from kiosk import events as ev
 from kiosk.maintenance.counters import Counters
 from kiosk.maintenance.errors import RecentErrors
 from kiosk.maintenance.selftests import SelfTests
@@ -321,6 +322,22 @@ class MaintenanceDesk:
             logger.info("maintenance: door %s test open: %s", label, "opened" if result.opened else "did not open")
             return bool(result.opened), "maint.door_opened" if result.opened else "maint.door_not_opened", label
         return self._start("open_door", work)
+
+    # -- the session's RunDeskAction (a runtime handler): staff's buttons, the page's scan target, a refresh ----------
+    def perform(self, command, post, cancelled=None) -> None:
+        """Runs one action ("verb" or "verb:value"; an unknown one changes nothing) and posts what the pages show."""
+        verb, _, value = str(command.action).partition(":")
+        actions = {"test": lambda: self.run_test(value), "load_paper": self.load_paper,
+                   "load_blanks": self.load_blanks, "blank_field": lambda: self.choose_blank_field(value),
+                   "blank_key": lambda: self.type_blank(value), "deposit": lambda: self.deposit(value),
+                   "door": lambda: self.open_door(value), "scan_for": lambda: self.scan_for(value or None),
+                   "refresh": lambda: None}
+        action = actions.get(verb)
+        if action is None:
+            logger.warning("maintenance: unknown desk action %r", verb[:32])
+        else:
+            action()
+        post(ev.MaintenanceDeskChanged(self.snapshot()))
 
     # -- jobs today, from the session's views ---------------------------------------------------------------------
     def on_view(self, view) -> None:

@@ -17,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 # The pages of maintenance mode (screens/maintenance*.py); "home" is the device status and tests.
 MAINTENANCE_PAGES = ("home", "stock", "locker", "log", "camera")
+# What a scan fills on a page besides the scanner test (MaintenanceDesk.scan_for).
+PAGE_SCANS = {"stock": "blanks", "locker": "deposit"}
 
 
 @dataclass(frozen=True)
@@ -30,6 +32,15 @@ class CheckStaffPin(Command):
         return f"CheckStaffPin(pin=<{len(self.pin)} digits>)"
 
 
+@dataclass(frozen=True)
+class RunDeskAction(Command):
+    """Carry out a maintenance action on the desk (kiosk.maintenance.desk.MaintenanceDesk.perform): a
+    MaintenanceAction's, a page's scan target ("scan_for:<target>"), or "refresh"; answered by
+    MaintenanceDeskChanged."""
+
+    action: str
+
+
 class StaffPart:
     def __init__(self, *, maintenance_idle_timeout_s: float = 300):
         self.maintenance_idle_timeout_s = maintenance_idle_timeout_s
@@ -38,6 +49,7 @@ class StaffPart:
         self.attempts_left: int | None = None  # on the PIN pad after a wrong PIN
         self.locked_s: int | None = None  # on the PIN pad while entry is locked
         self.checking = False  # the PIN typed is being checked
+        self.desk: dict | None = None  # what the maintenance pages show (MaintenanceDeskChanged)
 
     def transitions(self) -> list:
         """This part's rows of the session's table: (state or states, event type, handler(session, event))."""
@@ -48,6 +60,8 @@ class StaffPart:
             (State.STAFF_PIN, ev.StaffPinRejected, self._pin_rejected),
             ((State.ATTRACT, State.OUT_OF_SERVICE, State.STAFF_PIN), ev.MaintenanceRequested, self._signed_in),
             (State.MAINTENANCE, ev.MaintenancePageChosen, self._page),
+            (State.MAINTENANCE, ev.MaintenanceAction, self._action),
+            (State.MAINTENANCE, ev.MaintenanceDeskChanged, self._desk_changed),
             (State.MAINTENANCE, ev.MaintenanceExited, self._exit),
         ]
 
@@ -63,16 +77,17 @@ class StaffPart:
         self.page = "home"
         self.attempts_left = self.locked_s = None
         self.checking = False
+        self.desk = None
 
     def view_fields(self) -> dict:
         return {"staff_id": self.staff_id, "maintenance_page": self.page, "staff_attempts_left": self.attempts_left,
-                "staff_locked_s": self.locked_s, "staff_checking": self.checking}
+                "staff_locked_s": self.locked_s, "staff_checking": self.checking, "maintenance_desk": self.desk}
 
     def tick(self, session: Session, now: float) -> list[Command] | None:
         if session.state == State.MAINTENANCE:
             if now - session.last_activity >= self.maintenance_idle_timeout_s:
                 return session.reset("maintenance_timeout")
-            return []
+            return [RunDeskAction("refresh")]  # the desk's outcomes and the devices' status, into the view
         if session.state == State.STAFF_PIN:  # a PIN pad left alone goes back to attract, no warning
             if now - session.last_activity >= session.idle_timeout_s:
                 return session.reset("staff_pin_timeout")
@@ -112,12 +127,21 @@ class StaffPart:
         session.message = None
         session.enter(State.MAINTENANCE)
         session.touch()
-        return []
+        return [RunDeskAction("scan_for:")]  # the home page: scans are only the scanner's test
 
     def _page(self, session: Session, event: ev.MaintenancePageChosen) -> list[Command]:
-        if event.page in MAINTENANCE_PAGES:
-            self.page = event.page
-            session.touch()
+        if event.page not in MAINTENANCE_PAGES:
+            return []
+        self.page = event.page
+        session.touch()
+        return [RunDeskAction(f"scan_for:{PAGE_SCANS.get(event.page, '')}")]
+
+    def _action(self, session: Session, event: ev.MaintenanceAction) -> list[Command]:
+        session.touch()
+        return [RunDeskAction(str(event.action)[:64])]
+
+    def _desk_changed(self, session: Session, event: ev.MaintenanceDeskChanged) -> list[Command]:
+        self.desk = event.snapshot
         return []
 
     def _exit(self, session: Session, event: ev.MaintenanceExited) -> list[Command]:

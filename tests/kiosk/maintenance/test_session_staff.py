@@ -119,3 +119,22 @@ def test_any_scanned_or_read_text_is_routed_without_error():
         assert all(isinstance(e, ev.StaffCredentialPresented) for e in posted)
 
     routed()
+
+
+def test_maintenance_buttons_are_desk_actions_and_their_outcome_comes_back_in_the_view(session, clock):
+    from kiosk.maintenance.session_part import RunDeskAction
+
+    assert session.handle(ev.MaintenanceAction("load_paper")) == [], "not outside maintenance mode"
+    session.handle(ev.StaffCredentialPresented())
+    assert session.handle(ev.MaintenanceRequested("s-017")) == [RunDeskAction("scan_for:")]
+    assert session.handle(ev.MaintenanceAction("test:receipt_printer")) == [RunDeskAction("test:receipt_printer")]
+    assert session.handle(ev.MaintenancePageChosen("stock")) == [RunDeskAction("scan_for:blanks")]
+    assert session.handle(ev.MaintenancePageChosen("log")) == [RunDeskAction("scan_for:")]
+    clock.now += 1
+    assert session.handle(ev.Tick(clock.now)) == [RunDeskAction("refresh")], "the pages follow the desk"
+    session.handle(ev.MaintenanceDeskChanged({"actions": {"load_paper": {"ok": True}}}))
+    assert session.view().maintenance_desk == {"actions": {"load_paper": {"ok": True}}}
+    session.handle(ev.MaintenanceExited())
+    assert session.view().maintenance_desk is None, "gone with the staff member"
+    session.handle(ev.MaintenanceDeskChanged({"actions": {}}))
+    assert session.view().maintenance_desk is None, "only in maintenance mode"
