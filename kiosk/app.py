@@ -255,7 +255,8 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
                       case_cache=offline.store.cases,  # offline, a re-verified person still sees their cases
                       audit_trail=trail, inbox=inbox,
                       handlers={CheckStaffPin: staff.check_pin, **locker_handlers,
-                                RunDeskAction: lambda command, post, cancelled: desk.perform(command, post)})
+                                RunDeskAction: lambda command, post, cancelled: desk.perform(command, post)},
+                      in_order=(RunDeskAction,))  # a field chosen, then the keys typed into it
     maintenance = build_maintenance(
         config, staff, devices, counters=counters, locker=lambda: locker, outbox_depth=offline.store.outbox.depth,
         online=lambda: offline.connectivity.online, staff_id=lambda: session.staff_id, fleet=lambda: fleet,

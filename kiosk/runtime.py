@@ -11,7 +11,7 @@ import queue
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Protocol
+from typing import Callable, Iterable, Protocol
 
 from kiosk import events as ev
 from kiosk.watchdog import Watchdog
@@ -107,10 +107,12 @@ class Runtime:
                  verifiers: dict[str, Verifier] | None = None, flows: dict[str, Flow] | None = None,
                  tick_s: float = 0.5, clock: Callable[[], float] = time.monotonic,
                  watchdog: Watchdog | None = None, case_cache=None, audit_trail=None,
-                 handlers: dict[type, Handler] | None = None, inbox: EventInbox | None = None):
+                 handlers: dict[type, Handler] | None = None, inbox: EventInbox | None = None,
+                 in_order: Iterable[type] = ()):
         """handlers: the commands of parts assembled beside the core (the locker's CheckPickupCode, OpenCompartment,
         the staff PIN's CheckStaffPin): type -> handler(command, post, cancelled), run on a worker like every
-        command. audit_trail: kiosk.audit_trail.AuditTrail, shown every event after the session handled it."""
+        command; in_order: command types whose handlers run one after another in the order given (on a worker of
+        their own: a maintenance action and the key typed after it). audit_trail: kiosk.audit_trail.AuditTrail, shown every event after the session handled it."""
         self.session = session
         self.platform = platform
         self.verifiers = {"card_only_demo": card_only_verifier, **(verifiers or {})}
@@ -123,6 +125,8 @@ class Runtime:
         self.audit_trail = audit_trail
         self._inbox = inbox or EventInbox()
         self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-work")
+        self.in_order = frozenset(in_order)
+        self._in_order_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-in-order")
         self._cancel = threading.Event()
         self._flow: FlowContext | None = None  # the flow now running (core thread only)
         self._thread: threading.Thread | None = None
@@ -142,6 +146,7 @@ class Runtime:
         if self._thread is not None:
             self._thread.join(timeout)
         self._workers.shutdown(wait=False, cancel_futures=True)
+        self._in_order_worker.shutdown(wait=False, cancel_futures=True)
 
     def _run(self) -> None:
         next_tick = self.clock() + self.tick_s
@@ -196,7 +201,8 @@ class Runtime:
                                      applicant_name=getattr(card, "name", None) or getattr(card, "name_en", None))
             self._workers.submit(self._execute, command, cancelled, self._flow)
             return
-        self._workers.submit(self._execute, command, cancelled)
+        workers = self._in_order_worker if type(command) in self.in_order else self._workers
+        workers.submit(self._execute, command, cancelled)
 
     def _post_cached_cases(self, id_number: str, post) -> bool:
         """Offline: show the cached case list (with its age) to a person who was just verified again."""

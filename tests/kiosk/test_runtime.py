@@ -229,3 +229,33 @@ def test_offline_shows_the_cached_case_list_of_a_reverified_person(tmp_path, mak
     stranger.post(ev.CardRead(Card(id_number="310115194211202341", name="白德华")))
     assert wait_for(lambda: stranger.session.view().message == "platform_unavailable")
     assert stranger.session.view().cases == ()  # nobody else's cache entry is shown
+
+
+def test_commands_named_in_order_run_one_after_another_in_the_order_given():
+    from kiosk.session import Command
+
+    @dataclass(frozen=True)
+    class Step(Command):
+        n: int
+
+    class Go(ev.Event):
+        def __init__(self, n):
+            self.n = n
+
+    done = []
+
+    def run(command, post, cancelled):
+        time.sleep(0.02 if command.n % 2 == 0 else 0)  # an even step is slower: a pool would overtake it
+        done.append(command.n)
+
+    session = Session(["case_status"], [])
+    session._transitions[(ANY, Go)] = lambda event: [Step(event.n)]
+    runtime = Runtime(session, None, tick_s=0.05, handlers={Step: run}, in_order=(Step,))
+    runtime.start()
+    try:
+        for n in range(8):
+            runtime.post(Go(n))
+        assert wait_for(lambda: len(done) == 8)
+        assert done == list(range(8))
+    finally:
+        runtime.stop()
