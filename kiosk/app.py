@@ -323,7 +323,7 @@ def build_fleet(config, platform, post, session, staff, maintenance, offline, lo
             raise RuntimeError(result.detail)
         return result.detail
 
-    reload = ConfigReload(config_path, config, session=session, sign_in=staff, agent_ref=lambda: agent)
+    reload = ConfigReload(config_path, config, post=post, sign_in=staff, agent_ref=lambda: agent)
     audited = lambda kind, handler: _audited_command(trail, kind, handler, config)  # noqa: E731
     agent = build_fleet_agent(
         config, platform, post, devices=heartbeat_devices, stock=stock_provider(desk),
@@ -389,7 +389,7 @@ def _run_ui(kiosk: Kiosk, config, font, ui_control=None) -> int:
     app = KioskApp(config.ui, kiosk.runtime.post, kiosk.session.view(), font,
                    on_ready=lambda: setattr(control, "ready", True) if control else None,
                    required_devices=[d.value for d in config.site.required_devices],
-                   maintenance=kiosk.maintenance)  # the camera page's preview frames come from its desk
+                   camera_preview=kiosk.maintenance.preview if kiosk.maintenance else None)
     kiosk.session.subscribe(app.bridge)
     speaker = None
     if config.ui.speech:  # spoken prompts: espeak-ng in a subprocess, from the speaker's own thread

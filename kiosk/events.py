@@ -181,6 +181,16 @@ class MaintenanceDeskChanged(Event):
 
 
 @dataclass(frozen=True)
+class SessionSettingsChanged(Event):
+    """The site file was reloaded (a fleet command): the session's timeouts from now on."""
+
+    idle_timeout_s: float
+    idle_warning_s: float
+    done_timeout_s: float
+    maintenance_idle_timeout_s: float
+
+
+@dataclass(frozen=True)
 class ServiceModeCommanded(Event):
     """A fleet command: out of service with a message, or back in service."""
 

@@ -217,6 +217,7 @@ class Session:
         (ANY, ev.Tick, "_tick"),
         (ANY, ev.DeviceStatusChanged, "_device"),
         (ANY, ev.ServiceModeCommanded, "_service_mode"),
+        (ANY, ev.SessionSettingsChanged, "_settings"),
         (ANY, ev.ConnectivityChanged, "_connectivity"),
         (ANY, ev.LanguageChanged, "_language"),
     )
@@ -585,6 +586,13 @@ class Session:
             self.enter(State.OUT_OF_SERVICE)
         elif self.state == State.OUT_OF_SERVICE and not self._out_of_service_reason():
             self.enter(State.ATTRACT)
+        return []
+
+    def _settings(self, event: ev.SessionSettingsChanged) -> list[Command]:
+        self.idle_timeout_s = event.idle_timeout_s
+        self.idle_warning_s = event.idle_warning_s
+        self.done_timeout_s = event.done_timeout_s
+        self.staff.idle_timeout_changed(event.maintenance_idle_timeout_s)
         return []
 
     def _connectivity(self, event: ev.ConnectivityChanged) -> list[Command]:

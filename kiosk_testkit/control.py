@@ -174,7 +174,8 @@ class ControlServer:
         texts.sort(key=lambda e: (-e["y"], e["x"]))
         # Layouts run on Clock triggers after a render: a state is settled once two frames have been drawn since.
         settled = Clock.frames_displayed >= self.app.rendered_frame + 2
-        return {"ok": True, "ready": self.ready, "settled": settled, "screen": self.app.manager.current,
+        return {"ok": True, "ready": self.ready, "settled": settled, "rendered": self.app.rendered_frame,
+                "screen": self.app.manager.current,
                 "language": self.app.language, "overlay": len(self._layers()) > 1,
                 "texts": texts, "buttons": buttons, "overflows": overflows}
 

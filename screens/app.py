@@ -166,9 +166,10 @@ class KioskApp(App):
     offline = BooleanProperty(False)
 
     def __init__(self, ui, post: Callable[[ev.Event], None], initial_view: SessionView, font_path: Path,
-                 on_ready: Callable[[], None] | None = None, required_devices=(), maintenance=None, **kwargs):
-        """maintenance: kiosk.maintenance.wiring.MaintenanceParts; the camera page draws its desk's preview frames
-        (every other maintenance action is a MaintenanceAction event, its outcome in view.maintenance_desk)."""
+                 on_ready: Callable[[], None] | None = None, required_devices=(), camera_preview=None, **kwargs):
+        """camera_preview: kiosk.maintenance.preview.CameraPreview or None, the frames the maintenance camera page
+        draws (a video stream, read only); everything else reaches the screens in the view, and every touch leaves
+        them as one event through post."""
         super().__init__(**kwargs)
         self.title = "kiosk"
         self.ui = ui
@@ -177,7 +178,7 @@ class KioskApp(App):
         self.font_path = font_path
         self.on_ready = on_ready
         self.required_devices = frozenset(required_devices)
-        self.maintenance = maintenance
+        self.camera_preview = camera_preview
         self.language = initial_view.language
         scale = 1.25 if ui.large_text else 1.0
         for name in ("fs_huge", "fs_title", "fs_body", "fs_small", "fs_button", "button_height"):

@@ -51,6 +51,10 @@ class StaffPart:
         self.checking = False  # the PIN typed is being checked
         self.desk: dict | None = None  # what the maintenance pages show (MaintenanceDeskChanged)
 
+    def idle_timeout_changed(self, seconds: float) -> None:
+        """The site file was reloaded (the core's SessionSettingsChanged)."""
+        self.maintenance_idle_timeout_s = seconds
+
     def transitions(self) -> list:
         """This part's rows of the session's table: (state or states, event type, handler(session, event))."""
         return [
@@ -86,7 +90,7 @@ class StaffPart:
     def tick(self, session: Session, now: float) -> list[Command] | None:
         if session.state == State.MAINTENANCE:
             if now - session.last_activity >= self.maintenance_idle_timeout_s:
-                return session.reset("maintenance_timeout")
+                return self._leave(session, "maintenance_timeout")
             return [RunDeskAction("refresh")]  # the desk's outcomes and the devices' status, into the view
         if session.state == State.STAFF_PIN:  # a PIN pad left alone goes back to attract, no warning
             if now - session.last_activity >= session.idle_timeout_s:
@@ -134,7 +138,8 @@ class StaffPart:
             return []
         self.page = event.page
         session.touch()
-        return [RunDeskAction(f"scan_for:{PAGE_SCANS.get(event.page, '')}")]
+        return [RunDeskAction(f"scan_for:{PAGE_SCANS.get(event.page, '')}"),
+                RunDeskAction("preview:on" if event.page == "camera" else "preview:off")]
 
     def _action(self, session: Session, event: ev.MaintenanceAction) -> list[Command]:
         session.touch()
@@ -145,4 +150,8 @@ class StaffPart:
         return []
 
     def _exit(self, session: Session, event: ev.MaintenanceExited) -> list[Command]:
-        return session.reset("maintenance_exit")
+        return self._leave(session, "maintenance_exit")
+
+    def _leave(self, session: Session, reason: str) -> list[Command]:
+        """Out of maintenance mode: the camera preview (if the camera page was open) goes off with it."""
+        return session.reset(reason) + [RunDeskAction("preview:off")]

@@ -33,6 +33,10 @@ class StaffSignIn:
         self.state = state
         self.desk = desk
 
+    def replace_gate(self, gate: StaffGate) -> None:
+        """New staff credentials and lockout from a reloaded site file; a sign-in under way starts over."""
+        self.gate = gate
+
     def _state(self) -> str:
         state = self.state()
         return getattr(state, "value", str(state))

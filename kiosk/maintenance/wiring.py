@@ -10,6 +10,7 @@ from typing import Callable
 from kiosk.maintenance.counters import Counters
 from kiosk.maintenance.desk import MaintenanceDesk
 from kiosk.maintenance.errors import RecentErrors
+from kiosk.maintenance.preview import CameraPreview
 from kiosk.maintenance.selftests import SelfTests, receipt_test_page
 from kiosk.maintenance.signin import StaffSignIn
 from kiosk.maintenance.staff import StaffGate
@@ -24,6 +25,7 @@ class MaintenanceParts:
     counters: Counters
     recent_errors: RecentErrors
     ledger: object | None = None  # kiosk.documents.ledger.BlankLedger, when this process opened it
+    preview: object | None = None  # kiosk.maintenance.preview.CameraPreview: the camera page's frames, or None
 
     def close(self) -> None:
         logging.getLogger().removeHandler(self.recent_errors)
@@ -142,9 +144,10 @@ def build_maintenance(config, sign_in: StaffSignIn, devices, *, outbox_depth=Non
         except Exception as exc:  # maintenance must still open when the ledger cannot: it shows as unknown
             logger.error("blank-certificate ledger could not be opened: %s", type(exc).__name__)
     camera = next((d for d in devices if getattr(d, "name", "") == "camera"), None)
+    preview = CameraPreview(camera) if camera is not None else None
     desk = MaintenanceDesk(device_rows=device_rows(config, devices, locker), counters=counters,
                            tests=build_self_tests(devices, kiosk_id, version), recent_errors=recent,
                            outbox_depth=outbox_depth, online=online, ledger=ledger, locker=locker, camera=camera,
                            kiosk_id=kiosk_id, version=version, staff_id=staff_id, fleet=fleet,
-                           blanks_kept=config.devices.certificate_printer.enabled)
-    return MaintenanceParts(sign_in, desk, counters, recent, opened)
+                           preview=preview, blanks_kept=config.devices.certificate_printer.enabled)
+    return MaintenanceParts(sign_in, desk, counters, recent, opened, preview)

@@ -425,7 +425,9 @@ def test_maintenance_idle_timeout(session, clock):
     session.handle(ev.Tick(clock.now))
     assert session.state == State.MAINTENANCE
     clock.now += 1
-    assert session.handle(ev.Tick(clock.now)) == [SessionEnded("maintenance_timeout")]
+    from kiosk.maintenance.session_part import RunDeskAction
+
+    assert session.handle(ev.Tick(clock.now)) == [SessionEnded("maintenance_timeout"), RunDeskAction("preview:off")]
     assert session.state == State.ATTRACT
 
 

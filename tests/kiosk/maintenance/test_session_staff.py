@@ -128,13 +128,17 @@ def test_maintenance_buttons_are_desk_actions_and_their_outcome_comes_back_in_th
     session.handle(ev.StaffCredentialPresented())
     assert session.handle(ev.MaintenanceRequested("s-017")) == [RunDeskAction("scan_for:")]
     assert session.handle(ev.MaintenanceAction("test:receipt_printer")) == [RunDeskAction("test:receipt_printer")]
-    assert session.handle(ev.MaintenancePageChosen("stock")) == [RunDeskAction("scan_for:blanks")]
-    assert session.handle(ev.MaintenancePageChosen("log")) == [RunDeskAction("scan_for:")]
+    off = RunDeskAction("preview:off")
+    assert session.handle(ev.MaintenancePageChosen("stock")) == [RunDeskAction("scan_for:blanks"), off]
+    assert session.handle(ev.MaintenancePageChosen("camera")) == [RunDeskAction("scan_for:"),
+                                                                   RunDeskAction("preview:on")], "its frames on"
+    assert session.handle(ev.MaintenancePageChosen("log")) == [RunDeskAction("scan_for:"), off], "and off again"
     clock.now += 1
     assert session.handle(ev.Tick(clock.now)) == [RunDeskAction("refresh")], "the pages follow the desk"
     session.handle(ev.MaintenanceDeskChanged({"actions": {"load_paper": {"ok": True}}}))
     assert session.view().maintenance_desk == {"actions": {"load_paper": {"ok": True}}}
-    session.handle(ev.MaintenanceExited())
+    session.handle(ev.MaintenancePageChosen("camera"))
+    assert session.handle(ev.MaintenanceExited())[-1] == off, "the preview ends with maintenance mode"
     assert session.view().maintenance_desk is None, "gone with the staff member"
     session.handle(ev.MaintenanceDeskChanged({"actions": {}}))
     assert session.view().maintenance_desk is None, "only in maintenance mode"
