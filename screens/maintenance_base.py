@@ -21,7 +21,7 @@ KEY_HEIGHT = 110
 
 
 class DeskButton(KioskButton):
-    """A button that calls `action` (a desk call or a keypad press) instead of sending a session intent; `intent`
+    """A button that calls `action` (a keypad press, which posts its own event) instead of sending an intent; `intent`
     and `intent_arg` still name it, so the UI tests can press it like any other button."""
 
     def __init__(self, action: Callable[[], None], secondary: bool = False, **kwargs):

@@ -1,7 +1,8 @@
 """The maintenance desk: everything the maintenance screens show and do, headless and tested without a screen.
 
-The screens call `snapshot()` (cheap, any thread) and the actions below; an action that touches a device, the
-ledger or the gateway runs on the desk's own worker thread, and its outcome appears in the next snapshot. Cards and
+The session's staff part asks for the actions below (`perform`, a runtime handler of RunDeskAction) and the
+`snapshot()` that follows each comes back to the screens in the view; an action that touches a device, the ledger or
+the gateway runs on the desk's own worker thread, and its outcome appears in the next snapshot. Cards and
 codes read while the kiosk is in maintenance mode come here (kiosk.maintenance.signin routes them), and are only
 ever kept masked.
 """
