@@ -13,6 +13,7 @@ from kivy.uix.widget import Widget
 
 from kiosk import events as ev
 from kiosk.flows import mortgage_signing as ms
+from kiosk.flows.mortgage_records import Application, Party
 from catalog import i18n
 from screens.base import BaseScreen, KioskButton, KioskLabel
 from screens.signing import SignaturePad
@@ -142,10 +143,10 @@ class BankSigningScreen(BaseScreen):
     def _render_choose_application(self, step, language) -> None:
         self._title("bank.choose_title", self.t("bank.choose_prompt"))
         for application in step.applications:
-            parties = " / ".join(p["name_masked"] for p in application["parties"])
-            text = self.t("bank.application_line", application_id=application["application_id"],
-                          amount=money(application["loan_amount_fen"], language), parties=parties)
-            button = _button(text, lambda a=application["application_id"]: self.answer("choose", a),
+            parties = " / ".join(p.name_masked for p in application.parties)
+            text = self.t("bank.application_line", application_id=application.application_id,
+                          amount=money(application.loan_amount_fen, language), parties=parties)
+            button = _button(text, lambda a=application.application_id: self.answer("choose", a),
                              secondary=True, font_size=self.app.fs_body)
             button.height = self.app.button_height * 1.4
             self.ids.body.add_widget(button)
@@ -166,31 +167,31 @@ class BankSigningScreen(BaseScreen):
         self._title("bank.submissions_title", self.t("bank.submissions_prompt"))
         for application in step.submitted:
             details = [self._submitted_line(application, language)]
-            if application.get("deadline") and application.get("status") == "submitted":
-                details.append(self.t("bank.deadline", deadline=str(application["deadline"])[:10]))
-            if application.get("reference"):
-                details.append(self.t("bank.reference", reference=application["reference"]))
-            details.append(" / ".join(self._party_text(p) for p in application.get("parties", ())))
+            if application.deadline and application.status == "submitted":
+                details.append(self.t("bank.deadline", deadline=application.deadline))
+            if application.reference:
+                details.append(self.t("bank.reference", reference=application.reference))
+            details.append(" / ".join(self._party_text(p) for p in application.parties))
             self.ids.body.add_widget(_label("\n".join(details), font_size=self.app.fs_small))
         self.ids.footer.add_widget(_button(self.t("button.back"), lambda: self.answer("back"),
                                            secondary=True))
 
-    def _submitted_line(self, application: dict, language: str) -> str:
-        if application.get("status") == "declined":
-            state = self.t("bank.declined_because", reason=application.get("decline_reason") or "")
+    def _submitted_line(self, application: Application, language: str) -> str:
+        if application.status == "declined":
+            state = self.t("bank.declined_because", reason=application.decline_reason or "")
         else:
-            status = application.get("case_status") or "received"
+            status = application.case_status or "received"
             key = f"status.{status}"
             state = i18n.text(key, language) if key in i18n.CATALOG else status
-            days = application.get("working_days_left")
+            days = application.working_days_left
             if days is not None and days > 0:
                 state += "  " + i18n.text("cases.days_left", language, days=days)
-        return f"{application.get('application_id', '')}  {state}"
+        return f"{application.application_id}  {state}"
 
-    def _party_text(self, party: dict) -> str:
-        role = self.t(f"bank.role.{party.get('role', 'mortgagor')}")
+    def _party_text(self, party: Party) -> str:
+        role = self.t(f"bank.role.{party.role}")
         separator = " " if self.app.language == "en" else ""
-        return f"{role}{separator}{party.get('name_masked', '')}"
+        return f"{role}{separator}{party.name_masked}"
 
     def _render_party_card(self, step, language) -> None:
         party = step.party
@@ -226,18 +227,18 @@ class BankSigningScreen(BaseScreen):
         body = self.ids.body
         large = self.app.fs_body * 1.1
         lines = [
-            ("bank.field.bank", application.get("bank_name", "")),
-            ("bank.field.application", application.get("application_id", "")),
-            ("bank.field.property", application.get("property_address", "")),
-            ("bank.field.certificate", application.get("certificate_no", "")),
-            ("bank.field.area", self.t("bank.area", area=application.get("area_m2", ""))),
-            ("bank.field.loan", money(application.get("loan_amount_fen", 0), language)),
-            ("bank.field.term", self.t("bank.term", months=application.get("term_months", 0),
-                                       years=round(application.get("term_months", 0) / 12, 1))),
-            ("bank.field.parties", "\n".join(self._party_text(p) + "  " + p["id_number_masked"]
-                                             for p in application.get("parties", ()))),
-            ("bank.field.documents", "\n".join(self.t("bank.document", name=d["name"], pages=d["pages"])
-                                               for d in application.get("documents", ()))),
+            ("bank.field.bank", application.bank_name),
+            ("bank.field.application", application.application_id),
+            ("bank.field.property", application.property_address),
+            ("bank.field.certificate", application.certificate_no),
+            ("bank.field.area", self.t("bank.area", area=application.area_m2)),
+            ("bank.field.loan", money(application.loan_amount_fen, language)),
+            ("bank.field.term", self.t("bank.term", months=application.term_months,
+                                       years=round(application.term_months / 12, 1))),
+            ("bank.field.parties", "\n".join(self._party_text(p) + "  " + p.id_number_masked
+                                             for p in application.parties)),
+            ("bank.field.documents", "\n".join(self.t("bank.document", name=d.name, pages=d.pages)
+                                               for d in application.documents)),
         ]
         for label_key, value in lines:
             body.add_widget(_label(self.t(label_key), font_size=self.app.fs_small, bold=True,

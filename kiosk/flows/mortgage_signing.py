@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from kiosk import events as ev
+from kiosk.flows.mortgage_records import Application, Party
 from kiosk.platform_client import PlatformError, PlatformRejected, PlatformUnavailable, new_idempotency_key
 from kiosk.privacy import mask_id_number
 from kiosk.session import StartVerification
@@ -34,7 +35,7 @@ class FlowAbandoned(FlowCancelled):
     """The screen's cancel button, or nobody answered in time: the flow ends with an outcome."""
 
 
-# -- the steps (the gateway's application and party records are shown as it sends them: masked names and numbers) --
+# -- the steps (the gateway's applications and parties as typed records: kiosk.flows.mortgage_records) ---------
 @dataclass(frozen=True, kw_only=True)
 class StaffSignIn(ev.FlowStep):
     """The staff number, then the PIN, on a keypad (FlowAnswer key <0-9 | clear | ok>). shown: what the field shows
@@ -49,8 +50,8 @@ class StaffSignIn(ev.FlowStep):
 class ChooseApplication(ev.FlowStep):
     """FlowAnswer choose <application_id>, or submissions (the bank's submitted applications)."""
 
-    applications: tuple[dict, ...] = ()
-    submitted: tuple[dict, ...] = ()
+    applications: tuple[Application, ...] = ()
+    submitted: tuple[Application, ...] = ()
     submitted_count: int = 0
 
 
@@ -58,22 +59,22 @@ class ChooseApplication(ev.FlowStep):
 class Submissions(ev.FlowStep):
     """The bank's submitted and declined applications with their progress; FlowAnswer back."""
 
-    submitted: tuple[dict, ...] = ()
+    submitted: tuple[Application, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
 class PartyCard(ev.FlowStep):
     """This party's ID card, please (message: card_expired, wrong_party)."""
 
-    application: dict
-    party: dict
+    application: Application
+    party: Party
 
 
 @dataclass(frozen=True, kw_only=True)
 class PartyFace(ev.FlowStep):
     """This party's face check, with the verifier's guidance."""
 
-    party: dict
+    party: Party
     verify_guidance: str | None = "starting"
     verify_seconds_left: float | None = None
 
@@ -88,8 +89,8 @@ class ReadApplication(ev.FlowStep):
     """The application to read; FlowAnswer agree, or decline (then declining: the reasons; decline <reason> or
     back)."""
 
-    application: dict
-    party: dict
+    application: Application
+    party: Party
     declining: bool = False
 
 
@@ -97,8 +98,8 @@ class ReadApplication(ev.FlowStep):
 class Sign(ev.FlowStep):
     """The signature pad; FlowAnswer sign <PNG bytes> (or decline <reason>)."""
 
-    application: dict
-    party: dict
+    application: Application
+    party: Party
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -215,8 +216,8 @@ class MortgageSigningFlow:
         if staff_token is None:
             return "mortgage_staff_refused", {}
         while True:
-            applications = bank.prepared_applications(staff_token)
-            submitted = bank.submitted_applications(staff_token)
+            applications = [Application.of(a) for a in bank.prepared_applications(staff_token)]
+            submitted = [Application.of(a) for a in bank.submitted_applications(staff_token)]
             if not applications and not submitted:
                 return "mortgage_none_prepared", {}
             # The staff see what is waiting for signatures and how the bank's latest submissions are progressing;
@@ -227,12 +228,12 @@ class MortgageSigningFlow:
             if answer.action != "submissions":
                 break
             self._ask(ctx, Submissions(submitted=tuple(submitted)), "back")
-        chosen = next((a for a in applications if a["application_id"] == answer.value), None)
+        chosen = next((a for a in applications if a.application_id == answer.value), None)
         if chosen is None:
             return "mortgage_none_prepared", {}
-        application_id = chosen["application_id"]
-        for party in chosen["parties"]:
-            if party["signed"]:
+        application_id = chosen.application_id
+        for party in chosen.parties:
+            if party.signed:
                 continue
             token = self._verify_party(ctx, bank, chosen, party)
             if token is None:
@@ -240,7 +241,7 @@ class MortgageSigningFlow:
             reason = self._read(ctx, chosen, party)
             if reason is not None:
                 bank.decline(staff_token, token, application_id, reason)
-                logger.info("mortgage signing: party %d declined", party["seq"])
+                logger.info("mortgage signing: party %d declined", party.seq)
                 return "mortgage_declined", {"application_id": application_id}
             answer = self._ask(ctx, Sign(application=chosen, party=party), "sign", "decline")
             while not (answer.action == "decline" and answer.value) and \
@@ -251,13 +252,13 @@ class MortgageSigningFlow:
                 return "mortgage_declined", {"application_id": application_id}
             result = self._sign(bank, staff_token, token, application_id, bytes(answer.value))
             del answer
-            logger.info("mortgage signing: party %d signed", party["seq"])
+            logger.info("mortgage signing: party %d signed", party.seq)
             if result["status"] == "submitted":
                 return "mortgage_submitted", {"application_id": application_id, "case_id": result["case_id"],
                                               "reference": result["reference"]}
         return "mortgage_submitted", {"application_id": application_id}
 
-    def _read(self, ctx, application: dict, party: dict) -> str | None:
+    def _read(self, ctx, application: Application, party: Party) -> str | None:
         """The party reads the application: None when they agree, else their reason to decline."""
         step = ReadApplication(application=application, party=party)
         self._show(ctx, step)
@@ -282,7 +283,7 @@ class MortgageSigningFlow:
             logger.warning("mortgage signing: signature not acknowledged, sending it again")
             return bank.sign(staff_token, token, application_id, png, idempotency_key=key)
 
-    def _verify_party(self, ctx, bank, application: dict, party: dict) -> str | None:
+    def _verify_party(self, ctx, bank, application: Application, party: Party) -> str | None:
         """Card then face for one party; the applicant token for them, or None if they could not be verified."""
         error = None
         for _ in range(MAX_WRONG_CARDS):
@@ -291,7 +292,7 @@ class MortgageSigningFlow:
             if getattr(card, "expired", False):
                 error, card = "card_expired", None
                 continue
-            if mask_id_number(getattr(card, "id_number", "")) == party["id_number_masked"]:
+            if mask_id_number(getattr(card, "id_number", "")) == party.id_number_masked:
                 break
             error, card = "wrong_party", None
         else:
@@ -317,10 +318,10 @@ class MortgageSigningFlow:
         verified = isinstance(outcome, ev.IdentityVerified)
         ctx.post(ev.AuditNote("verification", {  # the audit trail records the card as a keyed pseudonym only
             "outcome": "verified" if verified else outcome.reason, "method": self.method,
-            "score": outcome.score if verified else None, "flow": "mortgage_signing", "party": party["seq"]},
+            "score": outcome.score if verified else None, "flow": "mortgage_signing", "party": party.seq},
             card=card))
         if isinstance(outcome, ev.VerificationFailed):
-            logger.info("mortgage signing: party %d not verified (%s)", party["seq"], outcome.reason)
+            logger.info("mortgage signing: party %d not verified (%s)", party.seq, outcome.reason)
             ctx.post(ev.FlowUpdate(PartyFailed(message=outcome.reason)))
             return None
         return bank.issue_applicant_token(card.id_number, outcome.method, outcome.score)

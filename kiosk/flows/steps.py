@@ -37,7 +37,7 @@ class Printing(FlowStep):
 
 def step_from_json(data: dict) -> FlowStep:
     """A step from {"type": <step class name>, <field>: <value>...}: lists become tuples, and dicts become the small
-    dataclasses a field holds (CaseChoice, FeeItem). For drawing screens in tests (screens/control.py)."""
+    dataclasses a field holds (CaseChoice, FeeItem, a mortgage Application and its Party records), nested too. For drawing screens in tests (screens/control.py)."""
     fields = dict(data)
     name = fields.pop("type", None)
     cls = FlowStep.types.get(name)
@@ -49,7 +49,8 @@ def step_from_json(data: dict) -> FlowStep:
 
 def _value(hint, value):
     if isinstance(hint, type) and dataclasses.is_dataclass(hint) and isinstance(value, dict):
-        return hint(**value)
+        hints = typing.get_type_hints(hint)
+        return hint(**{key: _value(hints.get(key), v) for key, v in value.items()})
     if typing.get_origin(hint) is tuple and isinstance(value, (list, tuple)):
         item = typing.get_args(hint)[0]
         return tuple(_value(item, v) for v in value)

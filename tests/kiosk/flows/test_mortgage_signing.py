@@ -171,7 +171,7 @@ def sign_in_and_choose(bench, application_id):
     assert view.flow.shown == "" and not view.flow.asking_pin, "asked again from the staff number"
     bench.sign_in("1001", "246810")
     view = bench.step(ms.ChooseApplication)
-    assert application_id in [a["application_id"] for a in view.flow.applications]
+    assert application_id in [a.application_id for a in view.flow.applications]
     bench.reply("choose", application_id)
 
 
@@ -186,7 +186,7 @@ def test_two_parties_verify_by_face_read_sign_and_the_registration_is_submitted(
                "the expired-card message")
     bench.present(RENEWED_LIN)
     view = bench.step(ms.ReadApplication, timeout_s=60)
-    assert view.flow.party["seq"] == 1 and view.flow.application["loan_amount_fen"] == 150_000_000
+    assert view.flow.party.seq == 1 and view.flow.application.loan_amount_fen == 150_000_000
     bench.reply("agree")
     bench.answer(ms.Sign, "sign", PNG)
     # The second party: someone else's card first is refused, then the co-owner's own.
@@ -195,7 +195,7 @@ def test_two_parties_verify_by_face_read_sign_and_the_registration_is_submitted(
                "the wrong-party message")
     bench.present("obama")
     view = bench.step(ms.ReadApplication, timeout_s=60)
-    assert view.flow.party["seq"] == 2
+    assert view.flow.party.seq == 2
     bench.reply("agree")
     bench.answer(ms.Sign, "sign", PNG)
     assert bench.outcome() == "mortgage_submitted"
@@ -275,12 +275,12 @@ def test_staff_open_the_full_progress_list_and_come_back_to_choose(bench):
     assert view.flow.submitted_count == len(view.flow.submitted) >= 1
     bench.reply("submissions")
     view = bench.step(ms.Submissions)
-    (recorded,) = [a for a in view.flow.submitted if a["application_id"] == "MA-DEMO-004"]
-    assert recorded["case_status"] == "recorded" and recorded["reference"].startswith("BK")
+    (recorded,) = [a for a in view.flow.submitted if a.application_id == "MA-DEMO-004"]
+    assert recorded.case_status == "recorded" and recorded.reference.startswith("BK")
     assert "310115194211202341" not in str(view.flow.submitted)
     bench.reply("back")
     view = bench.step(ms.ChooseApplication)
-    assert "MA-DEMO-002" in [a["application_id"] for a in view.flow.applications]
+    assert "MA-DEMO-002" in [a.application_id for a in view.flow.applications]
     bench.reply("cancel")
     assert bench.outcome() == "mortgage_cancelled"
 
