@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from kiosk import events as ev
 from kiosk.flows.base import GatewayFlow
+from kiosk.flows.mortgage_records import Mortgage
 from kiosk.flows.steps import Printing
 
 logger = logging.getLogger(__name__)
@@ -19,10 +20,10 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True, kw_only=True)
 class MortgageList(ev.FlowStep):
-    """The mortgagor's registrations as the gateway lists them (dicts of GET /v1/bank/my-mortgages); FlowAnswer
-    print <case_id> for one whose certificate_ready is true."""
+    """The mortgagor's registrations as the gateway lists them (GET /v1/bank/my-mortgages); FlowAnswer print
+    <case_id> for one whose certificate_ready is true."""
 
-    mortgages: tuple[dict, ...] = ()
+    mortgages: tuple[Mortgage, ...] = ()
 
 
 class MortgageCertificateFlow(GatewayFlow):
@@ -43,9 +44,9 @@ class MortgageCertificateFlow(GatewayFlow):
         if not self._ready(ctx, printer):
             return
         bank = self._bank()
-        mortgages = bank.my_mortgages(ctx.token)
-        ready = {m["case_id"] for m in mortgages if m.get("certificate_ready")}
-        ctx.post(ev.FlowUpdate(MortgageList(mortgages=tuple(dict(m) for m in mortgages))))
+        mortgages = tuple(Mortgage.of(m) for m in bank.my_mortgages(ctx.token))
+        ready = {m.case_id for m in mortgages if m.certificate_ready}
+        ctx.post(ev.FlowUpdate(MortgageList(mortgages=mortgages)))
         case_id = self._wait_choice(ctx, "print", ready)
         if case_id is None:
             return

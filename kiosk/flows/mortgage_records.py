@@ -1,5 +1,6 @@
-"""The gateway's mortgage applications as the signing flow shows them: typed records, made once from the JSON the
-gateway sends (names and ID numbers arrive masked), so the screens read fields, never dict keys."""
+"""The gateway's mortgage records as the bank flows show them (applications to sign, a mortgagor's registrations):
+typed, made once from the JSON the gateway sends (names and ID numbers arrive masked), so the screens read fields,
+never dict keys."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -67,3 +68,25 @@ class Application:
             data.get("decline_reason"), data.get("reference"), data.get("case_status"),
             str(data["deadline"])[:10] if data.get("deadline") else None,
             int(days) if days is not None else None)
+
+
+@dataclass(frozen=True)
+class Mortgage:
+    """One of the mortgagor's registrations (GET /v1/bank/my-mortgages): its progress, and whether its registration
+    proof can be printed."""
+
+    case_id: str
+    status: str = ""
+    property_address_masked: str = ""
+    received_on: str = ""
+    deadline: str | None = None
+    working_days_left: int | None = None
+    certificate_ready: bool = False
+
+    @classmethod
+    def of(cls, data: dict) -> "Mortgage":
+        days = data.get("working_days_left")
+        return cls(str(data.get("case_id") or ""), str(data.get("status") or ""),
+                   str(data.get("property_address_masked") or ""), str(data.get("received_on") or "")[:10],
+                   str(data["deadline"])[:10] if data.get("deadline") else None,
+                   int(days) if days is not None else None, bool(data.get("certificate_ready")))

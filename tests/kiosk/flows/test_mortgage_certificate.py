@@ -81,8 +81,8 @@ def test_the_recorded_mortgage_prints_and_one_in_progress_does_not(platform, tmp
     run = Run(platform, printer, BIDEN)
     try:
         mortgages = run.step(MortgageList).mortgages
-        ready = [m["case_id"] for m in mortgages if m["certificate_ready"]]
-        waiting = [m["case_id"] for m in mortgages if not m["certificate_ready"]]
+        ready = [m.case_id for m in mortgages if m.certificate_ready]
+        waiting = [m.case_id for m in mortgages if not m.certificate_ready]
         assert len(ready) == 1 and waiting, "the demo: one recorded, the seeded ones not issued here"
         assert all(BIDEN not in str(m) and "白德华" not in str(m) for m in mortgages)
         run.answer("print", waiting[0])  # nothing to print for it: the answer is not taken
@@ -102,8 +102,8 @@ def test_with_nothing_recorded_nothing_prints_and_back_ends_the_flow_quietly(pla
     run = Run(platform, printer, "GBR110861226013")  # kit_harington: the demo's mortgages, none recorded here
     try:
         mortgages = run.step(MortgageList).mortgages
-        assert mortgages and not any(m["certificate_ready"] for m in mortgages)
-        run.answer("print", mortgages[0]["case_id"])
+        assert mortgages and not any(m.certificate_ready for m in mortgages)
+        run.answer("print", mortgages[0].case_id)
         time.sleep(0.5)
         run.ctx.closed.set()  # the applicant goes back to the menu
         run.thread.join(5)

@@ -42,3 +42,13 @@ def test_a_step_from_json_builds_the_nested_records():
     assert isinstance(step, ms.ReadApplication)
     assert step.application.parties == (Party(1, name_masked="林**"),) and step.party == Party(1, name_masked="林**")
     assert step.application.documents == (Document("合同", 2),)
+
+
+def test_a_registration_from_the_gateway():
+    from kiosk.flows.mortgage_records import Mortgage
+
+    m = Mortgage.of({"case_id": "MTG0A1B2C3D4E", "status": "tax_assessed", "received_on": "2026-11-23",
+                     "deadline": "2026-11-30", "working_days_left": 5, "property_address_masked": "广东省深圳市***",
+                     "certificate_ready": False, "something_new": 1})
+    assert m == Mortgage("MTG0A1B2C3D4E", "tax_assessed", "广东省深圳市***", "2026-11-23", "2026-11-30", 5, False)
+    assert Mortgage.of({"case_id": "MTG9"}).deadline is None
