@@ -17,8 +17,8 @@ API_VERSION = "1.0.0"
 
 def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters: Adapters | None = None) -> FastAPI:
     """Builds the app; `engine` lets a test hand in its own (e.g. one bound to a per-test PostgreSQL schema)."""
-    from gateway.routers import (bank_recording, bank_signing, cases, fleet, health, lockers, pages, payments,
-                                 portraits, proofs, tokens)
+    from gateway.routers import (bank_recording, bank_signing, cases, fleet, health, identity, lockers, pages,
+                                 payments, proofs, tokens)
 
     settings = settings or GatewaySettings()
     from gateway.audit_chain import use_seal_key
@@ -43,7 +43,7 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
         app.add_middleware(ClientCertMiddleware)
     # Requests try the routers in this order, each one's routes in turn: the hot paths (heartbeats, case status,
     # tokens) come first, right after the trivial health check (the benchmarks' floor).
-    for module in (health, fleet, cases, tokens, payments, portraits, proofs, bank_signing, bank_recording,
+    for module in (health, fleet, cases, tokens, identity, payments, proofs, bank_signing, bank_recording,
                    lockers, pages):
         app.include_router(module.router)
     from gateway.routers import e_certificates  # e-certificate download links for the applicant's phone

@@ -35,4 +35,10 @@ class GatewaySettings:
     alert_check_interval_s: float = 10.0
     # Seals the audit chain's head (gateway/audit_chain.py); production reads it from --audit-key-file.
     audit_seal_key: str = "demo-audit-seal-key"
+    # Identity (gateway/routers/identity.py): the largest face-encoding distance taken as the same person (the
+    # kiosks' measured threshold, config.schema.IdentityConfig), and each kiosk's default caps per hour
+    # (gateway/identity_caps.py; a kiosk's identity_policies row may set its own).
+    face_distance_threshold: float = 0.58
+    identity_max_ids_per_hour: int = 30
+    identity_max_failures_per_hour: int = 10
     extra: dict = field(default_factory=dict)

@@ -23,6 +23,9 @@ from gateway.models import Kiosk, utcnow
 logger = logging.getLogger(__name__)
 
 ALERT_KINDS = ("silent", "device_failed", "paper_low", "door_open", "outbox_backlog")
+# Alerts raised by an event rather than read from the heartbeats: the health sync leaves them alone, and they
+# clear by a staff action (identity_cap: gateway/identity_caps.py, cleared with the kiosk's identity hold).
+EVENT_ALERT_KINDS = ("identity_cap",)
 
 
 _HEARTBEAT_COLUMNS = (Kiosk.kiosk_id, Kiosk.last_heartbeat_at, Kiosk.devices, Kiosk.stock, Kiosk.outbox_depth,
@@ -83,7 +86,8 @@ class FleetSnapshot:
 
 def _open_keys(db: Session) -> set[tuple[str, str, str]]:
     return {tuple(row) for row in db.execute(select(FleetAlert.kiosk_id, FleetAlert.kind, FleetAlert.subject)
-                                             .where(FleetAlert.cleared_at.is_(None)))}
+                                             .where(FleetAlert.cleared_at.is_(None),
+                                                    FleetAlert.kind.not_in(EVENT_ALERT_KINDS)))}
 
 
 def sync_alerts(db: Session, health: list[KioskHealth], now: dt.datetime | None = None,
@@ -96,7 +100,8 @@ def sync_alerts(db: Session, health: list[KioskHealth], now: dt.datetime | None 
         read_db.rollback()
         return 0
     open_alerts = {(a.kiosk_id, a.kind, a.subject): a
-                   for a in db.execute(select(FleetAlert).where(FleetAlert.cleared_at.is_(None))).scalars()}
+                   for a in db.execute(select(FleetAlert).where(FleetAlert.cleared_at.is_(None),
+                                                                FleetAlert.kind.not_in(EVENT_ALERT_KINDS))).scalars()}
     changed = 0
     for key, alert in open_alerts.items():
         if key not in wanted:

@@ -227,10 +227,13 @@ def kiosk_page(request: Request, db: Db, kiosk_id: str, notice: str = "") -> Res
     health = alert_store.assess_one(kiosk, utcnow())
     row = _fleet_rows_for(db, health)
     commands, extra = recent_commands(db, kiosk_id), dict(kiosk.heartbeat_extra or {})
+    from gateway.identity_caps import open_hold
+    hold = open_hold(db, kiosk_id)
+    identity_hold = None if hold is None else {"cap": hold.cap, "raised_at": hold.raised_at}
     db.rollback()
     return _page(request, "kiosk.html", {"me": identity, "kiosk": row, "commands": commands,
                                          "kinds": DASHBOARD_COMMANDS, "notice": notice[:200],
-                                         "extra": extra})
+                                         "extra": extra, "identity_hold": identity_hold})
 
 
 def _fleet_rows_for(db, health: KioskHealth) -> dict:
@@ -264,6 +267,21 @@ def send_command(request: Request, db: Db, kiosk_id: str, kind: Annotated[str, F
     except CommandRefused as exc:
         return _page(request, "message.html", {"me": identity, "message": f"Command refused: {exc}."}, status=400)
     return _secure(RedirectResponse(f"/dashboard/kiosks/{kiosk_id}?notice=queued+{command_id}", status_code=303))
+
+
+@router.post("/kiosks/{kiosk_id}/identity-hold/clear")
+def clear_identity_hold(request: Request, db: Db, kiosk_id: str,
+                        csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """An operator lets a kiosk that crossed an identity cap verify applicants again (audited)."""
+    from gateway.identity_caps import clear_hold
+
+    identity, refusal = _operator_form(request, db, csrf, "clear an identity hold")
+    if refusal is not None:
+        return refusal
+    if not clear_hold(db, kiosk_id, identity.username):
+        return _page(request, "message.html", {"me": identity, "message": "This kiosk has no identity hold."},
+                     status=404)
+    return _secure(RedirectResponse(f"/dashboard/kiosks/{kiosk_id}?notice=identity+hold+cleared", status_code=303))
 
 
 @router.get("/alerts")
