@@ -187,11 +187,11 @@ def build_verifiers(config, platform, devices) -> dict:
     if camera is None:
         logger.error("identity.method is face but the camera is disabled: applicants will be sent to staff")
         return {}
-    from kiosk.identity.reference import portrait_source_from_config
+    from kiosk.identity.decision import decision_from_config
     from kiosk.identity.verifier import face_verifier_from_config
 
-    return {"face": face_verifier_from_config(camera, portrait_source_from_config(config, platform),
-                                              config.identity)}
+    # The gateway decides (kiosk.identity.decision); the kiosk holds no reference portrait.
+    return {"face": face_verifier_from_config(camera, decision_from_config(config, platform), config.identity)}
 
 
 def build_offline(config, platform, post):

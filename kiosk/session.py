@@ -77,6 +77,7 @@ class AuthoriseApplicant(Command):
     card: Any
     method: str
     score: float | None
+    token: str | None = field(default=None, repr=False)  # already minted by the gateway's identity decision
 
 
 @dataclass(frozen=True)
@@ -457,7 +458,7 @@ class Session:
         self.message = None
         self._enter(State.MENU)
         self._touch()
-        return [AuthoriseApplicant(self.personal.card, event.method, event.score)]
+        return [AuthoriseApplicant(self.personal.card, event.method, event.score, event.token)]
 
     def _on_verification_failed(self, event: ev.VerificationFailed) -> list[Command]:
         if self.state != State.VERIFY:
