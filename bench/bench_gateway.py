@@ -49,8 +49,8 @@ def _client(port: int, api_key: str, phase: str, warmup_s: float, seconds: float
     auth = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
     token = None
     if phase == "cases":
-        conn.request("POST", "/v1/applicant-tokens", body=json.dumps({"id_number": OBAMA, "method": "face",
-                                                                      "score": 0.4}), headers=auth)
+        conn.request("POST", "/v1/applicant-tokens", body=json.dumps({"id_number": OBAMA,
+                                                                      "method": "card_only_demo"}), headers=auth)
         token = json.loads(conn.getresponse().read())["token"]
     heartbeat = json.dumps(HEARTBEAT)
     while time.time() < start_at:

@@ -36,7 +36,7 @@ def test_missing_unknown_and_disabled_kiosk_are_refused(client, hall, db):
 
 def test_token_refuses_a_bad_id_number_without_echoing_it(client, hall):
     bad = OBAMA[:-1] + "9"  # wrong check digit
-    response = client.post("/v1/applicant-tokens", headers=hall, json={"id_number": bad, "method": "face"})
+    response = client.post("/v1/applicant-tokens", headers=hall, json={"id_number": bad, "method": "card_only_demo"})
     assert_error(response, 422, "invalid_id_number")
     assert bad not in response.text
 

@@ -25,7 +25,9 @@ GATEWAY = str(Path(sys.executable).parent / "kiosk-gateway")
 def audited(client, hall, obama, db):
     """A few entries the way the gateway writes them: API calls (core inserts) and a queued command (ORM add)."""
     client.get("/v1/cases", headers=obama)
-    client.post("/v1/portraits/lookup", headers=hall, json={"id_number": OBAMA})
+    client.post("/v1/identity-verifications", headers=hall,  # a refused identity decision is audited too
+                json={"id_number": OBAMA, "method": "face", "live_encodings": [[0.01] * 128, [0.02] * 128],
+                      "liveness": {"passed": True, "turn": True}})
     queue_command(db, "demo-hall-01", "print_test_page")
     for i in range(3):
         event = {"kind": "audit", "occurred_at": "2026-01-01T00:00:00Z",

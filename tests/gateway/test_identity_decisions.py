@@ -6,6 +6,7 @@ encoder: the registry portrait of obama is obama_1.jpg, so obama_2 and obama_3 s
 from __future__ import annotations
 
 import base64
+import itertools
 
 import numpy as np
 import pytest
@@ -45,6 +46,29 @@ def obama_live(encoding):
 @pytest.fixture
 def biden_live(encoding):
     return [encoding("biden_2.jpg"), encoding("biden_1.jpg")]
+
+
+# Two photos of each demo person that stand for two live frames (one is the registry portrait itself where the
+# person has no other photo: jitter() then makes the frames differ, as two real frames always do).
+LIVE_PHOTOS = {OBAMA: ("obama_2.jpg", "obama_3.jpg"), BIDEN: ("biden_2.jpg", "biden_2.jpg"),
+               "440305198001163458": ("lin_manuel_miranda_1.png", "lin_manuel_miranda_1.png"),
+               "982611198702095671": ("rose_leslie_2.jpg", "rose_leslie_2.jpg")}
+_visits = itertools.count(1000)
+
+
+def face_token(client, headers, id_number, seed=None) -> str:
+    """A face-verified applicant's token, the only way there is: live evidence decided by the gateway."""
+    from tests.conftest import FACES_DIR
+    live = []
+    for name in LIVE_PHOTOS[id_number]:
+        if name not in _cache:
+            _cache[name] = face_match.encode_image((FACES_DIR / name).read_bytes())
+        live.append([float(v) for v in _cache[name]])
+    seed = next(_visits) if seed is None else seed  # every visit sends new frames: never a replay
+    response = client.post("/v1/identity-verifications", headers=headers, json=evidence(id_number,
+                                                                                       jitter(live, seed)))
+    assert response.status_code == 201, response.text
+    return response.json()["token"]
 
 
 def evidence(id_number, live, **extra):

@@ -106,7 +106,7 @@ def test_production_mode_refuses_kiosk_calls_without_a_certificate(tmp_path):
     settings = GatewaySettings(database_url=f"sqlite:///{tmp_path / 'g.db'}", require_client_cert=True)
     with TestClient(create_app(settings)) as plain:
         refused = plain.post("/v1/applicant-tokens", headers={"Authorization": "Bearer x"},
-                             json={"id_number": OBAMA, "method": "face", "score": 0.3})
+                             json={"id_number": OBAMA, "method": "card_only_demo"})
         assert refused.status_code == 403
         assert refused.json()["error"]["code"] == "client_certificate_required"
         assert plain.get("/v1/health").status_code == 403

@@ -31,7 +31,7 @@ def hall(gateway):
 
 @pytest.fixture
 def token(hall):
-    return hall.issue_applicant_token(OBAMA, "face", 0.38)
+    return hall.issue_applicant_token(OBAMA, "card_only_demo", None)
 
 
 def test_health_and_cases(hall, token):
@@ -65,7 +65,7 @@ def test_rejections_carry_the_gateway_code(hall, token):
     assert caught.value.code == "token_invalid" and caught.value.message_key == "token_invalid"
     assert caught.value.status == 401
     with pytest.raises(PlatformRejected, match=r"The ID number is not well formed") as caught:
-        hall.issue_applicant_token(OBAMA[:-1] + "0", "face", 0.3)
+        hall.issue_applicant_token(OBAMA[:-1] + "0", "card_only_demo", None)
     assert caught.value.code == "invalid_id_number" and OBAMA[:-1] not in str(caught.value)
     with pytest.raises(PlatformRejected, match=r"No such case for this applicant") as caught:
         hall.fees(token, "BDC-NOPE")
@@ -155,7 +155,7 @@ def test_5xx_retries_idempotent_calls_only(failing_server):
     assert [c[2] for c in calls] == ["key-1"] * 3  # the same key on every retry
     calls.clear()
     with pytest.raises(PlatformUnavailable, match=r"^HTTP 503$"):
-        client.issue_applicant_token(OBAMA, "face", 0.3)
+        client.issue_applicant_token(OBAMA, "card_only_demo", None)
     assert len(calls) == 1 and calls[0][2]  # minted once, still carries a key
     calls.clear()
     with pytest.raises(PlatformUnavailable, match=r"^HTTP 503$"):
