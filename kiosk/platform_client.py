@@ -41,6 +41,7 @@ class PlatformRejected(PlatformError):
 
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+DECISION_TIMEOUT_S = 20.0
 
 
 def new_idempotency_key() -> str:
@@ -79,7 +80,7 @@ class PlatformClient:
     # -- transport ---------------------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, json: Any = None, token: str | None = None,
                 idempotency_key: str | None = None, retry: bool = False, expect_json: bool = True,
-                headers: dict[str, str] | None = None):
+                headers: dict[str, str] | None = None, timeout_s: float | None = None):
         """One call to the gateway (path from the API root, its variable parts quoted with path_part): the
         timeout, the error mapping and, with retry=True (only for a call that is harmless to repeat: a read, or a
         change carrying an idempotency key), retries with back-off. Returns the JSON, or the response."""
@@ -93,8 +94,8 @@ class PlatformClient:
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = self.session.request(method, url, json=json, headers=headers, timeout=self.timeout_s,
-                                                verify=self._verify)
+                response = self.session.request(method, url, json=json, headers=headers,
+                                                timeout=timeout_s or self.timeout_s, verify=self._verify)
             except requests.RequestException as exc:
                 # Only the exception's type: its text can hold the URL and, with it, nothing personal, but stay safe.
                 logger.warning("%s %s failed (attempt %d/%d): %s", method, path.split("?")[0], attempt + 1, attempts,
@@ -154,7 +155,9 @@ class PlatformClient:
         body = {"id_number": id_number, "method": "face",
                 "live_encodings": [[round(float(v), 7) for v in encoding] for encoding in live_encodings],
                 "liveness": liveness, "card": card or {}}
-        data = self.request("POST", "/v1/identity-verifications", json=body, idempotency_key=new_idempotency_key())
+        # The gateway may encode the registry portrait (and the card photo) first: more than a lookup's time.
+        data = self.request("POST", "/v1/identity-verifications", json=body, idempotency_key=new_idempotency_key(),
+                            timeout_s=max(self.timeout_s, DECISION_TIMEOUT_S))
         body.clear()
         return str(data["token"])
 

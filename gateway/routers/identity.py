@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import logging
+from typing import Annotated
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
@@ -51,13 +52,18 @@ class CardRead(BaseModel):
                               description="Base64 of the card photo as the vendor WLT decoder gave it (JPEG/PNG/BMP)")
 
 
+LiveEncoding = Annotated[list[Annotated[float, Field(ge=-1, le=1, allow_inf_nan=False)]],
+                         Field(min_length=face_match.ENCODING_SIZE, max_length=face_match.ENCODING_SIZE)]
+
+
 class VerificationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id_number: str = Field(min_length=15, max_length=18, description="As read from the card")
     method: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$", description="face")
-    live_encodings: list[list[float]] = Field(min_length=2, max_length=4,
-                                              description="128-d face_recognition encodings of the live face, each "
-                                                          "from a different frame (the match and the confirmation)")
+    live_encodings: list[LiveEncoding] = Field(min_length=2, max_length=4,
+                                               description="128-d face_recognition encodings of the live face, "
+                                                           "each from a different frame (the match and the "
+                                                           "confirmation)")
     liveness: Liveness
     card: CardRead = Field(default_factory=CardRead)
 

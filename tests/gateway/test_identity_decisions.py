@@ -131,8 +131,9 @@ def test_forged_encodings_far_from_the_portrait_get_no_token(client, hall, biden
 
 @pytest.mark.parametrize("live, code", [
     ([[0.1] * 128, [0.1] * 128], "invalid_encoding"),        # one frame copied twice
-    ([[0.1] * 128, [5.0] * 128], "invalid_encoding"),        # out of a descriptor's range
-    ([[0.1] * 127, [0.2] * 128], "invalid_encoding"),        # not 128 numbers
+    ([[0.1] * 128, [5.0] * 128], "invalid_request"),         # out of a descriptor's range
+    ([[0.1] * 127, [0.2] * 128], "invalid_request"),         # not 128 numbers
+    ([[0.1] * 128], "invalid_request"),                      # one frame only
 ])
 def test_malformed_evidence_is_refused_with_its_reason(client, hall, live, code):
     assert_error(client.post("/v1/identity-verifications", headers=hall, json=evidence(OBAMA, live)), 422, code)
