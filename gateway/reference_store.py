@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 NONCE_BYTES = 12
 LOCKER_LABEL = b"locker-reference-encodings/v1"
+LOCKER_SUBJECT_LABEL = b"locker-reference-subjects/v1"
 
 
 def derive_key(secret: str | bytes, label: bytes) -> bytes:
@@ -106,9 +107,14 @@ def locker_key(api_key: str) -> bytes:
     return derive_key(api_key, LOCKER_LABEL)
 
 
-def seal_for_locker(api_key: str, encoding: np.ndarray, deposit_id: str) -> str:
-    """Base64 of the encoding sealed for this locker and bound to this deposit (it opens for nothing else)."""
-    return base64.b64encode(seal(locker_key(api_key), encoding, deposit_id.encode())).decode()
+def seal_for_locker(api_key: str, encoding: np.ndarray, code_id: str) -> str:
+    """Base64 of the encoding sealed for this locker and bound to this pickup code (it opens for nothing else)."""
+    return base64.b64encode(seal(locker_key(api_key), encoding, code_id.encode())).decode()
+
+
+def locker_subject(api_key: str, id_number: str) -> str:
+    """Who a locker's reference belongs to, as the locker can check against a card read (and nobody else can)."""
+    return hmac.new(derive_key(api_key, LOCKER_SUBJECT_LABEL), id_number.encode(), hashlib.sha256).hexdigest()
 
 
 async def get_references(request: Request) -> ReferenceStore:

@@ -187,6 +187,8 @@ def build_verifiers(config, platform, devices) -> dict:
     if camera is None:
         logger.error("identity.method is face but the camera is disabled: applicants will be sent to staff")
         return {}
+    if config.devices.locker.enabled:
+        return {}  # a locker's face check also uses its deposits' references: build_locker wires it
     from kiosk.identity.decision import decision_from_config
     from kiosk.identity.verifier import face_verifier_from_config
 
@@ -301,6 +303,17 @@ def build_locker(config, platform, runtime, offline, devices):
     devices.append(parts.controller)
     runtime.handlers[CheckPickupCode] = handover.check_code
     runtime.handlers[OpenCompartment] = handover.open_compartment
+    camera = by_name.get("camera")
+    if config.identity.method == "face" and camera is not None and platform is not None and config.gateway.api_key:
+        # The locker's face check: the gateway decides, or, while it cannot be reached, the deposits' references.
+        from kiosk.identity.decision import decision_from_config
+        from kiosk.identity.verifier import face_verifier_from_config
+        from kiosk.pickup.references import LockerDecision, OfflineReferences
+
+        decider = LockerDecision(decision_from_config(config, platform),
+                                 OfflineReferences(parts.ledger, config.gateway.api_key),
+                                 config.identity.face_distance_threshold)
+        runtime.verifiers["face"] = face_verifier_from_config(camera, decider, config.identity)
     return parts
 
 

@@ -49,7 +49,9 @@ class FaceEvidence:
         self.encodings.clear()
 
 
-Decider = Callable[[object, FaceEvidence], str]  # (card, evidence) -> applicant token; raises with a message_key
+# (card, evidence) -> the applicant token (None: decided without the gateway, a locker offline); refusals raise
+# with a message_key.
+Decider = Callable[[object, FaceEvidence], "str | None"]
 # The gateway's refusals, as the keys the screens already explain (i18n): nothing more precise is shown.
 DECISION_REFUSALS = {"not_verified": "no_match", "evidence_replayed": "no_match", "liveness_required":
                      "liveness_failed", "platform_unavailable": "platform_unavailable"}
@@ -340,7 +342,7 @@ def make_face_verifier(camera, reference_provider: ReferenceProvider | None = No
             evidence.scrub()
         if cancelled.is_set():  # the applicant left while the gateway decided: nobody may use this token
             revoke = getattr(decider, "revoke", None)
-            if revoke is not None:
+            if revoke is not None and token:
                 revoke(token)
             return
         post(ev.IdentityVerified(method="face", score=None, token=token))
