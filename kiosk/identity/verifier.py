@@ -347,6 +347,7 @@ def make_face_verifier(camera, reference_provider: ReferenceProvider | None = No
             return
         post(ev.IdentityVerified(method="face", score=None, token=token))
 
+    face_verifier.decider = decider  # who decides, for the wiring's tests
     return face_verifier
 
 
