@@ -121,8 +121,11 @@ def test_rate_limit_is_counted_in_the_database(engine, settings, credentials, ha
 
 def test_audit_never_holds_a_full_id_number(client, obama, db):
     client.get("/v1/cases", headers=obama)
-    client.post("/v1/portraits/lookup", headers={"Authorization": obama["Authorization"]}, json={"id_number": OBAMA})
+    client.post("/v1/identity-verifications", headers={"Authorization": obama["Authorization"]},
+                json={"id_number": OBAMA, "method": "face", "live_encodings": [[0.01] * 128, [0.02] * 128],
+                      "liveness": {"passed": True, "turn": True}})  # a refused decision is audited, masked
     entries = db.execute(select(AuditEntry)).scalars().all()
     assert entries and all(OBAMA not in repr((e.subject, e.detail)) for e in entries)
+    assert any(e.action == "identity_decision" for e in entries)
     assert db.execute(select(func.count()).select_from(AuditEntry)
                       .where(AuditEntry.action == "applicant_authorised")).scalar_one() == 1
