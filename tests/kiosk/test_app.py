@@ -169,16 +169,15 @@ def test_a_locker_with_face_identity_decides_with_its_deposit_references_when_of
     from kiosk.identity.decision import GatewayDecision
     from kiosk.pickup.references import LockerDecision
     from peripherals.locker import KerongSimulator
-    from screens.demo import LOCKER_PROFILE
+    from kiosk_testkit.demo import LOCKER_PROFILE
 
     photo = REPO.parent / "shared" / "data" / "faces" / "obama_1.jpg"
     with KerongSimulator((0, 1)) as sim:
-        path = demo_site_config(tmp_path, card_port=None, kiosk_id="demo-locker-01", api_key="k" * 43,
-                                profile_path=LOCKER_PROFILE, extra={
-                                    "identity": {"method": "face"},
-                                    "devices": {"camera": {"enabled": True, "source": str(photo)},
-                                                "locker": {"enabled": True, "port": sim.path}}})
-        core = build_kiosk(load_config(path, env={}))
+        core = build_kiosk(kiosk_config(tmp_path, kiosk_id="demo-locker-01", api_key="k" * 43,
+                                        profile_path=LOCKER_PROFILE, extra={
+                                            "identity": {"method": "face"},
+                                            "devices": {"camera": {"enabled": True, "source": str(photo)},
+                                                        "locker": {"enabled": True, "port": sim.path}}}))
         try:
             decider = core.runtime.verifiers["face"].decider
             assert isinstance(decider, LockerDecision) and isinstance(decider.gateway, GatewayDecision)
