@@ -41,6 +41,9 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
         from gateway.tls import ClientCertMiddleware
 
         app.add_middleware(ClientCertMiddleware)
+    from gateway.request_limits import RequestBodyGuard
+
+    app.add_middleware(RequestBodyGuard, body_timeout_s=settings.body_read_timeout_s)  # outermost: before any body
     # Requests try the routers in this order, each one's routes in turn: the hot paths (heartbeats, case status,
     # tokens) come first, right after the trivial health check (the benchmarks' floor).
     for module in (health, fleet, cases, tokens, identity, payments, proofs, bank_signing, bank_recording,

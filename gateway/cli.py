@@ -281,8 +281,11 @@ def serve(host: str, port: int, workers: int, *, access_log: bool = False, log_l
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from gateway.slow_clients import uvicorn_options  # request-head deadline, connection bound
+
     config = uvicorn.Config("gateway.cli:app_from_env", factory=True, host=host, port=port, workers=workers,
-                            access_log=access_log, log_config=None, log_level=log_level.lower(), **(tls or {}))
+                            access_log=access_log, log_config=None, log_level=log_level.lower(),
+                            **{**uvicorn_options(), **(tls or {})})
     if workers <= 1:
         uvicorn.Server(config).run()
         return

@@ -41,4 +41,8 @@ class GatewaySettings:
     face_distance_threshold: float = 0.58
     identity_max_ids_per_hour: int = 30
     identity_max_failures_per_hour: int = 10
+    # A request body must arrive whole within this many seconds of its headers (gateway.request_limits); the
+    # request head within head_read_timeout_s of the connection (gateway.slow_clients, set on the server).
+    body_read_timeout_s: float = 10.0
+    head_read_timeout_s: float = 10.0
     extra: dict = field(default_factory=dict)

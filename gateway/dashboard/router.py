@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Path as PathParam, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import create_engine, func, select
@@ -33,6 +33,7 @@ router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
 LOGIN_CSRF_COOKIE = "fleet_login_csrf"
 PAGE_ROWS = 100
+MAX_ROW_ID = 2 ** 63 - 1  # every integer path parameter is a row id: beyond a signed 64-bit integer none exists
 STATIC = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
 SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "same-origin",
@@ -298,7 +299,7 @@ def alerts_page(request: Request, db: Db, cleared: bool = False) -> Response:
 
 
 @router.post("/alerts/{alert_id}/ack")
-def acknowledge_alert(request: Request, db: Db, alert_id: int,
+def acknowledge_alert(request: Request, db: Db, alert_id: Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)],
                       csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
     identity, refusal = _operator_form(request, db, csrf, "acknowledge")
     if refusal is not None:
