@@ -143,10 +143,6 @@ def main(argv: list[str] | None = None) -> int:
             args.workers = 1 if database.startswith("sqlite") else 2
         python = sys.executable
         keys = []
-        for i in range(args.clients):
-            done = subprocess.run([python, "-m", "gateway.cli", "--database", database, "add-kiosk", f"bench-{i:02d}",
-                                   "--site-kind", "hall"], cwd=ROOT, capture_output=True, text=True, check=True)
-            keys.append(json.loads(done.stdout)["api_key"])
         port = free_port()
         creds = Path(tmp) / "creds.json"
         # The rate limit stays on (its database write is part of every call's cost) but high enough never to refuse.
@@ -168,6 +164,12 @@ def main(argv: list[str] | None = None) -> int:
                     print(server.stderr.read(), file=sys.stderr)
                     return 1
                 time.sleep(0.2)
+            # Registered once the demo data is in: demo data is never seeded into a database with real kiosks.
+            for i in range(args.clients):
+                done = subprocess.run([python, "-m", "gateway.cli", "--database", database, "add-kiosk",
+                                       f"bench-{i:02d}", "--site-kind", "hall"], cwd=ROOT, capture_output=True,
+                                      text=True, check=True)
+                keys.append(json.loads(done.stdout)["api_key"])
             backend = database.split(":", 1)[0]
             # uvicorn picks httptools and uvloop when installed (setup.cfg pins them), else h11 and asyncio.
             parser_name = "httptools" if importlib.util.find_spec("httptools") else "h11"

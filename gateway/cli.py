@@ -106,6 +106,10 @@ def _serve_parser() -> argparse.ArgumentParser:
     p.add_argument("--audit-key-file", type=Path, default=os.environ.get(AUDIT_KEY_ENV) or None,
                    help="secret that seals the audit chain's head (required with --production; "
                         f"default ${AUDIT_KEY_ENV}, else the demo key)")
+    p.add_argument("--public", action="store_true",
+                   help="serve only the pages phones and verifiers open (/pay, /invoices, /verify, /e-certificates, "
+                        "the provider's payment notification): no kiosk API, no dashboard, no API documents. Needs "
+                        "--audit-key-file (it shares the gateway's database)")
     p.add_argument("--access-log", action="store_true", help="log every request line (off: URLs may carry secrets)")
     p.add_argument("--log-level", default="INFO")
     return p
@@ -208,6 +212,14 @@ def main(argv: list[str] | None = None) -> int:
         print("kiosk-gateway: --production needs --audit-key-file (the secret sealing the audit chain)",
               file=sys.stderr)
         return 1
+    if args.demo and (args.production or args.public):
+        print(f"kiosk-gateway: --demo cannot be combined with --{'production' if args.production else 'public'} "
+              "(demo kiosks and staff have published credentials)", file=sys.stderr)
+        return 1
+    if not args.audit_key_file and (args.public or _shared_database(args.database) and not args.demo):
+        print("kiosk-gateway: this database is shared with other gateway processes; --audit-key-file is required "
+              "(the demo key would break the sealed audit chain)", file=sys.stderr)
+        return 1
     try:
         audit_key = _use_audit_key(args.audit_key_file)
     except ValueError as exc:
@@ -222,7 +234,8 @@ def main(argv: list[str] | None = None) -> int:
                                f"{'https' if args.tls_cert else 'http'}://{args.host}:{args.port}",
                                rate_limit_per_minute=args.rate_limit_per_minute,
                                applicant_token_ttl_s=args.token_ttl, require_client_cert=args.production,
-                               audit_seal_key=audit_key)
+                               audit_seal_key=audit_key, production=args.production, public_only=args.public,
+                               demo=args.demo)
     try:
         engine = make_engine(settings.database_url)
         migrate(engine)
@@ -230,15 +243,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kiosk-gateway: cannot open the database: {type(exc).__name__}: {str(exc).splitlines()[0]}",
               file=sys.stderr)
         return 1
+    from gateway.audit_chain import sealed_with_this_key
+
+    with make_sessionmaker(engine)() as db:
+        if not sealed_with_this_key(db):
+            print("kiosk-gateway: this database's audit chain is sealed with another key; start with the gateway's "
+                  "--audit-key-file", file=sys.stderr)
+            engine.dispose()
+            return 1
     if args.demo:
+        from gateway.seed import DemoRefused
+
         with make_sessionmaker(engine)() as db:
-            seed_demo(db)
+            try:
+                seed_demo(db)
+            except DemoRefused as exc:
+                print(f"kiosk-gateway: {exc}", file=sys.stderr)
+                engine.dispose()
+                return 1
             credentials = demo_credentials(db)
         text = json.dumps(credentials, indent=2)
         if args.credentials_out:
-            args.credentials_out.parent.mkdir(parents=True, exist_ok=True)
+            from gateway.secret_files import create_private_file
+
+            create_private_file(args.credentials_out)  # 0600 before the keys are written into it
             args.credentials_out.write_text(text + "\n", encoding="utf-8")
-            os.chmod(args.credentials_out, 0o600)
         print(text, flush=True)
     engine.dispose()
     os.environ[SETTINGS_ENV] = _settings_to_env(settings)
@@ -249,12 +278,29 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _shared_database(url: str) -> bool:
+    """A server database (PostgreSQL): other gateway processes, on other hosts too, write the same audit chain."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).get_backend_name() != "sqlite"
+    except Exception:
+        return False
+
+
 def _use_audit_key(path) -> str:
     """Read the audit seal key file (or take the demo key when there is none) and seal with it in this process."""
     from gateway.audit_chain import DEMO_SEAL_KEY, use_seal_key
+    from gateway.secret_files import LooseSecretFile, check_secret_file
 
     key = DEMO_SEAL_KEY
     if path:
+        try:
+            check_secret_file(Path(path))
+        except LooseSecretFile as exc:
+            raise ValueError(str(exc)) from None
+        except OSError as exc:
+            raise ValueError(f"cannot read the audit key file {path} ({type(exc).__name__})") from None
         try:
             key = Path(path).read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:

@@ -45,4 +45,10 @@ class GatewaySettings:
     # request head within head_read_timeout_s of the connection (gateway.slow_clients, set on the server).
     body_read_timeout_s: float = 10.0
     head_read_timeout_s: float = 10.0
+    # `--production`: HSTS on every answer, API documents only for signed-in staff.
+    production: bool = False
+    # `--public`: only the pages a phone or verifier opens (gateway.app), for the instance outside the kiosk network.
+    public_only: bool = False
+    # `--demo`: demo data was seeded; the API documents are open to anyone.
+    demo: bool = False
     extra: dict = field(default_factory=dict)

@@ -344,6 +344,14 @@ def uploaded_log(request: Request, db: Db, command_id: str) -> Response:
     return _secure(PlainTextResponse(log))
 
 
+@router.get("/openapi.json")
+def api_document(request: Request, db: Db) -> Response:
+    """The kiosk API's OpenAPI document, for signed-in staff (a real gateway does not publish it)."""
+    if _identity(request, db) is None:
+        return _json_error(401, "unauthorized", "Sign in to the dashboard first.")
+    return _secure(JSONResponse(request.app.openapi()))
+
+
 @router.get("/static/{name}")
 def static(name: str) -> Response:
     if name not in STATIC:

@@ -197,6 +197,7 @@ def test_audit_verify_command_checks_the_seal_with_the_key_file(tmp_path):
     engine.dispose()
     key_file = tmp_path / "audit.key"
     key_file.write_text("the production audit secret\n")
+    key_file.chmod(0o600)
     result = subprocess.run([GATEWAY, "--database", url, "audit-verify"], capture_output=True, text=True, timeout=60,
                             env={**os.environ, "KIOSK_GATEWAY_AUDIT_KEY_FILE": str(key_file)})
     assert result.returncode == 1 and "head_broken: the chain head (entry 1) is not sealed with the audit key" \
@@ -317,6 +318,7 @@ def test_admin_commands_refuse_to_write_without_the_gateways_audit_key(tmp_path)
     url = f"sqlite:///{tmp_path / 'gateway.db'}"
     key_file = tmp_path / "audit.key"
     key_file.write_text("the production audit secret\n")
+    key_file.chmod(0o600)
     with_key = {**os.environ, "KIOSK_GATEWAY_AUDIT_KEY_FILE": str(key_file)}
     without_key = {k: v for k, v in os.environ.items() if k != "KIOSK_GATEWAY_AUDIT_KEY_FILE"}
 
