@@ -133,8 +133,14 @@ def session_identity(db: Session, cookie: str | None) -> StaffIdentity | None:
 
 
 def end_session(db: Session, cookie: str | None) -> None:
+    """Deletes the session row, so the cookie is worthless from now on, whatever copies of it exist."""
     if cookie and cookie.count(".") == 1 and cookie.isascii():
-        db.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(cookie.split(".")[0])))
+        token_hash = _token_hash(cookie.split(".")[0])
+        session = db.get(StaffSession, token_hash)
+        if session is None:
+            return
+        db.delete(session)
+        audit(db, f"staff:{session.username}", "staff_signed_out", None, None)
         db.commit()
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
 
 from gateway.dashboard import alerts as alert_store
+from gateway.dashboard import login_guard
 from gateway.dashboard.auth import (COOKIE_NAME, SESSION_TTL, StaffIdentity, authenticate_staff, csrf_ok,
                                     end_session, ensure_demo_staff, session_identity, start_session)
 from gateway.dashboard.commands import DASHBOARD_COMMANDS, CommandRefused, queue, recent_commands
@@ -184,10 +185,26 @@ def login(request: Request, db: Db, username: Annotated[str, Form(max_length=64)
                          status=400)
         response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/dashboard")
         return response
-    user = authenticate_staff(db, username.strip(), password)
+    name, address = username.strip(), request.client.host if request.client else "unknown"
+    locked = login_guard.lockout(db, name, address)
+    if locked is not None:
+        login_guard.record_failure(db, name, address, f"locked_{locked.reason}")
+        response = _page(request, "login.html", {"csrf": expected, "error": "Too many failed sign-ins; try again in "
+                                                 f"{(locked.retry_after_s + 59) // 60} min."}, status=429)
+        response.headers["Retry-After"] = str(locked.retry_after_s)
+        return response
+    try:
+        with login_guard.hashing_slot():
+            user = authenticate_staff(db, name, password)
+    except login_guard.HashingBusy:
+        response = _page(request, "login.html", {"csrf": expected, "error": "The server is busy; try again."},
+                         status=503)
+        response.headers["Retry-After"] = "1"
+        return response
     if user is None:
-        logger.warning("staff sign-in refused")
+        login_guard.record_failure(db, name, address, "wrong_password")
         return _page(request, "login.html", {"csrf": expected, "error": "Wrong username or password."}, status=401)
+    login_guard.forget_failures(db, name)
     response = _secure(RedirectResponse("/dashboard", status_code=303))
     response.set_cookie(COOKIE_NAME, start_session(db, user), max_age=int(SESSION_TTL.total_seconds()),
                         httponly=True, samesite="strict", path="/dashboard",
@@ -197,10 +214,10 @@ def login(request: Request, db: Db, username: Annotated[str, Form(max_length=64)
 
 
 @router.post("/logout")
-def logout(request: Request, db: Db, csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
-    identity = _identity(request, db)
-    if identity is not None and csrf_ok(identity, csrf):
-        end_session(db, request.cookies.get(COOKIE_NAME))
+def logout(request: Request, db: Db) -> Response:
+    # The session ends server-side whether or not the form's CSRF token came along: signing out must never leave a
+    # session valid (a forged sign-out only signs someone out).
+    end_session(db, request.cookies.get(COOKIE_NAME))
     response = _to_login()
     response.delete_cookie(COOKIE_NAME, path="/dashboard")
     return response
