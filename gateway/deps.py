@@ -88,6 +88,12 @@ def _count_request(db: Session, kiosk_id: str, window_start: int) -> int:
     return count
 
 
+def count_in_window(db, key: str, window_start: int) -> int:
+    """Counts one more request for `key` (a kiosk id, or a prefixed client address) in the window starting at
+    `window_start`, in the caller's transaction; returns the window's count so far."""
+    return _count_request(db, key, window_start)
+
+
 def authenticate(engine, settings: GatewaySettings, api_key: str) -> KioskIdentity:
     """Looks the key up and counts the request in the kiosk's fixed one-minute window, in its own transaction, so a
     refused or failing call still counts. A Core connection: the ORM's unit of work costs more than the two

@@ -20,6 +20,8 @@ class GatewaySettings:
     applicant_token_ttl_s: int = 600
     # Fixed-window rate limit per kiosk, counted in the database so every gateway process shares it; 0 turns it off.
     rate_limit_per_minute: int = 600
+    # Look-ups of /verify/<code> per client address per minute, counted in the database like the kiosks'; 0: off.
+    verify_rate_limit_per_minute: int = 30
     payment_order_ttl_s: int = 900
     pickup_code_ttl_s: int = 7 * 24 * 3600
     office_name: str = "不动产登记中心（演示）"
