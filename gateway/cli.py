@@ -122,6 +122,10 @@ def _admin_parser() -> argparse.ArgumentParser:
     add = sub.add_parser("add-kiosk", help="register a kiosk (or rotate its key) and print its API key")
     add.add_argument("kiosk_id")
     add.add_argument("--site-kind", choices=("hall", "bank", "locker"), required=True)
+    for name, what in (("disable-kiosk", "refuse the kiosk's API key from now on (audited)"),
+                       ("enable-kiosk", "accept a disabled kiosk's API key again (audited)"),
+                       ("rotate-key", "give a kiosk a new API key, printed once; the old one stops working (audited)")):
+        sub.add_parser(name, help=what).add_argument("kiosk_id")
     cmd = sub.add_parser("queue-command", help="queue a command for a kiosk's next heartbeat")
     cmd.add_argument("kiosk_id")
     cmd.add_argument("kind")
@@ -135,10 +139,16 @@ def _admin_parser() -> argparse.ArgumentParser:
     return p
 
 
+ADMIN_ACTOR = "admin-cli"  # the audit actor of every change made with these commands
+ADMIN_COMMANDS = ("add-kiosk", "disable-kiosk", "enable-kiosk", "rotate-key", "queue-command", "migrate",
+                  "audit-verify")
+_WRITING_COMMANDS = ("add-kiosk", "disable-kiosk", "enable-kiosk", "rotate-key", "queue-command")
+
+
 def _admin(argv: list[str]) -> int:
     from gateway.db import make_engine, make_sessionmaker, migrate
+    from gateway import kiosk_admin
     from gateway.fleet import UnknownKiosk, queue_command
-    from gateway.seed import register_kiosk
 
     args = _admin_parser().parse_args(argv)
     try:
@@ -149,7 +159,7 @@ def _admin(argv: list[str]) -> int:
     engine = make_engine(args.database)
     migrate(engine)
     with make_sessionmaker(engine)() as db:
-        if args.command in ("add-kiosk", "queue-command"):
+        if args.command in _WRITING_COMMANDS:
             from gateway.audit_chain import sealed_with_this_key
 
             if not sealed_with_this_key(db):
@@ -161,8 +171,22 @@ def _admin(argv: list[str]) -> int:
             if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", args.kiosk_id):
                 print("kiosk-gateway: a kiosk id is 1-64 letters, digits, '.', '_' or '-'", file=sys.stderr)
                 return 1
-            key = register_kiosk(db, args.kiosk_id, args.site_kind)
+            key = kiosk_admin.register(db, args.kiosk_id, args.site_kind, ADMIN_ACTOR)
             print(json.dumps({"kiosk_id": args.kiosk_id, "api_key": key, "site_kind": args.site_kind}))
+        elif args.command in ("disable-kiosk", "enable-kiosk", "rotate-key"):
+            try:
+                if args.command == "rotate-key":
+                    key = kiosk_admin.rotate_key(db, args.kiosk_id, ADMIN_ACTOR)
+                    print(json.dumps({"kiosk_id": args.kiosk_id, "api_key": key}))
+                else:
+                    enabled = args.command == "enable-kiosk"
+                    changed = kiosk_admin.set_enabled(db, args.kiosk_id, enabled, ADMIN_ACTOR)
+                    state = "enabled" if enabled else "disabled"
+                    print(f"kiosk {args.kiosk_id} {state}" if changed else f"kiosk {args.kiosk_id} was already {state}")
+            except kiosk_admin.UnknownKiosk:
+                print(f"kiosk-gateway: no kiosk {args.kiosk_id!r}", file=sys.stderr)
+                engine.dispose()
+                return 1
         elif args.command == "audit-verify":
             from gateway.audit_chain import read_anchor, verify_chain, write_anchor
 
@@ -187,7 +211,7 @@ def _admin(argv: list[str]) -> int:
                 command_args = json.loads(args.args)
                 if not isinstance(command_args, dict):
                     raise ValueError("--args must be a JSON object")
-                print(queue_command(db, args.kiosk_id, args.kind, command_args))
+                print(queue_command(db, args.kiosk_id, args.kind, command_args, actor=ADMIN_ACTOR))
             except UnknownKiosk:
                 print(f"kiosk-gateway: no kiosk {args.kiosk_id!r}", file=sys.stderr)
                 return 1
@@ -200,7 +224,7 @@ def _admin(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    admin = ("add-kiosk", "queue-command", "migrate", "audit-verify")
+    admin = ADMIN_COMMANDS
     if argv and argv[0] in admin or (len(argv) > 2 and argv[0] == "--database" and argv[2] in admin):
         return _admin(argv)
     args = _serve_parser().parse_args(argv)

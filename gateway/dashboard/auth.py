@@ -36,14 +36,19 @@ class StaffIdentity:
 
     @property
     def can_operate(self) -> bool:
-        return self.role == "operator"
+        return self.role in ("operator", "admin")
+
+    @property
+    def can_administer(self) -> bool:
+        """Disable, re-enable and re-key kiosks."""
+        return self.role == "admin"
 
 
 class StaffError(ValueError):
     """A staff account change refused, with a plain-English reason."""
 
 
-def create_staff(db: Session, username: str, password: str, role: str) -> None:
+def create_staff(db: Session, username: str, password: str, role: str, actor: str = "admin-cli") -> None:
     if not USERNAME_RE.match(username):
         raise StaffError("a username is 2-64 lower-case letters, digits, '.', '_' or '-', starting with a letter")
     if role not in ROLES:
@@ -53,8 +58,20 @@ def create_staff(db: Session, username: str, password: str, role: str) -> None:
     if db.get(StaffUser, username) is not None:
         raise StaffError(f"staff user {username} already exists")
     db.add(StaffUser(username=username, password_hash=hash_secret(password), role=role))
+    audit(db, actor, "staff_created", username, {"role": role})
     db.commit()
     logger.info("staff user %s created with role %s", username, role)
+
+
+def set_staff_disabled(db: Session, username: str, disabled: bool, actor: str = "admin-cli") -> None:
+    """Disables a staff account (its sessions stop working at once) or re-enables it; audited."""
+    user = db.get(StaffUser, username)
+    if user is None:
+        raise StaffError(f"no staff user {username!r}")
+    user.disabled = disabled
+    audit(db, actor, "staff_disabled" if disabled else "staff_enabled", username, None)
+    db.commit()
+    logger.info("staff user %s %s by %s", username, "disabled" if disabled else "enabled", actor)
 
 
 def ensure_demo_staff(db: Session) -> bool:

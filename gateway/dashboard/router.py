@@ -17,6 +17,7 @@ from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
 
 from gateway.dashboard import alerts as alert_store
+from gateway import kiosk_admin
 from gateway.dashboard import login_guard
 from gateway.dashboard.auth import (COOKIE_NAME, SESSION_TTL, StaffIdentity, authenticate_staff, csrf_ok,
                                     end_session, ensure_demo_staff, session_identity, start_session)
@@ -244,14 +245,14 @@ def kiosk_page(request: Request, db: Db, kiosk_id: str, notice: str = "") -> Res
         return _page(request, "message.html", {"me": identity, "message": "No such kiosk."}, status=404)
     health = alert_store.assess_one(kiosk, utcnow())
     row = _fleet_rows_for(db, health)
-    commands, extra = recent_commands(db, kiosk_id), dict(kiosk.heartbeat_extra or {})
+    commands, extra, enabled = recent_commands(db, kiosk_id), dict(kiosk.heartbeat_extra or {}), bool(kiosk.enabled)
     from gateway.identity_caps import open_hold
     hold = open_hold(db, kiosk_id)
     identity_hold = None if hold is None else {"cap": hold.cap, "raised_at": hold.raised_at}
     db.rollback()
     return _page(request, "kiosk.html", {"me": identity, "kiosk": row, "commands": commands,
                                          "kinds": DASHBOARD_COMMANDS, "notice": notice[:200],
-                                         "extra": extra, "identity_hold": identity_hold})
+                                         "extra": extra, "identity_hold": identity_hold, "enabled": enabled})
 
 
 def _fleet_rows_for(db, health: KioskHealth) -> dict:
@@ -300,6 +301,52 @@ def clear_identity_hold(request: Request, db: Db, kiosk_id: str,
         return _page(request, "message.html", {"me": identity, "message": "This kiosk has no identity hold."},
                      status=404)
     return _secure(RedirectResponse(f"/dashboard/kiosks/{kiosk_id}?notice=identity+hold+cleared", status_code=303))
+
+
+def _admin_form(request: Request, db, csrf: str, action: str):
+    """As _operator_form, for the actions only an admin may take."""
+    identity, refusal = _operator_form(request, db, csrf, action)
+    if refusal is None and not identity.can_administer:
+        refusal = _page(request, "message.html", {"me": identity, "message": f"Only an admin can {action}."},
+                        status=403)
+    return identity, refusal
+
+
+@router.post("/kiosks/{kiosk_id}/disable")
+def disable_kiosk(request: Request, db: Db, kiosk_id: str, csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    return _set_kiosk_enabled(request, db, kiosk_id, csrf, False)
+
+
+@router.post("/kiosks/{kiosk_id}/enable")
+def enable_kiosk(request: Request, db: Db, kiosk_id: str, csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    return _set_kiosk_enabled(request, db, kiosk_id, csrf, True)
+
+
+def _set_kiosk_enabled(request: Request, db, kiosk_id: str, csrf: str, enabled: bool) -> Response:
+    identity, refusal = _admin_form(request, db, csrf, "enable or disable a kiosk")
+    if refusal is not None:
+        return refusal
+    try:
+        kiosk_admin.set_enabled(db, kiosk_id, enabled, f"staff:{identity.username}")
+    except kiosk_admin.UnknownKiosk:
+        return _page(request, "message.html", {"me": identity, "message": "No such kiosk."}, status=404)
+    notice = "enabled" if enabled else "disabled"
+    return _secure(RedirectResponse(f"/dashboard/kiosks/{kiosk_id}?notice={notice}", status_code=303))
+
+
+@router.post("/kiosks/{kiosk_id}/rotate-key")
+def rotate_kiosk_key(request: Request, db: Db, kiosk_id: str,
+                     csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """A new API key, shown once on this answer (not cached, not stored: only its hash is)."""
+    identity, refusal = _admin_form(request, db, csrf, "rotate a kiosk's key")
+    if refusal is not None:
+        return refusal
+    try:
+        key = kiosk_admin.rotate_key(db, kiosk_id, f"staff:{identity.username}")
+    except kiosk_admin.UnknownKiosk:
+        return _page(request, "message.html", {"me": identity, "message": "No such kiosk."}, status=404)
+    return _page(request, "message.html", {"me": identity, "message": f"New API key for {kiosk_id} (shown once; "
+                                           f"install it on the kiosk, the old key no longer works): {key}"})
 
 
 @router.get("/alerts")
