@@ -39,6 +39,7 @@ def rotate_key(db: Session, kiosk_id: str, actor: str) -> str:
     kiosk = _kiosk(db, kiosk_id)
     api_key = secrets.token_urlsafe(32)
     kiosk.api_key_hash = sha256_hex(api_key)
+    kiosk.audit_head = None  # a re-keyed kiosk is re-provisioned: its audit log may start afresh
     audit(db, actor, "kiosk_key_rotated", kiosk_id, None)
     db.commit()
     logger.info("kiosk %s key rotated by %s", kiosk_id, actor)
@@ -51,7 +52,7 @@ def register(db: Session, kiosk_id: str, site_kind: str, actor: str) -> str:
     api_key = secrets.token_urlsafe(32)
     if existing:
         kiosk = db.get(Kiosk, kiosk_id)
-        kiosk.api_key_hash, kiosk.site_kind = sha256_hex(api_key), site_kind
+        kiosk.api_key_hash, kiosk.site_kind, kiosk.audit_head = sha256_hex(api_key), site_kind, None
     else:
         db.add(Kiosk(kiosk_id=kiosk_id, site_kind=site_kind, api_key_hash=sha256_hex(api_key), enabled=True,
                      demo=False))

@@ -9,7 +9,7 @@ import threading
 from typing import Iterator
 
 import anyio
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -90,13 +90,18 @@ def _open_keys(db: Session) -> set[tuple[str, str, str]]:
                                                     FleetAlert.kind.not_in(EVENT_ALERT_KINDS)))}
 
 
+# Alerts raised by an event rather than by a condition of the kiosk's last heartbeat (a rolled-back audit log):
+# they stay open, for staff to acknowledge, whatever the kiosk reports later.
+STICKY_KINDS = frozenset({"audit_rollback"})
+
+
 def sync_alerts(db: Session, health: list[KioskHealth], now: dt.datetime | None = None,
                 read_db: Session | None = None) -> int:
     """Raises an alert for every condition without an open one and clears open alerts whose condition ended.
     Returns how many alerts changed. With read_db, nothing is written (no write lock taken) when nothing changed."""
     now = now or utcnow()
     wanted = {(h.kiosk_id, c.kind, c.subject): c for h in health for c in h.conditions}
-    if read_db is not None and _open_keys(read_db) == set(wanted):
+    if read_db is not None and {k for k in _open_keys(read_db) if k[1] not in STICKY_KINDS} == set(wanted):
         read_db.rollback()
         return 0
     open_alerts = {(a.kiosk_id, a.kind, a.subject): a
@@ -105,6 +110,8 @@ def sync_alerts(db: Session, health: list[KioskHealth], now: dt.datetime | None 
     changed = 0
     for key, alert in open_alerts.items():
         if key not in wanted:
+            if alert.kind in STICKY_KINDS:
+                continue
             alert.cleared_at = now
             changed += 1
         elif alert.detail != wanted[key].detail[:200] and alert.kind != "silent":
@@ -125,7 +132,7 @@ _alerts = FleetAlert.__table__
 def raise_alert(db: Session, kiosk_id: str, kind: str, subject: str, detail: str, now: dt.datetime) -> bool:
     """Opens an alert unless one is open for the same condition (another gateway process may have raised it a
     moment ago: the unique index on open alerts decides, and the loser inserts nothing). True if this one did."""
-    dialect = db.get_bind().dialect.name
+    dialect = (db.dialect if isinstance(db, Connection) else db.get_bind().dialect).name
     values = {"kiosk_id": kiosk_id, "kind": kind, "subject": subject, "detail": detail, "raised_at": now}
     if dialect not in _INSERTS:  # no ON CONFLICT: the unique index still refuses a second open copy
         db.execute(insert(_alerts).values(**values))
