@@ -260,6 +260,8 @@ def wire_audit_trail(kiosk: Kiosk, config, services: FlowServices) -> None:
     if kiosk.locker is not None:  # doors opened by a pickup, by staff, or by force
         kiosk.locker.controller.add_listener(trail.door_listener(kiosk.locker.bank))
     trail.config_loaded(config, "start")
+    if getattr(kiosk, "fleet", None) is not None:  # each heartbeat reports the log's head: the gateway sees rollbacks
+        kiosk.fleet.audit_head = trail.head
     handlers = getattr(kiosk.fleet, "handlers", None)
     for kind in ("reload_config", "print_test_page", "read_logs"):  # fleet commands carried out here
         if handlers is not None and getattr(handlers, kind) is not None:
