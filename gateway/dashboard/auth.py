@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gateway.dashboard.models import ROLES, DashboardSecret, StaffSession, StaffUser
 from gateway.deps import audit
+from gateway.secrets_at_rest import SecretUnreadable, is_sealed, seal_text, unseal_text
 from gateway.models import Kiosk, utcnow
 from secrethash import dummy_hash, hash_secret, verify_secret
 
@@ -100,16 +101,30 @@ def authenticate_staff(db: Session, username: str, password: str) -> StaffUser |
     return user if verify_secret(password, user.password_hash) else None
 
 
+_COOKIE_KEY_PURPOSE = "dashboard-cookie-key"
+
+
 def _signing_key(db: Session) -> bytes:
+    """The cookie-signing key, kept sealed (gateway.secrets_at_rest); one left in clear by an older gateway, or one
+    that this gateway's audit key cannot open, is replaced (signed-in staff then sign in again)."""
     row = db.get(DashboardSecret, "cookie_key")
-    if row is None:
-        db.add(DashboardSecret(name="cookie_key", value=secrets.token_hex(32)))
+    if row is not None and is_sealed(row.value):
         try:
-            db.commit()
-        except IntegrityError:
-            db.rollback()
-        row = db.get(DashboardSecret, "cookie_key")
-    return bytes.fromhex(row.value)
+            return unseal_text(row.value, _COOKIE_KEY_PURPOSE)
+        except SecretUnreadable:
+            logger.warning("the dashboard cookie key cannot be opened with this audit key: a new one is made")
+    key = secrets.token_bytes(32)
+    sealed = seal_text(key, _COOKIE_KEY_PURPOSE)
+    if row is None:
+        db.add(DashboardSecret(name="cookie_key", value=sealed))
+    else:
+        row.value = sealed
+    try:
+        db.commit()
+    except IntegrityError:  # another gateway process made it first: use theirs
+        db.rollback()
+        return unseal_text(db.get(DashboardSecret, "cookie_key").value, _COOKIE_KEY_PURPOSE)
+    return key
 
 
 def _sign(key: bytes, token: str) -> str:
