@@ -63,7 +63,7 @@ class HeartbeatReply(BaseModel):
     commands: list[Command]
 
 
-@router.post("/v1/heartbeats", response_model=HeartbeatReply, responses=errors(*KIOSK_ERRORS),
+@router.post("/v1/heartbeats", response_model=HeartbeatReply, responses=errors(*KIOSK_ERRORS, 409),
              summary="Report device status; receive queued commands")
 async def heartbeat(request: Request, body: Heartbeat, credentials: ApiKey) -> JSONResponse:
     # The hottest call of the fleet: authentication, rate count and the heartbeat itself in one transaction.
