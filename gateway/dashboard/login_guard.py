@@ -2,11 +2,14 @@
 process shares them) with a lockout, an audit entry per failure, and a bound on password hashes run at once."""
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import threading
+import weakref
 from dataclasses import dataclass
 
+import anyio
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -19,9 +22,10 @@ logger = logging.getLogger(__name__)
 WINDOW_S = 15 * 60  # failures count in fixed 15-minute windows
 MAX_FAILURES_PER_USER = 5  # then that username is locked until the window ends, whatever the password
 MAX_FAILURES_PER_ADDRESS = 20  # then that client address is locked, whichever usernames it tries
-# Password hashes (scrypt, 16 MiB and tens of ms each) run at once per process; a sign-in beyond that is answered
-# "busy" at once instead of holding one of the worker threads the kiosk API needs.
-CONCURRENT_HASHES = 2
+# Sign-ins (each a scrypt hash, 16 MiB and tens of ms) at once per process, in threads of their own; one beyond that
+# is answered "busy" at once instead of holding one of the worker threads the kiosk API needs. One leaves the other
+# core of a small server to the kiosks (bench/bench_login_flood.py).
+CONCURRENT_HASHES = 1
 _hash_slots = threading.BoundedSemaphore(CONCURRENT_HASHES)
 
 
@@ -76,6 +80,18 @@ def forget_failures(db, username: str) -> None:
     """After a successful sign-in, the user's own count starts again (the address's does not)."""
     db.execute(delete(RateWindow).where(RateWindow.kiosk_id == _user_key(username)))
     db.commit()
+
+
+def sign_in_limiter(state) -> anyio.CapacityLimiter:
+    """The worker-thread limiter of sign-ins for the running event loop (one per loop: a test may run several)."""
+    loop = asyncio.get_running_loop()
+    limiters = getattr(state, "sign_in_limiters", None)
+    if limiters is None:
+        limiters = state.sign_in_limiters = weakref.WeakKeyDictionary()
+    limiter = limiters.get(loop)
+    if limiter is None:
+        limiter = limiters[loop] = anyio.CapacityLimiter(CONCURRENT_HASHES)
+    return limiter
 
 
 class HashingBusy(Exception):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hmac
 import logging
 import secrets
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Annotated
 
+import anyio
 from fastapi import APIRouter, Form, Path as PathParam, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -175,9 +177,26 @@ def login_form(request: Request, db: Db) -> Response:
 
 
 @router.post("/login")
-def login(request: Request, db: Db, username: Annotated[str, Form(max_length=64)] = "",
-          password: Annotated[str, Form(max_length=1024)] = "",
-          csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+async def login(request: Request, db: Db, username: Annotated[str, Form(max_length=64)] = "",
+                password: Annotated[str, Form(max_length=1024)] = "",
+                csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    # Sign-ins run in worker threads of their own, at most CONCURRENT_HASHES at once; one more is answered "busy"
+    # here, in the event loop, so a flood of sign-ins never holds the threads the kiosk API's calls need.
+    limiter = login_guard.sign_in_limiter(request.app.state)
+    if limiter.available_tokens < 1:
+        return _busy(request)
+    return await anyio.to_thread.run_sync(functools.partial(_login, request, db, username, password, csrf),
+                                          limiter=limiter)
+
+
+def _busy(request: Request) -> Response:
+    response = _page(request, "login.html", {"csrf": request.cookies.get(LOGIN_CSRF_COOKIE, ""),
+                                             "error": "The server is busy; try again."}, status=503)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+def _login(request: Request, db, username: str, password: str, csrf: str) -> Response:
     _prepare(request, db)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf.encode()):
@@ -198,10 +217,7 @@ def login(request: Request, db: Db, username: Annotated[str, Form(max_length=64)
         with login_guard.hashing_slot():
             user = authenticate_staff(db, name, password)
     except login_guard.HashingBusy:
-        response = _page(request, "login.html", {"csrf": expected, "error": "The server is busy; try again."},
-                         status=503)
-        response.headers["Retry-After"] = "1"
-        return response
+        return _busy(request)
     if user is None:
         login_guard.record_failure(db, name, address, "wrong_password")
         return _page(request, "login.html", {"csrf": expected, "error": "Wrong username or password."}, status=401)

@@ -175,10 +175,11 @@ class PickupLedger:
                 for cid, cp, dg, exp, qr, state, case in rows]
 
     def deposit(self, code_id: str) -> Deposit | None:
-        for d in self.active_deposits():
-            if d.code_id == code_id:
-                return d
-        return None
+        """The active deposit under this code (one indexed read: every scanned code is checked against it)."""
+        rows = self._query("SELECT code_id, compartment, digits_sha256, expires_at, qr_sealed, state, case_id "
+                           "FROM deposits WHERE code_id = ? AND state = 'active'", (code_id,))
+        return next((Deposit(cid, cp, dg, exp, self.sealer.open(qr, b"pickup-qr:" + cid.encode()).decode(), state,
+                             case) for cid, cp, dg, exp, qr, state, case in rows), None)
 
     # -- used / revoked codes ---------------------------------------------------------------------------------
     def is_used(self, code_id: str) -> bool:
