@@ -37,7 +37,7 @@ router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
 LOGIN_CSRF_COOKIE = "fleet_login_csrf"
 PAGE_ROWS = 100
-MAX_ROW_ID = 2 ** 63 - 1  # every integer path parameter is a row id: beyond a signed 64-bit integer none exists
+MAX_ROW_ID = 2 ** 31 - 1  # every integer path parameter is a row id of an INTEGER column (32-bit on PostgreSQL)
 STATIC = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
 SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "same-origin",
