@@ -2,7 +2,7 @@
 gateway can refuse a log that went backwards (records deleted and an older sealed head restored)
 
 Revision ID: 0920
-Revises: 0400
+Revises: 0910
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0920'
-down_revision = '0400'
+down_revision = '0910'
 branch_labels = None
 depends_on = None
 

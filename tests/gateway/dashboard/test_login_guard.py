@@ -81,7 +81,7 @@ def test_parallel_sign_ins_never_hash_more_than_the_bound_at_once(app, client, m
 
     running, most = 0, 0
     lock = threading.Lock()
-    real_verify = auth.verify_password
+    real_verify = auth.verify_secret
 
     def counting_verify(password, stored):
         nonlocal running, most
@@ -94,7 +94,7 @@ def test_parallel_sign_ins_never_hash_more_than_the_bound_at_once(app, client, m
             with lock:
                 running -= 1
 
-    monkeypatch.setattr(auth, "verify_password", counting_verify)
+    monkeypatch.setattr(auth, "verify_secret", counting_verify)
     statuses = []
 
     def attempt():
