@@ -49,8 +49,8 @@ def _client(port: int, api_key: str, phase: str, warmup_s: float, seconds: float
     auth = {"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"}
     token = None
     if phase == "cases":
-        conn.request("POST", "/v1/applicant-tokens", body=json.dumps({"id_number": OBAMA, "method": "face",
-                                                                      "score": 0.4}), headers=auth)
+        conn.request("POST", "/v1/applicant-tokens", body=json.dumps({"id_number": OBAMA,
+                                                                      "method": "card_only_demo"}), headers=auth)
         token = json.loads(conn.getresponse().read())["token"]
     heartbeat = json.dumps(HEARTBEAT)
     while time.time() < start_at:
@@ -143,10 +143,6 @@ def main(argv: list[str] | None = None) -> int:
             args.workers = 1 if database.startswith("sqlite") else 2
         python = sys.executable
         keys = []
-        for i in range(args.clients):
-            done = subprocess.run([python, "-m", "gateway.cli", "--database", database, "add-kiosk", f"bench-{i:02d}",
-                                   "--site-kind", "hall"], cwd=ROOT, capture_output=True, text=True, check=True)
-            keys.append(json.loads(done.stdout)["api_key"])
         port = free_port()
         creds = Path(tmp) / "creds.json"
         # The rate limit stays on (its database write is part of every call's cost) but high enough never to refuse.
@@ -168,6 +164,12 @@ def main(argv: list[str] | None = None) -> int:
                     print(server.stderr.read(), file=sys.stderr)
                     return 1
                 time.sleep(0.2)
+            # Registered once the demo data is in: demo data is never seeded into a database with real kiosks.
+            for i in range(args.clients):
+                done = subprocess.run([python, "-m", "gateway.cli", "--database", database, "add-kiosk",
+                                       f"bench-{i:02d}", "--site-kind", "hall"], cwd=ROOT, capture_output=True,
+                                      text=True, check=True)
+                keys.append(json.loads(done.stdout)["api_key"])
             backend = database.split(":", 1)[0]
             # uvicorn picks httptools and uvloop when installed (setup.cfg pins them), else h11 and asyncio.
             parser_name = "httptools" if importlib.util.find_spec("httptools") else "h11"

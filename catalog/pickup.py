@@ -31,6 +31,8 @@ PICKUP_MESSAGES: dict[str, tuple[str, str]] = {
                   "Staff need to check this compartment first. Please ask a member of staff."),
     "code_unknown_compartment": ("找不到这个取件码对应的柜门。请到人工窗口咨询。",
                                  "The compartment for this code cannot be found. Please ask at a service counter."),
+    "code_no_deposit": ("这个柜门里没有与取件码对应的证书。请到人工窗口咨询。",
+                        "There is no certificate in this locker for this code. Please ask at a service counter."),
     "code_entry_locked": ("输错次数太多，请过一会儿再试。",
                           "Too many wrong tries. Please wait a while and try again."),
     "digits_malformed": ("请输入8位数字。", "Please type the 8 digits."),

@@ -17,8 +17,8 @@ API_VERSION = "1.0.0"
 
 def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters: Adapters | None = None) -> FastAPI:
     """Builds the app; `engine` lets a test hand in its own (e.g. one bound to a per-test PostgreSQL schema)."""
-    from gateway.routers import (bank_recording, bank_signing, cases, fleet, health, lockers, pages, payments,
-                                 portraits, proofs, tokens)
+    from gateway.routers import (bank_recording, bank_signing, cases, fleet, health, identity, lockers, pages,
+                                 payments, proofs, tokens)
 
     settings = settings or GatewaySettings()
     from gateway.audit_chain import use_seal_key
@@ -29,7 +29,11 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
         migrate(engine)
     from gateway.background import background_tasks  # alert check, SQLite checkpoints
 
+    # The API documents are open only in a demo; staff of a real gateway read them at /dashboard/openapi.json.
+    documents = {} if settings.demo and not settings.public_only else {"docs_url": None, "redoc_url": None,
+                                                                        "openapi_url": None}
     app = FastAPI(title="Property registration kiosk gateway", version=API_VERSION, lifespan=background_tasks,
+                  **documents,
                   description="The API the self-service kiosks, bank service points and pickup lockers use. "
                               "Errors are 4xx with {\"error\": {\"code\", \"message\"}}.")
     app.state.settings = settings
@@ -41,12 +45,28 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
         from gateway.tls import ClientCertMiddleware
 
         app.add_middleware(ClientCertMiddleware)
+    from gateway.request_limits import RequestBodyGuard
+    from gateway.security_headers import SecurityHeaders
+
+    app.add_middleware(SecurityHeaders, production=settings.production)
+    app.add_middleware(RequestBodyGuard, body_timeout_s=settings.body_read_timeout_s)  # outermost: before any body
+    from gateway.routers import e_certificates  # e-certificate download links for the applicant's phone
+
+    if settings.public_only:
+        # The instance phones reach: the public pages and the e-certificate downloads, nothing under /v1 (the
+        # kiosk API), no dashboard, no API documents.
+        from fastapi import APIRouter
+
+        downloads = APIRouter()
+        downloads.routes.extend(route for route in e_certificates.router.routes if not route.path.startswith("/v1/"))
+        app.include_router(pages.router)
+        app.include_router(downloads)
+        return app
     # Requests try the routers in this order, each one's routes in turn: the hot paths (heartbeats, case status,
     # tokens) come first, right after the trivial health check (the benchmarks' floor).
-    for module in (health, fleet, cases, tokens, payments, portraits, proofs, bank_signing, bank_recording,
+    for module in (health, fleet, cases, tokens, identity, payments, proofs, bank_signing, bank_recording,
                    lockers, pages):
         app.include_router(module.router)
-    from gateway.routers import e_certificates  # e-certificate download links for the applicant's phone
     app.include_router(e_certificates.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
     return app

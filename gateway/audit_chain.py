@@ -44,6 +44,11 @@ def use_seal_key(key: str | bytes) -> None:
     _seal_key = key.encode() if isinstance(key, str) else bytes(key)
 
 
+def current_seal_key() -> bytes:
+    """This process's audit key (gateway.secrets_at_rest derives its encryption key from it)."""
+    return _seal_key
+
+
 def head_seal(seq: int, hash_: str, state: str = SEAL_OK, key: bytes | None = None) -> str:
     """The sealed form of a head: "<state>:<hmac-sha256 hex>" over the place, the hash and the state."""
     mac = hmac.new(key or _seal_key, f"audit-head|v1|{seq}|{hash_}|{state}".encode(), hashlib.sha256).hexdigest()

@@ -106,6 +106,10 @@ def _serve_parser() -> argparse.ArgumentParser:
     p.add_argument("--audit-key-file", type=Path, default=os.environ.get(AUDIT_KEY_ENV) or None,
                    help="secret that seals the audit chain's head (required with --production; "
                         f"default ${AUDIT_KEY_ENV}, else the demo key)")
+    p.add_argument("--public", action="store_true",
+                   help="serve only the pages phones and verifiers open (/pay, /invoices, /verify, /e-certificates, "
+                        "the provider's payment notification): no kiosk API, no dashboard, no API documents. Needs "
+                        "--audit-key-file (it shares the gateway's database)")
     p.add_argument("--access-log", action="store_true", help="log every request line (off: URLs may carry secrets)")
     p.add_argument("--log-level", default="INFO")
     return p
@@ -118,6 +122,10 @@ def _admin_parser() -> argparse.ArgumentParser:
     add = sub.add_parser("add-kiosk", help="register a kiosk (or rotate its key) and print its API key")
     add.add_argument("kiosk_id")
     add.add_argument("--site-kind", choices=("hall", "bank", "locker"), required=True)
+    for name, what in (("disable-kiosk", "refuse the kiosk's API key from now on (audited)"),
+                       ("enable-kiosk", "accept a disabled kiosk's API key again (audited)"),
+                       ("rotate-key", "give a kiosk a new API key, printed once; the old one stops working (audited)")):
+        sub.add_parser(name, help=what).add_argument("kiosk_id")
     cmd = sub.add_parser("queue-command", help="queue a command for a kiosk's next heartbeat")
     cmd.add_argument("kiosk_id")
     cmd.add_argument("kind")
@@ -131,10 +139,16 @@ def _admin_parser() -> argparse.ArgumentParser:
     return p
 
 
+ADMIN_ACTOR = "admin-cli"  # the audit actor of every change made with these commands
+ADMIN_COMMANDS = ("add-kiosk", "disable-kiosk", "enable-kiosk", "rotate-key", "queue-command", "migrate",
+                  "audit-verify")
+_WRITING_COMMANDS = ("add-kiosk", "disable-kiosk", "enable-kiosk", "rotate-key", "queue-command")
+
+
 def _admin(argv: list[str]) -> int:
     from gateway.db import make_engine, make_sessionmaker, migrate
+    from gateway import kiosk_admin
     from gateway.fleet import UnknownKiosk, queue_command
-    from gateway.seed import register_kiosk
 
     args = _admin_parser().parse_args(argv)
     try:
@@ -145,7 +159,7 @@ def _admin(argv: list[str]) -> int:
     engine = make_engine(args.database)
     migrate(engine)
     with make_sessionmaker(engine)() as db:
-        if args.command in ("add-kiosk", "queue-command"):
+        if args.command in _WRITING_COMMANDS:
             from gateway.audit_chain import sealed_with_this_key
 
             if not sealed_with_this_key(db):
@@ -157,8 +171,22 @@ def _admin(argv: list[str]) -> int:
             if not re.fullmatch(r"[A-Za-z0-9_.-]{1,64}", args.kiosk_id):
                 print("kiosk-gateway: a kiosk id is 1-64 letters, digits, '.', '_' or '-'", file=sys.stderr)
                 return 1
-            key = register_kiosk(db, args.kiosk_id, args.site_kind)
+            key = kiosk_admin.register(db, args.kiosk_id, args.site_kind, ADMIN_ACTOR)
             print(json.dumps({"kiosk_id": args.kiosk_id, "api_key": key, "site_kind": args.site_kind}))
+        elif args.command in ("disable-kiosk", "enable-kiosk", "rotate-key"):
+            try:
+                if args.command == "rotate-key":
+                    key = kiosk_admin.rotate_key(db, args.kiosk_id, ADMIN_ACTOR)
+                    print(json.dumps({"kiosk_id": args.kiosk_id, "api_key": key}))
+                else:
+                    enabled = args.command == "enable-kiosk"
+                    changed = kiosk_admin.set_enabled(db, args.kiosk_id, enabled, ADMIN_ACTOR)
+                    state = "enabled" if enabled else "disabled"
+                    print(f"kiosk {args.kiosk_id} {state}" if changed else f"kiosk {args.kiosk_id} was already {state}")
+            except kiosk_admin.UnknownKiosk:
+                print(f"kiosk-gateway: no kiosk {args.kiosk_id!r}", file=sys.stderr)
+                engine.dispose()
+                return 1
         elif args.command == "audit-verify":
             from gateway.audit_chain import read_anchor, verify_chain, write_anchor
 
@@ -183,7 +211,7 @@ def _admin(argv: list[str]) -> int:
                 command_args = json.loads(args.args)
                 if not isinstance(command_args, dict):
                     raise ValueError("--args must be a JSON object")
-                print(queue_command(db, args.kiosk_id, args.kind, command_args))
+                print(queue_command(db, args.kiosk_id, args.kind, command_args, actor=ADMIN_ACTOR))
             except UnknownKiosk:
                 print(f"kiosk-gateway: no kiosk {args.kiosk_id!r}", file=sys.stderr)
                 return 1
@@ -196,7 +224,7 @@ def _admin(argv: list[str]) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    admin = ("add-kiosk", "queue-command", "migrate", "audit-verify")
+    admin = ADMIN_COMMANDS
     if argv and argv[0] in admin or (len(argv) > 2 and argv[0] == "--database" and argv[2] in admin):
         return _admin(argv)
     args = _serve_parser().parse_args(argv)
@@ -207,6 +235,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.production and not args.audit_key_file:
         print("kiosk-gateway: --production needs --audit-key-file (the secret sealing the audit chain)",
               file=sys.stderr)
+        return 1
+    if args.demo and (args.production or args.public):
+        print(f"kiosk-gateway: --demo cannot be combined with --{'production' if args.production else 'public'} "
+              "(demo kiosks and staff have published credentials)", file=sys.stderr)
+        return 1
+    if not args.audit_key_file and (args.public or _shared_database(args.database) and not args.demo):
+        print("kiosk-gateway: this database is shared with other gateway processes; --audit-key-file is required "
+              "(the demo key would break the sealed audit chain)", file=sys.stderr)
         return 1
     try:
         audit_key = _use_audit_key(args.audit_key_file)
@@ -222,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
                                f"{'https' if args.tls_cert else 'http'}://{args.host}:{args.port}",
                                rate_limit_per_minute=args.rate_limit_per_minute,
                                applicant_token_ttl_s=args.token_ttl, require_client_cert=args.production,
-                               audit_seal_key=audit_key)
+                               audit_seal_key=audit_key, production=args.production, public_only=args.public,
+                               demo=args.demo)
     try:
         engine = make_engine(settings.database_url)
         migrate(engine)
@@ -230,15 +267,31 @@ def main(argv: list[str] | None = None) -> int:
         print(f"kiosk-gateway: cannot open the database: {type(exc).__name__}: {str(exc).splitlines()[0]}",
               file=sys.stderr)
         return 1
+    from gateway.audit_chain import sealed_with_this_key
+
+    with make_sessionmaker(engine)() as db:
+        if not sealed_with_this_key(db):
+            print("kiosk-gateway: this database's audit chain is sealed with another key; start with the gateway's "
+                  "--audit-key-file", file=sys.stderr)
+            engine.dispose()
+            return 1
     if args.demo:
+        from gateway.seed import DemoRefused
+
         with make_sessionmaker(engine)() as db:
-            seed_demo(db)
+            try:
+                seed_demo(db)
+            except DemoRefused as exc:
+                print(f"kiosk-gateway: {exc}", file=sys.stderr)
+                engine.dispose()
+                return 1
             credentials = demo_credentials(db)
         text = json.dumps(credentials, indent=2)
         if args.credentials_out:
-            args.credentials_out.parent.mkdir(parents=True, exist_ok=True)
+            from gateway.secret_files import create_private_file
+
+            create_private_file(args.credentials_out)  # 0600 before the keys are written into it
             args.credentials_out.write_text(text + "\n", encoding="utf-8")
-            os.chmod(args.credentials_out, 0o600)
         print(text, flush=True)
     engine.dispose()
     os.environ[SETTINGS_ENV] = _settings_to_env(settings)
@@ -249,12 +302,29 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def _shared_database(url: str) -> bool:
+    """A server database (PostgreSQL): other gateway processes, on other hosts too, write the same audit chain."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).get_backend_name() != "sqlite"
+    except Exception:
+        return False
+
+
 def _use_audit_key(path) -> str:
     """Read the audit seal key file (or take the demo key when there is none) and seal with it in this process."""
     from gateway.audit_chain import DEMO_SEAL_KEY, use_seal_key
+    from gateway.secret_files import LooseSecretFile, check_secret_file
 
     key = DEMO_SEAL_KEY
     if path:
+        try:
+            check_secret_file(Path(path))
+        except LooseSecretFile as exc:
+            raise ValueError(str(exc)) from None
+        except OSError as exc:
+            raise ValueError(f"cannot read the audit key file {path} ({type(exc).__name__})") from None
         try:
             key = Path(path).read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
@@ -281,8 +351,11 @@ def serve(host: str, port: int, workers: int, *, access_log: bool = False, log_l
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 
+    from gateway.slow_clients import uvicorn_options  # request-head deadline, connection bound
+
     config = uvicorn.Config("gateway.cli:app_from_env", factory=True, host=host, port=port, workers=workers,
-                            access_log=access_log, log_config=None, log_level=log_level.lower(), **(tls or {}))
+                            access_log=access_log, log_config=None, log_level=log_level.lower(),
+                            **{**uvicorn_options(), **(tls or {})})
     if workers <= 1:
         uvicorn.Server(config).run()
         return

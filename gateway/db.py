@@ -28,8 +28,11 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        if database and database != ":memory:" and not database.startswith("file:"):
+            # Created 0600 before SQLite opens it (its -wal and -shm files take the database file's mode).
+            from gateway.secret_files import create_private_file
+
+            create_private_file(Path(database))
         # The pool is larger than the worker-thread pool, so a transaction run in the event loop (run_db) never
         # waits for a connection: SQLite connections are cheap, and the write lock, not their number, serialises.
         pool = {} if database in (None, "", ":memory:") else {"pool_size": 5, "max_overflow": 60}

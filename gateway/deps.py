@@ -58,6 +58,7 @@ class KioskIdentity:
     site_kind: str
     demo: bool
     devices: dict | None
+    audit_head: dict | None = None  # the kiosk's audit log head as last reported (gateway/routers/fleet.py)
 
 
 # The statements of the hot path are built once, with bind parameters, and reused: building a statement and its
@@ -65,7 +66,7 @@ class KioskIdentity:
 _kiosks = Kiosk.__table__
 _rate_windows = RateWindow.__table__
 _KIOSK_BY_KEY = select(_kiosks.c.kiosk_id, _kiosks.c.site_kind, _kiosks.c.demo, _kiosks.c.enabled,
-                       _kiosks.c.devices).where(_kiosks.c.api_key_hash == bindparam("key_hash"))
+                       _kiosks.c.devices, _kiosks.c.audit_head).where(_kiosks.c.api_key_hash == bindparam("key_hash"))
 _FORGET_OLD_WINDOWS = delete(_rate_windows).where(_rate_windows.c.kiosk_id == bindparam("kiosk_id"),
                                                   _rate_windows.c.window_start < bindparam("window_start"))
 
@@ -86,6 +87,12 @@ def _count_request(db: Session, kiosk_id: str, window_start: int) -> int:
     if count == 1:  # first request of a new window: forget the old ones
         db.execute(_FORGET_OLD_WINDOWS, params)
     return count
+
+
+def count_in_window(db, key: str, window_start: int) -> int:
+    """Counts one more request for `key` (a kiosk id, or a prefixed client address) in the window starting at
+    `window_start`, in the caller's transaction; returns the window's count so far."""
+    return _count_request(db, key, window_start)
 
 
 def authenticate(engine, settings: GatewaySettings, api_key: str) -> KioskIdentity:
@@ -121,7 +128,7 @@ def find_kiosk(db, settings: GatewaySettings, api_key: str, peer_cert: str | Non
         raise ApiError(403, "certificate_mismatch", "The client certificate does not belong to this kiosk.")
     if not row.enabled:
         raise ApiError(403, "kiosk_disabled", "This kiosk has been disabled by the registration centre.")
-    return KioskIdentity(row.kiosk_id, row.site_kind, bool(row.demo), row.devices)
+    return KioskIdentity(row.kiosk_id, row.site_kind, bool(row.demo), row.devices, row.audit_head)
 
 
 def count_request(db, settings: GatewaySettings, kiosk_id: str) -> ApiError | None:

@@ -1,4 +1,4 @@
-"""Idempotent state changes: the first answer to a kiosk's key is stored and replayed for every retry."""
+"""Idempotent state changes: the first answer to a kiosk's key is stored (sealed) and replayed for every retry."""
 from __future__ import annotations
 
 import hashlib
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from gateway.errors import ApiError
 from gateway.models import IdempotencyRecord
+from gateway.secrets_at_rest import seal_text, unseal_text
 
 logger = logging.getLogger(__name__)
 
@@ -20,10 +21,27 @@ def body_hash(body: dict) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
+def _purpose(record_key: tuple[str, str, str]) -> str:
+    return "idempotent-answer:" + "/".join(record_key)
+
+
+def _stored(response: dict, record_key: tuple[str, str, str]) -> dict:
+    """The answer as stored: sealed (it may carry a pay URL's secret, a pickup code, demo digits), never in clear."""
+    plain = json.dumps(response, ensure_ascii=False, separators=(",", ":")).encode()
+    return {"sealed": seal_text(plain, _purpose(record_key))}
+
+
+def _answer(record: IdempotencyRecord) -> dict:
+    stored = record.response
+    if isinstance(stored, dict) and set(stored) == {"sealed"} and isinstance(stored["sealed"], str):
+        return json.loads(unseal_text(stored["sealed"], _purpose((record.kiosk_id, record.scope, record.key))))
+    return stored  # stored in clear by an older gateway
+
+
 def _replay(record: IdempotencyRecord, request_hash: str) -> JSONResponse:
     if record.request_hash != request_hash:
         raise ApiError(409, "idempotency_conflict", "This Idempotency-Key was already used for a different request.")
-    return JSONResponse(record.response, status_code=record.status_code, headers={"Idempotent-Replay": "true"})
+    return JSONResponse(_answer(record), status_code=record.status_code, headers={"Idempotent-Replay": "true"})
 
 
 def run_idempotent(db: Session, kiosk_id: str, scope: str, key: str, body: dict,
@@ -39,7 +57,7 @@ def run_idempotent(db: Session, kiosk_id: str, scope: str, key: str, body: dict,
         return _replay(record, request_hash)
     status, response = action()
     db.add(IdempotencyRecord(kiosk_id=kiosk_id, scope=scope, key=key, request_hash=request_hash,
-                             status_code=status, response=response))
+                             status_code=status, response=_stored(response, (kiosk_id, scope, key))))
     try:
         db.commit()
     except IntegrityError:

@@ -10,8 +10,9 @@ logger = logging.getLogger(__name__)
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
-_ID18 = re.compile(r"^\d{17}[\dX]$")
-_FOREIGN_2017 = re.compile(r"^[A-Z]{3}\d{12}$")
+# ASCII digits only: \d would also take full-width (０-９) and Arabic-Indic digits, which int() then reads as 0-9.
+_ID18 = re.compile(r"^[0-9]{17}[0-9X]\Z")
+_FOREIGN_2017 = re.compile(r"^[A-Z]{3}[0-9]{12}\Z")
 
 
 def valid_id_number(number: str) -> bool:

@@ -54,6 +54,9 @@ class Kiosk(Base):
     version: Mapped[str | None] = mapped_column(String(64))
     uptime_s: Mapped[float | None]
     heartbeat_extra: Mapped[dict | None]
+    # The kiosk's own audit log head as its heartbeats report it, {"seq", "hash"}, never going backwards; a
+    # "rollback" key once one was refused (gateway/routers/fleet.py).
+    audit_head: Mapped[dict | None] = mapped_column(JSON(none_as_null=True))
 
 
 class RateWindow(Base):

@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gateway.secrets_at_rest import is_sealed, seal, unseal
 from gateway.models import Case, CaseStep, LockerDeposit, PickupAgent, PickupCode, SigningKey, utcnow
 
 logger = logging.getLogger(__name__)
@@ -31,16 +32,31 @@ def ensure_signing_key(db: Session) -> SigningKey:
     key = db.execute(select(SigningKey).where(SigningKey.active.is_(True))
                      .order_by(SigningKey.created_at.desc(), SigningKey.key_id)).scalars().first()
     if key is not None:
+        if not is_sealed(key.private_key):  # written in clear by an older gateway: sealed now
+            key.private_key = seal(bytes(key.private_key), _purpose(key.key_id))
+            db.flush()
+            logger.info("pickup signing key %s sealed", key.key_id)
         return key
     private = Ed25519PrivateKey.generate()
     raw = private.private_bytes(Encoding.Raw, PrivateFormat.Raw, NoEncryption())
     public = private.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
-    key = SigningKey(key_id="k" + secrets.token_hex(4), private_key=raw,
+    key_id = "k" + secrets.token_hex(4)
+    key = SigningKey(key_id=key_id, private_key=seal(raw, _purpose(key_id)),
                      public_key_b64=base64.b64encode(public).decode("ascii"), created_at=utcnow(), active=True)
     db.add(key)
     db.flush()
     logger.info("created pickup signing key %s", key.key_id)
     return key
+
+
+def _purpose(key_id: str) -> str:
+    return f"pickup-signing-key:{key_id}"
+
+
+def private_key_of(key: SigningKey) -> Ed25519PrivateKey:
+    """The signing key's private half, opened from its sealed form (a key still in clear is used as it is)."""
+    raw = bytes(key.private_key)
+    return Ed25519PrivateKey.from_private_bytes(unseal(raw, _purpose(key.key_id)) if is_sealed(raw) else raw)
 
 
 def subject_hash(code_id: str, id_number: str) -> str:
@@ -60,7 +76,7 @@ def make_code(key: SigningKey, code_id: str, locker_id: str, compartment: str, i
     if agents:
         fields["ag"] = sorted(subject_hash(code_id, agent) for agent in agents)
     payload = json.dumps(fields, separators=(",", ":"), sort_keys=True).encode()
-    signature = Ed25519PrivateKey.from_private_bytes(key.private_key).sign(payload)
+    signature = private_key_of(key).sign(payload)
     return f"PK1.{b64url(payload)}.{b64url(signature)}"
 
 

@@ -73,8 +73,17 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(hour, 30), CHINA).astimezone(dt.timezone.utc)
 
 
+class DemoRefused(ValueError):
+    """Demo data (persons, kiosks and staff with published credentials) would go into a real database."""
+
+
 def seed_demo(db: Session, today: dt.date | None = None) -> None:
-    """Adds the demo persons, cases and properties that are not there yet (safe to run on every start)."""
+    """Adds the demo persons, cases and properties that are not there yet (safe to run on every start); refuses a
+    database that holds any kiosk that is not a demo one."""
+    real = db.execute(select(Kiosk.kiosk_id).where(Kiosk.demo.is_(False)).limit(1)).scalar_one_or_none()
+    if real is not None:
+        raise DemoRefused("this database holds kiosks that are not demo kiosks; demo data (with published "
+                          "credentials) is never seeded into it")
     today = today or today_in_china()
     for p_index, person in enumerate(DEMO_PERSONS):
         if db.get(Person, person.id_number) is None:

@@ -20,6 +20,8 @@ class GatewaySettings:
     applicant_token_ttl_s: int = 600
     # Fixed-window rate limit per kiosk, counted in the database so every gateway process shares it; 0 turns it off.
     rate_limit_per_minute: int = 600
+    # Look-ups of /verify/<code> per client address per minute, counted in the database like the kiosks'; 0: off.
+    verify_rate_limit_per_minute: int = 30
     payment_order_ttl_s: int = 900
     pickup_code_ttl_s: int = 7 * 24 * 3600
     office_name: str = "不动产登记中心（演示）"
@@ -35,4 +37,20 @@ class GatewaySettings:
     alert_check_interval_s: float = 10.0
     # Seals the audit chain's head (gateway/audit_chain.py); production reads it from --audit-key-file.
     audit_seal_key: str = "demo-audit-seal-key"
+    # Identity (gateway/routers/identity.py): the largest face-encoding distance taken as the same person (the
+    # kiosks' measured threshold, config.schema.IdentityConfig), and each kiosk's default caps per hour
+    # (gateway/identity_caps.py; a kiosk's identity_policies row may set its own).
+    face_distance_threshold: float = 0.58
+    identity_max_ids_per_hour: int = 30
+    identity_max_failures_per_hour: int = 10
+    # A request body must arrive whole within this many seconds of its headers (gateway.request_limits); the
+    # request head within head_read_timeout_s of the connection (gateway.slow_clients, set on the server).
+    body_read_timeout_s: float = 10.0
+    head_read_timeout_s: float = 10.0
+    # `--production`: HSTS on every answer, API documents only for signed-in staff.
+    production: bool = False
+    # `--public`: only the pages a phone or verifier opens (gateway.app), for the instance outside the kiosk network.
+    public_only: bool = False
+    # `--demo`: demo data was seeded; the API documents are open to anyone.
+    demo: bool = False
     extra: dict = field(default_factory=dict)

@@ -18,6 +18,7 @@ from gateway.app import create_app
 from gateway.db import make_engine, make_sessionmaker
 from gateway.seed import demo_credentials, seed_demo
 from gateway.settings import GatewaySettings
+from gateway.slow_clients import uvicorn_options
 
 logger = logging.getLogger(__name__)
 
@@ -59,7 +60,8 @@ class LiveGateway:
                 seed_demo(db)
                 self.credentials = demo_credentials(db)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_config=None, access_log=False,
-                                lifespan="off", timeout_graceful_shutdown=2, **self.tls)
+                                lifespan="off", timeout_graceful_shutdown=2,
+                                **{**uvicorn_options(self.settings.head_read_timeout_s), **self.tls})
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="live-gateway", daemon=True)
         self._thread.start()

@@ -15,7 +15,7 @@ import ssl
 from contextvars import ContextVar
 from pathlib import Path
 
-from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from gateway.slow_clients import GuardedHttpProtocol
 
 logger = logging.getLogger(__name__)
 
@@ -32,8 +32,8 @@ def common_name(peercert: dict | None) -> str | None:
     return None
 
 
-class PeerCertProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
-    """uvicorn's HTTP protocol, adding the verified client certificate's CN to each request's scope."""
+class PeerCertProtocol(GuardedHttpProtocol):  # type: ignore[misc, valid-type]
+    """The gateway's HTTP protocol (request-head deadline), adding the verified client certificate's CN to each request's scope."""
 
     def connection_made(self, transport) -> None:  # type: ignore[override]
         super().connection_made(transport)

@@ -188,11 +188,13 @@ def build_verifiers(config, platform, devices) -> dict:
     if camera is None:
         logger.error("identity.method is face but the camera is disabled: applicants will be sent to staff")
         return {}
-    from kiosk.identity.reference import portrait_source_from_config
+    if config.devices.locker.enabled:
+        return {}  # a locker's face check also uses its deposits' references: build_locker wires it
+    from kiosk.identity.decision import decision_from_config
     from kiosk.identity.verifier import face_verifier_from_config
 
-    return {"face": face_verifier_from_config(camera, portrait_source_from_config(config, platform),
-                                              config.identity)}
+    # The gateway decides (kiosk.identity.decision); the kiosk holds no reference portrait.
+    return {"face": face_verifier_from_config(camera, decision_from_config(config, platform), config.identity)}
 
 
 def build_offline(config, platform, post):
@@ -251,6 +253,7 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
         locker.controller.add_listener(status_listener(post))
         locker.controller.add_listener(trail.door_listener(locker.bank))  # doors opened by a pickup, staff, force
         devices.append(locker.controller)
+        verifiers.update(locker_face_verifiers(config, platform, devices, locker))
     runtime = Runtime(session, platform, verifiers=verifiers, flows=flows,
                       case_cache=offline.store.cases,  # offline, a re-verified person still sees their cases
                       audit_trail=trail, inbox=inbox,
@@ -305,6 +308,22 @@ def build_locker(config, platform, post, offline, receipt_printer):
     return handover.parts, {CheckPickupCode: handover.check_code, OpenCompartment: handover.open_compartment}
 
 
+def locker_face_verifiers(config, platform, devices, locker) -> dict:
+    """The locker's face check: the gateway decides or, while it cannot be reached, the deposits' references."""
+    camera = next((d for d in devices if getattr(d, "name", "") == "camera"), None)
+    if locker is None or config.identity.method != "face" or camera is None or platform is None \
+            or not config.gateway.api_key:
+        return {}
+    from kiosk.identity.decision import decision_from_config
+    from kiosk.identity.verifier import face_verifier_from_config
+    from kiosk.pickup.references import LockerDecision, OfflineReferences
+
+    decider = LockerDecision(decision_from_config(config, platform), OfflineReferences(locker.ledger,
+                                                                                       config.gateway.api_key),
+                             config.identity.face_distance_threshold)
+    return {"face": face_verifier_from_config(camera, decider, config.identity)}
+
+
 def build_fleet(config, platform, post, session, staff, maintenance, offline, locker, trail, config_path=None):
     """The fleet agent (kiosk.fleet.wiring) with its providers and its command handlers, each audited."""
     from kiosk.fleet.wiring import ConfigReload, build_fleet_agent, read_log_tail
@@ -332,7 +351,8 @@ def build_fleet(config, platform, post, session, staff, maintenance, offline, lo
         print_test_page=audited("print_test_page",
                                 print_test_page if "receipt_printer" in desk.tests.names() else None),
         read_logs=audited("read_logs", lambda: read_log_tail(config.logging.file, maintenance.recent_errors.recent)),
-        reload_config=audited("reload_config", reload if config_path else None))
+        reload_config=audited("reload_config", reload if config_path else None),
+        audit_head=trail.head)  # each heartbeat reports the log's head: the gateway refuses one that goes back
     return agent
 
 def run_kiosk(config, headless: bool = False, config_path=None, ui_control=None) -> int:

@@ -82,6 +82,11 @@ class AuditTrail:
         with self._lock:
             return self._flush() if self._backlog else True
 
+    def head(self) -> dict | None:
+        """The log's newest {"seq", "hash"} (None: empty), for the heartbeat. Records still waiting in memory are
+        not in it yet: the head only ever moves forward."""
+        return self.log.head()
+
     @property
     def waiting(self) -> int:
         return len(self._backlog)

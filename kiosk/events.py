@@ -41,10 +41,12 @@ class CodeScanned(Event):
 
 @dataclass(frozen=True)
 class IdentityVerified(Event):
-    """The live face matched the reference (or the demo's card-only method accepted the card)."""
+    """The gateway matched the live face (or the demo's card-only method accepted the card); `token`: the applicant
+    token the gateway minted with its decision, when it did."""
 
     method: str
     score: float | None = None
+    token: str | None = field(default=None, repr=False)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ class PlatformRejected(PlatformError):
 
 
 RETRY_STATUSES = frozenset({500, 502, 503, 504})
+DECISION_TIMEOUT_S = 20.0
 
 
 def new_idempotency_key() -> str:
@@ -79,7 +80,7 @@ class PlatformClient:
     # -- transport ---------------------------------------------------------------------------------------------
     def request(self, method: str, path: str, *, json: Any = None, token: str | None = None,
                 idempotency_key: str | None = None, retry: bool = False, expect_json: bool = True,
-                headers: dict[str, str] | None = None):
+                headers: dict[str, str] | None = None, timeout_s: float | None = None):
         """One call to the gateway (path from the API root, its variable parts quoted with path_part): the
         timeout, the error mapping and, with retry=True (only for a call that is harmless to repeat: a read, or a
         change carrying an idempotency key), retries with back-off. Returns the JSON, or the response."""
@@ -93,8 +94,8 @@ class PlatformClient:
         for attempt in range(attempts):
             last = attempt == attempts - 1
             try:
-                response = self.session.request(method, url, json=json, headers=headers, timeout=self.timeout_s,
-                                                verify=self._verify)
+                response = self.session.request(method, url, json=json, headers=headers,
+                                                timeout=timeout_s or self.timeout_s, verify=self._verify)
             except requests.RequestException as exc:
                 # Only the exception's type: its text can hold the URL and, with it, nothing personal, but stay safe.
                 logger.warning("%s %s failed (attempt %d/%d): %s", method, path.split("?")[0], attempt + 1, attempts,
@@ -147,6 +148,23 @@ class PlatformClient:
                              idempotency_key=new_idempotency_key())
         return str(data["token"])
 
+    def verify_identity(self, id_number: str, live_encodings, liveness: dict, card: dict | None = None) -> str:
+        """The gateway's own decision on live face evidence: the applicant token, or PlatformRejected
+        ("not_verified" for an unknown person and a face that does not match alike). Not retried: evidence is
+        accepted once (a repeat is refused as a replay); the applicant simply looks at the camera again."""
+        body = {"id_number": id_number, "method": "face",
+                "live_encodings": [[round(float(v), 7) for v in encoding] for encoding in live_encodings],
+                "liveness": liveness, "card": card or {}}
+        # The gateway may encode the registry portrait (and the card photo) first: more than a lookup's time.
+        data = self.request("POST", "/v1/identity-verifications", json=body, idempotency_key=new_idempotency_key(),
+                            timeout_s=max(self.timeout_s, DECISION_TIMEOUT_S))
+        body.clear()
+        return str(data["token"])
+
+    def revoke_applicant_token(self, token: str) -> None:
+        """Ends the token at the gateway (the session is over); idempotent, so retried."""
+        self.request("DELETE", "/v1/applicant-tokens/current", token=token, retry=True, expect_json=False)
+
     def list_cases(self, token: str) -> tuple[Case, ...]:
         data = self.request("GET", "/v1/cases", token=token, retry=True)
         return tuple(Case.from_json(item) for item in data["cases"])
@@ -166,17 +184,6 @@ class PlatformClient:
     def payment_status(self, token: str, order_id: str) -> PaymentOrder:
         data = self.request("GET", f"/v1/payment-orders/{path_part(order_id)}", token=token, retry=True)
         return PaymentOrder.from_json(data)
-
-    def reference_portrait(self, id_number: str) -> bytes | None:
-        """The registry portrait (JPEG bytes) for the face match, or None when the registry has none."""
-        try:
-            response = self.request("POST", "/v1/portraits/lookup", json={"id_number": id_number}, retry=True,
-                                     expect_json=False)
-        except PlatformRejected as exc:
-            if exc.code == "portrait_not_found":
-                return None
-            raise
-        return response.content
 
     def request_proof(self, token: str, kind: str, idempotency_key: str) -> dict:
         return self.request("POST", "/v1/proofs", json={"kind": kind}, token=token,

@@ -129,6 +129,8 @@ class Runtime:
         self._in_order_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-in-order")
         self._cancel = threading.Event()
         self._flow: FlowContext | None = None  # the flow now running (core thread only)
+        # Applicant tokens of the session now running (core thread only): revoked at the gateway when it ends.
+        self._tokens: list[str] = []
         self._thread: threading.Thread | None = None
         self.handlers: dict[type, Handler] = dict(handlers or {})
 
@@ -174,6 +176,10 @@ class Runtime:
                 continue
             if trail is not None:
                 trail.observe(event, before, self.session, commands)
+            token = getattr(event, "token", None) if isinstance(event, (ev.IdentityVerified,
+                                                                         ev.ApplicantAuthorised)) else None
+            if token and token not in self._tokens:
+                self._tokens.append(token)
             if self._flow is not None and self.session.state != State.FLOW:
                 self._flow.closed.set()  # back to the menu, done or ended: the flow stops waiting for answers
                 self._flow = None
@@ -187,6 +193,9 @@ class Runtime:
             # Everything running for the previous applicant stops; new work gets a fresh flag.
             self._cancel.set()
             self._cancel = threading.Event()
+            tokens, self._tokens = self._tokens, []
+            for token in tokens:  # the gateway refuses the applicant's token from now on
+                self._workers.submit(self._revoke, token)
             return
         if isinstance(command, DeliverFlowAnswer):
             if self._flow is not None:
@@ -203,6 +212,15 @@ class Runtime:
             return
         workers = self._in_order_worker if type(command) in self.in_order else self._workers
         workers.submit(self._execute, command, cancelled)
+
+    def _revoke(self, token: str) -> None:
+        revoke = getattr(self.platform, "revoke_applicant_token", None)
+        if revoke is None:
+            return
+        try:
+            revoke(token)
+        except Exception as exc:  # offline: the token still ends at its expiry, minutes from now
+            logger.warning("could not revoke the applicant token: %s", getattr(exc, "message_key", type(exc).__name__))
 
     def _post_cached_cases(self, id_number: str, post) -> bool:
         """Offline: show the cached case list (with its age) to a person who was just verified again."""
@@ -240,6 +258,8 @@ class Runtime:
                     post(ev.VerificationFailed("verification_unavailable"))
                 else:
                     verifier(command, post, cancelled)
+            elif isinstance(command, AuthoriseApplicant) and command.token is not None:
+                post(ev.ApplicantAuthorised(command.token))  # the gateway minted it with its own decision
             elif isinstance(command, AuthoriseApplicant):
                 if self.platform is None:
                     post(ev.PlatformFailed("platform_unavailable"))

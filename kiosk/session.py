@@ -76,6 +76,7 @@ class AuthoriseApplicant(Command):
     card: Any
     method: str
     score: float | None
+    token: str | None = field(default=None, repr=False)  # already minted by the gateway's identity decision
 
 
 @dataclass(frozen=True)
@@ -471,7 +472,7 @@ class Session:
         self.verified(event)
         self.enter(State.MENU)
         self.touch()
-        return [AuthoriseApplicant(self.personal.card, event.method, event.score)]
+        return [AuthoriseApplicant(self.personal.card, event.method, event.score, event.token)]
 
     def _verification_failed(self, event: ev.VerificationFailed) -> list[Command]:
         # The verifier has already used up its attempts when it sends this: the applicant is sent to staff.

@@ -23,6 +23,7 @@ AUDIT_EVENT_KIND = "audit"
 GENESIS_HASH = "0" * 64
 _HEAD = "audit_head"      # meta row: sealed {"seq", "hash"} of the newest record
 _ANCHOR = "audit_anchor"  # meta row: sealed {"seq", "hash"} of the newest record a retention purge removed
+_STARTED = "audit_started"  # meta row: sealed {"seq", "hash"} of the first record ever written (never removed)
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,8 @@ class AuditLog:
             conn.execute("UPDATE audit_log SET details = ?, hash = ? WHERE seq = ?", (sealed, hash_, seq))
             conn.execute("INSERT OR REPLACE INTO meta (name, value) VALUES (?, ?)",
                          (_HEAD, _seal_link(sealer, _HEAD, seq, hash_)))
+            conn.execute("INSERT OR IGNORE INTO meta (name, value) VALUES (?, ?)",
+                         (_STARTED, _seal_link(sealer, _STARTED, seq, hash_)))
             self.outbox.enqueue(AUDIT_EVENT_KIND, {"action": action, "actor": actor, "details": details},
                                 occurred_at=datetime.fromtimestamp(at, timezone.utc))
         return AuditEntry(seq, at, action, actor, details)
@@ -121,6 +124,13 @@ class AuditLog:
 
     def verify(self) -> ChainReport:
         return verify_chain(self.store)
+
+    def head(self) -> dict | None:
+        """The newest record's {"seq", "hash"} as the sealed head says (None: nothing written yet), for the
+        heartbeat: the gateway refuses a head that goes backwards, which no local check can see."""
+        with self.store._lock:
+            link = _read_link(self.store.conn, self.store.sealer, _HEAD)
+        return None if link is None else {"seq": link[0], "hash": link[1]}
 
 
 def purge_before(conn: sqlite3.Connection, sealer: Sealer, cutoff: float) -> int:
@@ -143,8 +153,13 @@ def verify_chain(store: Store) -> ChainReport:
     problems: list[ChainProblem] = []
     with store._lock:
         conn = store.conn
-        rows = conn.execute("SELECT seq, seq, at, action, actor, details, prev_hash, hash FROM audit_log "
-                            "ORDER BY seq").fetchall()
+        try:
+            rows = conn.execute("SELECT seq, seq, at, action, actor, details, prev_hash, hash FROM audit_log "
+                                "ORDER BY seq").fetchall()
+        except sqlite3.DatabaseError as exc:  # the table dropped, the file damaged: one clear problem
+            problem = ChainProblem("unreadable", None, f"the audit log cannot be read ({exc})")
+            return ChainReport(0, None, None, 0, (problem,))
+        ever_written = _ever_written(conn, sealer)
         try:
             head = _read_link(conn, sealer, _HEAD)
         except (SealBroken, ValueError, KeyError):
@@ -196,8 +211,23 @@ def verify_chain(store: Store) -> ChainReport:
                                                              "does not match)"))
     elif rows and not any(p.kind == "head_invalid" for p in problems):
         problems.append(ChainProblem("head_invalid", None, "the chain head is missing"))
+    elif not rows and ever_written:
+        problems.append(ChainProblem("truncated", None, "the audit log is empty and has no head, but records were "
+                                                        "written to it (it was wiped)"))
     return ChainReport(len(rows), all_seqs[0] if all_seqs else None, all_seqs[-1] if all_seqs else None, anchor[0],
                        tuple(problems))
+
+
+def _ever_written(conn: sqlite3.Connection, sealer: Sealer) -> bool:
+    """Whether this store's audit log ever held a record: the first record's sealed marker, or SQLite's own
+    counter of the log's AUTOINCREMENT sequence numbers (which deleting the records does not reset)."""
+    if conn.execute("SELECT 1 FROM meta WHERE name IN (?, ?)", (_STARTED, _ANCHOR)).fetchone():
+        return True
+    try:
+        row = conn.execute("SELECT seq FROM sqlite_sequence WHERE name = 'audit_log'").fetchone()
+    except sqlite3.DatabaseError:
+        return False
+    return bool(row and row[0])
 
 
 def _candidates(seq: int, seqs: list[int]) -> list[int]:

@@ -7,6 +7,7 @@ import logging
 import os
 import secrets
 import stat
+import tempfile
 from pathlib import Path
 
 from offline_cache.errors import KeyFileError
@@ -54,20 +55,53 @@ def _parse(raw: bytes, path: Path) -> bytes:
 
 
 def create_key(path: Path) -> bytes:
-    """Write a new random key, readable by its owner only; refuses to replace an existing file."""
+    """Write a new random key, readable by its owner only; refuses to replace an existing file.
+
+    Atomic: the key is written and synced in a temporary file beside it, which is then linked into place (a link,
+    unlike a rename, fails when the name exists) and the directory synced. A power cut at any point leaves either
+    no key file (create it again) or the whole key, never an empty or partial one."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists():
+        raise KeyFileError(f"storage key file {path} already exists; not replacing it")
     key = secrets.token_bytes(KEY_BYTES)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mode 0600
+    except OSError as exc:
+        raise KeyFileError(f"storage key file {path} cannot be created ({exc.strerror})") from None
+    temp = Path(temp_name)
+    try:
+        try:
+            os.write(fd, base64.b64encode(key) + b"\n")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        _link_into_place(temp, path)
+        _sync_directory(path.parent)
     except FileExistsError:
         raise KeyFileError(f"storage key file {path} already exists; not replacing it") from None
     except OSError as exc:
         raise KeyFileError(f"storage key file {path} cannot be created ({exc.strerror})") from None
+    finally:
+        temp.unlink(missing_ok=True)
+    logger.info("created a new storage key file at %s", path)
+    return key
+
+
+def _link_into_place(temp: Path, path: Path) -> None:
     try:
-        os.write(fd, base64.b64encode(key) + b"\n")
+        os.link(temp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # a file system without hard links: rename (the existence check above is the guard)
+        if path.exists():
+            raise FileExistsError(path) from None
+        os.rename(temp, path)
+
+
+def _sync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
         os.fsync(fd)
     finally:
         os.close(fd)
-    logger.info("created a new storage key file at %s", path)
-    return key

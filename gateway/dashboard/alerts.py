@@ -9,7 +9,7 @@ import threading
 from typing import Iterator
 
 import anyio
-from sqlalchemy import insert, select
+from sqlalchemy import Connection, insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -23,6 +23,9 @@ from gateway.models import Kiosk, utcnow
 logger = logging.getLogger(__name__)
 
 ALERT_KINDS = ("silent", "device_failed", "paper_low", "door_open", "outbox_backlog")
+# Alerts raised by an event rather than read from the heartbeats: the health sync leaves them alone, and they
+# clear by a staff action (identity_cap: gateway/identity_caps.py, cleared with the kiosk's identity hold).
+EVENT_ALERT_KINDS = ("identity_cap",)
 
 
 _HEARTBEAT_COLUMNS = (Kiosk.kiosk_id, Kiosk.last_heartbeat_at, Kiosk.devices, Kiosk.stock, Kiosk.outbox_depth,
@@ -83,7 +86,13 @@ class FleetSnapshot:
 
 def _open_keys(db: Session) -> set[tuple[str, str, str]]:
     return {tuple(row) for row in db.execute(select(FleetAlert.kiosk_id, FleetAlert.kind, FleetAlert.subject)
-                                             .where(FleetAlert.cleared_at.is_(None)))}
+                                             .where(FleetAlert.cleared_at.is_(None),
+                                                    FleetAlert.kind.not_in(EVENT_ALERT_KINDS)))}
+
+
+# Alerts raised by an event rather than by a condition of the kiosk's last heartbeat (a rolled-back audit log):
+# they stay open, for staff to acknowledge, whatever the kiosk reports later.
+STICKY_KINDS = frozenset({"audit_rollback"})
 
 
 def sync_alerts(db: Session, health: list[KioskHealth], now: dt.datetime | None = None,
@@ -92,14 +101,17 @@ def sync_alerts(db: Session, health: list[KioskHealth], now: dt.datetime | None 
     Returns how many alerts changed. With read_db, nothing is written (no write lock taken) when nothing changed."""
     now = now or utcnow()
     wanted = {(h.kiosk_id, c.kind, c.subject): c for h in health for c in h.conditions}
-    if read_db is not None and _open_keys(read_db) == set(wanted):
+    if read_db is not None and {k for k in _open_keys(read_db) if k[1] not in STICKY_KINDS} == set(wanted):
         read_db.rollback()
         return 0
     open_alerts = {(a.kiosk_id, a.kind, a.subject): a
-                   for a in db.execute(select(FleetAlert).where(FleetAlert.cleared_at.is_(None))).scalars()}
+                   for a in db.execute(select(FleetAlert).where(FleetAlert.cleared_at.is_(None),
+                                                                FleetAlert.kind.not_in(EVENT_ALERT_KINDS))).scalars()}
     changed = 0
     for key, alert in open_alerts.items():
         if key not in wanted:
+            if alert.kind in STICKY_KINDS:
+                continue
             alert.cleared_at = now
             changed += 1
         elif alert.detail != wanted[key].detail[:200] and alert.kind != "silent":
@@ -120,7 +132,7 @@ _alerts = FleetAlert.__table__
 def raise_alert(db: Session, kiosk_id: str, kind: str, subject: str, detail: str, now: dt.datetime) -> bool:
     """Opens an alert unless one is open for the same condition (another gateway process may have raised it a
     moment ago: the unique index on open alerts decides, and the loser inserts nothing). True if this one did."""
-    dialect = db.get_bind().dialect.name
+    dialect = (db.dialect if isinstance(db, Connection) else db.get_bind().dialect).name
     values = {"kiosk_id": kiosk_id, "kind": kind, "subject": subject, "detail": detail, "raised_at": now}
     if dialect not in _INSERTS:  # no ON CONFLICT: the unique index still refuses a second open copy
         db.execute(insert(_alerts).values(**values))

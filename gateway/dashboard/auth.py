@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gateway.dashboard.models import ROLES, DashboardSecret, StaffSession, StaffUser
 from gateway.deps import audit
+from gateway.secrets_at_rest import SecretUnreadable, is_sealed, seal_text, unseal_text
 from gateway.models import Kiosk, utcnow
 from secrethash import dummy_hash, hash_secret, verify_secret
 
@@ -36,14 +37,19 @@ class StaffIdentity:
 
     @property
     def can_operate(self) -> bool:
-        return self.role == "operator"
+        return self.role in ("operator", "admin")
+
+    @property
+    def can_administer(self) -> bool:
+        """Disable, re-enable and re-key kiosks."""
+        return self.role == "admin"
 
 
 class StaffError(ValueError):
     """A staff account change refused, with a plain-English reason."""
 
 
-def create_staff(db: Session, username: str, password: str, role: str) -> None:
+def create_staff(db: Session, username: str, password: str, role: str, actor: str = "admin-cli") -> None:
     if not USERNAME_RE.match(username):
         raise StaffError("a username is 2-64 lower-case letters, digits, '.', '_' or '-', starting with a letter")
     if role not in ROLES:
@@ -53,8 +59,20 @@ def create_staff(db: Session, username: str, password: str, role: str) -> None:
     if db.get(StaffUser, username) is not None:
         raise StaffError(f"staff user {username} already exists")
     db.add(StaffUser(username=username, password_hash=hash_secret(password), role=role))
+    audit(db, actor, "staff_created", username, {"role": role})
     db.commit()
     logger.info("staff user %s created with role %s", username, role)
+
+
+def set_staff_disabled(db: Session, username: str, disabled: bool, actor: str = "admin-cli") -> None:
+    """Disables a staff account (its sessions stop working at once) or re-enables it; audited."""
+    user = db.get(StaffUser, username)
+    if user is None:
+        raise StaffError(f"no staff user {username!r}")
+    user.disabled = disabled
+    audit(db, actor, "staff_disabled" if disabled else "staff_enabled", username, None)
+    db.commit()
+    logger.info("staff user %s %s by %s", username, "disabled" if disabled else "enabled", actor)
 
 
 def ensure_demo_staff(db: Session) -> bool:
@@ -83,16 +101,30 @@ def authenticate_staff(db: Session, username: str, password: str) -> StaffUser |
     return user if verify_secret(password, user.password_hash) else None
 
 
+_COOKIE_KEY_PURPOSE = "dashboard-cookie-key"
+
+
 def _signing_key(db: Session) -> bytes:
+    """The cookie-signing key, kept sealed (gateway.secrets_at_rest); one left in clear by an older gateway, or one
+    that this gateway's audit key cannot open, is replaced (signed-in staff then sign in again)."""
     row = db.get(DashboardSecret, "cookie_key")
-    if row is None:
-        db.add(DashboardSecret(name="cookie_key", value=secrets.token_hex(32)))
+    if row is not None and is_sealed(row.value):
         try:
-            db.commit()
-        except IntegrityError:
-            db.rollback()
-        row = db.get(DashboardSecret, "cookie_key")
-    return bytes.fromhex(row.value)
+            return unseal_text(row.value, _COOKIE_KEY_PURPOSE)
+        except SecretUnreadable:
+            logger.warning("the dashboard cookie key cannot be opened with this audit key: a new one is made")
+    key = secrets.token_bytes(32)
+    sealed = seal_text(key, _COOKIE_KEY_PURPOSE)
+    if row is None:
+        db.add(DashboardSecret(name="cookie_key", value=sealed))
+    else:
+        row.value = sealed
+    try:
+        db.commit()
+    except IntegrityError:  # another gateway process made it first: use theirs
+        db.rollback()
+        return unseal_text(db.get(DashboardSecret, "cookie_key").value, _COOKIE_KEY_PURPOSE)
+    return key
 
 
 def _sign(key: bytes, token: str) -> str:
@@ -133,8 +165,14 @@ def session_identity(db: Session, cookie: str | None) -> StaffIdentity | None:
 
 
 def end_session(db: Session, cookie: str | None) -> None:
+    """Deletes the session row, so the cookie is worthless from now on, whatever copies of it exist."""
     if cookie and cookie.count(".") == 1 and cookie.isascii():
-        db.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(cookie.split(".")[0])))
+        token_hash = _token_hash(cookie.split(".")[0])
+        session = db.get(StaffSession, token_hash)
+        if session is None:
+            return
+        db.delete(session)
+        audit(db, f"staff:{session.username}", "staff_signed_out", None, None)
         db.commit()
 
 

@@ -11,7 +11,7 @@ from gateway.models import Base, utcnow
 
 logger = logging.getLogger(__name__)
 
-ROLES = ("viewer", "operator")
+ROLES = ("viewer", "operator", "admin")  # admin: an operator who may also disable and re-key kiosks
 
 
 class StaffUser(Base):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hmac
 import logging
 import secrets
@@ -10,13 +11,16 @@ import time
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+import anyio
+from fastapi import APIRouter, Form, Path as PathParam, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import create_engine, func, select
 from sqlalchemy.orm import sessionmaker
 
 from gateway.dashboard import alerts as alert_store
+from gateway import kiosk_admin
+from gateway.dashboard import login_guard
 from gateway.dashboard.auth import (COOKIE_NAME, SESSION_TTL, StaffIdentity, authenticate_staff, csrf_ok,
                                     end_session, ensure_demo_staff, session_identity, start_session)
 from gateway.dashboard.commands import DASHBOARD_COMMANDS, CommandRefused, queue, recent_commands
@@ -33,6 +37,7 @@ router = APIRouter(prefix="/dashboard", include_in_schema=False)
 
 LOGIN_CSRF_COOKIE = "fleet_login_csrf"
 PAGE_ROWS = 100
+MAX_ROW_ID = 2 ** 31 - 1  # every integer path parameter is a row id of an INTEGER column (32-bit on PostgreSQL)
 STATIC = {"dashboard.js": "text/javascript", "dashboard.css": "text/css"}
 SECURITY_HEADERS = {"Cache-Control": "no-store", "X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff",
                     "Referrer-Policy": "same-origin",
@@ -172,9 +177,26 @@ def login_form(request: Request, db: Db) -> Response:
 
 
 @router.post("/login")
-def login(request: Request, db: Db, username: Annotated[str, Form(max_length=64)] = "",
-          password: Annotated[str, Form(max_length=1024)] = "",
-          csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+async def login(request: Request, db: Db, username: Annotated[str, Form(max_length=64)] = "",
+                password: Annotated[str, Form(max_length=1024)] = "",
+                csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    # Sign-ins run in worker threads of their own, at most CONCURRENT_HASHES at once; one more is answered "busy"
+    # here, in the event loop, so a flood of sign-ins never holds the threads the kiosk API's calls need.
+    limiter = login_guard.sign_in_limiter(request.app.state)
+    if limiter.available_tokens < 1:
+        return _busy(request)
+    return await anyio.to_thread.run_sync(functools.partial(_login, request, db, username, password, csrf),
+                                          limiter=limiter)
+
+
+def _busy(request: Request) -> Response:
+    response = _page(request, "login.html", {"csrf": request.cookies.get(LOGIN_CSRF_COOKIE, ""),
+                                             "error": "The server is busy; try again."}, status=503)
+    response.headers["Retry-After"] = "1"
+    return response
+
+
+def _login(request: Request, db, username: str, password: str, csrf: str) -> Response:
     _prepare(request, db)
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected.encode(), csrf.encode()):
@@ -183,10 +205,23 @@ def login(request: Request, db: Db, username: Annotated[str, Form(max_length=64)
                          status=400)
         response.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict", path="/dashboard")
         return response
-    user = authenticate_staff(db, username.strip(), password)
+    name, address = username.strip(), request.client.host if request.client else "unknown"
+    locked = login_guard.lockout(db, name, address)
+    if locked is not None:
+        login_guard.record_failure(db, name, address, f"locked_{locked.reason}")
+        response = _page(request, "login.html", {"csrf": expected, "error": "Too many failed sign-ins; try again in "
+                                                 f"{(locked.retry_after_s + 59) // 60} min."}, status=429)
+        response.headers["Retry-After"] = str(locked.retry_after_s)
+        return response
+    try:
+        with login_guard.hashing_slot():
+            user = authenticate_staff(db, name, password)
+    except login_guard.HashingBusy:
+        return _busy(request)
     if user is None:
-        logger.warning("staff sign-in refused")
+        login_guard.record_failure(db, name, address, "wrong_password")
         return _page(request, "login.html", {"csrf": expected, "error": "Wrong username or password."}, status=401)
+    login_guard.forget_failures(db, name)
     response = _secure(RedirectResponse("/dashboard", status_code=303))
     response.set_cookie(COOKIE_NAME, start_session(db, user), max_age=int(SESSION_TTL.total_seconds()),
                         httponly=True, samesite="strict", path="/dashboard",
@@ -196,10 +231,10 @@ def login(request: Request, db: Db, username: Annotated[str, Form(max_length=64)
 
 
 @router.post("/logout")
-def logout(request: Request, db: Db, csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
-    identity = _identity(request, db)
-    if identity is not None and csrf_ok(identity, csrf):
-        end_session(db, request.cookies.get(COOKIE_NAME))
+def logout(request: Request, db: Db) -> Response:
+    # The session ends server-side whether or not the form's CSRF token came along: signing out must never leave a
+    # session valid (a forged sign-out only signs someone out).
+    end_session(db, request.cookies.get(COOKIE_NAME))
     response = _to_login()
     response.delete_cookie(COOKIE_NAME, path="/dashboard")
     return response
@@ -226,11 +261,14 @@ def kiosk_page(request: Request, db: Db, kiosk_id: str, notice: str = "") -> Res
         return _page(request, "message.html", {"me": identity, "message": "No such kiosk."}, status=404)
     health = alert_store.assess_one(kiosk, utcnow())
     row = _fleet_rows_for(db, health)
-    commands, extra = recent_commands(db, kiosk_id), dict(kiosk.heartbeat_extra or {})
+    commands, extra, enabled = recent_commands(db, kiosk_id), dict(kiosk.heartbeat_extra or {}), bool(kiosk.enabled)
+    from gateway.identity_caps import open_hold
+    hold = open_hold(db, kiosk_id)
+    identity_hold = None if hold is None else {"cap": hold.cap, "raised_at": hold.raised_at}
     db.rollback()
     return _page(request, "kiosk.html", {"me": identity, "kiosk": row, "commands": commands,
                                          "kinds": DASHBOARD_COMMANDS, "notice": notice[:200],
-                                         "extra": extra})
+                                         "extra": extra, "identity_hold": identity_hold, "enabled": enabled})
 
 
 def _fleet_rows_for(db, health: KioskHealth) -> dict:
@@ -266,6 +304,67 @@ def send_command(request: Request, db: Db, kiosk_id: str, kind: Annotated[str, F
     return _secure(RedirectResponse(f"/dashboard/kiosks/{kiosk_id}?notice=queued+{command_id}", status_code=303))
 
 
+@router.post("/kiosks/{kiosk_id}/identity-hold/clear")
+def clear_identity_hold(request: Request, db: Db, kiosk_id: str,
+                        csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """An operator lets a kiosk that crossed an identity cap verify applicants again (audited)."""
+    from gateway.identity_caps import clear_hold
+
+    identity, refusal = _operator_form(request, db, csrf, "clear an identity hold")
+    if refusal is not None:
+        return refusal
+    if not clear_hold(db, kiosk_id, identity.username):
+        return _page(request, "message.html", {"me": identity, "message": "This kiosk has no identity hold."},
+                     status=404)
+    return _secure(RedirectResponse(f"/dashboard/kiosks/{kiosk_id}?notice=identity+hold+cleared", status_code=303))
+
+
+def _admin_form(request: Request, db, csrf: str, action: str):
+    """As _operator_form, for the actions only an admin may take."""
+    identity, refusal = _operator_form(request, db, csrf, action)
+    if refusal is None and not identity.can_administer:
+        refusal = _page(request, "message.html", {"me": identity, "message": f"Only an admin can {action}."},
+                        status=403)
+    return identity, refusal
+
+
+@router.post("/kiosks/{kiosk_id}/disable")
+def disable_kiosk(request: Request, db: Db, kiosk_id: str, csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    return _set_kiosk_enabled(request, db, kiosk_id, csrf, False)
+
+
+@router.post("/kiosks/{kiosk_id}/enable")
+def enable_kiosk(request: Request, db: Db, kiosk_id: str, csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    return _set_kiosk_enabled(request, db, kiosk_id, csrf, True)
+
+
+def _set_kiosk_enabled(request: Request, db, kiosk_id: str, csrf: str, enabled: bool) -> Response:
+    identity, refusal = _admin_form(request, db, csrf, "enable or disable a kiosk")
+    if refusal is not None:
+        return refusal
+    try:
+        kiosk_admin.set_enabled(db, kiosk_id, enabled, f"staff:{identity.username}")
+    except kiosk_admin.UnknownKiosk:
+        return _page(request, "message.html", {"me": identity, "message": "No such kiosk."}, status=404)
+    notice = "enabled" if enabled else "disabled"
+    return _secure(RedirectResponse(f"/dashboard/kiosks/{kiosk_id}?notice={notice}", status_code=303))
+
+
+@router.post("/kiosks/{kiosk_id}/rotate-key")
+def rotate_kiosk_key(request: Request, db: Db, kiosk_id: str,
+                     csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """A new API key, shown once on this answer (not cached, not stored: only its hash is)."""
+    identity, refusal = _admin_form(request, db, csrf, "rotate a kiosk's key")
+    if refusal is not None:
+        return refusal
+    try:
+        key = kiosk_admin.rotate_key(db, kiosk_id, f"staff:{identity.username}")
+    except kiosk_admin.UnknownKiosk:
+        return _page(request, "message.html", {"me": identity, "message": "No such kiosk."}, status=404)
+    return _page(request, "message.html", {"me": identity, "message": f"New API key for {kiosk_id} (shown once; "
+                                           f"install it on the kiosk, the old key no longer works): {key}"})
+
+
 @router.get("/alerts")
 def alerts_page(request: Request, db: Db, cleared: bool = False) -> Response:
     identity = _identity(request, db)
@@ -280,7 +379,7 @@ def alerts_page(request: Request, db: Db, cleared: bool = False) -> Response:
 
 
 @router.post("/alerts/{alert_id}/ack")
-def acknowledge_alert(request: Request, db: Db, alert_id: int,
+def acknowledge_alert(request: Request, db: Db, alert_id: Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)],
                       csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
     identity, refusal = _operator_form(request, db, csrf, "acknowledge")
     if refusal is not None:
@@ -323,6 +422,14 @@ def uploaded_log(request: Request, db: Db, command_id: str) -> Response:
     if not isinstance(log, str):
         return _json_error(404, "not_found", "No uploaded log for this command.")
     return _secure(PlainTextResponse(log))
+
+
+@router.get("/openapi.json")
+def api_document(request: Request, db: Db) -> Response:
+    """The kiosk API's OpenAPI document, for signed-in staff (a real gateway does not publish it)."""
+    if _identity(request, db) is None:
+        return _json_error(401, "unauthorized", "Sign in to the dashboard first.")
+    return _secure(JSONResponse(request.app.openapi()))
 
 
 @router.get("/static/{name}")

@@ -28,8 +28,18 @@ logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["fleet"])
 
+class AuditHead(BaseModel):
+    """The newest record of the kiosk's own audit log (offline_cache/audit.py): its sequence number and hash."""
+
+    model_config = ConfigDict(extra="forbid")
+    seq: int = Field(ge=0, le=2 ** 62)
+    hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+
+
 class Heartbeat(BaseModel):
     model_config = ConfigDict(extra="allow")
+    # Absent: this kiosk keeps no audit log (or older software); null: its log is empty.
+    audit_head: AuditHead | None = Field(default=None, description="the kiosk's audit log head; it never goes back")
     devices: dict[str, str | dict[str, Any]] = Field(default_factory=dict, max_length=64,
                                                      description="device name -> status (or a status object)")
     stock: dict[str, Any] = Field(default_factory=dict, max_length=64)
@@ -53,7 +63,7 @@ class HeartbeatReply(BaseModel):
     commands: list[Command]
 
 
-@router.post("/v1/heartbeats", response_model=HeartbeatReply, responses=errors(*KIOSK_ERRORS),
+@router.post("/v1/heartbeats", response_model=HeartbeatReply, responses=errors(*KIOSK_ERRORS, 409),
              summary="Report device status; receive queued commands")
 async def heartbeat(request: Request, body: Heartbeat, credentials: ApiKey) -> JSONResponse:
     # The hottest call of the fleet: authentication, rate count and the heartbeat itself in one transaction.
@@ -75,6 +85,9 @@ async def heartbeat(request: Request, body: Heartbeat, credentials: ApiKey) -> J
         # A Core connection rather than an ORM session: nothing here needs the ORM.
         with engine.connect() as db:
             kiosk = authenticate_in(db, state.settings, api_key, commit=False)
+            rollback = audit_rollback(kiosk, body)
+            if rollback is not None:
+                refuse_rollback(db, kiosk, body, rollback)  # commits the alert and the audit entry, then raises
             return record_heartbeat(db, kiosk, body)
 
     return JSONResponse(await anyio.to_thread.run_sync(durable))
@@ -98,7 +111,7 @@ def record_heartbeats(engine, settings, items: list[tuple[str, str | None, Heart
         for api_key, peer_cert, body in items:
             try:
                 kiosk = find_kiosk(db, settings, api_key, peer_cert)
-                if _audited_changes(kiosk, body):
+                if _audited_changes(kiosk, body) or audit_rollback(kiosk, body) is not None:
                     raise _NeedsDurableCommit
                 refusal = count_request(db, settings, kiosk.kiosk_id)
                 if refusal is not None:
@@ -116,7 +129,7 @@ _commands = KioskCommand.__table__
 _HEARTBEAT_FIELDS = ("devices", "stock", "outbox_depth", "version", "uptime_s")
 _RECORD_HEARTBEAT = update(_kiosks).where(_kiosks.c.kiosk_id == bindparam("hb_kiosk_id")).values(
     last_heartbeat_at=bindparam("hb_at"), heartbeat_extra=bindparam("hb_extra"),
-    **{name: bindparam(f"hb_{name}") for name in _HEARTBEAT_FIELDS})
+    audit_head=bindparam("hb_audit_head"), **{name: bindparam(f"hb_{name}") for name in _HEARTBEAT_FIELDS})
 # Pending: never delivered, or delivered long ago and never reported done (the reply may have been lost on the way:
 # the kiosk carries out a command id once, so sending it again is safe).
 _PENDING_COMMANDS = (select(_commands.c.command_id, _commands.c.kind, _commands.c.args)
@@ -146,6 +159,49 @@ def _audited_changes(kiosk, body: Heartbeat) -> dict:
     return {name: status for name, status in body.devices.items() if previous.get(name) != status}
 
 
+def audit_rollback(kiosk, body: Heartbeat) -> str | None:
+    """Why this heartbeat's audit head goes backwards from the one last recorded (None: it does not). A kiosk whose
+    newest records were deleted and an older sealed head restored verifies locally; only the gateway can tell."""
+    previous = kiosk.audit_head
+    if not previous or "audit_head" not in body.model_fields_set:
+        return None
+    head = body.audit_head
+    if head is None:
+        return f"the kiosk reports an empty audit log; it had reached record {previous['seq']}"
+    if head.seq < previous["seq"]:
+        return f"the kiosk's audit log went back from record {previous['seq']} to {head.seq}"
+    if head.seq == previous["seq"] and head.hash != previous["hash"]:
+        return f"the kiosk's audit record {head.seq} is not the one it reported before"
+    return None
+
+
+def _audit_head_to_store(kiosk, body: Heartbeat) -> dict | None:
+    """What the kiosk row keeps: the new head (with any earlier rollback flag carried on), or the old one."""
+    if "audit_head" not in body.model_fields_set or body.audit_head is None:
+        return kiosk.audit_head
+    stored = {"seq": body.audit_head.seq, "hash": body.audit_head.hash}
+    if kiosk.audit_head and "rollback" in kiosk.audit_head:
+        stored["rollback"] = kiosk.audit_head["rollback"]
+    return stored
+
+
+def refuse_rollback(db, kiosk, body: Heartbeat, reason: str) -> None:
+    """Keeps the higher head, flags the kiosk, raises a fleet alert and audits it, commits; then refuses (409)."""
+    from gateway.dashboard.alerts import raise_alert
+
+    now = utcnow()
+    flagged = {**kiosk.audit_head, "rollback": {"at": now.isoformat(timespec="seconds"), "reason": reason}}
+    db.execute(update(_kiosks).where(_kiosks.c.kiosk_id == kiosk.kiosk_id).values(audit_head=flagged))
+    reported = None if body.audit_head is None else body.audit_head.seq
+    audit(db, kiosk.kiosk_id, "kiosk_audit_rollback", None,
+          {"recorded_seq": kiosk.audit_head["seq"], "reported_seq": reported})
+    raise_alert(db, kiosk.kiosk_id, "audit_rollback", "", reason[:200], now)
+    db.commit()
+    logger.warning("kiosk %s: audit log rollback refused: %s", kiosk.kiosk_id, reason)
+    raise ApiError(409, "audit_rollback", "The kiosk's audit log went backwards; the registration centre has been "
+                                          "alerted. " + reason + ".")
+
+
 def record_heartbeat(db, kiosk, body: Heartbeat, *, commit: bool = True) -> dict:
     """Records the heartbeat, audits device status changes and hands out pending commands (marked delivered), in
     the caller's transaction; commits it unless told not to."""
@@ -154,6 +210,7 @@ def record_heartbeat(db, kiosk, body: Heartbeat, *, commit: bool = True) -> dict
     changed = _audited_changes(kiosk, body)
     # A Core UPDATE rather than the ORM unit of work: this is the hottest write in the fleet.
     db.execute(_RECORD_HEARTBEAT, {"hb_kiosk_id": kiosk.kiosk_id, "hb_at": now, "hb_extra": extra,
+                                   "hb_audit_head": _audit_head_to_store(kiosk, body),
                                    **{f"hb_{name}": getattr(body, name) for name in _HEARTBEAT_FIELDS}})
     if changed:
         audit(db, kiosk.kiosk_id, "device_status_changed", None, {"devices": changed})

@@ -10,11 +10,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from gateway.deps import AdaptersDep, CurrentKiosk, Db, IdempotencyKey, KioskIdentity, Settings, audit
+from gateway.deps import (AdaptersDep, ApiKey, CurrentKiosk, Db, IdempotencyKey, KioskIdentity, Settings, api_key_of,
+                          audit)
 from gateway.errors import ApiError
 from gateway.idempotency import run_idempotent
 from gateway.models import Case, LockerDeposit, Person, PickupCode, SigningKey, utcnow
 from gateway.pickup import PickupRefused, agents_of, collect, digits_hash, ensure_signing_key, make_code
+from gateway.reference_store import References, locker_subject, seal_for_locker
 from gateway.routers import KIOSK_ERRORS, errors
 
 logger = logging.getLogger(__name__)
@@ -54,6 +56,12 @@ class DepositRequest(BaseModel):
     compartment: str = Compartment
 
 
+class LockerReference(BaseModel):
+    subject: str = Field(description="HMAC of the person's ID number under this locker's key: matches a card read")
+    sealed: str = Field(description="Base64 AES-GCM of the 128 float32 encoding, under this locker's key, bound to "
+                                    "the code id")
+
+
 class DepositOut(BaseModel):
     deposit_id: str
     code_id: str
@@ -61,13 +69,18 @@ class DepositOut(BaseModel):
     digits_sha256: str
     expires_at: dt.datetime
     digits: str | None = Field(default=None, description="Demo kiosks only: the digits the applicant gets by SMS")
+    references: list[LockerReference] = Field(default_factory=list,
+                                              description="The holder's and registered agents' reference encodings, "
+                                                          "sealed for this locker and this code: kept only until "
+                                                          "the pickup (or a recall), for checks while offline")
 
 
 @router.post("/v1/lockers/deposits", status_code=201, response_model=DepositOut,
              responses=errors(*KIOSK_ERRORS, 404, 409), summary="Record a certificate put into a compartment")
 def deposit(body: DepositRequest, key: IdempotencyKey, kiosk: CurrentKiosk, db: Db, settings: Settings,
-            adapters: AdaptersDep):
+            adapters: AdaptersDep, references: References, credentials: ApiKey):
     _locker(kiosk)
+    api_key = api_key_of(credentials)
 
     def action():
         case = db.get(Case, body.case_id)
@@ -99,11 +112,17 @@ def deposit(body: DepositRequest, key: IdempotencyKey, kiosk: CurrentKiosk, db: 
             adapters.sms.send(db, person.phone, "pickup_code",
                               {"digits": digits, "locker": kiosk.kiosk_id, "compartment": body.compartment,
                                "expires_at": expires.isoformat()})
+        sealed = []
+        for id_number in [case.id_number, *agents_of(db, case.case_id)]:
+            encoding = references.reference(db, id_number)
+            if encoding is not None:
+                sealed.append({"subject": locker_subject(api_key, id_number),
+                               "sealed": seal_for_locker(api_key, encoding, code_id)})
         audit(db, kiosk.kiosk_id, "locker_deposit", case.case_id, {"compartment": body.compartment,
-                                                                  "code_id": code_id})
+                                                                  "code_id": code_id, "references": len(sealed)})
         return 201, {"deposit_id": deposit_id, "code_id": code_id, "qr": qr,
                      "digits_sha256": digits_hash(code_id, digits), "expires_at": expires.isoformat(),
-                     "digits": digits if kiosk.demo else None}
+                     "digits": digits if kiosk.demo else None, "references": sealed}
 
     try:
         return run_idempotent(db, kiosk.kiosk_id, "locker_deposit", key, body.model_dump(), action)

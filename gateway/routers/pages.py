@@ -13,10 +13,10 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
 from gateway.adapters.payment import NotificationRejected
-from gateway.deps import AdaptersDep, Db, sha256_hex
+from gateway.deps import AdaptersDep, Db, Settings, count_in_window, sha256_hex
 from gateway.errors import ApiError
 from gateway.identity import mask_address, mask_id_number, mask_name
-from gateway.models import Case, PaymentOrder, Person, Proof
+from gateway.models import Case, PaymentOrder, Person, Proof, utcnow
 from gateway.payments import NotificationMismatch, apply_notification, refresh_expiry
 from gateway.routers import errors
 
@@ -105,9 +105,16 @@ def invoice_page(request: Request, order_id: OrderId, db: Db):
         "order": order, "payer": mask_name(person.name) if person else ""})
 
 
-@router.get("/verify/{code}", response_class=HTMLResponse, responses={404: {"description": "Unknown code"}},
+@router.get("/verify/{code}", response_class=HTMLResponse,
+            responses={404: {"description": "Unknown code"}, 429: {"description": "Too many look-ups from this client"}},
             summary="Public verification of a printed proof")
-def verify_page(request: Request, code: Annotated[str, Path(min_length=1, max_length=32)], db: Db):
+def verify_page(request: Request, code: Annotated[str, Path(min_length=1, max_length=32)], db: Db,
+                settings: Settings):
+    refusal = _count_verification(db, settings, request.client.host if request.client else "unknown")
+    if refusal is not None:
+        response = _html_error(request, 429, "请稍后再试", "查询过于频繁，请稍后再试。")
+        response.headers["Retry-After"] = str(refusal)
+        return response
     proof = db.execute(select(Proof).where(Proof.verification_code == code.upper())).scalar_one_or_none()
     if proof is None:
         return _html_error(request, 404, "查无此证明", "没有与此验证码对应的证明。请核对验证码，或联系出具机构。")
@@ -115,6 +122,19 @@ def verify_page(request: Request, code: Annotated[str, Path(min_length=1, max_le
     return templates.TemplateResponse(request, "verify.html", {
         "proof": proof, "holder": mask_name(proof.holder_name), "id_masked": mask_id_number(proof.id_number),
         "properties": properties})
+
+
+def _count_verification(db, settings, address: str) -> int | None:
+    """Counts one look-up for this client address in its one-minute window, in the database (every gateway process
+    shares the count); the seconds to wait when over the limit, else None. Guessing codes is the attack."""
+    limit = settings.verify_rate_limit_per_minute
+    if limit <= 0:
+        return None
+    now = utcnow().timestamp()
+    window = int(now // 60) * 60
+    count = count_in_window(db, "verify:" + address[:50], window)
+    db.commit()
+    return None if count <= limit else max(1, int(window + 60 - now))
 
 
 NoticeCaseId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$")]

@@ -39,14 +39,19 @@ def device_report(device) -> dict:
 MAX_REMEMBERED_COMMANDS = 1000
 
 
+_UNREADABLE = object()
+
+
 class FleetAgent:
     """devices: the kiosk's peripherals.status.Device objects (or a callable giving {name: status or dict});
-    stock / outbox_depth / doors_open / last_error: callables read at each heartbeat (a failing one is skipped)."""
+    stock / outbox_depth / doors_open / last_error / audit_head: callables read at each heartbeat (a failing one is
+    skipped)."""
 
     def __init__(self, client, *, interval_s: float = 30.0, handlers: CommandHandlers | None = None,
                  devices: Iterable | Callable[[], dict] = (), stock: Callable[[], dict] | None = None,
                  outbox_depth: Callable[[], int] | None = None, doors_open: Callable[[], list] | None = None,
                  last_error: Callable[[], str | None] | None = None, data_dir: Path | str = "/",
+                 audit_head: Callable[[], dict | None] | None = None,
                  version: str = __version__, clock: Callable[[], float] = time.monotonic):
         self.client = client
         self.change_interval(interval_s)
@@ -56,6 +61,7 @@ class FleetAgent:
         self.outbox_depth = outbox_depth
         self.doors_open = doors_open
         self.last_error_source = last_error
+        self.audit_head = audit_head
         self.data_dir = Path(data_dir)
         self.version = version
         self.clock = clock
@@ -196,4 +202,10 @@ class FleetAgent:
             "doors_open": list(self._read(self.doors_open, []) or []),
             "command_results": acknowledged or [],
         }
+        if self.audit_head is not None:
+            # The audit log's head ({"seq", "hash"}, None while it is empty): the gateway refuses one that goes
+            # backwards. Not sent at all when it cannot be read, which the gateway takes as "not reported".
+            head = self._read(self.audit_head, _UNREADABLE)
+            if head is not _UNREADABLE:
+                body["audit_head"] = head
         return body

@@ -79,8 +79,8 @@ class ConfigReload:
 def build_fleet_agent(config, platform, post, *, devices: Callable[[], dict], stock: Callable[[], dict],
                       outbox_depth: Callable[[], int] | None, last_error: Callable[[], str | None] | None,
                       print_test_page: Callable[[], str | None] | None, read_logs: Callable[[], str] | None,
-                      reload_config: Callable[[], str] | None, doors_open: Callable[[], list] | None = None
-                      ) -> FleetAgent | None:
+                      reload_config: Callable[[], str] | None, doors_open: Callable[[], list] | None = None,
+                      audit_head: Callable[[], dict | None] | None = None) -> FleetAgent | None:
     """The agent when config.fleet enables it and there is a gateway client; None otherwise."""
     if not config.fleet.enabled or platform is None or not hasattr(platform, "heartbeat"):
         if config.fleet.enabled:
@@ -90,4 +90,5 @@ def build_fleet_agent(config, platform, post, *, devices: Callable[[], dict], st
                                read_logs=read_logs)
     return FleetAgent.from_config(config.fleet, platform, handlers=handlers, devices=devices, stock=stock,
                                   outbox_depth=outbox_depth, last_error=last_error, doors_open=doors_open,
+                                  audit_head=audit_head,
                                   data_dir=Path(config.storage.data_dir))

@@ -77,8 +77,11 @@ class FrameAnalyser:
         self._track = boxes[0] if boxes else None
         return boxes
 
-    def analyse(self, image_bgr: np.ndarray, t: float, reference: np.ndarray | None = None) -> FrameAnalysis:
-        """Measure the frame; with a reference encoding, a good frontal face is also encoded and compared."""
+    def analyse(self, image_bgr: np.ndarray, t: float, reference: np.ndarray | None = None,
+                keep: list | None = None) -> FrameAnalysis:
+        """Measure the frame; with a reference encoding, a good frontal face is also encoded and compared. With
+        `keep` (a list), a good frontal face is encoded and its encoding appended there, for evidence to the gateway;
+        with keep and no reference, the frame is its own reference (distance 0)."""
         gray = cv2.cvtColor(image_bgr, cv2.COLOR_BGR2GRAY)
         boxes = self._detect(gray)
         if not boxes:
@@ -90,6 +93,9 @@ class FrameAnalyser:
         yaw = yaw_ratio(face.landmarks)
         problem = assess(gray.shape, boxes, face_brightness(gray, face.box), yaw, self.limits)
         distance = None
-        if reference is not None and problem is None:
-            distance = self.engine.distance(reference, self.engine.encode(rgb, face))
+        if (reference is not None or keep is not None) and problem is None:
+            encoding = self.engine.encode(rgb, face)
+            distance = self.engine.distance(reference, encoding) if reference is not None else 0.0
+            if keep is not None:
+                keep.append(encoding)
         return FrameAnalysis(t, problem, faces=len(boxes), ear=mean_ear(face.landmarks), yaw=yaw, distance=distance)

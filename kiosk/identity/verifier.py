@@ -1,10 +1,16 @@
-"""The face verifier the runtime calls for StartVerification: reference portrait, camera frames, attempts, events.
+"""The face verifier the runtime calls for StartVerification: camera frames, attempts, then a decision, as events.
 
-`make_face_verifier(camera, reference_provider, threshold, ...)` returns a function with the runtime's verifier
-signature `(command, post, cancelled)`. It runs on a runtime worker thread (never the core or UI thread), posts
-VerificationProgress while the applicant is at the camera, and ends with IdentityVerified(method="face",
-score=distance) or VerificationFailed(reason). The reference encoding and frames live only in local variables of
-the run; the log gets the outcome, the distance and the time, nothing else.
+`make_face_verifier(camera, decider=..., ...)` returns a function with the runtime's verifier signature
+`(command, post, cancelled)`. It runs on a runtime worker thread (never the core or UI thread), posts
+VerificationProgress while the applicant is at the camera, and ends with IdentityVerified or VerificationFailed.
+
+Who decides: on a kiosk, the gateway (`decider`, kiosk.identity.decision.GatewayDecision). The kiosk proves
+liveness and that one face did it all: the attempt's first good frontal frame is its own reference, and the closing
+frame must match it; the two encodings, with what the liveness check saw, go to the decider, which answers with the
+applicant token (IdentityVerified(method="face", token=...)). With a `reference_provider` instead (field staff's
+`kiosk face verify`, the benchmark's local floor) the kiosk compares with that image itself. Encodings and frames
+live only in local variables of the run and are zeroed after the decision; the log gets the outcome, the distance
+and the time, nothing else.
 """
 from __future__ import annotations
 
@@ -12,14 +18,14 @@ import logging
 import random
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
 
 from kiosk import events as ev
 from kiosk.identity.analyser import FrameAnalyser
-from kiosk.identity.attempt import AttemptLimits, AttemptResult, FaceAttempt
+from kiosk.identity.attempt import AttemptLimits, AttemptResult, FaceAttempt, Phase
 from kiosk.identity.faces import FaceEngine, FaceImageError, decode_image
 from kiosk.identity.liveness import TurnDirection, random_direction
 from kiosk.identity.quality import Guidance, QualityLimits
@@ -27,6 +33,28 @@ from kiosk.identity.quality import Guidance, QualityLimits
 logger = logging.getLogger(__name__)
 
 ReferenceProvider = Callable[[object], "bytes | None"]
+
+
+@dataclass
+class FaceEvidence:
+    """What the kiosk sends for the gateway's decision: live encodings (never logged) and what liveness saw."""
+
+    encodings: list = field(repr=False)
+    blink: bool
+    turn: bool
+
+    def scrub(self) -> None:
+        for encoding in self.encodings:
+            encoding.fill(0)
+        self.encodings.clear()
+
+
+# (card, evidence) -> the applicant token (None: decided without the gateway, a locker offline); refusals raise
+# with a message_key.
+Decider = Callable[[object, FaceEvidence], "str | None"]
+# The gateway's refusals, as the keys the screens already explain (i18n): nothing more precise is shown.
+DECISION_REFUSALS = {"not_verified": "no_match", "evidence_replayed": "no_match", "liveness_required":
+                     "liveness_failed", "platform_unavailable": "platform_unavailable"}
 
 DEFAULT_THRESHOLD = 0.58  # see config.schema.IdentityConfig.face_distance_threshold for how it was chosen
 
@@ -46,6 +74,8 @@ class VerificationOutcome:
     turn: bool = False
     latency_ms: float | None = None  # first good frontal frame captured -> match decision
     matched_at: float | None = None  # clock time of the match decision
+    # Without a reference: the passing attempt's match and closing encodings, for the gateway (never logged).
+    encodings: list = field(default_factory=list, repr=False)
 
 
 class FaceVerification:
@@ -69,8 +99,10 @@ class FaceVerification:
         self.stop_when_offline = stop_when_offline  # a video file probe: its end ends the run
         self.camera_wait_s = camera_wait_s
 
-    def run(self, reference: np.ndarray, progress: Callable[[Guidance, int, float], None] | None = None,
+    def run(self, reference: np.ndarray | None, progress: Callable[[Guidance, int, float], None] | None = None,
             cancelled: threading.Event | None = None) -> VerificationOutcome:
+        """One applicant's check. reference None: the first good frame of an attempt is its own reference (the
+        gateway decides later), and a passing outcome carries the match and closing encodings."""
         cancelled = cancelled or threading.Event()
         started = self.clock()
         outcome = VerificationOutcome(False, "camera_unavailable", None, 0, 0.0)
@@ -82,23 +114,33 @@ class FaceVerification:
             self.engine.warm_up(first.image.shape)
             del first
         results: list[AttemptResult] = []
+        evidence: list[np.ndarray] = []
         for number in range(1, self.max_attempts + 1):
             direction = self.direction or random_direction(self.rng)
             attempt = FaceAttempt(AttemptLimits(self.threshold, self.attempt_time_s, self.checks), direction,
                                   self.clock())
-            ended = self._run_attempt(attempt, reference, number, progress, cancelled)
+            evidence.clear()
+            ended = self._run_attempt(attempt, reference, number, progress, cancelled, evidence)
             result = attempt.result()
             results.append(result)
             if cancelled.is_set():
+                evidence.clear()
                 return VerificationOutcome(False, "cancelled", None, number, self.clock() - started)
             if result.passed or ended:
                 break
             if progress is not None and number < self.max_attempts:
                 progress(Guidance.RETRY, number + 1, self.attempt_time_s)
-        return self._outcome(results, started)
+        outcome = self._outcome(results, started)
+        if outcome.verified and reference is None:
+            outcome.encodings = list(evidence)
+        evidence.clear()
+        return outcome
 
-    def _run_attempt(self, attempt: FaceAttempt, reference: np.ndarray, number: int, progress, cancelled) -> bool:
-        """Feed frames until the attempt is over; True if the camera itself ended (no more attempts make sense)."""
+    def _run_attempt(self, attempt: FaceAttempt, reference: np.ndarray | None, number: int, progress, cancelled,
+                     evidence: list) -> bool:
+        """Feed frames until the attempt is over; True if the camera itself ended (no more attempts make sense).
+        Without a reference, `evidence` ends up holding the match frame's and the closing frame's encodings."""
+        anchor: np.ndarray | None = None
         last_seq = 0
         shown: tuple[Guidance, int] | None = None
         offline_since: float | None = None
@@ -127,10 +169,26 @@ class FaceVerification:
                 continue
             skipped = False
             last_seq = frame.seq
-            analysis = self.analyser.analyse(frame.image, frame.captured_at,
-                                             reference if attempt.wants_encoding else None)
-            del frame  # the verifier keeps no picture longer than one analysis
-            attempt.update(analysis, now=self.clock())
+            if reference is not None:
+                analysis = self.analyser.analyse(frame.image, frame.captured_at,
+                                                 reference if attempt.wants_encoding else None)
+                del frame  # the verifier keeps no picture longer than one analysis
+                attempt.update(analysis, now=self.clock())
+            else:
+                if attempt.phase is Phase.MATCH:  # (again, after a break in continuity): a new first frame
+                    anchor = None
+                    evidence.clear()
+                keep: list | None = [] if attempt.wants_encoding else None
+                analysis = self.analyser.analyse(frame.image, frame.captured_at, anchor, keep)
+                del frame
+                before = attempt.phase
+                attempt.update(analysis, now=self.clock())
+                if keep:
+                    if before is Phase.MATCH and attempt.phase is not Phase.MATCH:
+                        anchor = keep[0]
+                        evidence[:] = [anchor]
+                    elif before is Phase.CONFIRM and attempt.phase is Phase.PASSED:
+                        evidence.append(keep[0])
             if progress is not None:
                 left = attempt.seconds_left(self.clock())
                 key = (attempt.guidance, int(left))
@@ -167,16 +225,22 @@ def encode_reference(engine: FaceEngine, image: bytes) -> np.ndarray:
     return encoding
 
 
-def make_face_verifier(camera, reference_provider: ReferenceProvider, threshold: float = DEFAULT_THRESHOLD, *,
+def make_face_verifier(camera, reference_provider: ReferenceProvider | None = None,
+                       threshold: float = DEFAULT_THRESHOLD, *, decider: Decider | None = None,
                        max_attempts: int = 3, attempt_time_s: float = 20.0,
                        checks: tuple[str, ...] = ("blink", "turn"), min_face_px: int = 80,
                        engine: FaceEngine | None = None, direction: TurnDirection | None = None,
                        rng: random.Random | None = None, camera_wait_s: float = 5.0, preload: bool = False):
-    """The runtime verifier for method "face": `verifiers={"face": make_face_verifier(...)}`.
+    """The runtime verifier for method "face": `verifiers={"face": make_face_verifier(camera, decider=...)}`.
+
+    Exactly one of `decider` (the gateway decides: a kiosk) and `reference_provider` (a local reference image:
+    field tools and the benchmark's floor) is given.
 
     Without an engine, one is made on first use (loading the models takes seconds); preload=True starts loading
     it now on a background thread so the first applicant does not wait for it.
     """
+    if (decider is None) == (reference_provider is None):
+        raise ValueError("give exactly one of decider and reference_provider")
     engine_box: list[FaceEngine] = [engine] if engine is not None else []
     engine_lock = threading.Lock()
 
@@ -208,6 +272,9 @@ def make_face_verifier(camera, reference_provider: ReferenceProvider, threshold:
                                         attempt_time_s=attempt_time_s, checks=checks, direction=direction, rng=rng,
                                         camera_wait_s=camera_wait_s)
         post(ev.VerificationProgress(Guidance.STARTING.value, 1, attempt_time_s))
+        if decider is not None:
+            decide(command, post, cancelled, verification)
+            return
         try:
             portrait = reference_provider(command.card)
         except Exception as exc:
@@ -246,13 +313,49 @@ def make_face_verifier(camera, reference_provider: ReferenceProvider, threshold:
         else:
             post(ev.VerificationFailed(outcome.reason or "no_match"))
 
+    def decide(command, post: Callable[[ev.Event], None], cancelled: threading.Event,
+               verification: FaceVerification) -> None:
+        def progress(guidance: Guidance, attempt: int, seconds_left: float) -> None:
+            post(ev.VerificationProgress(guidance.value, attempt, seconds_left))
+
+        outcome = verification.run(None, progress, cancelled)
+        if outcome.reason == "cancelled" or cancelled.is_set():
+            logger.info("face verification cancelled after %.1f s", outcome.elapsed_s)
+            return
+        log_outcome(outcome)
+        if not outcome.verified:
+            post(ev.VerificationFailed(outcome.reason or "no_match"))
+            return
+        evidence = FaceEvidence(outcome.encodings, outcome.blink, outcome.turn)
+        outcome.encodings = []
+        try:
+            token = decider(command.card, evidence)
+        except Exception as exc:
+            key = getattr(exc, "message_key", None)
+            if key is None:
+                logger.exception("the identity decision failed")
+            else:
+                logger.info("identity decision: refused (%s)", key)
+            post(ev.VerificationFailed(DECISION_REFUSALS.get(key, "verification_unavailable")))
+            return
+        finally:
+            evidence.scrub()
+        if cancelled.is_set():  # the applicant left while the gateway decided: nobody may use this token
+            revoke = getattr(decider, "revoke", None)
+            if revoke is not None and token:
+                revoke(token)
+            return
+        post(ev.IdentityVerified(method="face", score=None, token=token))
+
+    face_verifier.decider = decider  # who decides, for the wiring's tests
     return face_verifier
 
 
-def face_verifier_from_config(camera, reference_provider: ReferenceProvider, identity_config, *,
-                              engine: FaceEngine | None = None, preload: bool = True):
-    """make_face_verifier with the limits of config.schema.IdentityConfig; the models start loading at once."""
-    return make_face_verifier(camera, reference_provider, identity_config.face_distance_threshold,
+def face_verifier_from_config(camera, decider: Decider, identity_config, *, engine: FaceEngine | None = None,
+                              preload: bool = True):
+    """make_face_verifier (the gateway decides) with the limits of config.schema.IdentityConfig; the models start
+    loading at once."""
+    return make_face_verifier(camera, None, identity_config.face_distance_threshold, decider=decider,
                               max_attempts=identity_config.max_attempts,
                               attempt_time_s=identity_config.attempt_time_s,
                               checks=tuple(identity_config.liveness_checks),
@@ -267,17 +370,18 @@ def log_outcome(outcome: VerificationOutcome) -> None:
                 outcome.elapsed_s)
 
 
-__all__ = ["FaceVerification", "VerificationOutcome", "encode_reference", "face_verifier_from_config",
+__all__ = ["FaceEvidence", "FaceVerification", "VerificationOutcome", "encode_reference", "face_verifier_from_config",
            "kiosk_face_verifier", "make_face_verifier", "log_outcome"]
 
 
 def kiosk_face_verifier(config, platform, camera, engine: FaceEngine | None = None):
-    """The "face" verifier for a kiosk config: reference from the WLT plug-in or the platform, limits from
-    config.identity. The app passes it as Runtime(verifiers={"face": ...}); create the engine at start-up (loading
-    the models takes a few seconds) and start the camera (peripherals.camera.camera_from_config) before."""
-    from kiosk.identity.reference import portrait_source_from_config
+    """The "face" verifier for a kiosk config: the gateway decides (with the card photo too where a WLT plug-in
+    decodes it), limits from config.identity. The app passes it as Runtime(verifiers={"face": ...}); create the
+    engine at start-up (loading the models takes a few seconds) and start the camera
+    (peripherals.camera.camera_from_config) before."""
+    from kiosk.identity.decision import decision_from_config
     identity = config.identity
-    return make_face_verifier(camera, portrait_source_from_config(config, platform),
-                              identity.face_distance_threshold, max_attempts=identity.max_attempts,
+    return make_face_verifier(camera, None, identity.face_distance_threshold,
+                              decider=decision_from_config(config, platform), max_attempts=identity.max_attempts,
                               attempt_time_s=identity.attempt_time_s, checks=tuple(identity.liveness_checks),
                               min_face_px=identity.min_face_px, engine=engine, preload=engine is None)

@@ -2,7 +2,8 @@
 
 Every step with an effect on the world (a door about to open) is written here first, in a committed transaction, so
 after a crash or power cut the journal says what may have happened and the sensors settle it. A deposit's QR (which
-carries a salted hash of the holder's ID number) is stored sealed, never in clear.
+carries a salted hash of the holder's ID number) is stored sealed, never in clear, and so are the reference
+encodings that come with it (kiosk/pickup/references.py), until the pickup or the code's revocation.
 """
 from __future__ import annotations
 
@@ -36,6 +37,14 @@ CREATE TABLE IF NOT EXISTS deposits (
     case_id TEXT
 );
 CREATE UNIQUE INDEX IF NOT EXISTS one_active_deposit_per_compartment ON deposits (compartment) WHERE state = 'active';
+-- The reference face encodings of the people who may collect a deposit (holder, registered agents), as the gateway
+-- sent them sealed for this locker, sealed again at rest; deleted when the code is used or revoked.
+CREATE TABLE IF NOT EXISTS deposit_references (
+    code_id TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    sealed BLOB NOT NULL,
+    PRIMARY KEY (code_id, subject)
+);
 CREATE TABLE IF NOT EXISTS used_codes (code_id TEXT PRIMARY KEY, used_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS revoked_codes (code_id TEXT PRIMARY KEY, reason TEXT NOT NULL, revoked_at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS journal (
@@ -166,10 +175,11 @@ class PickupLedger:
                 for cid, cp, dg, exp, qr, state, case in rows]
 
     def deposit(self, code_id: str) -> Deposit | None:
-        for d in self.active_deposits():
-            if d.code_id == code_id:
-                return d
-        return None
+        """The active deposit under this code (one indexed read: every scanned code is checked against it)."""
+        rows = self._query("SELECT code_id, compartment, digits_sha256, expires_at, qr_sealed, state, case_id "
+                           "FROM deposits WHERE code_id = ? AND state = 'active'", (code_id,))
+        return next((Deposit(cid, cp, dg, exp, self.sealer.open(qr, b"pickup-qr:" + cid.encode()).decode(), state,
+                             case) for cid, cp, dg, exp, qr, state, case in rows), None)
 
     # -- used / revoked codes ---------------------------------------------------------------------------------
     def is_used(self, code_id: str) -> bool:
@@ -182,6 +192,24 @@ class PickupLedger:
         with self._tx() as conn:
             conn.execute("INSERT OR IGNORE INTO revoked_codes (code_id, reason, revoked_at) VALUES (?, ?, ?)",
                          (code_id, reason, self.clock()))
+            conn.execute("DELETE FROM deposit_references WHERE code_id = ?", (code_id,))
+
+    # -- reference encodings of a deposit's holder and agents ---------------------------------------------------
+    def add_references(self, code_id: str, references: Iterable[tuple[str, bytes]]) -> None:
+        """(subject, gateway-sealed bytes) pairs for this code; sealed again with the locker's storage key."""
+        with self._tx() as conn:
+            for subject, sealed in references:
+                conn.execute("INSERT OR REPLACE INTO deposit_references (code_id, subject, sealed) VALUES (?, ?, ?)",
+                             (code_id, subject, self.sealer.seal(sealed, b"pickup-ref:" + code_id.encode())))
+
+    def references(self, subject: str) -> list[tuple[str, bytes]]:
+        """(code_id, gateway-sealed bytes) of the active deposits this person may collect."""
+        rows = self._query("SELECT r.code_id, r.sealed FROM deposit_references r JOIN deposits d "
+                           "ON d.code_id = r.code_id WHERE r.subject = ? AND d.state = 'active'", (subject,))
+        return [(code_id, self.sealer.open(sealed, b"pickup-ref:" + code_id.encode())) for code_id, sealed in rows]
+
+    def reference_count(self) -> int:
+        return int(self._query("SELECT COUNT(*) FROM deposit_references")[0][0])
 
     def is_held(self, code_id: str) -> bool:
         """A code whose last pickup could not be settled from the sensors: staff must look first."""
@@ -211,6 +239,7 @@ class PickupLedger:
         with self._tx() as conn:
             conn.execute("INSERT OR IGNORE INTO used_codes (code_id, used_at) VALUES (?, ?)", (entry.code_id, now))
             conn.execute("UPDATE deposits SET state = 'collected' WHERE code_id = ?", (entry.code_id,))
+            conn.execute("DELETE FROM deposit_references WHERE code_id = ?", (entry.code_id,))
             conn.execute("UPDATE compartments SET state = 'free', claim = NULL WHERE label = ?", (entry.compartment,))
             conn.execute("UPDATE journal SET step = 'recorded', updated_at = ? WHERE id = ?", (now, entry.id))
         return self._with_step(entry, "recorded")

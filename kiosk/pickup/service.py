@@ -17,6 +17,7 @@ from typing import Callable
 
 from kiosk.pickup.codes import PickupCode
 from kiosk.pickup.ledger import Deposit, JournalEntry, PickupLedger
+from kiosk.pickup.references import keep_references
 
 logger = logging.getLogger(__name__)
 
@@ -178,6 +179,7 @@ class LockerService:
             return LockerOutcome(False, "deposit_pending", entry.compartment)
         if self.ledger.deposit(code_id) is None:
             self.ledger.add_deposit(code_id, entry.compartment, digits, expires_at, qr, entry.case_id)
+            keep_references(self.ledger, code_id, answer.get("references"))  # holder's and agents' encodings
         self.ledger.advance(entry, "recorded")
         self._clear(entry.compartment)
         logger.info("deposit in %s registered as code %s", entry.compartment, code_id)

@@ -1,7 +1,7 @@
 """Offline pickup-code checks: signature, expiry, this locker, not used or revoked, typed digits; lockout and audit.
 
 Nothing here needs the network: the keys come from the cached key ring and the used/revoked set from the ledger.
-Five failures in a row lock code entry for a while; every attempt, good or bad, goes to the audit callback with the
+Five failures without a verified identity in between lock code entry for a while; every attempt, good or bad, goes to the audit callback with the
 code id and outcome only (never the person).
 """
 from __future__ import annotations
@@ -120,7 +120,8 @@ class PickupVerifier:
             failing = getattr(exc, "code", None)
             self._audit(method, exc.reason, getattr(failing, "code_id", None), getattr(failing, "compartment", None))
             return PickupCheck(False, exc.reason, None, self.guard.locked_for())
-        self.guard.succeeded()
+        # The failure count is not reset here: only the identity step (record_identity) clears it, so valid scans
+        # between wrong guesses do not buy more guesses.
         self._audit(method, ACCEPTED, code.code_id, code.compartment)
         return PickupCheck(True, ACCEPTED, code)
 
@@ -158,6 +159,11 @@ class PickupVerifier:
             raise self._fail("code_held", code)
         if self.compartments is not None and code.compartment not in self.compartments:
             raise self._fail("code_unknown_compartment", code)
+        # A genuine signature is not enough (the signing key may have leaked): this locker must hold a deposit
+        # under this code, in this compartment.
+        deposit = self.ledger.deposit(code.code_id)
+        if deposit is None or deposit.compartment != code.compartment:
+            raise self._fail("code_no_deposit", code)
         return code
 
     def _check_digits(self, digits: str) -> PickupCode:

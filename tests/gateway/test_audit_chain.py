@@ -25,7 +25,9 @@ GATEWAY = str(Path(sys.executable).parent / "kiosk-gateway")
 def audited(client, hall, obama, db):
     """A few entries the way the gateway writes them: API calls (core inserts) and a queued command (ORM add)."""
     client.get("/v1/cases", headers=obama)
-    client.post("/v1/portraits/lookup", headers=hall, json={"id_number": OBAMA})
+    client.post("/v1/identity-verifications", headers=hall,  # a refused identity decision is audited too
+                json={"id_number": OBAMA, "method": "face", "live_encodings": [[0.01] * 128, [0.02] * 128],
+                      "liveness": {"passed": True, "turn": True}})
     queue_command(db, "demo-hall-01", "print_test_page")
     for i in range(3):
         event = {"kind": "audit", "occurred_at": "2026-01-01T00:00:00Z",
@@ -195,6 +197,7 @@ def test_audit_verify_command_checks_the_seal_with_the_key_file(tmp_path):
     engine.dispose()
     key_file = tmp_path / "audit.key"
     key_file.write_text("the production audit secret\n")
+    key_file.chmod(0o600)
     result = subprocess.run([GATEWAY, "--database", url, "audit-verify"], capture_output=True, text=True, timeout=60,
                             env={**os.environ, "KIOSK_GATEWAY_AUDIT_KEY_FILE": str(key_file)})
     assert result.returncode == 1 and "head_broken: the chain head (entry 1) is not sealed with the audit key" \
@@ -315,6 +318,7 @@ def test_admin_commands_refuse_to_write_without_the_gateways_audit_key(tmp_path)
     url = f"sqlite:///{tmp_path / 'gateway.db'}"
     key_file = tmp_path / "audit.key"
     key_file.write_text("the production audit secret\n")
+    key_file.chmod(0o600)
     with_key = {**os.environ, "KIOSK_GATEWAY_AUDIT_KEY_FILE": str(key_file)}
     without_key = {k: v for k, v in os.environ.items() if k != "KIOSK_GATEWAY_AUDIT_KEY_FILE"}
 

@@ -90,7 +90,8 @@ def test_admin_commands(tmp_path, capsys):
 
 
 def test_unreachable_database_is_one_line(tmp_path, capsys):
-    assert cli.main(["--database", "postgresql+psycopg://nobody@127.0.0.1:1/none", "--port", str(free_port())]) == 1
+    assert cli.main(["--database", "postgresql+psycopg://nobody@127.0.0.1:1/none", "--port", str(free_port()),
+                     "--audit-key-file", str(_key_file(tmp_path))]) == 1
     err = capsys.readouterr().err
     assert err.startswith("kiosk-gateway: cannot open the database") and err.count("\n") == 1
 
@@ -129,3 +130,76 @@ def test_logging_follows_stderr_swapped_after_set_up(monkeypatch):
         root.setLevel(level)
     assert "silent" in now.getvalue() and "Logging error" not in now.getvalue()
     assert "110105196108041235" not in now.getvalue()
+
+
+def _key_file(tmp_path, mode=0o600):
+    path = tmp_path / "audit.key"
+    path.write_text("a production audit secret\n")
+    path.chmod(mode)
+    return path
+
+
+def test_demo_is_refused_with_production_or_public(tmp_path, capsys):
+    key = _key_file(tmp_path)
+    tls = ["--tls-cert", "x.pem", "--tls-key", "x.key", "--tls-client-ca", "ca.pem"]
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    assert cli.main(["--demo", "--production", *tls, "--audit-key-file", str(key), "--database", url]) == 1
+    assert "--demo cannot be combined with --production" in capsys.readouterr().err
+    assert cli.main(["--demo", "--public", "--audit-key-file", str(key), "--database", url]) == 1
+    assert "--demo cannot be combined with --public" in capsys.readouterr().err
+    assert not (tmp_path / "g.db").exists()  # refused before anything was created
+
+
+def test_demo_data_is_never_seeded_into_a_database_with_real_kiosks(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    assert cli.main(["--database", url, "add-kiosk", "hall-07", "--site-kind", "hall"]) == 0
+    capsys.readouterr()
+    assert cli.main(["--demo", "--database", url, "--port", str(free_port())]) == 1
+    refusal = [line for line in capsys.readouterr().err.splitlines() if line.startswith("kiosk-gateway:")]
+    assert len(refusal) == 1 and "kiosks that are not demo kiosks" in refusal[0]
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM persons")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM kiosks WHERE demo")).scalar_one() == 0
+    engine.dispose()
+
+
+def test_a_loose_audit_key_file_is_refused(tmp_path, capsys):
+    key = _key_file(tmp_path, 0o644)
+    assert cli.main(["--audit-key-file", str(key), "--database", f"sqlite:///{tmp_path / 'g.db'}"]) == 1
+    err = capsys.readouterr().err
+    assert "readable by other users" in err and "chmod 600" in err and err.count("\n") == 1
+    os.environ.pop(cli.AUDIT_KEY_ENV, None)
+    try:
+        os.environ[cli.AUDIT_KEY_ENV] = str(key)
+        assert cli.main(["--database", f"sqlite:///{tmp_path / 'g.db'}", "migrate"]) == 1
+        assert "readable by other users" in capsys.readouterr().err
+    finally:
+        os.environ.pop(cli.AUDIT_KEY_ENV, None)
+
+
+def test_a_shared_database_needs_the_audit_key(tmp_path, capsys):
+    assert cli.main(["--public", "--database", f"sqlite:///{tmp_path / 'g.db'}"]) == 1
+    assert "--audit-key-file is required" in capsys.readouterr().err
+    assert cli.main(["--database", "postgresql+psycopg://gateway@127.0.0.1:1/registry"]) == 1
+    assert "--audit-key-file is required" in capsys.readouterr().err
+
+
+def test_serving_is_refused_on_a_chain_sealed_with_another_key(tmp_path, capsys, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'g.db'}"
+    monkeypatch.setenv(cli.AUDIT_KEY_ENV, str(_key_file(tmp_path)))
+    assert cli.main(["--database", url, "add-kiosk", "hall-07", "--site-kind", "hall"]) == 0
+    monkeypatch.delenv(cli.AUDIT_KEY_ENV)
+    capsys.readouterr()
+    assert cli.main(["--database", url, "--port", str(free_port())]) == 1
+    assert "sealed with another key" in capsys.readouterr().err
+
+
+def test_the_database_and_credentials_files_are_private(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 'var' / 'g.db'}"
+    assert cli.main(["--database", url, "add-kiosk", "hall-07", "--site-kind", "hall"]) == 0
+    for name in ("g.db", "g.db-wal", "g.db-shm"):
+        path = tmp_path / "var" / name
+        if path.exists():
+            assert path.stat().st_mode & 0o777 == 0o600, name
+    assert (tmp_path / "var" / "g.db").exists()

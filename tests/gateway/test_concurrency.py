@@ -40,7 +40,7 @@ def test_concurrent_duplicate_events(live):
 def test_concurrent_payment_orders_with_one_key(live):
     hall = {"Authorization": f"Bearer {live.api_key('demo-hall-01')}"}
     token = requests.post(f"{live.base_url}/v1/applicant-tokens", headers=hall, timeout=10,
-                          json={"id_number": OBAMA, "method": "face"}).json()["token"]
+                          json={"id_number": OBAMA, "method": "card_only_demo"}).json()["token"]
     headers = {**hall, "X-Applicant-Token": token}
     cases = requests.get(f"{live.base_url}/v1/cases", headers=headers, timeout=10).json()["cases"]
     case_id = next(c["case_id"] for c in cases if c["status"] == "tax_assessed")

@@ -1,4 +1,4 @@
-"""Reference portraits, proofs with their public verification page, and certificate printing write-back."""
+"""Registry portraits kept inside, proofs with their public verification page, and certificate printing write-back."""
 from __future__ import annotations
 
 import io
@@ -9,15 +9,17 @@ from tests.gateway.conftest import KIT, OBAMA
 from tests.gateway.test_api_core import assert_error
 
 
-def test_portraits_come_from_the_shared_faces_as_jpeg(client, hall):
+def test_registry_portraits_stay_inside_the_gateway(client, hall, app):
+    # The simulated registry reads the shared faces (JPEG as is, PNG re-encoded) for the gateway's own encoder...
+    population = app.state.adapters.population
     for id_number in (OBAMA, "440305198001163458"):  # obama_1.jpg and a PNG re-encoded
-        response = client.post("/v1/portraits/lookup", headers=hall, json={"id_number": id_number})
-        assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg"
-        with Image.open(io.BytesIO(response.content)) as image:
+        with Image.open(io.BytesIO(population.portrait_jpeg(id_number))) as image:
             assert image.format == "JPEG" and min(image.size) > 50
-    missing = client.post("/v1/portraits/lookup", headers=hall, json={"id_number": "110105199001011232"})
-    assert_error(missing, 404, "portrait_not_found")
-    assert_error(client.post("/v1/portraits/lookup", json={"id_number": OBAMA}), 401, "unauthorized")
+    assert population.portrait_jpeg("110105199001011232") is None
+    # ...and no route hands one out: the old lookup answers the same for a person and for nobody.
+    for id_number in (OBAMA, "110105199001011232"):
+        assert_error(client.post("/v1/portraits/lookup", headers=hall, json={"id_number": id_number}),
+                     404, "not_found")
 
 
 def test_property_record_proof_and_its_public_page(client, obama):
@@ -69,7 +71,9 @@ def test_no_log_line_carries_an_id_number_or_a_name(client, obama, hall, caplog)
     import logging
     caplog.set_level(logging.DEBUG)
     client.get("/v1/cases", headers=obama)
-    client.post("/v1/portraits/lookup", headers=hall, json={"id_number": OBAMA})
+    client.post("/v1/identity-verifications", headers=hall,
+                json={"id_number": OBAMA, "method": "face", "live_encodings": [[0.01] * 128, [0.02] * 128],
+                      "liveness": {"passed": True, "turn": True}})
     client.post("/v1/applicant-tokens", headers=hall, json={"id_number": OBAMA[:-1] + "0", "method": "face"})
     client.post("/v1/proofs", headers={**obama, "Idempotency-Key": "log-1"}, json={"kind": "property_record"})
     text = "\n".join(r.getMessage() for r in caplog.records)

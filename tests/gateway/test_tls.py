@@ -106,7 +106,7 @@ def test_production_mode_refuses_kiosk_calls_without_a_certificate(tmp_path):
     settings = GatewaySettings(database_url=f"sqlite:///{tmp_path / 'g.db'}", require_client_cert=True)
     with TestClient(create_app(settings)) as plain:
         refused = plain.post("/v1/applicant-tokens", headers={"Authorization": "Bearer x"},
-                             json={"id_number": OBAMA, "method": "face", "score": 0.3})
+                             json={"id_number": OBAMA, "method": "card_only_demo"})
         assert refused.status_code == 403
         assert refused.json()["error"]["code"] == "client_certificate_required"
         assert plain.get("/v1/health").status_code == 403
@@ -145,13 +145,14 @@ def test_production_flag_needs_an_audit_key(tmp_path):
     result = subprocess.run([gateway_cmd, "--production", *tls], capture_output=True, text=True, timeout=30)
     assert result.returncode == 1 and "--production needs --audit-key-file" in result.stderr
     (tmp_path / "short.key").write_text("short")
+    (tmp_path / "short.key").chmod(0o600)
     result = subprocess.run([gateway_cmd, "--production", *tls, "--audit-key-file", str(tmp_path / "short.key")],
                             capture_output=True, text=True, timeout=30)
     assert result.returncode == 1 and "at least 16 characters" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_production_gateway_command_end_to_end(pki, tmp_path):
-    """`kiosk-gateway --demo --production` as an operator starts it: the kiosk gets in with its certificate only."""
+    """`kiosk-gateway --production` as an operator starts it: the kiosk gets in with its certificate only."""
     import json
     import time
 
@@ -160,10 +161,19 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
     ca, port = pki["ca"], free_port()
     audit_key = tmp_path / "audit.key"
     audit_key.write_text("a production audit secret\n")
-    credentials_file = tmp_path / "credentials.json"
-    command = [str(Path(sys.executable).parent / "kiosk-gateway"), "--demo", "--production", "--host", "127.0.0.1",
-               "--port", str(port), "--database", f"sqlite:///{tmp_path / 'g.db'}",
-               "--credentials-out", str(credentials_file), "--tls-cert", str(ca / "server.pem"),
+    audit_key.chmod(0o600)
+    import os
+
+    keys = {}
+    for kiosk_id, kind in (("demo-hall-01", "hall"), ("demo-bank-01", "bank")):  # the CA's kiosk certificates
+        added = subprocess.run([str(Path(sys.executable).parent / "kiosk-gateway"), "--database",
+                                f"sqlite:///{tmp_path / 'g.db'}", "add-kiosk", kiosk_id, "--site-kind", kind],
+                               capture_output=True, text=True, timeout=60,
+                               env={**os.environ, "KIOSK_GATEWAY_AUDIT_KEY_FILE": str(audit_key)})
+        assert added.returncode == 0, added.stderr
+        keys[kiosk_id] = json.loads(added.stdout)["api_key"]
+    command = [str(Path(sys.executable).parent / "kiosk-gateway"), "--production", "--host", "127.0.0.1",
+               "--port", str(port), "--database", f"sqlite:///{tmp_path / 'g.db'}", "--tls-cert", str(ca / "server.pem"),
                "--tls-key", str(ca / "server.key"), "--tls-client-ca", str(ca / "ca.pem"),
                "--audit-key-file", str(audit_key)]
     log = open(tmp_path / "gateway.log", "w")
@@ -181,15 +191,15 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
                 assert time.monotonic() < deadline, "the gateway did not start"
                 time.sleep(0.2)
         assert answer.json() == {"status": "ok"}
-        keys = {c["kiosk_id"]: c["api_key"] for c in json.loads(credentials_file.read_text())}
+        assert answer.headers["strict-transport-security"].startswith("max-age=")
         hall = PlatformClient(f"https://127.0.0.1:{port}", keys["demo-hall-01"], client_cert=cert,
                               ca_cert=str(ca / "ca.pem"), retries=0)
-        assert hall.issue_applicant_token(OBAMA, "card_only_demo", 1.0)
+        assert hall.heartbeat({"devices": {"printer": "ok"}}) == []
         hall.close()
         bank = PlatformClient(f"https://127.0.0.1:{port}", keys["demo-bank-01"], client_cert=cert,
                               ca_cert=str(ca / "ca.pem"), retries=0)
         with pytest.raises(PlatformRejected, match=r"client certificate does not belong to this kiosk") as refused:
-            bank.issue_applicant_token(OBAMA, "card_only_demo", 1.0)
+            bank.heartbeat({"devices": {"printer": "ok"}})
         assert refused.value.code == "certificate_mismatch"
         bank.close()
     finally:
@@ -201,7 +211,6 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
             process.wait(5)
         log.close()
     # What the production gateway appended is sealed with its key file, not the demo key.
-    import os
 
     def verify(env):
         return subprocess.run([str(Path(sys.executable).parent / "kiosk-gateway"), "--database",

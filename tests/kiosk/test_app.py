@@ -164,3 +164,26 @@ def test_face_identity_wires_the_camera_and_the_face_verifier(tmp_path):
 def test_the_runtime_keeps_case_lists_in_the_encrypted_store(kiosk):
     core, _views = kiosk
     assert core.runtime.case_cache is core.offline.store.cases
+
+
+def test_a_locker_with_face_identity_decides_with_its_deposit_references_when_offline(tmp_path):
+    from kiosk.identity.decision import GatewayDecision
+    from kiosk.pickup.references import LockerDecision
+    from peripherals.locker import KerongSimulator
+    from kiosk_testkit.demo import LOCKER_PROFILE
+
+    photo = REPO.parent / "shared" / "data" / "faces" / "obama_1.jpg"
+    with KerongSimulator((0, 1)) as sim:
+        core = build_kiosk(kiosk_config(tmp_path, kiosk_id="demo-locker-01", api_key="k" * 43,
+                                        profile_path=LOCKER_PROFILE, extra={
+                                            "identity": {"method": "face"},
+                                            "devices": {"camera": {"enabled": True, "source": str(photo)},
+                                                        "locker": {"enabled": True, "port": sim.path}}}))
+        try:
+            decider = core.runtime.verifiers["face"].decider
+            assert isinstance(decider, LockerDecision) and isinstance(decider.gateway, GatewayDecision)
+            assert decider.references.ledger is core.locker.ledger
+        finally:
+            core.locker.close()
+            if core.offline is not None:
+                core.offline.stop()

@@ -31,7 +31,7 @@ def hall(gateway):
 
 @pytest.fixture
 def token(hall):
-    return hall.issue_applicant_token(OBAMA, "face", 0.38)
+    return hall.issue_applicant_token(OBAMA, "card_only_demo", None)
 
 
 def test_health_and_cases(hall, token):
@@ -65,17 +65,31 @@ def test_rejections_carry_the_gateway_code(hall, token):
     assert caught.value.code == "token_invalid" and caught.value.message_key == "token_invalid"
     assert caught.value.status == 401
     with pytest.raises(PlatformRejected, match=r"The ID number is not well formed") as caught:
-        hall.issue_applicant_token(OBAMA[:-1] + "0", "face", 0.3)
+        hall.issue_applicant_token(OBAMA[:-1] + "0", "card_only_demo", None)
     assert caught.value.code == "invalid_id_number" and OBAMA[:-1] not in str(caught.value)
     with pytest.raises(PlatformRejected, match=r"No such case for this applicant") as caught:
         hall.fees(token, "BDC-NOPE")
     assert caught.value.code == "case_not_found"
 
 
-def test_reference_portrait(hall):
-    image = hall.reference_portrait(OBAMA)
-    assert image[:3] == b"\xff\xd8\xff"
-    assert hall.reference_portrait("110105199001011232") is None  # valid number, nobody in the registry
+def test_no_portrait_leaves_the_gateway_and_nobody_is_told_apart(hall):
+    assert not hasattr(hall, "reference_portrait")
+    forged = [[0.01] * 128, [0.02] * 128]
+    answers = []
+    for id_number in (OBAMA, "110105199001011232"):  # a person, and a valid number nobody holds
+        with pytest.raises(PlatformRejected) as caught:
+            hall.verify_identity(id_number, forged, {"passed": True, "turn": True}, {})
+        answers.append((caught.value.code, caught.value.status, str(caught.value)))
+        forged = [[v + 0.001 for v in e] for e in forged]  # new evidence, not a replay
+    assert answers[0] == answers[1] and answers[0][:2] == ("not_verified", 403)
+
+
+def test_a_revoked_token_is_refused(hall, token):
+    hall.revoke_applicant_token(token)
+    with pytest.raises(PlatformRejected) as caught:
+        hall.list_cases(token)
+    assert caught.value.code == "token_invalid"
+    hall.revoke_applicant_token(token)  # idempotent: a retry after a lost answer is harmless
 
 
 def test_proof_is_idempotent(hall, token):
@@ -155,7 +169,7 @@ def test_5xx_retries_idempotent_calls_only(failing_server):
     assert [c[2] for c in calls] == ["key-1"] * 3  # the same key on every retry
     calls.clear()
     with pytest.raises(PlatformUnavailable, match=r"^HTTP 503$"):
-        client.issue_applicant_token(OBAMA, "face", 0.3)
+        client.issue_applicant_token(OBAMA, "card_only_demo", None)
     assert len(calls) == 1 and calls[0][2]  # minted once, still carries a key
     calls.clear()
     with pytest.raises(PlatformUnavailable, match=r"^HTTP 503$"):

@@ -47,9 +47,9 @@ class KeyedError(Exception):
 def make_runtime():
     runtimes = []
 
-    def make(platform=None, flows=None, method="card_only_demo", case_cache=None):
+    def make(platform=None, flows=None, method="card_only_demo", case_cache=None, verifiers=None):
         session = Session(["case_status"], [], identity_method=method)
-        runtime = Runtime(session, platform, flows=flows, tick_s=0.05, case_cache=case_cache)
+        runtime = Runtime(session, platform, flows=flows, tick_s=0.05, case_cache=case_cache, verifiers=verifiers)
         runtime.start()
         runtimes.append(runtime)
         return runtime
@@ -259,3 +259,37 @@ def test_commands_named_in_order_run_one_after_another_in_the_order_given():
         assert done == list(range(8))
     finally:
         runtime.stop()
+
+
+class RevokingPlatform(Platform):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.revoked = []
+
+    def revoke_applicant_token(self, token):
+        self.revoked.append(token)
+
+
+def test_the_session_token_is_revoked_when_the_session_ends(make_runtime):
+    platform = RevokingPlatform()
+    runtime = make_runtime(platform)
+    runtime.post(ev.CardRead(Card()))
+    assert wait_for(lambda: runtime.session.personal.token == "tok-1")
+    assert platform.revoked == []
+    runtime.post(ev.CancelRequested())
+    assert wait_for(lambda: platform.revoked == ["tok-1"])
+    assert runtime.session.personal.token is None
+
+
+def test_a_token_the_gateway_minted_with_its_decision_is_used_as_it_is_and_revoked(make_runtime):
+    platform = RevokingPlatform()
+
+    def gateway_decided(command, post, cancelled):
+        post(ev.IdentityVerified(method="face", token="decided-1"))
+    runtime = make_runtime(platform, method="face", verifiers={"face": gateway_decided})
+    runtime.post(ev.CardRead(Card()))
+    assert wait_for(lambda: runtime.session.view().cases == ("case-1",))
+    assert runtime.session.personal.token == "decided-1" and platform.tokens == []  # no second minting
+    assert "decided-1" not in repr(ev.IdentityVerified(method="face", token="decided-1"))
+    runtime.post(ev.CardRead(Card(id_number="310115194211202341", name="白德华")))  # the next person's card
+    assert wait_for(lambda: platform.revoked == ["decided-1"])

@@ -166,3 +166,36 @@ def test_any_single_tampering_is_found(n, data):
             assert {p.kind for p in report.problems} <= expected
         finally:
             store.close()
+
+
+def test_a_wiped_log_with_its_head_removed_is_found(offline, clock):
+    _fill(offline, clock)
+    _raw(offline, "DELETE FROM audit_log")
+    _raw(offline, "DELETE FROM meta WHERE name LIKE 'audit_%'")
+    assert _kinds(verify_chain(offline.store)) == [("truncated", None)]
+
+
+def test_a_wiped_log_is_found_even_without_the_first_record_marker(offline, clock):
+    _fill(offline, clock)
+    _raw(offline, "DELETE FROM audit_log")
+    _raw(offline, "DELETE FROM meta WHERE name LIKE 'audit_%'")
+    _raw(offline, "DELETE FROM meta WHERE name = 'audit_started'")
+    assert _kinds(verify_chain(offline.store)) == [("truncated", None)]  # SQLite's sequence counter remembers
+
+
+def test_a_restored_older_head_verifies_locally_but_the_head_says_where_it_is(offline, clock):
+    """Records 5 and 6 deleted and the sealed head of record 4 put back: no local check can tell (the gateway
+    compares the head each heartbeat reports: tests/gateway/routers/test_fleet_audit_head.py)."""
+    _fill(offline, clock, 4)
+    saved = offline.store.query("SELECT value FROM meta WHERE name = 'audit_head'")[0][0]
+    assert offline.audit.head()["seq"] == 4
+    _fill(offline, clock, 2)
+    assert offline.audit.head()["seq"] == 6
+    _raw(offline, "DELETE FROM audit_log WHERE seq > 4")
+    _raw(offline, "UPDATE meta SET value = ? WHERE name = 'audit_head'", (saved,))
+    assert verify_chain(offline.store).ok
+    assert offline.audit.head()["seq"] == 4  # what the next heartbeat reports: the gateway refuses it
+
+
+def test_the_head_of_an_empty_log_is_none(offline):
+    assert offline.audit.head() is None

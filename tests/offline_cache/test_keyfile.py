@@ -67,3 +67,25 @@ def test_any_file_content_gives_a_key_or_a_clear_refusal(tmp_path_factory, data)
         assert str(path) in str(exc)
     else:
         assert len(key) == 32
+
+
+@pytest.mark.parametrize("crash_in", ["write", "fsync", "link"])
+def test_a_power_cut_while_creating_never_leaves_an_empty_key(tmp_path, monkeypatch, crash_in):
+    """The process dies (here: the call raises) part-way through creating the key: afterwards the key file is either
+    absent, so it can be created again, or whole; never empty."""
+    path = tmp_path / "keys" / "storage.key"
+
+    class PowerCut(BaseException):
+        pass
+
+    def cut(*_args, **_kwargs):
+        raise PowerCut
+
+    with monkeypatch.context() as patched:
+        patched.setattr(os, crash_in, cut)
+        with pytest.raises(PowerCut):
+            create_key(path)
+    assert not path.exists()
+    key = create_key(path)  # the next start creates it as if for the first time
+    assert load_key(path) == key
+    assert [p.name for p in path.parent.iterdir()] == ["storage.key"]

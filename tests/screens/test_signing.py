@@ -303,7 +303,7 @@ def test_the_mortgagor_sees_the_deadline_pays_the_fee_and_prints_the_recorded_pr
     platform, bank = gateway_bank(stack)
     try:
         staff_token = bank.staff_sign_in("1001", "246810")
-        rose = bank.issue_applicant_token("982611198702095671", "face", 0.4)
+        rose = bank.issue_applicant_token("982611198702095671", "card_only_demo", None)
         case_id = bank.sign(staff_token, rose, "MA-DEMO-002", sign_png())["case_id"]
         assert case_id
 

@@ -72,3 +72,21 @@ def test_bad_arguments_are_one_line(tmp_path, kiosk_store):
     assert not (tmp_path / "nope.db").exists()  # nothing created
     no_key = run("--db", str(tmp_path / "nope.db"))
     assert no_key.returncode == 1 and "--key-file" in no_key.stderr
+
+
+def test_a_dropped_audit_table_is_one_clear_line(kiosk_store):
+    data, key_file, store = kiosk_store
+    tamper(store, "DROP TABLE audit_log")
+    result = run("--db", str(data / "kiosk.db"), "--key-file", str(key_file))
+    assert result.returncode == 1
+    assert "unreadable: the audit log cannot be read" in result.stdout
+    assert "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_a_wiped_log_is_broken_not_zero_records(kiosk_store):
+    data, key_file, store = kiosk_store
+    tamper(store, "DELETE FROM audit_log")
+    tamper(store, "DELETE FROM meta WHERE name LIKE 'audit_%'")
+    result = run("--db", str(data / "kiosk.db"), "--key-file", str(key_file))
+    assert result.returncode == 1
+    assert "it was wiped" in result.stdout and "audit log BROKEN" in result.stderr

@@ -46,7 +46,7 @@ class Run:
 
     def __init__(self, platform, printer, id_number):
         self.events: list[ev.Event] = []
-        token = platform.issue_applicant_token(id_number, "face", 0.4)
+        token = platform.issue_applicant_token(id_number, "card_only_demo", None)
         self.ctx = FlowContext("mortgage_certificate", self.events.append, threading.Event(), token)
         flow = MortgageCertificateFlow(platform, FlowServices(document_printer=printer))
         self.thread = threading.Thread(target=flow, args=(self.ctx,), daemon=True)

@@ -200,14 +200,16 @@ def test_cancel_stops_quietly(engine, faces_dir, cameras, rose_portrait, tmp_pat
     assert time.monotonic() - started < 25  # it stopped on the cancel, not at the end of the attempt
 
 
-def test_verifier_from_config_uses_the_identity_settings(engine):
+def test_verifier_from_config_uses_the_identity_settings(engine, cameras, tmp_path):
     from config.schema import IdentityConfig
     from kiosk.identity.verifier import face_verifier_from_config
     config = IdentityConfig(face_distance_threshold=0.5, liveness_checks=["turn"], max_attempts=2,
                             attempt_time_s=7)
-    verifier = face_verifier_from_config(object(), lambda card: None, config)
+    asked = []
+    verifier = face_verifier_from_config(cameras(tmp_path / "absent.mp4", reconnect_s=0.05),
+                                         lambda card, evidence: asked.append(card) or "tok", config, engine=engine)
     posted = run_verifier(verifier)
-    assert final(posted) == [ev.VerificationFailed("reference_unavailable")]
+    assert final(posted) == [ev.VerificationFailed("camera_unavailable")] and asked == []
     assert posted[0] == ev.VerificationProgress("starting", 1, 7)
 
 
@@ -234,26 +236,6 @@ def test_camera_lost_mid_check_is_camera_unavailable(engine, faces_dir, cameras,
     posted = run_verifier(verifier)
     assert final(posted) == [ev.VerificationFailed("camera_unavailable")]
     assert time.monotonic() - started < 15
-
-
-def test_kiosk_face_verifier_wires_config_platform_and_camera(engine, cameras, tmp_path):
-    from config import load_profile
-    from kiosk.identity.verifier import kiosk_face_verifier
-
-    class NoPortrait:
-        asked = []
-
-        def reference_portrait(self, id_number):
-            self.asked.append(id_number)
-            return None
-
-    platform = NoPortrait()
-    config = load_profile("hall")
-    verifier = kiosk_face_verifier(config, platform, cameras(tmp_path / "absent.mp4"), engine=engine)
-    posted = run_verifier(verifier)
-    assert final(posted) == [ev.VerificationFailed("reference_unavailable")]
-    assert platform.asked == [ID_NUMBER]
-    assert posted[0].seconds_left == config.identity.attempt_time_s
 
 
 def test_checks_never_overlap_and_a_cancelled_waiter_leaves(engine, cameras, tmp_path):

@@ -179,7 +179,7 @@ def ready_case(gateway) -> str:
 
     hall = PlatformClient(gateway.base_url, gateway.api_key("demo-hall-01"), kiosk_id="demo-hall-01")
     try:
-        token = hall.issue_applicant_token(OBAMA, "face", 0.35)
+        token = hall.issue_applicant_token(OBAMA, "card_only_demo", None)
         return next(c.case_id for c in hall.list_cases(token) if c.status == "certificate_ready")
     finally:
         hall.close()

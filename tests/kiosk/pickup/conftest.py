@@ -49,6 +49,15 @@ class Issuer:
         return hashlib.sha256(f"{cid}:{digits}".encode()).hexdigest()
 
 
+def deposited(ledger, issuer, cid="c-0001", cp="0-03", digits="12345678", **fields) -> str:
+    """A code for a deposit this locker's ledger holds (the locker refuses a code without one): the QR text."""
+    qr = issuer.code(cid=cid, cp=cp, **fields)
+    if ledger.deposit(cid) is None:
+        ledger.ensure_compartments([(cp, "medium")])
+        ledger.add_deposit(cid, cp, Issuer.digits_sha256(cid, digits), NOW + 3600, qr)
+    return qr
+
+
 @pytest.fixture
 def issuer():
     return Issuer()

@@ -3,7 +3,7 @@ from config.loader import load_profile
 from kiosk.pickup.assembly import assemble
 from peripherals.locker import KerongSimulator
 
-from tests.kiosk.pickup.conftest import LOCKER
+from tests.kiosk.pickup.conftest import LOCKER, deposited
 
 
 class Platform:
@@ -29,7 +29,7 @@ def test_locker_profile_assembles_over_a_simulator(tmp_path, issuer, sealer):
         try:
             assert len(parts.bank.compartments) == 32 and parts.bank.compartment("1-16").board == 1
             assert parts.verifier.guard.max_failures == 3
-            assert parts.verifier.verify_qr(issuer.code(cp="0-03")).ok
+            assert parts.verifier.verify_qr(deposited(parts.ledger, issuer, cp="0-03")).ok
             assert (tmp_path / "pickup-keys.json").exists() and (tmp_path / "pickup.db").exists()
             assert parts.bank.open("1-16").opened and sim.unlocked == [(1, 16)]
         finally:

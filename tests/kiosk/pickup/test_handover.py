@@ -41,7 +41,7 @@ def gateway(tmp_path_factory):
 def ready_case(gateway, id_number):
     hall = PlatformClient(gateway.base_url, gateway.api_key("demo-hall-01"), kiosk_id="demo-hall-01")
     try:
-        token = hall.issue_applicant_token(id_number, "face", 0.3)
+        token = hall.issue_applicant_token(id_number, "card_only_demo", None)
         return next((c.case_id, c.status) for c in hall.list_cases(token)
                     if c.status in ("certificate_ready", "collected") and c.kind == "first_registration")
     finally:

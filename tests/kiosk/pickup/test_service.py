@@ -10,7 +10,7 @@ from kiosk.pickup.verifier import AttemptGuard, PickupVerifier
 from peripherals.locker import (Compartment, EightASimulator, KerongSimulator, LockController, LockerBank,
                                 make_protocol)
 
-from tests.kiosk.pickup.conftest import ID_NUMBER, LOCKER, Issuer
+from tests.kiosk.pickup.conftest import ID_NUMBER, LOCKER, Issuer, deposited
 
 LAYOUT = [Compartment("A01", 0, 1, "small"), Compartment("A02", 0, 2, "medium"), Compartment("B01", 0, 16, "large")]
 WHERE = {c.label: (c.board, c.lock) for c in LAYOUT}
@@ -140,7 +140,7 @@ def test_typed_digits_pickup(world, sim):
 
 def test_wrong_person_opens_nothing(world, sim, issuer):
     service, verifier, rec, _ = world()
-    code = verifier.verify_qr(issuer.code(cp="A01")).code
+    code = verifier.verify_qr(deposited(service.ledger, issuer, cp="A01")).code
     outcome = service.pickup(code, "110105194912310037")
     assert outcome.reason == "person_mismatch" and sim.unlocked == [] and rec.pickups == []
 
@@ -149,7 +149,7 @@ def test_door_did_not_open_keeps_the_code_valid(world, sim, issuer):
     service, verifier, rec, _ = world()
     sim.set_stuck(0, 1)
     sim.add_item(0, 1)
-    qr = issuer.code(cp="A01")
+    qr = deposited(service.ledger, issuer, cp="A01")
     outcome = service.pickup(verifier.verify_qr(qr).code, ID_NUMBER)
     assert outcome.reason == "door_did_not_open"
     assert rec.alarms == [("door_did_not_open", "A01")] and rec.pickups == []
@@ -161,10 +161,10 @@ def test_item_not_taken(world, sim, issuer):
     sim.add_item(0, 1)
     person = Person(sim, 0, 1)  # opens and shuts, takes nothing
     person.start()
-    outcome = service.pickup(verifier.verify_qr(issuer.code(cp="A01")).code, ID_NUMBER)
+    outcome = service.pickup(verifier.verify_qr(deposited(service.ledger, issuer, cp="A01")).code, ID_NUMBER)
     person.join(5)
     assert outcome.reason == "item_not_taken" and rec.pickups == []
-    assert verifier.verify_qr(issuer.code(cp="A01")).ok
+    assert verifier.verify_qr(deposited(service.ledger, issuer, cp="A01")).ok
 
 
 def test_door_left_open_alarms_then_settles(world, sim, issuer):
@@ -172,7 +172,7 @@ def test_door_left_open_alarms_then_settles(world, sim, issuer):
     sim.add_item(0, 1)
     person = Person(sim, 0, 1, take=True, close=False)
     person.start()
-    outcome = service.pickup(verifier.verify_qr(issuer.code(cp="A01")).code, ID_NUMBER)
+    outcome = service.pickup(verifier.verify_qr(deposited(service.ledger, issuer, cp="A01")).code, ID_NUMBER)
     person.join(5)
     assert outcome.reason == "door_left_open" and rec.alarms == [("door_left_open", "A01")]
     assert service.settle()[0][1] == "door_left_open"
@@ -193,7 +193,7 @@ def _cut(*_):
 def test_power_cut_after_door_opened_is_settled_from_the_sensors(world, sim, issuer):
     service, verifier, rec, _ = world()
     sim.add_item(0, 1)
-    code = verifier.verify_qr(issuer.code(cid="c-77", cp="A01")).code
+    code = verifier.verify_qr(deposited(service.ledger, issuer, cid="c-77", cp="A01")).code
     service.record_pickup = _cut  # the power goes between "door opened and shut" and "pickup recorded"
     person = Person(sim, 0, 1, take=True)
     person.start()
@@ -216,7 +216,7 @@ def test_power_cut_before_the_door_opened_cancels(world, sim, issuer):
     service.ledger.begin("pickup", "A01", "opening", code_id="c-5")  # journaled, then the power went
     restarted, verifier2, rec2, _ = world()
     assert [o for _, o in restarted.settle()] == ["cancelled"]
-    assert rec2.pickups == [] and verifier2.verify_qr(issuer.code(cid="c-5", cp="A01")).ok
+    assert rec2.pickups == [] and verifier2.verify_qr(deposited(restarted.ledger, issuer, cid="c-5", cp="A01")).ok
 
 
 def test_two_deposits_never_share_a_compartment(world, sim):
@@ -319,7 +319,7 @@ def test_pickups_go_to_the_durable_outbox_once(tmp_path, world, sim, issuer):
         service, verifier, rec, _ = world()
         service.record_pickup = outbox_recorder(outbox)
         sim.add_item(0, 1)
-        code = verifier.verify_qr(issuer.code(cid="c-42", cp="A01")).code
+        code = verifier.verify_qr(deposited(service.ledger, issuer, cid="c-42", cp="A01")).code
         person = Person(sim, 0, 1, take=True)
         person.start()
         assert service.pickup(code, ID_NUMBER).reason == "picked_up"
@@ -353,7 +353,7 @@ def test_the_registered_agent_collects_and_the_door_opened_callback_fires(world,
     sim.add_item(0, 1)
     person = Person(sim, 0, 1, take=True)
     person.start()
-    code = verifier.verify_qr(issuer.code(cid="c-ag", cp="A01", ag=[subject_hash("c-ag", agent)])).code
+    code = verifier.verify_qr(deposited(service.ledger, issuer, cid="c-ag", cp="A01", ag=[subject_hash("c-ag", agent)])).code
     opened = []
     outcome = service.pickup(code, agent, on_opened=opened.append)
     person.join(5)
@@ -367,7 +367,7 @@ def test_an_alarm_is_cleared_once_when_its_door_shuts(world, sim, issuer):
     sim.add_item(0, 1)
     person = Person(sim, 0, 1, take=True, close=False)
     person.start()
-    service.pickup(verifier.verify_qr(issuer.code(cp="A01")).code, ID_NUMBER)
+    service.pickup(verifier.verify_qr(deposited(service.ledger, issuer, cp="A01")).code, ID_NUMBER)
     person.join(5)
     assert cleared == []
     sim.close_door(0, 1)

@@ -5,7 +5,7 @@ import pytest
 
 from kiosk.pickup.verifier import AttemptGuard, PickupVerifier
 
-from tests.kiosk.pickup.conftest import ID_NUMBER, LOCKER, NOW, Issuer
+from tests.kiosk.pickup.conftest import ID_NUMBER, LOCKER, NOW, Issuer, deposited
 
 
 @pytest.fixture
@@ -19,8 +19,8 @@ def verifier(keys, ledger, clock, audit):
                           guard=AttemptGuard(5, 300, clock=clock), clock=clock)
 
 
-def test_good_code_is_accepted_and_audited(verifier, issuer, audit):
-    check = verifier.verify_qr(issuer.code(cid="c-1", cp="0-03"))
+def test_good_code_is_accepted_and_audited(verifier, issuer, ledger, audit):
+    check = verifier.verify_qr(deposited(ledger, issuer, cid="c-1", cp="0-03"))
     assert check.ok and check.reason == "accepted"
     assert check.code.compartment == "0-03" and check.code.issued_to(ID_NUMBER)
     assert [(a.method, a.outcome, a.code_id, a.compartment) for a in audit] == [("qr", "accepted", "c-1", "0-03")]
@@ -41,6 +41,7 @@ def test_each_refusal_has_its_own_key(verifier, issuer, ledger, clock):
         "code_used": issuer.code(cid="c-used"),
         "code_held": issuer.code(cid="c-held"),
         "code_unknown_compartment": issuer.code(cp="9-99"),
+        "code_no_deposit": issuer.code(cid="c-nothing-here", cp="0-01"),  # genuine, but no deposit behind it
     }
     for reason, text in cases.items():
         check = verifier.verify_qr(text)
@@ -59,35 +60,56 @@ def test_tampered_payload_fails_the_signature(verifier, issuer):
     assert verifier.verify_qr(forged).reason == "code_bad_signature"
 
 
-def test_five_failures_lock_entry_then_it_reopens(verifier, issuer, clock, audit):
+def test_five_failures_lock_entry_then_it_reopens(verifier, issuer, ledger, clock, audit):
+    good = deposited(ledger, issuer)
     for _ in range(4):
         assert verifier.verify_qr("junk").reason == "code_malformed"
     last = verifier.verify_qr("junk")
     assert last.reason == "code_malformed" and last.locked_for_s == pytest.approx(300)
-    locked = verifier.verify_qr(issuer.code())  # even a good code waits
+    locked = verifier.verify_qr(good)  # even a good code waits
     assert (locked.ok, locked.reason) == (False, "code_entry_locked")
     assert verifier.verify_digits("12345678").reason == "code_entry_locked"
     clock.now += 299
-    assert verifier.verify_qr(issuer.code()).reason == "code_entry_locked"
+    assert verifier.verify_qr(good).reason == "code_entry_locked"
     clock.now += 2
-    assert verifier.verify_qr(issuer.code()).ok
+    assert verifier.verify_qr(good).ok
     assert [a.outcome for a in audit].count("code_entry_locked") == 3
     assert len(audit) == 9
 
 
-def test_a_success_resets_the_count(verifier, issuer):
+def test_only_a_verified_identity_resets_the_count(verifier, issuer, ledger):
+    code = verifier.verify_qr(deposited(ledger, issuer)).code
     for _ in range(4):
         verifier.verify_qr("junk")
-    assert verifier.verify_qr(issuer.code()).ok
+    verifier.record_identity(code, True)
     for _ in range(4):
         assert verifier.verify_qr("junk").locked_for_s == 0
 
 
-def test_person_mismatch_counts_as_a_failure(verifier, issuer, audit):
-    code = verifier.verify_qr(issuer.code()).code
+def test_wrong_digits_between_valid_scans_still_lock(verifier, issuer, ledger):
+    """The attack: four wrong guesses, then one valid scan of a code the attacker holds (never followed by the
+    holder's card and face), over and over. The valid scan does not reset the count: the fifth wrong guess locks."""
+    valid = deposited(ledger, issuer, cid="c-mine", cp="0-01", digits="99990000")
+    guesses = 0
+    for _ in range(25):
+        for _ in range(4):
+            if verifier.verify_digits(f"{guesses:08d}").reason == "code_entry_locked":
+                break
+            guesses += 1
+        else:
+            verifier.verify_qr(valid)
+            continue
+        break
+    assert guesses < 10
+    assert verifier.verify_digits("00000001").reason == "code_entry_locked"
+
+
+def test_person_mismatch_counts_as_a_failure(verifier, issuer, ledger, audit):
+    good = deposited(ledger, issuer)
+    code = verifier.verify_qr(good).code
     for _ in range(5):
         verifier.record_identity(code, False)
-    assert verifier.verify_qr(issuer.code()).reason == "code_entry_locked"
+    assert verifier.verify_qr(good).reason == "code_entry_locked"
     assert audit[1].outcome == "person_mismatch" and audit[1].method == "identity"
 
 
@@ -125,7 +147,7 @@ def test_audit_sink_failure_does_not_change_the_answer(keys, ledger, clock, issu
     def broken(_):
         raise RuntimeError("disk full")
     verifier = PickupVerifier(keys, ledger, LOCKER, audit=broken, clock=clock)
-    assert verifier.verify_qr(issuer.code()).ok
+    assert verifier.verify_qr(deposited(ledger, issuer)).ok
 
 
 def test_offline_verification_uses_cached_keys(issuer, ledger, clock, tmp_path):
@@ -136,7 +158,7 @@ def test_offline_verification_uses_cached_keys(issuer, ledger, clock, tmp_path):
     def offline():
         raise OSError("no network")
     verifier = PickupVerifier(PickupKeyRing(offline, cache), ledger, LOCKER, clock=clock)
-    assert verifier.verify_qr(issuer.code()).ok
+    assert verifier.verify_qr(deposited(ledger, issuer)).ok
 
 
 from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
