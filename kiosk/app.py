@@ -10,6 +10,7 @@ import os
 import signal
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from kiosk import events as ev
 from kiosk.flows import FlowServices, default_flows
@@ -201,71 +202,77 @@ def build_offline(config, platform, post):
     return OfflineServices.from_config(config, platform, post)
 
 
-def wire_flow_services(services: FlowServices, devices, offline) -> None:
-    """Hand the printers and the payment journal (in the offline store) to the flows that need them."""
-    by_name = {getattr(d, "name", ""): d for d in devices}
-    services.receipt_printer = by_name.get("receipt_printer")
-    services.document_printer = by_name.get("document_printer")
-    if offline is not None:
-        from kiosk.payment_journal import PaymentJournal
+def receipt_printer_for_jobs(raw, counters, trail):
+    """The receipt printer every receipt goes to (payment receipts and pickup slips alike), built once: each job is
+    counted as paper used (maintenance counters) inside the print audit record (the audit trail)."""
+    from kiosk.maintenance.counters import CountedReceiptPrinter
 
-        services.payment_journal = PaymentJournal(offline.store.store)
-        services.outbox = offline.store.outbox
+    return None if raw is None else trail.audited_printer(CountedReceiptPrinter(raw, counters))
 
 
 def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
-    """Session, runtime with the platform client and flows, and the devices; nothing is started yet."""
-    session = Session.from_config(config)
+    """Session, runtime with the platform client and flows, and the devices; nothing is started yet. Every part gets
+    what it needs through its constructor, in the order below (a later part is reached through a function)."""
+    from kiosk.audit_trail import AuditTrail
+    from kiosk.maintenance.counters import Counters
+    from kiosk.maintenance.session_part import CheckStaffPin, RunDeskAction
+    from kiosk.maintenance.wiring import build_maintenance, build_sign_in
+    from kiosk.payment_journal import PaymentJournal
+    from kiosk.runtime import EventInbox, card_only_verifier
+
+    inbox = EventInbox()  # the core's queue: devices, the store and the flows post here before the runtime runs
+    post = inbox.post
     if platform is None:
         platform = build_platform(config)
-    flow_services = FlowServices(office=config.site.name, kiosk_id=config.gateway.kiosk_id or config.site.id)
-    flows = default_flows(platform, flow_services)
-    # The menu offers only services this build can run; the others are added as their flows arrive.
-    missing = [s for s in session.services if s not in flows]
+    kiosk_id = config.gateway.kiosk_id or config.site.id
+    session: Session | None = None  # built once the flows are known (the menu offers only services with a flow)
+    desk = None  # the maintenance desk, built once the devices are
+    staff = build_sign_in(config, post, state=lambda: session.state, desk=lambda: desk)
+    devices = build_devices(config, post, staff)
+    verifiers = {"card_only_demo": card_only_verifier, **build_verifiers(config, platform, devices)}
+    offline = build_offline(config, platform, post)
+    trail = AuditTrail(offline.store.audit, kiosk_id)
+    counters = Counters(Path(config.storage.data_dir) / "maintenance-counters.json")
+    by_name = {getattr(d, "name", ""): d for d in devices}
+    receipt_printer = receipt_printer_for_jobs(by_name.get("receipt_printer"), counters, trail)
+    flow_services = FlowServices(
+        receipt_printer=receipt_printer, document_printer=trail.audited_printer(by_name.get("document_printer")),
+        payment_journal=PaymentJournal(offline.store.store, audit=trail.journal_hook), outbox=offline.store.outbox,
+        office=config.site.name, kiosk_id=kiosk_id)
+    flows = default_flows(platform, flow_services, verifier=verifiers.get(config.identity.method),
+                          identity_method=config.identity.method)
+    site_services = [s.value for s in config.site.services]
+    missing = [s for s in site_services if s not in flows]
     if missing:
         logger.info("services without a flow in this build, not offered: %s", ", ".join(missing))
-    session.services = tuple(s for s in session.services if s in flows)
-    runtime = Runtime(session, platform, flows=flows)
-    from kiosk.maintenance.wiring import build_sign_in
-
-    staff = build_sign_in(config, runtime.post, lambda: session.state)
-    devices = build_devices(config, runtime.post, staff)
-    runtime.verifiers.update(build_verifiers(config, platform, devices))
-    if hasattr(flows.get("mortgage_signing"), "attach"):  # each party's card and face check
-        flows["mortgage_signing"].attach(devices, runtime.verifiers, config.identity.method)
-    offline = build_offline(config, platform, runtime.post)
-    runtime.case_cache = offline.store.cases  # offline, a re-verified person still sees their cases
-    wire_flow_services(flow_services, devices, offline)
-    kiosk = Kiosk(session, runtime, platform, devices, offline)
-    kiosk.locker = build_locker(config, platform, runtime, offline, devices)
-    wire_maintenance_and_fleet(kiosk, config, staff, config_path, flow_services)
-    wire_audit_trail(kiosk, config, flow_services)
-    return kiosk
-
-
-def wire_audit_trail(kiosk: Kiosk, config, services: FlowServices) -> None:
-    """The audit trail (kiosk.audit_trail) sees the runtime's events, the payment journal and the flows' printers,
-    and records the configuration's hash now and after each fleet `reload_config`."""
-    from kiosk.audit_trail import AuditTrail
-
-    trail = AuditTrail(kiosk.offline.store.audit, config.gateway.kiosk_id or config.site.id)
-    kiosk.runtime.audit_trail = trail
-    if services.payment_journal is not None:
-        services.payment_journal.audit = trail.journal_hook
-    for name in ("receipt_printer", "document_printer", "certificate_printer"):  # every job the flows print
-        if getattr(services, name, None) is not None:
-            setattr(services, name, trail.audited_printer(getattr(services, name)))
-    if kiosk.locker is not None:  # doors opened by a pickup, by staff, or by force
-        kiosk.locker.controller.add_listener(trail.door_listener(kiosk.locker.bank))
+    session = Session.from_config(config, services=[s for s in site_services if s in flows])
+    locker, locker_handlers = build_locker(config, platform, post, offline, receipt_printer)
+    if locker is not None:  # its lock controller joins the devices (status as DeviceStatusChanged "locker")
+        locker.controller.add_listener(status_listener(post))
+        locker.controller.add_listener(trail.door_listener(locker.bank))  # doors opened by a pickup, staff, force
+        devices.append(locker.controller)
+    runtime = Runtime(session, platform, verifiers=verifiers, flows=flows,
+                      case_cache=offline.store.cases,  # offline, a re-verified person still sees their cases
+                      audit_trail=trail, inbox=inbox,
+                      handlers={CheckStaffPin: staff.check_pin, **locker_handlers,
+                                RunDeskAction: lambda command, post, cancelled: desk.perform(command, post)},
+                      in_order=(RunDeskAction,))  # a field chosen, then the keys typed into it
+    maintenance = build_maintenance(
+        config, staff, devices, counters=counters, locker=lambda: locker, outbox_depth=offline.store.outbox.depth,
+        online=lambda: offline.connectivity.online, staff_id=lambda: session.staff_id, fleet=lambda: fleet,
+        ledger=getattr(flows.get("certificate_print"), "ledger", None))
+    desk = maintenance.desk
+    session.subscribe(desk.on_view)
+    fleet = build_fleet(config, platform, post, session, staff, maintenance, offline, locker, trail, config_path)
     trail.config_loaded(config, "start")
-    handlers = getattr(kiosk.fleet, "handlers", None)
-    for kind in ("reload_config", "print_test_page", "read_logs"):  # fleet commands carried out here
-        if handlers is not None and getattr(handlers, kind) is not None:
-            setattr(handlers, kind, _audited_command(trail, kind, getattr(handlers, kind), config))
+    return Kiosk(session, runtime, platform, devices, offline, maintenance=maintenance, fleet=fleet, locker=locker)
 
 
 def _audited_command(trail, kind: str, handler, config):
     """A fleet command handler whose every run is recorded; a reload also records the new configuration's hash."""
+    if handler is None:
+        return None
+
     def run():
         try:
             result = handler()
@@ -280,49 +287,31 @@ def _audited_command(trail, kind: str, handler, config):
     return run
 
 
-def build_locker(config, platform, runtime, offline, devices):
-    """The pickup locker's parts (kiosk.pickup) when config.devices.locker is enabled: its lock controller joins the
-    devices (status as DeviceStatusChanged "locker"), and the session's pickup commands go to its Handover."""
+def build_locker(config, platform, post, offline, receipt_printer):
+    """The pickup locker's parts (kiosk.pickup) when config.devices.locker is enabled, and the runtime's handlers of
+    the session's pickup commands (its Handover); (None, {}) otherwise."""
     if not config.devices.locker.enabled:
-        return None
+        return None, {}
     from kiosk.pickup.assembly import assemble
     from kiosk.pickup.handover import Handover
     from kiosk.pickup.service import outbox_recorder
-    from kiosk.session import CheckPickupCode, OpenCompartment
+    from kiosk.pickup.session_part import CheckPickupCode, OpenCompartment
 
     store = offline.store
-    by_name = {getattr(d, "name", ""): d for d in devices}
-    handover = Handover(runtime.post, outbox=store.outbox, receipt_printer=by_name.get("receipt_printer"),
-                        office=config.site.name, locker_id=config.gateway.kiosk_id or config.site.id)
-    parts = assemble(config, platform=platform, sealer=store.store.sealer, record_pickup=outbox_recorder(store.outbox),
-                     audit=handover.audit, alarm=handover.alarm, alarm_cleared=handover.alarm_cleared)
-    handover.attach(parts)
-    parts.controller.add_listener(status_listener(runtime.post))
-    devices.append(parts.controller)
-    runtime.handlers[CheckPickupCode] = handover.check_code
-    runtime.handlers[OpenCompartment] = handover.open_compartment
-    return parts
+    handover = Handover(post, outbox=store.outbox, receipt_printer=receipt_printer, office=config.site.name,
+                        locker_id=config.gateway.kiosk_id or config.site.id,
+                        assemble=lambda h: assemble(config, platform=platform, sealer=store.store.sealer,
+                                                    record_pickup=outbox_recorder(store.outbox), handover=h))
+    return handover.parts, {CheckPickupCode: handover.check_code, OpenCompartment: handover.open_compartment}
 
 
-def wire_maintenance_and_fleet(kiosk: Kiosk, config, staff, config_path=None, flow_services=None) -> None:
-    """The maintenance desk (what the maintenance screens call) and the fleet agent (kiosk.fleet.wiring)."""
+def build_fleet(config, platform, post, session, staff, maintenance, offline, locker, trail, config_path=None):
+    """The fleet agent (kiosk.fleet.wiring) with its providers and its command handlers, each audited."""
     from kiosk.fleet.wiring import ConfigReload, build_fleet_agent, read_log_tail
-    from kiosk.maintenance.counters import CountedReceiptPrinter
-    from kiosk.maintenance.wiring import build_maintenance, stock_provider
+    from kiosk.maintenance.wiring import stock_provider
 
-    offline = kiosk.offline
-    locker = lambda: getattr(kiosk, "locker", None)  # noqa: E731 (the locker parts, where this site has them)
-    parts = build_maintenance(
-        config, staff, kiosk.devices, locker=locker,
-        outbox_depth=offline.store.outbox.depth if offline is not None else None,
-        online=(lambda: offline.connectivity.online) if offline is not None else None,
-        ledger=getattr(kiosk.runtime.flows.get("certificate_print"), "ledger", None),
-        staff_id=lambda: kiosk.session.staff_id)
-    kiosk.maintenance = parts
-    desk = parts.desk
-    kiosk.session.subscribe(desk.on_view)
-    if flow_services is not None and flow_services.receipt_printer is not None:  # paper used, for the counters
-        flow_services.receipt_printer = CountedReceiptPrinter(flow_services.receipt_printer, parts.counters)
+    desk = maintenance.desk
+    agent = None
 
     def heartbeat_devices() -> dict:
         return {row["name"]: {"status": row["status"], "reason": row["reason"]}
@@ -334,18 +323,17 @@ def wire_maintenance_and_fleet(kiosk: Kiosk, config, staff, config_path=None, fl
             raise RuntimeError(result.detail)
         return result.detail
 
-    reload = ConfigReload(config_path, config, session=kiosk.session, sign_in=staff,
-                          agent_ref=lambda: kiosk.fleet)
-    kiosk.fleet = build_fleet_agent(
-        config, kiosk.platform, kiosk.runtime.post, devices=heartbeat_devices, stock=stock_provider(desk),
-        outbox_depth=offline.store.outbox.depth if offline is not None else None,
-        last_error=parts.recent_errors.last,
-        doors_open=kiosk.locker.doors_open if kiosk.locker is not None else None,
-        print_test_page=print_test_page if "receipt_printer" in desk.tests.names() else None,
-        read_logs=lambda: read_log_tail(config.logging.file, parts.recent_errors.recent),
-        reload_config=reload if config_path else None)
-    desk.fleet = kiosk.fleet
-
+    reload = ConfigReload(config_path, config, post=post, sign_in=staff, agent_ref=lambda: agent)
+    audited = lambda kind, handler: _audited_command(trail, kind, handler, config)  # noqa: E731
+    agent = build_fleet_agent(
+        config, platform, post, devices=heartbeat_devices, stock=stock_provider(desk),
+        outbox_depth=offline.store.outbox.depth, last_error=maintenance.recent_errors.last,
+        doors_open=locker.doors_open if locker is not None else None,
+        print_test_page=audited("print_test_page",
+                                print_test_page if "receipt_printer" in desk.tests.names() else None),
+        read_logs=audited("read_logs", lambda: read_log_tail(config.logging.file, maintenance.recent_errors.recent)),
+        reload_config=audited("reload_config", reload if config_path else None))
+    return agent
 
 def run_kiosk(config, headless: bool = False, config_path=None, ui_control=None) -> int:
     """Runs the kiosk until stopped. `ui_control(app)` (tests and demo only, from kiosk_testkit.kiosk_main) makes the
@@ -400,9 +388,9 @@ def _run_ui(kiosk: Kiosk, config, font, ui_control=None) -> int:
     control = None
     app = KioskApp(config.ui, kiosk.runtime.post, kiosk.session.view(), font,
                    on_ready=lambda: setattr(control, "ready", True) if control else None,
-                   required_devices=[d.value for d in config.site.required_devices])
+                   required_devices=[d.value for d in config.site.required_devices],
+                   camera_preview=kiosk.maintenance.preview if kiosk.maintenance else None)
     kiosk.session.subscribe(app.bridge)
-    app.maintenance = kiosk.maintenance  # the maintenance pages and the staff PIN pad call its desk and sign-in
     speaker = None
     if config.ui.speech:  # spoken prompts: espeak-ng in a subprocess, from the speaker's own thread
         from kiosk.speech import Speaker, SpokenPrompts

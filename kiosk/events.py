@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 
 class Event:
@@ -140,6 +140,16 @@ class StaffCredentialPresented(Event):
 
 
 @dataclass(frozen=True)
+class StaffPinEntered(Event):
+    """The PIN typed on the staff PIN pad (checked off the core thread: kiosk.maintenance.session_part.CheckStaffPin)."""
+
+    pin: str
+
+    def __repr__(self) -> str:  # a PIN: never printed
+        return f"StaffPinEntered(pin=<{len(self.pin)} digits>)"
+
+
+@dataclass(frozen=True)
 class StaffPinRejected(Event):
     """A wrong PIN (message key wrong_pin, with the attempts left) or the lockout it caused (maintenance_locked)."""
 
@@ -150,9 +160,34 @@ class StaffPinRejected(Event):
 
 @dataclass(frozen=True)
 class MaintenancePageChosen(Event):
-    """Staff chose a maintenance page (kiosk.session.MAINTENANCE_PAGES)."""
+    """Staff chose a maintenance page (kiosk.maintenance.session_part.MAINTENANCE_PAGES)."""
 
     page: str
+
+
+@dataclass(frozen=True)
+class MaintenanceAction(Event):
+    """Staff pressed a maintenance button: "verb" or "verb:value" (test:<device>, load_paper, load_blanks,
+    blank_field:<first|last>, blank_key:<key>, deposit:<size>, door:<compartment>); kiosk.maintenance.desk runs it."""
+
+    action: str
+
+
+@dataclass(frozen=True)
+class MaintenanceDeskChanged(Event):
+    """What the maintenance pages show (kiosk.maintenance.desk.MaintenanceDesk.snapshot), for the view."""
+
+    snapshot: dict
+
+
+@dataclass(frozen=True)
+class SessionSettingsChanged(Event):
+    """The site file was reloaded (a fleet command): the session's timeouts from now on."""
+
+    idle_timeout_s: float
+    idle_warning_s: float
+    done_timeout_s: float
+    maintenance_idle_timeout_s: float
 
 
 @dataclass(frozen=True)
@@ -168,19 +203,37 @@ class LanguageChanged(Event):
     language: str
 
 
+@dataclass(frozen=True, kw_only=True)
+class FlowStep:
+    """Base of the typed steps a flow shows (each flow declares its own, kiosk/flows/*, kiosk/pickup/steps.py); a
+    screen renders a step by its type. message: a message key shown with the step (a lost connection...)."""
+
+    message: str | None = None
+
+    types: ClassVar[dict[str, type]] = {}  # every step type by its class name (kiosk.flows.steps.step_from_json)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        FlowStep.types[cls.__name__] = cls
+
+
 @dataclass(frozen=True)
 class FlowUpdate(Event):
-    """A flow reports progress (its own view data, merged into the session's flow data)."""
+    """A flow shows its next step (or the same step with new values): it replaces the step on screen."""
 
-    data: dict = field(default_factory=dict)
+    step: FlowStep
 
 
 @dataclass(frozen=True)
-class FlowInput(Event):
-    """The applicant's answer to a running flow (choose a case, confirm, cancel a payment...), from a screen."""
+class FlowAnswer(Event):
+    """The one way an answer reaches a running flow: from a screen (choose a case, confirm, a keypad key, a signature)
+    or from the session (a card read the running flow asked for: action "card"). value: what the action needs."""
 
     action: str
-    value: str | None = None
+    value: Any = None
+
+    def __repr__(self) -> str:  # a value may be a PIN key, a signature or a card: never print it
+        return f"FlowAnswer(action={self.action!r})"
 
 
 # -- certificate pickup at a locker (kiosk.pickup) ------------------------------------------------------------------

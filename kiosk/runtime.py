@@ -11,11 +11,11 @@ import queue
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Protocol
+from typing import Callable, Iterable, Protocol
 
 from kiosk import events as ev
 from kiosk.watchdog import Watchdog
-from kiosk.session import (AuthoriseApplicant, Command, DeliverFlowInput, LoadCases, Session, SessionEnded,
+from kiosk.session import (AuthoriseApplicant, Command, DeliverFlowAnswer, LoadCases, Session, SessionEnded,
                            StartFlow, StartVerification, State)
 
 logger = logging.getLogger(__name__)
@@ -44,7 +44,7 @@ class FlowContext:
         self.token = token
         # The verified card's name, for paper the applicant takes away (masked there); never logged.
         self.applicant_name = applicant_name
-        self.inbox: queue.Queue[ev.FlowInput] = queue.Queue()  # the applicant's answers (DeliverFlowInput)
+        self.inbox: queue.Queue[ev.FlowAnswer] = queue.Queue()  # the answers the session delivers (DeliverFlowAnswer)
         self.closed = threading.Event()  # set when the session leaves this flow (back to the menu, or ended)
 
     def is_over(self) -> bool:
@@ -58,7 +58,15 @@ class FlowContext:
             time.sleep(0.05)
         return None if self.is_over() else self.token
 
-    def wait_input(self, timeout_s: float) -> ev.FlowInput | None:
+    def drop_answers(self) -> None:
+        """Forget answers not taken yet (given to an earlier step): called before a flow shows its next step."""
+        while True:
+            try:
+                self.inbox.get_nowait()
+            except queue.Empty:
+                return
+
+    def wait_input(self, timeout_s: float) -> ev.FlowAnswer | None:
         """The applicant's next answer, or None after timeout_s or as soon as the flow is over."""
         deadline = time.monotonic() + timeout_s
         while not self.is_over():
@@ -75,11 +83,36 @@ def card_only_verifier(command: StartVerification, post, cancelled: threading.Ev
     post(ev.IdentityVerified(method="card_only_demo", score=None))
 
 
+Handler = Callable[[Command, Callable[[ev.Event], None], threading.Event], None]
+
+
+class EventInbox:
+    """The core's queue of events: anything posts to it from any thread (devices, the store, flows, the screens
+    through the runtime); the runtime's core thread takes them in order. Made first, so that what posts can be built
+    before the runtime."""
+
+    def __init__(self):
+        self._queue: queue.Queue[ev.Event | None] = queue.Queue()
+
+    def post(self, event: ev.Event | None) -> None:
+        self._queue.put(event)
+
+    def take(self, timeout: float) -> ev.Event | None:
+        """The next event; raises queue.Empty after timeout seconds."""
+        return self._queue.get(timeout=timeout)
+
+
 class Runtime:
     def __init__(self, session: Session, platform: Platform | None = None, *,
                  verifiers: dict[str, Verifier] | None = None, flows: dict[str, Flow] | None = None,
                  tick_s: float = 0.5, clock: Callable[[], float] = time.monotonic,
-                 watchdog: Watchdog | None = None, case_cache=None):
+                 watchdog: Watchdog | None = None, case_cache=None, audit_trail=None,
+                 handlers: dict[type, Handler] | None = None, inbox: EventInbox | None = None,
+                 in_order: Iterable[type] = ()):
+        """handlers: the commands of parts assembled beside the core (the locker's CheckPickupCode, OpenCompartment,
+        the staff PIN's CheckStaffPin): type -> handler(command, post, cancelled), run on a worker like every
+        command; in_order: command types whose handlers run one after another in the order given (on a worker of
+        their own: a maintenance action and the key typed after it). audit_trail: kiosk.audit_trail.AuditTrail, shown every event after the session handled it."""
         self.session = session
         self.platform = platform
         self.verifiers = {"card_only_demo": card_only_verifier, **(verifiers or {})}
@@ -89,30 +122,31 @@ class Runtime:
         self.watchdog = watchdog or Watchdog()
         # offline_cache.CaseCache: the last case list of each recently verified person, encrypted at rest.
         self.case_cache = case_cache
-        self.audit_trail = None  # kiosk.audit_trail.AuditTrail: sees every event after the session handled it
-        self._queue: queue.Queue[ev.Event | None] = queue.Queue()
+        self.audit_trail = audit_trail
+        self._inbox = inbox or EventInbox()
         self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="kiosk-work")
+        self.in_order = frozenset(in_order)
+        self._in_order_worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="kiosk-in-order")
         self._cancel = threading.Event()
         self._flow: FlowContext | None = None  # the flow now running (core thread only)
         self._thread: threading.Thread | None = None
-        # Commands of parts assembled beside the core (the locker's CheckPickupCode, OpenCompartment...):
-        # type -> handler(command, post, cancelled), run on a worker like every command.
-        self.handlers: dict[type, Callable[[Command, Callable[[ev.Event], None], threading.Event], None]] = {}
+        self.handlers: dict[type, Handler] = dict(handlers or {})
 
     def post(self, event: ev.Event) -> None:
         """Thread-safe: hand an event to the core thread."""
-        self._queue.put(event)
+        self._inbox.post(event)
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="kiosk-core", daemon=True)
         self._thread.start()
 
     def stop(self, timeout: float = 5.0) -> None:
-        self._queue.put(None)
+        self._inbox.post(None)
         self._cancel.set()
         if self._thread is not None:
             self._thread.join(timeout)
         self._workers.shutdown(wait=False, cancel_futures=True)
+        self._in_order_worker.shutdown(wait=False, cancel_futures=True)
 
     def _run(self) -> None:
         next_tick = self.clock() + self.tick_s
@@ -120,7 +154,7 @@ class Runtime:
             self.watchdog.feed()
             timeout = max(0.0, next_tick - self.clock())
             try:
-                event = self._queue.get(timeout=timeout)
+                event = self._inbox.take(timeout)
             except queue.Empty:
                 event = ev.Tick(self.clock())
                 next_tick = self.clock() + self.tick_s
@@ -154,9 +188,9 @@ class Runtime:
             self._cancel.set()
             self._cancel = threading.Event()
             return
-        if isinstance(command, DeliverFlowInput):
+        if isinstance(command, DeliverFlowAnswer):
             if self._flow is not None:
-                self._flow.inbox.put(ev.FlowInput(command.action, command.value))
+                self._flow.inbox.put(command.answer)
             return
         cancelled = self._cancel
         if isinstance(command, StartFlow):
@@ -167,7 +201,8 @@ class Runtime:
                                      applicant_name=getattr(card, "name", None) or getattr(card, "name_en", None))
             self._workers.submit(self._execute, command, cancelled, self._flow)
             return
-        self._workers.submit(self._execute, command, cancelled)
+        workers = self._in_order_worker if type(command) in self.in_order else self._workers
+        workers.submit(self._execute, command, cancelled)
 
     def _post_cached_cases(self, id_number: str, post) -> bool:
         """Offline: show the cached case list (with its age) to a person who was just verified again."""

@@ -13,6 +13,10 @@ import subprocess
 import threading
 from pathlib import Path
 
+from kiosk.flows import payment, proof, transfers
+from kiosk.flows.case_status import CaseList
+from kiosk.flows.steps import ChooseCase
+
 logger = logging.getLogger(__name__)
 
 VOICES = {"zh_CN": "cmn", "en": "en-us"}
@@ -20,12 +24,13 @@ WORDS_PER_MINUTE = 150  # slower than espeak's default: many applicants are elde
 
 # The instruction of each flow step, by service: what the applicant is asked to do there.
 STEP_PROMPTS = {
-    "payment": {"choose_case": "pay.choose", "nothing_to_pay": "pay.nothing", "fees": "pay.confirm_hint",
-                "waiting": "pay.scan", "reconciling": "pay.checking", "printing": "pay.printing"},
-    "proof": {"choose_kind": "proof.prompt", "printing": "proof.printing"},
-    "transfers": {"choose_case": "transfers.choose_case", "choose_utilities": "transfers.prompt",
-                  "nothing_to_transfer": "transfers.nothing"},
-    "case_status": {"case_list": "cases.title"},
+    "payment": {ChooseCase: "pay.choose", payment.NothingToPay: "pay.nothing", payment.Fees: "pay.confirm_hint",
+                payment.WaitingForPayment: "pay.scan", payment.Reconciling: "pay.checking",
+                payment.PrintingReceipt: "pay.printing"},
+    "proof": {proof.ChooseKind: "proof.prompt", proof.PrintingProof: "proof.printing"},
+    "transfers": {ChooseCase: "transfers.choose_case", transfers.ChooseUtilities: "transfers.prompt",
+                  transfers.NothingToTransfer: "transfers.nothing"},
+    "case_status": {CaseList: "cases.title"},
 }
 STATE_PROMPTS = {"attract": "attract.prompt", "identify": "identify.prompt", "verify": "verify.reading",
                  "menu": "menu.prompt"}
@@ -127,7 +132,7 @@ def prompt_key(view) -> str | None:
     if state == "verify" and view.verify_guidance:
         return view.verify_guidance
     if state == "flow":
-        return STEP_PROMPTS.get(view.service or "", {}).get((view.flow_data or {}).get("step"))
+        return STEP_PROMPTS.get(view.service or "", {}).get(type(getattr(view, "flow", None)))
     return STATE_PROMPTS.get(state)
 
 

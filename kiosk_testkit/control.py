@@ -34,6 +34,7 @@ from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
 
 from kiosk import events as ev
+from kiosk.flows.steps import step_from_json
 from kiosk.session import SessionView, State
 from screens.base import KioskButton
 
@@ -173,7 +174,8 @@ class ControlServer:
         texts.sort(key=lambda e: (-e["y"], e["x"]))
         # Layouts run on Clock triggers after a render: a state is settled once two frames have been drawn since.
         settled = Clock.frames_displayed >= self.app.rendered_frame + 2
-        return {"ok": True, "ready": self.ready, "settled": settled, "screen": self.app.manager.current,
+        return {"ok": True, "ready": self.ready, "settled": settled, "rendered": self.app.rendered_frame,
+                "screen": self.app.manager.current,
                 "language": self.app.language, "overlay": len(self._layers()) > 1,
                 "texts": texts, "buttons": buttons, "overflows": overflows}
 
@@ -305,6 +307,8 @@ def build_view(fields: dict) -> SessionView:
     for key in ("services", "services_unavailable", "unusable_devices"):
         if key in fields:
             fields[key] = tuple(fields[key])
+    if isinstance(fields.get("flow"), dict):
+        fields["flow"] = step_from_json(fields["flow"])
     return SessionView(**fields)
 
 

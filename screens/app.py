@@ -90,8 +90,10 @@ INTENTS: dict[str, Callable[[str | None], ev.Event]] = {
     "maintenance_exit": lambda _: ev.MaintenanceExited(),
     "maintenance_page": lambda page: ev.MaintenancePageChosen(page or "home"),
     # an answer to the running flow: arg "action" or "action:value" (choose:<case_id>, confirm, cancel)
-    "flow": lambda arg: ev.FlowInput(*(arg or "").split(":", 1)),
+    "flow": lambda arg: ev.FlowAnswer(*(arg or "").split(":", 1)),
     "pickup_digits": lambda digits: ev.PickupDigitsEntered(digits or ""),
+    # a maintenance button: "verb" or "verb:value" (test:<device>, load_paper, deposit:<size>, door:<label>...)
+    "desk": lambda action: ev.MaintenanceAction(action or ""),
 }
 
 NORMAL = {
@@ -126,8 +128,7 @@ def screen_for(view: SessionView) -> str:
 
 def pickup_screen(view: SessionView) -> str | None:
     """A pickup locker's own screens: its attract screen asks for the code; the outcome shows on the door screen."""
-    if view.state == State.PICKUP_CODE or (
-            view.state == State.ATTRACT and set(view.services) | set(view.services_unavailable) == {"pickup"}):
+    if view.state == State.PICKUP_CODE or (view.state == State.ATTRACT and view.pickup_only):
         return "pickup_code"
     if view.state == State.DONE and view.service == "pickup":
         return "pickup_door"
@@ -165,7 +166,10 @@ class KioskApp(App):
     offline = BooleanProperty(False)
 
     def __init__(self, ui, post: Callable[[ev.Event], None], initial_view: SessionView, font_path: Path,
-                 on_ready: Callable[[], None] | None = None, required_devices=(), **kwargs):
+                 on_ready: Callable[[], None] | None = None, required_devices=(), camera_preview=None, **kwargs):
+        """camera_preview: kiosk.maintenance.preview.CameraPreview or None, the frames the maintenance camera page
+        draws (a video stream, read only); everything else reaches the screens in the view, and every touch leaves
+        them as one event through post."""
         super().__init__(**kwargs)
         self.title = "kiosk"
         self.ui = ui
@@ -174,6 +178,7 @@ class KioskApp(App):
         self.font_path = font_path
         self.on_ready = on_ready
         self.required_devices = frozenset(required_devices)
+        self.camera_preview = camera_preview
         self.language = initial_view.language
         scale = 1.25 if ui.large_text else 1.0
         for name in ("fs_huge", "fs_title", "fs_body", "fs_small", "fs_button", "button_height"):

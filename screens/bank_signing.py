@@ -1,7 +1,8 @@
 """The mortgage signing screen (bank service point): staff PIN, application choice, party card and face prompts,
 the application to read (scrollable, large type), the signature pad, and a decline with its reason.
 
-It renders the flow's current step (view.flow_data["step"]) and answers through view.flow_data["reply"].
+It renders the flow's current step (view.flow, a kiosk.flows.mortgage_signing step) and sends every answer, a keypad
+key included, as a FlowAnswer through the app's post: the keypad's digits and the decline choice live in the flow.
 """
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ import logging
 from kivy.uix.gridlayout import GridLayout
 from kivy.uix.widget import Widget
 
+from kiosk import events as ev
+from kiosk.flows import mortgage_signing as ms
+from kiosk.flows.mortgage_records import Application, Party
 from catalog import i18n
 from screens.base import BaseScreen, KioskButton, KioskLabel
 from screens.signing import SignaturePad
@@ -43,63 +47,60 @@ def _button(text: str, on_press, secondary: bool = False, **props) -> KioskButto
     return button
 
 
+# How each step is drawn (BankSigningScreen method names); any other step shows "please wait".
+RENDERERS = {ms.StaffSignIn: "_render_staff_sign_in", ms.ChooseApplication: "_render_choose_application",
+             ms.Submissions: "_render_submissions", ms.PartyCard: "_render_party_card",
+             ms.PartyFace: "_render_party_face", ms.ReadApplication: "_render_read_application",
+             ms.Sign: "_render_sign", ms.Finished: "_render_finished", ms.PartyFailed: "_render_finished"}
+
+
 class BankSigningScreen(BaseScreen):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self._shown: tuple | None = None
-        self._step: str | None = None
-        self._reply_no: int | None = None
-        self._digits = ""
-        self._staff_id = ""
-        self._declining = False
+        self._step: ev.FlowStep | None = None
         self._pad: SignaturePad | None = None
         self._guidance: KioskLabel | None = None
-        self._reply = None
+        self._field: KioskLabel | None = None  # the sign-in keypad's field, updated in place as keys are typed
 
     # -- answers ---------------------------------------------------------------------------------------------
-    def answer(self, **answer) -> None:
-        if self._reply is not None:
-            self._reply(answer)
+    def answer(self, action: str, value=None) -> None:
+        self.app.post(ev.FlowAnswer(action, value))
 
     def deactivate(self) -> None:
         # The body may show the application and a signature: drop them when the screen goes.
-        self._shown = self._step = self._reply_no = None
-        self._reply = None
+        self._shown = self._step = None
         self._pad = None
-        self._digits = self._staff_id = ""
-        self._declining = False
         self.ids.body.clear_widgets()
         self.ids.footer.clear_widgets()
 
     # -- rendering -------------------------------------------------------------------------------------------
     def render(self, view) -> None:
-        data = view.flow_data
-        step = data.get("step") or "starting"
-        self._reply = data.get("reply")
+        step = view.flow
         language = self.app.language
-        error = data.get("error")
-        self.ids.message.text = self.app.message(error) if error else self.app.message(view.message)
-        if step == "party_face" and self._guidance is not None:  # guidance changes often: update in place
-            guidance = data.get("verify_guidance")
-            self._guidance.text = self.app.message(guidance) if guidance else self.t("verify.reading")
-        key = (step, language, self._declining, id(data.get("application")), data.get("party", {}).get("seq"),
-               self._reply.step_no if self._reply is not None else None)
-        if key == self._shown and step != "staff_sign_in":
+        self.ids.message.text = self.app.message((step.message if step else None) or view.message)
+        if isinstance(step, ms.PartyFace):  # the guidance changes often: updated in place
+            key = (ms.PartyFace, step.party, language)
+            if self._guidance is not None:
+                guidance = step.verify_guidance
+                self._guidance.text = self.app.message(guidance) if guidance else self.t("verify.reading")
+        elif isinstance(step, ms.StaffSignIn):  # each key: the field and the prompt change, the keypad stays put
+            key = (ms.StaffSignIn, step.attempt, step.message, language)
+            if self._field is not None:
+                self._show_typed(step)
+        else:
+            key = (type(step), step, language)
+        if key == self._shown:
             return
-        same_step = step == self._step and self._reply_no == key[-1]
-        keep_pad = self._pad if step == "sign" and same_step else None  # a language switch keeps the strokes
-        if step != self._step or (self._reply_no != key[-1] and step == "staff_sign_in"):
-            self._digits = ""  # a new step, or the sign-in asked again after a wrong PIN
-            self._staff_id = ""
-        self._step, self._reply_no = step, key[-1]
-        self._shown = key
+        keep_pad = self._pad if isinstance(step, ms.Sign) and step == self._step else None  # a language switch
+        self._step, self._shown = step, key  # keeps the strokes
         body, footer = self.ids.body, self.ids.footer
         body.clear_widgets()
         footer.clear_widgets()
         self._pad = keep_pad
-        self._guidance = None
-        getattr(self, f"_render_{step}", self._render_waiting)(data, language)
-        self.ids.scroll.do_scroll_y = step != "sign"  # on the pad a finger writes, it does not scroll
+        self._guidance = self._field = None
+        getattr(self, RENDERERS.get(type(step), "_render_waiting"))(step, language)
+        self.ids.scroll.do_scroll_y = not isinstance(step, ms.Sign)  # on the pad a finger writes, not scrolls
         self.ids.scroll.scroll_y = 1
 
     def _title(self, title_key: str, prompt: str = "") -> None:
@@ -107,25 +108,20 @@ class BankSigningScreen(BaseScreen):
         self.ids.prompt.text = prompt
 
     def _cancel_button(self) -> None:
-        self.ids.footer.add_widget(_button(self.t("bank.cancel"), lambda: self.answer(action="cancel"),
+        self.ids.footer.add_widget(_button(self.t("bank.cancel"), lambda: self.answer("cancel"),
                                            secondary=True))
 
-    def _render_waiting(self, data, language) -> None:
+    def _render_waiting(self, step, language) -> None:
         self._title("bank.title", self.t("bank.please_wait"))
 
-    def _render_finished(self, data, language) -> None:
+    def _render_finished(self, step, language) -> None:
         self._title("bank.title", "")
 
-    def _render_party_failed(self, data, language) -> None:
-        self._title("bank.title", "")
-
-    # staff sign-in: staff number, then PIN, on a keypad
-    def _render_staff_sign_in(self, data, language) -> None:
-        asking_pin = bool(self._staff_id)
-        self._title("bank.staff_title", self.t("bank.enter_pin" if asking_pin else "bank.enter_staff_no"))
-        shown = "●" * len(self._digits) if asking_pin else self._digits
-        field = _label(shown or " ", font_size=self.app.fs_huge, halign="center", bold=True)
-        self.ids.body.add_widget(field)
+    # staff sign-in: staff number, then PIN, on a keypad; every key goes to the flow, which says what to show
+    def _render_staff_sign_in(self, step, language) -> None:
+        self._field = _label(" ", font_size=self.app.fs_huge, halign="center", bold=True)
+        self._show_typed(step)
+        self.ids.body.add_widget(self._field)
         grid = GridLayout(cols=3, spacing=24, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for label in ("1", "2", "3", "4", "5", "6", "7", "8", "9"):
@@ -136,36 +132,25 @@ class BankSigningScreen(BaseScreen):
         self.ids.body.add_widget(grid)
         self._cancel_button()
 
+    def _show_typed(self, step) -> None:
+        self._title("bank.staff_title", self.t("bank.enter_pin" if step.asking_pin else "bank.enter_staff_no"))
+        self._field.text = step.shown or " "
+
     def _press(self, key: str) -> None:
-        if key == "clear":
-            self._digits = ""
-        elif key == "ok":
-            if not self._digits:
-                return
-            if not self._staff_id:
-                self._staff_id, self._digits = self._digits, ""
-            else:
-                staff_id, pin = self._staff_id, self._digits
-                self._staff_id = self._digits = ""
-                self.answer(staff_id=staff_id, pin=pin)
-        elif len(self._digits) < 12:
-            self._digits += key
-        self._shown = None
-        if self.app.view is not None:
-            self.render(self.app.view)
+        self.answer("key", key)
 
     # choosing the application
-    def _render_choose_application(self, data, language) -> None:
+    def _render_choose_application(self, step, language) -> None:
         self._title("bank.choose_title", self.t("bank.choose_prompt"))
-        for application in data.get("applications", ()):
-            parties = " / ".join(p["name_masked"] for p in application["parties"])
-            text = self.t("bank.application_line", application_id=application["application_id"],
-                          amount=money(application["loan_amount_fen"], language), parties=parties)
-            button = _button(text, lambda a=application["application_id"]: self.answer(application_id=a),
+        for application in step.applications:
+            parties = " / ".join(p.name_masked for p in application.parties)
+            text = self.t("bank.application_line", application_id=application.application_id,
+                          amount=money(application.loan_amount_fen, language), parties=parties)
+            button = _button(text, lambda a=application.application_id: self.answer("choose", a),
                              secondary=True, font_size=self.app.fs_body)
             button.height = self.app.button_height * 1.4
             self.ids.body.add_widget(button)
-        submitted = data.get("submitted", ())
+        submitted = step.submitted
         if submitted:
             self.ids.body.add_widget(_label(self.t("bank.submitted_title"), bold=True,
                                                 font_size=self.app.fs_body))
@@ -173,43 +158,43 @@ class BankSigningScreen(BaseScreen):
             self.ids.body.add_widget(_label(self._submitted_line(application, language),
                                                 font_size=self.app.fs_small))
         if submitted:
-            self.ids.body.add_widget(_button(self.t("bank.submissions_button", count=data.get("submitted_count", 0)),
-                                             lambda: self.answer(action="submissions"), secondary=True))
+            self.ids.body.add_widget(_button(self.t("bank.submissions_button", count=step.submitted_count),
+                                             lambda: self.answer("submissions"), secondary=True))
         self._cancel_button()
 
     # the bank's submitted and declined applications, with the registration's progress and deadline
-    def _render_submissions(self, data, language) -> None:
+    def _render_submissions(self, step, language) -> None:
         self._title("bank.submissions_title", self.t("bank.submissions_prompt"))
-        for application in data.get("submitted", ()):
+        for application in step.submitted:
             details = [self._submitted_line(application, language)]
-            if application.get("deadline") and application.get("status") == "submitted":
-                details.append(self.t("bank.deadline", deadline=str(application["deadline"])[:10]))
-            if application.get("reference"):
-                details.append(self.t("bank.reference", reference=application["reference"]))
-            details.append(" / ".join(self._party_text(p) for p in application.get("parties", ())))
+            if application.deadline and application.status == "submitted":
+                details.append(self.t("bank.deadline", deadline=application.deadline))
+            if application.reference:
+                details.append(self.t("bank.reference", reference=application.reference))
+            details.append(" / ".join(self._party_text(p) for p in application.parties))
             self.ids.body.add_widget(_label("\n".join(details), font_size=self.app.fs_small))
-        self.ids.footer.add_widget(_button(self.t("button.back"), lambda: self.answer(action="back"),
+        self.ids.footer.add_widget(_button(self.t("button.back"), lambda: self.answer("back"),
                                            secondary=True))
 
-    def _submitted_line(self, application: dict, language: str) -> str:
-        if application.get("status") == "declined":
-            state = self.t("bank.declined_because", reason=application.get("decline_reason") or "")
+    def _submitted_line(self, application: Application, language: str) -> str:
+        if application.status == "declined":
+            state = self.t("bank.declined_because", reason=application.decline_reason or "")
         else:
-            status = application.get("case_status") or "received"
+            status = application.case_status or "received"
             key = f"status.{status}"
             state = i18n.text(key, language) if key in i18n.CATALOG else status
-            days = application.get("working_days_left")
+            days = application.working_days_left
             if days is not None and days > 0:
                 state += "  " + i18n.text("cases.days_left", language, days=days)
-        return f"{application.get('application_id', '')}  {state}"
+        return f"{application.application_id}  {state}"
 
-    def _party_text(self, party: dict) -> str:
-        role = self.t(f"bank.role.{party.get('role', 'mortgagor')}")
+    def _party_text(self, party: Party) -> str:
+        role = self.t(f"bank.role.{party.role}")
         separator = " " if self.app.language == "en" else ""
-        return f"{role}{separator}{party.get('name_masked', '')}"
+        return f"{role}{separator}{party.name_masked}"
 
-    def _render_party_card(self, data, language) -> None:
-        party = data.get("party", {})
+    def _render_party_card(self, step, language) -> None:
+        party = step.party
         self._title("bank.card_title", self.t("bank.card_prompt", party=self._party_text(party)))
         from kivy.factory import Factory
 
@@ -217,11 +202,10 @@ class BankSigningScreen(BaseScreen):
         self.ids.body.add_widget(Factory.CardPicture())
         self._cancel_button()
 
-    def _render_party_face(self, data, language) -> None:
-        party = data.get("party", {})
-        self.ids.title.text = self.t("bank.face_title", party=self._party_text(party))
+    def _render_party_face(self, step, language) -> None:
+        self.ids.title.text = self.t("bank.face_title", party=self._party_text(step.party))
         self.ids.prompt.text = ""
-        guidance = data.get("verify_guidance")
+        guidance = step.verify_guidance
         self._guidance = _label(self.app.message(guidance) if guidance else self.t("verify.reading"),
                                     font_size=self.app.fs_title, bold=True, halign="center",
                                     color=self.app.color_primary)
@@ -229,33 +213,32 @@ class BankSigningScreen(BaseScreen):
         self.ids.body.add_widget(self._guidance)
 
     # reading the application, large type, scrollable
-    def _render_read_application(self, data, language) -> None:
-        application, party = data.get("application", {}), data.get("party", {})
-        if self._declining:
+    def _render_read_application(self, step, language) -> None:
+        application, party = step.application, step.party
+        if step.declining:
             self._title("bank.decline_title", self.t("bank.decline_prompt"))
             for reason in DECLINE_REASONS:
                 self.ids.body.add_widget(_button(
                     self.t(f"bank.reason.{reason}"), secondary=True,
-                    on_press=lambda r=reason: self.answer(action="decline",
-                                                          reason=i18n.text(f"bank.reason.{r}", "zh_CN"))))
-            self.ids.footer.add_widget(_button(self.t("button.back"), self._stop_declining, secondary=True))
+                    on_press=lambda r=reason: self.answer("decline", i18n.text(f"bank.reason.{r}", "zh_CN"))))
+            self.ids.footer.add_widget(_button(self.t("button.back"), lambda: self.answer("back"), secondary=True))
             return
         self._title("bank.read_title", self.t("bank.read_prompt", party=self._party_text(party)))
         body = self.ids.body
         large = self.app.fs_body * 1.1
         lines = [
-            ("bank.field.bank", application.get("bank_name", "")),
-            ("bank.field.application", application.get("application_id", "")),
-            ("bank.field.property", application.get("property_address", "")),
-            ("bank.field.certificate", application.get("certificate_no", "")),
-            ("bank.field.area", self.t("bank.area", area=application.get("area_m2", ""))),
-            ("bank.field.loan", money(application.get("loan_amount_fen", 0), language)),
-            ("bank.field.term", self.t("bank.term", months=application.get("term_months", 0),
-                                       years=round(application.get("term_months", 0) / 12, 1))),
-            ("bank.field.parties", "\n".join(self._party_text(p) + "  " + p["id_number_masked"]
-                                             for p in application.get("parties", ()))),
-            ("bank.field.documents", "\n".join(self.t("bank.document", name=d["name"], pages=d["pages"])
-                                               for d in application.get("documents", ()))),
+            ("bank.field.bank", application.bank_name),
+            ("bank.field.application", application.application_id),
+            ("bank.field.property", application.property_address),
+            ("bank.field.certificate", application.certificate_no),
+            ("bank.field.area", self.t("bank.area", area=application.area_m2)),
+            ("bank.field.loan", money(application.loan_amount_fen, language)),
+            ("bank.field.term", self.t("bank.term", months=application.term_months,
+                                       years=round(application.term_months / 12, 1))),
+            ("bank.field.parties", "\n".join(self._party_text(p) + "  " + p.id_number_masked
+                                             for p in application.parties)),
+            ("bank.field.documents", "\n".join(self.t("bank.document", name=d.name, pages=d.pages)
+                                               for d in application.documents)),
         ]
         for label_key, value in lines:
             body.add_widget(_label(self.t(label_key), font_size=self.app.fs_small, bold=True,
@@ -264,24 +247,12 @@ class BankSigningScreen(BaseScreen):
         body.add_widget(_label(self.t("bank.statement"), font_size=large, bold=True,
                                    color=self.app.color_primary))
         footer = self.ids.footer
-        footer.add_widget(_button(self.t("bank.decline"), self._start_declining, secondary=True))
-        footer.add_widget(_button(self.t("bank.agree"), lambda: self.answer(action="sign")))
-
-    def _start_declining(self) -> None:
-        self._declining = True
-        self._shown = None
-        self.render(self.app.view)
-
-    def _stop_declining(self) -> None:
-        self._declining = False
-        self._shown = None
-        self.render(self.app.view)
+        footer.add_widget(_button(self.t("bank.decline"), lambda: self.answer("decline"), secondary=True))
+        footer.add_widget(_button(self.t("bank.agree"), lambda: self.answer("agree")))
 
     # the signature pad
-    def _render_sign(self, data, language) -> None:
-        party = data.get("party", {})
-        self._title("bank.sign_title", self.t("bank.sign_prompt", party=self._party_text(party)))
-        self._declining = False
+    def _render_sign(self, step, language) -> None:
+        self._title("bank.sign_title", self.t("bank.sign_prompt", party=self._party_text(step.party)))
         pad = self._pad
         if pad is None:
             pad = SignaturePad(size_hint_y=None, height=900)
@@ -306,4 +277,4 @@ class BankSigningScreen(BaseScreen):
             return
         png = pad.png()
         pad.clear()
-        self.answer(action="sign", signature_png=png)
+        self.answer("sign", png)

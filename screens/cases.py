@@ -81,7 +81,7 @@ class CasesScreen(BaseScreen):
         language = self.app.language
         notes = []
         # Opened from a scanned acceptance notice: only that case (the session checked it is this person's).
-        focus = view.flow_data.get("focus_case")
+        focus = view.focus_case
         cases = tuple(c for c in view.cases if getattr(c, "case_id", None) == focus) if focus else ()
         focused = bool(cases)
         if focused:

@@ -9,6 +9,8 @@ import time
 from kivy.clock import Clock
 from kivy.uix.image import Image
 
+from kiosk.flows.e_certificate import CreatingLink, LinkExpired, NothingIssued, ShowingQr
+from kiosk.flows.steps import ChooseCase
 from catalog import i18n
 from screens.base import BaseScreen, KioskButton, KioskLabel
 from screens.pay import QR_SIDE, clock_text, qr_texture
@@ -16,11 +18,11 @@ from screens.transfers import TransfersScreen
 
 logger = logging.getLogger(__name__)
 
-PROMPTS = {"choose_case": "e_cert.choose", "nothing_issued": "e_cert.nothing", "creating": "e_cert.creating",
-           "showing_qr": "e_cert.scan", "expired": "e_cert.expired"}
+PROMPTS = {ChooseCase: "e_cert.choose", NothingIssued: "e_cert.nothing", CreatingLink: "e_cert.creating",
+           ShowingQr: "e_cert.scan", LinkExpired: "e_cert.expired"}
 # The footer of each step: (intent, arg, text key) of the left button, then of the right one (None: hidden).
-FOOTERS = {"showing_qr": (("back", "", "button.back"), ("flow", "done", "e_cert.done")),
-           "expired": (("flow", "done", "e_cert.close"), ("flow", "again", "e_cert.again"))}
+FOOTERS = {ShowingQr: (("back", "", "button.back"), ("flow", "done", "e_cert.done")),
+           LinkExpired: (("flow", "done", "e_cert.close"), ("flow", "again", "e_cert.again"))}
 DEFAULT_FOOTER = (("back", "", "button.back"), None)
 
 
@@ -31,13 +33,12 @@ class ECertificateScreen(BaseScreen):
     _ticker = None
 
     def render(self, view) -> None:
-        data = view.flow_data
-        step = data.get("step")
-        self.ids.message.text = self.app.message(data.get("message") or view.message)
-        key = (step, data.get("case_id"), data.get("url"), self.app.language)
+        step = view.flow
+        self.ids.message.text = self.app.message((step.message if step else None) or view.message)
+        key = (step, self.app.language)
         if key != self._shown:
             self._shown = key
-            self._build(step, data)
+            self._build(step)
 
     def deactivate(self) -> None:
         # The QR code is a key to the applicant's documents: gone from the widget tree as soon as the screen is left.
@@ -45,24 +46,24 @@ class ECertificateScreen(BaseScreen):
         self._shown = None
         self.ids.body.clear_widgets()
 
-    def _build(self, step, data) -> None:
+    def _build(self, step) -> None:
         body = self.ids.body
         body.clear_widgets()
         self._stop_countdown()
-        self.ids.prompt.text = self.t(PROMPTS[step]) if step in PROMPTS else ""
-        if step == "choose_case":
-            for case in data.get("cases", []):
-                body.add_widget(KioskButton(text=f"{self._title(case.get('title'), case.get('kind'))}\n"
-                                                 f"{case.get('case_id')}", intent="flow",
-                                            intent_arg=f"choose:{case.get('case_id')}",
+        self.ids.prompt.text = self.t(PROMPTS[type(step)]) if type(step) in PROMPTS else ""
+        if isinstance(step, ChooseCase):
+            for case in step.cases:
+                body.add_widget(KioskButton(text=f"{self._title(case.title, case.kind)}\n"
+                                                 f"{case.case_id}", intent="flow",
+                                            intent_arg=f"choose:{case.case_id}",
                                             height=self.app.button_height * 1.3))
-        elif step == "showing_qr" and data.get("url"):
-            body.add_widget(KioskLabel(text=f"{self._title(data.get('case_title'), data.get('case_kind'))}  "
-                                            f"{data.get('case_id', '')}", halign="center",
+        elif isinstance(step, ShowingQr) and step.url:
+            body.add_widget(KioskLabel(text=f"{self._title(step.case.title, step.case.kind)}  "
+                                            f"{step.case.case_id}", halign="center",
                                        color=self.app.color_muted, font_size=self.app.fs_small))
-            body.add_widget(Image(texture=qr_texture(data["url"]), size_hint=(None, None), size=(QR_SIDE, QR_SIDE),
+            body.add_widget(Image(texture=qr_texture(step.url), size_hint=(None, None), size=(QR_SIDE, QR_SIDE),
                                   fit_mode="fill", pos_hint={"center_x": 0.5}))
-            documents = "、".join(self.t(f"e_cert.doc.{d}") for d in data.get("documents", [])
+            documents = "、".join(self.t(f"e_cert.doc.{d}") for d in step.documents
                                   if f"e_cert.doc.{d}" in i18n.CATALOG)
             if self.app.language == "en":
                 documents = documents.replace("、", ", ")
@@ -71,10 +72,10 @@ class ECertificateScreen(BaseScreen):
             body.add_widget(self._countdown)
             body.add_widget(KioskLabel(text=self.t("e_cert.private"), halign="center", color=self.app.color_muted,
                                        font_size=self.app.fs_small))
-            self._expires_at = data.get("expires_at")
+            self._expires_at = step.expires_at
             self._tick()
             self._ticker = Clock.schedule_interval(self._tick, 0.5)
-        self._footer(*FOOTERS.get(step, DEFAULT_FOOTER))
+        self._footer(*FOOTERS.get(type(step), DEFAULT_FOOTER))
 
     def _tick(self, *_args) -> None:
         if self._countdown is None or self._expires_at is None:

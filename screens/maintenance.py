@@ -43,12 +43,10 @@ class MaintenanceScreen(MaintenancePage):
         test = device.get("test")
         if test and test.startswith("page:"):
             page = test.split(":", 1)[1]
-            body.add_widget(row(text, button(lambda p=page: self.app.send_intent("maintenance_page", p),
-                                             self.t("maint.open_page"), page, intent="maintenance_page",
+            body.add_widget(row(text, button(self.t("maint.open_page"), page, intent="maintenance_page",
                                              secondary=True, width=260)))
         elif test:
-            body.add_widget(row(text, button(lambda n=name: self.desk.run_test(n), self.t("maint.test"),
-                                             f"test:{name}", secondary=True, width=260)))
+            body.add_widget(row(text, button(self.t("maint.test"), f"test:{name}", secondary=True, width=260)))
         else:
             body.add_widget(text)
         action = snapshot["actions"].get(f"test:{name}")

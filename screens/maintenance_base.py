@@ -1,5 +1,5 @@
-"""What every maintenance page shares: a page that redraws from the desk's snapshot, buttons that call the desk,
-the page tabs, and the keypad (also the staff PIN pad)."""
+"""What every maintenance page shares: a page that redraws from the desk's snapshot in the view, buttons that send
+maintenance actions, the page tabs, and the keypad (also the staff PIN pad)."""
 from __future__ import annotations
 
 import logging
@@ -15,14 +15,13 @@ from screens.base import BaseScreen, KioskButton, KioskLabel
 logger = logging.getLogger(__name__)
 
 PAGES = ("home", "stock", "locker", "log")
-POLL_S = 0.5
 # Staff pages fit the screen without scrolling (a scrolled-away button would leave a touch to the footer below it):
 # smaller keys than the applicant's screens, still large touch targets.
 KEY_HEIGHT = 110
 
 
 class DeskButton(KioskButton):
-    """A button that calls `action` (a desk call or a keypad press) instead of sending a session intent; `intent`
+    """A button that calls `action` (a keypad press, which posts its own event) instead of sending an intent; `intent`
     and `intent_arg` still name it, so the UI tests can press it like any other button."""
 
     def __init__(self, action: Callable[[], None], secondary: bool = False, **kwargs):
@@ -70,13 +69,17 @@ def keypad(press: Callable[[str], None], intent: str, bottom_left: tuple[str, st
     return grid
 
 
-def button(action: Callable[[], None], text: str, arg: str, *, intent: str = "desk", secondary: bool = False,
-           width: float | None = None, available: bool = True) -> "DeskButton":
-    """A maintenance-page button: KEY_HEIGHT high, small type; a fixed width when given."""
+def button(text: str, arg: str, *, intent: str = "desk", secondary: bool = False, width: float | None = None,
+           available: bool = True) -> KioskButton:
+    """A maintenance-page button: KEY_HEIGHT high, small type; a fixed width when given. It sends its intent
+    ("desk": a MaintenanceAction with `arg`; "maintenance_page": that page) like every button."""
     from kivy.app import App
 
     app = App.get_running_app()
-    widget = DeskButton(action, secondary=secondary, text=text, intent=intent, intent_arg=arg, available=available)
+    widget = KioskButton(text=text, intent=intent, intent_arg=arg, available=available)
+    if secondary:
+        widget.background = app.color_secondary
+        widget.color = app.color_on_secondary
     widget.height = KEY_HEIGHT
     widget.font_size = app.fs_small
     if width:
@@ -96,7 +99,8 @@ def row(*widgets, height: float = KEY_HEIGHT) -> BoxLayout:
 
 
 class MaintenancePage(BaseScreen):
-    """A maintenance page: redrawn from MaintenanceDesk.snapshot() whenever it changes (polled while shown)."""
+    """A maintenance page: redrawn from the view's maintenance_desk (MaintenanceDesk.snapshot, brought into the
+    view by the session) whenever what it shows changes; its buttons send MaintenanceAction events."""
 
     page = "home"
     # The snapshot keys this page shows.
@@ -104,35 +108,22 @@ class MaintenancePage(BaseScreen):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self._event = None
         self._shown = None
+        self._tabs = None
         self._view = None
 
-    @property
-    def desk(self):
-        parts = getattr(self.app, "maintenance", None)
-        return getattr(parts, "desk", None)
-
-    # What a scan fills while this page is shown (MaintenanceDesk.scan_for).
-    scan_target: str | None = None
-
     def activate(self, view) -> None:
-        self._shown = None
-        self._event = Clock.schedule_interval(lambda _dt: self.refresh(), POLL_S)
-        if self.desk is not None:
-            self.desk.scan_for(self.scan_target)
+        self._shown = self._tabs = None
 
     def deactivate(self) -> None:
-        if self._event is not None:
-            self._event.cancel()
-            self._event = None
-        if self.desk is not None:
-            self.desk.scan_for(None)
+        self._shown = self._tabs = None
 
     def render(self, view) -> None:
         self._view = view
         self.ids.heading.text = self.t("maint.header", staff_id=view.staff_id or "")
-        self._render_tabs()
+        if self._tabs != self.app.language:  # the tabs stay put while the desk's outcomes come in
+            self._tabs = self.app.language
+            self._render_tabs()
         self.refresh()
 
     def _render_tabs(self) -> None:
@@ -146,8 +137,7 @@ class MaintenancePage(BaseScreen):
             tabs.add_widget(tab)
 
     def refresh(self) -> None:
-        desk = self.desk
-        snapshot = desk.snapshot() if desk is not None else None
+        snapshot = getattr(self._view, "maintenance_desk", None)
         # Redrawn only when what this page shows changed: a rebuild every heartbeat would keep the page re-laying out.
         key = (self.app.language, repr({k: v for k, v in snapshot.items() if k in self.shows}) if snapshot else None)
         if key == self._shown:

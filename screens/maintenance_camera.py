@@ -28,9 +28,15 @@ class MaintenanceCameraScreen(MaintenancePage):
         self._image: Image | None = None
         self._faces = None
 
+    @property
+    def preview(self):
+        """The camera's frames (kiosk.maintenance.preview.CameraPreview, on while this page is chosen): a video
+        stream is drawn from it here, not through the view. The page only reads frames from it."""
+        return getattr(self.app, "camera_preview", None)
+
     def activate(self, view) -> None:
         super().activate(view)
-        if self.desk is not None and self.desk.start_preview():
+        if self.preview is not None:
             self._frames = Clock.schedule_interval(lambda _dt: self._draw(), FRAME_S)
 
     def deactivate(self) -> None:
@@ -38,8 +44,6 @@ class MaintenanceCameraScreen(MaintenancePage):
         if self._frames is not None:
             self._frames.cancel()
             self._frames = None
-        if self.desk is not None:
-            self.desk.stop_preview()
         self._image = None
 
     def fill(self, body, snapshot: dict) -> None:
@@ -56,9 +60,9 @@ class MaintenanceCameraScreen(MaintenancePage):
 
     def _draw(self) -> None:
         image = self._image
-        if image is None or self.desk is None:
+        if image is None or self.preview is None:
             return
-        frame, boxes = self.desk.preview_frame()
+        frame, boxes = self.preview.latest()
         if frame is None:
             return
         height, width = frame.shape[:2]

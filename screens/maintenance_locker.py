@@ -13,8 +13,7 @@ SIZES = ("small", "medium", "large")
 
 
 class MaintenanceLockerScreen(MaintenancePage):
-    page = "locker"
-    scan_target = "deposit"
+    page = "locker"  # a scan here is the case to deposit (kiosk.maintenance.session_part.PAGE_SCANS)
     shows = frozenset({"compartments", "deposit_case", "actions"})
 
     def fill(self, body, snapshot: dict) -> None:
@@ -26,8 +25,8 @@ class MaintenanceLockerScreen(MaintenancePage):
         case = snapshot["deposit_case"]
         body.add_widget(label(self.t("maint.deposit_case", case_id=case) if case else self.t("maint.deposit_no_case"),
                               colour=None if case else "color_muted"))
-        body.add_widget(row(*[button(lambda s=size: self.desk.deposit(s), self.t(f"maint.size.{size}"),
-                                     f"deposit:{size}", available=bool(case)) for size in SIZES]))
+        body.add_widget(row(*[button(self.t(f"maint.size.{size}"), f"deposit:{size}", available=bool(case))
+                              for size in SIZES]))
         deposit = snapshot["actions"].get("deposit")
         if deposit:
             body.add_widget(label(self.action_text(deposit, compartment=deposit["detail"]),
@@ -36,8 +35,7 @@ class MaintenanceLockerScreen(MaintenancePage):
         grid = GridLayout(cols=3, spacing=16, size_hint_y=None)
         grid.bind(minimum_height=grid.setter("height"))
         for compartment in compartments:
-            grid.add_widget(button(lambda c=compartment["label"]: self.desk.open_door(c),
-                                   self.t("maint.door", compartment=compartment["label"],
+            grid.add_widget(button(self.t("maint.door", compartment=compartment["label"],
                                           size=self.t(f"maint.size.{compartment['size']}")),
                                    f"door:{compartment['label']}", secondary=True))
         body.add_widget(grid)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from kiosk.flows.mortgage_certificate import MortgageList
+from kiosk.flows.mortgage_records import Mortgage
+from kiosk.flows.steps import Printing
 from catalog import i18n
 from screens.base import BaseScreen, KioskButton, KioskLabel
 
@@ -19,38 +22,36 @@ class MortgageCertificateScreen(BaseScreen):
     _shown: tuple | None = None
 
     def render(self, view) -> None:
-        data = view.flow_data
-        step = data.get("step")
-        self.ids.message.text = self.app.message(data.get("message") or view.message)
-        key = (step, self.app.language, len(data.get("mortgages", ())))
+        step = view.flow
+        self.ids.message.text = self.app.message((step.message if step else None) or view.message)
+        key = (step, self.app.language)
         if key == self._shown:
             return
         self._shown = key
         box = self.ids.mortgages
         box.clear_widgets()
-        printing = step == "printing"
+        printing = isinstance(step, Printing)
         self.ids.prompt.text = self.t("mcert.printing") if printing else self.t("mcert.prompt")
         self.ids.back_button.disabled = printing
         self.ids.back_button.opacity = 0 if printing else 1
-        if step != "list":
+        if not isinstance(step, MortgageList):
             return
-        mortgages = data.get("mortgages", ())
+        mortgages = step.mortgages
         if not mortgages:
             box.add_widget(self._label(self.t("mcert.none")))
         for mortgage in mortgages:
             box.add_widget(self._label(self._describe(mortgage)))
-            if mortgage.get("certificate_ready"):
+            if mortgage.certificate_ready:
                 box.add_widget(KioskButton(text=self.t("mcert.print"), intent="flow",
-                                           intent_arg=f"print:{mortgage['case_id']}"))
+                                           intent_arg=f"print:{mortgage.case_id}"))
 
-    def _describe(self, mortgage: dict) -> str:
+    def _describe(self, mortgage: Mortgage) -> str:
         language = self.app.language
-        lines = [f"{mortgage.get('case_id', '')}  {_status(mortgage.get('status', ''), language)}",
-                 mortgage.get("property_address_masked", ""),
-                 self.t("mcert.received", date=str(mortgage.get("received_on", ""))[:10])]
-        if mortgage.get("deadline"):
-            deadline = self.t("mcert.deadline", date=str(mortgage["deadline"])[:10])
-            days = mortgage.get("working_days_left")
+        lines = [f"{mortgage.case_id}  {_status(mortgage.status, language)}", mortgage.property_address_masked,
+                 self.t("mcert.received", date=mortgage.received_on)]
+        if mortgage.deadline:
+            deadline = self.t("mcert.deadline", date=mortgage.deadline)
+            days = mortgage.working_days_left
             if days is not None and days > 0:
                 deadline += "  " + i18n.text("cases.days_left", language, days=days)
             lines.append(deadline)

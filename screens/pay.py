@@ -10,6 +10,8 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.image import Image
 
 from kiosk.documents.receipts import yuan
+from kiosk.flows.payment import CreatingOrder, Fees, NothingToPay, PrintingReceipt, Reconciling, WaitingForPayment
+from kiosk.flows.steps import ChooseCase
 from catalog import i18n
 from screens.base import BaseScreen, KioskButton, KioskLabel
 
@@ -17,7 +19,7 @@ logger = logging.getLogger(__name__)
 
 QR_SIDE = 640  # pixels on the 1080-wide screen: a phone reads it from arm's length
 
-WAIT_TEXTS = {"reconciling": "pay.checking", "creating": "pay.creating", "printing": "pay.printing"}
+WAIT_TEXTS = {Reconciling: "pay.checking", CreatingOrder: "pay.creating", PrintingReceipt: "pay.printing"}
 
 
 def qr_texture(data: str) -> Texture:
@@ -51,16 +53,17 @@ class PayScreen(BaseScreen):
     _shown: tuple | None = None
 
     def render(self, view) -> None:
-        data = view.flow_data
-        step = data.get("step")
-        self.ids.message.text = self.app.message(data.get("message") or view.message)
-        key = (step, data.get("case_id"), data.get("order_id"), self.app.language)
+        step = view.flow
+        self.ids.message.text = self.app.message((step.message if step else None) or view.message)
+        # The countdown and the message change in place: the QR code stays where the phone is aimed.
+        waiting = isinstance(step, WaitingForPayment)
+        key = (type(step), (step.case, step.order_id) if waiting else step, self.app.language)
         if key != self._shown:
             self._shown = key
-            self._build(step, data)
+            self._build(step)
         countdown = getattr(self, "_countdown", None)
         if countdown is not None:
-            left = data.get("seconds_left")
+            left = step.seconds_left if waiting else None
             countdown.text = self.t("pay.countdown", time=clock_text(left)) if left is not None else ""
 
     def deactivate(self) -> None:
@@ -69,46 +72,46 @@ class PayScreen(BaseScreen):
         self.ids.body.clear_widgets()
 
     # -- building the body for a step ---------------------------------------------------------------------------
-    def _build(self, step, data) -> None:
+    def _build(self, step) -> None:
         body = self.ids.body
         body.clear_widgets()
         self._countdown = None
         prompt = ""
         footer = ("back", "", "button.back", None)  # intent, arg, text key, second button
-        if step == "choose_case":
+        if isinstance(step, ChooseCase):
             prompt = self.t("pay.choose")
-            for case in data.get("cases", []):
-                title = self._case_title(case.get("title"), case.get("kind"))
-                body.add_widget(KioskButton(text=f"{title}\n{case.get('case_id')}", intent="flow",
-                                            intent_arg=f"choose:{case.get('case_id')}",
+            for case in step.cases:
+                title = self._case_title(case.title, case.kind)
+                body.add_widget(KioskButton(text=f"{title}\n{case.case_id}", intent="flow",
+                                            intent_arg=f"choose:{case.case_id}",
                                             height=self.app.button_height * 1.3))
-        elif step == "nothing_to_pay":
+        elif isinstance(step, NothingToPay):
             prompt = self.t("pay.nothing")
-        elif step == "fees":
+        elif isinstance(step, Fees):
             prompt = self.t("pay.confirm_hint")
-            title = self._case_title(data.get("case_title"), data.get("case_kind"))
-            body.add_widget(KioskLabel(text=f"{title}  {data.get('case_id', '')}",
+            title = self._case_title(step.case.title, step.case.kind)
+            body.add_widget(KioskLabel(text=f"{title}  {step.case.case_id}",
                                        color=self.app.color_muted, font_size=self.app.fs_small))
-            for item in data.get("items", []):
-                body.add_widget(FeeRow(name=item["name"], amount=yuan(item["amount_fen"])))
-            body.add_widget(FeeRow(name=self.t("pay.total", amount=""), amount=yuan(data.get("total_fen", 0)),
+            for item in step.items:
+                body.add_widget(FeeRow(name=item.name, amount=yuan(item.amount_fen)))
+            body.add_widget(FeeRow(name=self.t("pay.total", amount=""), amount=yuan(step.total_fen),
                                    bold="1"))
             footer = ("flow", "cancel", "pay.cancel", ("flow", "confirm", "pay.confirm"))
-        elif step == "waiting":
+        elif isinstance(step, WaitingForPayment):
             prompt = self.t("pay.scan")
-            if data.get("pay_url"):
-                image = Image(texture=qr_texture(data["pay_url"]), size_hint=(None, None),
+            if step.pay_url:
+                image = Image(texture=qr_texture(step.pay_url), size_hint=(None, None),
                               size=(QR_SIDE, QR_SIDE), fit_mode="fill", pos_hint={"center_x": 0.5})
                 body.add_widget(image)
-            body.add_widget(KioskLabel(text=self.t("pay.amount", amount=yuan(data.get("total_fen") or 0)),
+            body.add_widget(KioskLabel(text=self.t("pay.amount", amount=yuan(step.total_fen or 0)),
                                        bold=True, halign="center", font_size=self.app.fs_title))
             self._countdown = KioskLabel(text="", halign="center", color=self.app.color_warn)
             body.add_widget(self._countdown)
             body.add_widget(KioskLabel(text=self.t("pay.waiting"), halign="center", color=self.app.color_muted,
                                        font_size=self.app.fs_small))
             footer = ("flow", "cancel", "pay.cancel", None)
-        elif step in WAIT_TEXTS:
-            prompt = self.t(WAIT_TEXTS[step])
+        elif type(step) in WAIT_TEXTS:
+            prompt = self.t(WAIT_TEXTS[type(step)])
             footer = (None, "", "", None)
         self.ids.prompt.text = prompt
         self._footer(*footer)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 
+from kiosk.pickup.steps import CheckingCode, CodeRefused
 from kiosk.session import State
 from screens.base import BaseScreen
 from screens.maintenance_base import keypad
@@ -51,8 +52,8 @@ class PickupCodeScreen(BaseScreen):
             self._show()
 
     def render(self, view) -> None:
-        if self._view is not None and view.flow_data.get("step") == "refused" \
-                and self._view.flow_data.get("step") != "refused":
+        if self._view is not None and isinstance(view.flow, CodeRefused) \
+                and not isinstance(self._view.flow, CodeRefused):
             self._digits = ""  # the answer to the last OK: start again
         self._view = view
         if self._built != self.app.language:
@@ -66,7 +67,7 @@ class PickupCodeScreen(BaseScreen):
     def _show(self) -> None:
         view = self._view
         locked = view.pickup_locked_s
-        checking = view.state == State.PICKUP_CODE and view.flow_data.get("step") == "checking"
+        checking = view.state == State.PICKUP_CODE and isinstance(view.flow, CheckingCode)
         shown = self._digits + "_" * (DIGITS - len(self._digits))
         self.ids.digits.text = " ".join((shown[:4], shown[4:]))
         if locked:

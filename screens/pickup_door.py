@@ -3,18 +3,20 @@ from __future__ import annotations
 
 import logging
 
+from kiosk.pickup.steps import DoorRetrying, PickupStep, TakeCertificate
 from kiosk.session import State
 from screens.base import BaseScreen
 from screens.pickup_code import alarm_text
 
 logger = logging.getLogger(__name__)
 
-STEP_TITLES = {"opening": "pickup.opening", "retrying": "pickup.retrying", "take": "pickup.take"}
+STEP_TITLES = {DoorRetrying: "pickup.retrying", TakeCertificate: "pickup.take"}
 
 
 class PickupDoorScreen(BaseScreen):
     def render(self, view) -> None:
-        compartment = view.flow_data.get("compartment") or ""
+        step = view.flow if isinstance(view.flow, PickupStep) else None
+        compartment = step.compartment if step is not None else ""
         done = view.state == State.DONE
         if done:
             if view.outcome == "door_left_open":  # taken, perhaps, but not finished until the door is shut
@@ -25,9 +27,8 @@ class PickupDoorScreen(BaseScreen):
             self.ids.step.text = self.app.message(view.outcome or "finished")
             self.ids.hint.text = self.t("pickup.receipt") if view.receipt_pending else ""
         else:
-            step = view.flow_data.get("step") or "opening"
-            self.ids.title.text = self.t(STEP_TITLES.get(step, "pickup.opening"), compartment=compartment)
-            self.ids.step.text = self.t("pickup.take_hint") if step == "take" else ""
+            self.ids.title.text = self.t(STEP_TITLES.get(type(step), "pickup.opening"), compartment=compartment)
+            self.ids.step.text = self.t("pickup.take_hint") if isinstance(step, TakeCertificate) else ""
             self.ids.hint.text = ""
         self.ids.compartment.text = compartment if not done or view.outcome == "door_left_open" else ""
         self.ids.take_card.text = self.t("done.take_card") if done else ""

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from kiosk.flows.proof import ChooseKind, PrintingProof
 from screens.base import BaseScreen, KioskButton
 
 logger = logging.getLogger(__name__)
@@ -12,21 +13,20 @@ class ProofScreen(BaseScreen):
     _shown: tuple | None = None
 
     def render(self, view) -> None:
-        data = view.flow_data
-        step = data.get("step")
-        self.ids.message.text = self.app.message(data.get("message") or view.message)
+        step = view.flow
+        self.ids.message.text = self.app.message((step.message if step else None) or view.message)
         key = (step, self.app.language)
         if key == self._shown:
             return
         self._shown = key
         box = self.ids.kinds
         box.clear_widgets()
-        printing = step == "printing"
+        printing = isinstance(step, PrintingProof)
         self.ids.prompt.text = self.t("proof.printing") if printing else self.t("proof.prompt")
         self.ids.back_button.disabled = printing
         self.ids.back_button.opacity = 0 if printing else 1
-        if step == "choose_kind":
-            for kind in data.get("kinds", []):
+        if isinstance(step, ChooseKind):
+            for kind in step.kinds:
                 box.add_widget(KioskButton(text=self.t(f"proof.kind.{kind}"), intent="flow",
                                            intent_arg=f"choose:{kind}", height=self.app.button_height * 1.3))
 

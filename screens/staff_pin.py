@@ -1,11 +1,13 @@
 """The staff PIN pad: shown after a staff card or staff QR code; wrong PINs and the lockout are shown here.
 
-The digits typed stay in this screen until OK; the PIN is checked by kiosk.maintenance.StaffSignIn off this thread.
+The digits typed stay in this screen until OK; then the PIN goes to the core as one StaffPinEntered event (checked by
+kiosk.maintenance.StaffSignIn off every UI thread) and the outcome comes back in the view.
 """
 from __future__ import annotations
 
 import logging
 
+from kiosk import events as ev
 from screens.base import BaseScreen
 from screens.maintenance_base import keypad
 
@@ -31,7 +33,7 @@ class StaffPinScreen(BaseScreen):
         self._digits = ""  # a PIN never outlives the pad
 
     def render(self, view) -> None:
-        self._checking = False  # any new view is the answer to the last OK (or a new presentation)
+        self._checking = view.staff_checking  # until the session has the PIN, this pad's own OK says so
         self._view = view
         if self._built != self.app.language:
             self._built = self.app.language
@@ -71,12 +73,7 @@ class StaffPinScreen(BaseScreen):
                 return
             pin, self._digits = self._digits, ""
             self._checking = True
-            sign_in = getattr(getattr(self.app, "maintenance", None), "sign_in", None)
-            if sign_in is None:
-                logger.error("staff PIN pad without a sign-in")
-                self._checking = False
-            else:
-                sign_in.enter_pin(pin)
+            self.app.post(ev.StaffPinEntered(pin))
         elif key.isdigit() and len(self._digits) < MAX_PIN:
             self._digits += key
         self._show()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from kiosk.flows.steps import ChooseCase
+from kiosk.flows.transfers import ChooseUtilities, NothingToTransfer
 from catalog import i18n
 from screens.base import BaseScreen, KioskButton
 
@@ -14,11 +16,10 @@ class TransfersScreen(BaseScreen):
     _shown: tuple | None = None
 
     def render(self, view) -> None:
-        data = view.flow_data
-        step = data.get("step")
+        step = view.flow
         self.ids.message.text = self.app.message(view.message)
-        selected = tuple(data.get("selected") or ())
-        key = (step, data.get("case_id"), self.app.language)
+        selected = step.selected if isinstance(step, ChooseUtilities) else ()
+        key = (type(step), step.case if isinstance(step, ChooseUtilities) else step, self.app.language)
         if key == self._shown:
             self._show_selection(selected)  # in place: the buttons stay where the finger expects them
             return
@@ -26,24 +27,24 @@ class TransfersScreen(BaseScreen):
         box = self.ids.choices
         box.clear_widgets()
         confirm = self.ids.confirm_button
-        show_confirm = step == "choose_utilities"
+        show_confirm = isinstance(step, ChooseUtilities)
         confirm.opacity, confirm.size_hint_x = (1, 1) if show_confirm else (0, None)
         confirm.width = confirm.width if show_confirm else 0
         confirm.disabled = not show_confirm
         self.ids.footer.spacing = self.app.pad if show_confirm else 0
-        if step == "choose_case":
+        if isinstance(step, ChooseCase):
             self.ids.prompt.text = self.t("transfers.choose_case")
-            for case in data.get("cases", []):
-                box.add_widget(KioskButton(text=f"{self._title(case.get('title'), case.get('kind'))}\n"
-                                                f"{case.get('case_id')}", intent="flow",
-                                           intent_arg=f"choose:{case.get('case_id')}",
+            for case in step.cases:
+                box.add_widget(KioskButton(text=f"{self._title(case.title, case.kind)}\n"
+                                                f"{case.case_id}", intent="flow",
+                                           intent_arg=f"choose:{case.case_id}",
                                            height=self.app.button_height * 1.3))
-        elif step == "nothing_to_transfer":
+        elif isinstance(step, NothingToTransfer):
             self.ids.prompt.text = self.t("transfers.nothing")
-        elif step == "choose_utilities":
-            self.ids.prompt.text = (f"{self._title(data.get('case_title'), data.get('case_kind'))}  "
-                                    f"{data.get('case_id', '')}\n{self.t('transfers.prompt')}")
-            for utility in data.get("utilities", []):
+        elif isinstance(step, ChooseUtilities):
+            self.ids.prompt.text = (f"{self._title(step.case.title, step.case.kind)}  "
+                                    f"{step.case.case_id}\n{self.t('transfers.prompt')}")
+            for utility in step.utilities:
                 box.add_widget(KioskButton(intent="flow", intent_arg=f"toggle:{utility}"))
             self._show_selection(selected)
         else:

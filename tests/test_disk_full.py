@@ -19,6 +19,8 @@ from gateway.seed import DEMO_PERSONS
 from gateway.testing import LiveGateway
 from kiosk import events as ev
 from kiosk.app import build_kiosk
+from kiosk.flows.payment import Fees
+from kiosk.flows.steps import ChooseCase
 from kiosk.payment_journal import PAID, PENDING
 from kiosk.session import State
 from offline_cache.errors import StoreUnavailable
@@ -145,11 +147,11 @@ def test_disk_full_mid_use_keeps_serving_says_so_and_loses_nothing(small_disk, g
 
         # A payment cannot be journaled: refused before any order exists, and the screen says why in plain words.
         runtime.post(ev.ServiceChosen("payment"))
-        choose = wait_for(lambda: session.personal.flow_data.get("step") == "choose_case"
-                          and session.personal.flow_data["cases"], what="the payment flow's case list")
-        runtime.post(ev.FlowInput("choose", choose[0]["case_id"]))
-        wait_for(lambda: session.personal.flow_data.get("step") == "fees", what="the fees")
-        runtime.post(ev.FlowInput("confirm"))
+        choose = wait_for(lambda: isinstance(session.personal.flow, ChooseCase)
+                          and session.personal.flow.cases, what="the payment flow's case list")
+        runtime.post(ev.FlowAnswer("choose", choose[0].case_id))
+        wait_for(lambda: isinstance(session.personal.flow, Fees), what="the fees")
+        runtime.post(ev.FlowAnswer("confirm"))
         wait_for(lambda: session.state == State.DONE and session.view().outcome == "offline_store_unavailable",
                  what="the done screen saying why")
         shown = i18n.message(session.view().outcome, "zh_CN")

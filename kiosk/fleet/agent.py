@@ -48,10 +48,8 @@ class FleetAgent:
                  outbox_depth: Callable[[], int] | None = None, doors_open: Callable[[], list] | None = None,
                  last_error: Callable[[], str | None] | None = None, data_dir: Path | str = "/",
                  version: str = __version__, clock: Callable[[], float] = time.monotonic):
-        if not 0 < interval_s <= 3600:
-            raise ValueError("interval_s must be in (0, 3600]")
         self.client = client
-        self.interval_s = interval_s
+        self.change_interval(interval_s)
         self.handlers = handlers or CommandHandlers()
         self.devices = devices if callable(devices) else tuple(devices)
         self.stock = stock
@@ -74,6 +72,12 @@ class FleetAgent:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+
+    def change_interval(self, interval_s: float) -> None:
+        """Seconds between heartbeats, from the next wait on (a reloaded site file changes it)."""
+        if not 0 < interval_s <= 3600:
+            raise ValueError("interval_s must be in (0, 3600]")
+        self.interval_s = interval_s
 
     @classmethod
     def from_config(cls, fleet_config, client, **kwargs) -> "FleetAgent":

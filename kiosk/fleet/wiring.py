@@ -5,6 +5,7 @@ import logging
 from pathlib import Path
 from typing import Callable
 
+from kiosk import events as ev
 from kiosk.fleet.agent import FleetAgent
 from kiosk.fleet.commands import CommandHandlers
 
@@ -35,10 +36,11 @@ class ConfigReload:
     (session timeouts, staff credentials and lockout, heartbeat interval, log level) and names what needs a
     restart. A file that does not validate changes nothing."""
 
-    def __init__(self, path: Path | None, current, *, session=None, sign_in=None, agent_ref=None):
+    def __init__(self, path: Path | None, current, *, post: Callable | None = None, sign_in=None, agent_ref=None):
+        """post: the runtime's post (the session's new timeouts go to it as an event, like everything else)."""
         self.path = Path(path) if path else None
         self.current = current
-        self.session = session
+        self.post = post
         self.sign_in = sign_in
         self.agent_ref = agent_ref or (lambda: None)
 
@@ -51,18 +53,15 @@ class ConfigReload:
         new = load_config(self.path)  # ConfigError: one line, nothing applied
         old = self.current
         changed = [name for name in type(new).model_fields if getattr(new, name) != getattr(old, name)]
-        if self.session is not None:
+        if self.post is not None:
             s = new.session
-            # Plain float attributes read by the core thread at its next tick: a torn read cannot happen.
-            self.session.idle_timeout_s = s.idle_timeout_s
-            self.session.idle_warning_s = s.idle_warning_s
-            self.session.done_timeout_s = s.done_timeout_s
-            self.session.maintenance_idle_timeout_s = s.maintenance_idle_timeout_s
+            self.post(ev.SessionSettingsChanged(s.idle_timeout_s, s.idle_warning_s, s.done_timeout_s,
+                                                s.maintenance_idle_timeout_s))
         if self.sign_in is not None and new.fleet != old.fleet:
-            self.sign_in.gate = StaffGate.from_config(new.fleet)
+            self.sign_in.replace_gate(StaffGate.from_config(new.fleet))
         agent = self.agent_ref()
         if agent is not None:
-            agent.interval_s = new.fleet.heartbeat_interval_s
+            agent.change_interval(new.fleet.heartbeat_interval_s)
         logging.getLogger().setLevel(new.logging.level)
         self.current = new
         restart = [name for name in changed if name not in LIVE_SECTIONS]

@@ -11,7 +11,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class FlowServices:
-    """What flows need besides the platform; filled in by kiosk.app once the devices and the store exist."""
+    """What flows need besides the platform (kiosk.app builds it once the devices and the store exist)."""
 
     receipt_printer: object | None = None
     document_printer: object | None = None
@@ -22,8 +22,10 @@ class FlowServices:
     poll_interval_s: float = 2.0
 
 
-def default_flows(platform, services: FlowServices | None = None) -> dict:
-    """The flows this build can run, by service name; the menu offers only these."""
+def default_flows(platform, services: FlowServices | None = None, *, verifier=None,
+                  identity_method: str = "face") -> dict:
+    """The flows this build can run, by service name; the menu offers only these. verifier: the runtime's verifier
+    for the site's identity method (each party's face check in a mortgage signing)."""
     flows = {"case_status": CaseStatusFlow(platform)}
     if services is not None:
         from kiosk.flows.e_certificate import ECertificateFlow
@@ -35,10 +37,10 @@ def default_flows(platform, services: FlowServices | None = None) -> dict:
         flows["proof"] = ProofFlow(platform, services)
         flows["transfers"] = TransfersFlow(platform, services)
         flows["e_certificate"] = ECertificateFlow(platform, services)
-    if services is not None:  # the kiosk build: kiosk.app then attach()es the card reader and the verifier
+    if services is not None:  # the kiosk build
         from kiosk.flows.mortgage_signing import MortgageSigningFlow
 
-        flows["mortgage_signing"] = MortgageSigningFlow(platform)
+        flows["mortgage_signing"] = MortgageSigningFlow(platform, verifier=verifier, method=identity_method)
         from kiosk.flows.mortgage_certificate import MortgageCertificateFlow
 
         flows["mortgage_certificate"] = MortgageCertificateFlow(platform, services)

@@ -6,10 +6,16 @@ BackRequested or FlowFinished); the flow itself returns at once so it never hold
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from kiosk import events as ev
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CaseList(ev.FlowStep):
+    """The applicant's cases (SessionView.cases) are on screen."""
 
 
 class CaseStatusFlow:
@@ -17,7 +23,7 @@ class CaseStatusFlow:
         self.platform = platform
 
     def __call__(self, ctx) -> None:
-        ctx.post(ev.FlowUpdate({"step": "case_list"}))
+        ctx.post(ev.FlowUpdate(CaseList()))
         if self.platform is None or ctx.token is None or ctx.cancelled.is_set():
             return
         # The cases loaded at sign-in may be minutes old or may have failed to load: ask again. A platform error

@@ -3,16 +3,27 @@ the 5-working-day deadline, and prints the registration proof (不动产登记�
 
 The gateway lists the registrations (GET /v1/bank/my-mortgages) and gives a recorded one's proof; the kiosk renders it
 as an A4 PDF with the verification QR code (kiosk.documents.mortgage_certificate) for the document printer. Steps
-shown: list (mortgages, each with certificate_ready), printing. FlowInput: print <case_id>.
+shown: MortgageList (mortgages, each with certificate_ready), Printing. FlowAnswer: print <case_id>.
 """
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from kiosk import events as ev
 from kiosk.flows.base import GatewayFlow
+from kiosk.flows.mortgage_records import Mortgage
+from kiosk.flows.steps import Printing
 
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class MortgageList(ev.FlowStep):
+    """The mortgagor's registrations as the gateway lists them (GET /v1/bank/my-mortgages); FlowAnswer print
+    <case_id> for one whose certificate_ready is true."""
+
+    mortgages: tuple[Mortgage, ...] = ()
 
 
 class MortgageCertificateFlow(GatewayFlow):
@@ -33,13 +44,13 @@ class MortgageCertificateFlow(GatewayFlow):
         if not self._ready(ctx, printer):
             return
         bank = self._bank()
-        mortgages = bank.my_mortgages(ctx.token)
-        ready = {m["case_id"] for m in mortgages if m.get("certificate_ready")}
-        ctx.post(ev.FlowUpdate({"step": "list", "mortgages": [dict(m) for m in mortgages], "message": None}))
+        mortgages = tuple(Mortgage.of(m) for m in bank.my_mortgages(ctx.token))
+        ready = {m.case_id for m in mortgages if m.certificate_ready}
+        ctx.post(ev.FlowUpdate(MortgageList(mortgages=mortgages)))
         case_id = self._wait_choice(ctx, "print", ready)
         if case_id is None:
             return
-        ctx.post(ev.FlowUpdate({"step": "printing"}))
+        ctx.post(ev.FlowUpdate(Printing()))
         certificate = bank.mortgage_certificate(ctx.token, case_id)
         if ctx.is_over():
             return

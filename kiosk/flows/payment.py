@@ -5,23 +5,81 @@ before anything is offered for a case, an unresolved journal entry of that case 
 (the same key again, then payment_status): a pending order is resumed (same QR code), a paid one gets its receipt
 printed once, a cancelled or expired one is closed and only then is a new payment offered.
 
-Steps shown (flow_data["step"]): choose_case, nothing_to_pay, reconciling, fees, creating, waiting, printing.
-The applicant answers with FlowInput: choose <case_id>, confirm, cancel.
+Steps shown: ChooseCase, NothingToPay, Reconciling, Fees, CreatingOrder, WaitingForPayment, PrintingReceipt.
+The applicant answers with FlowAnswer: choose <case_id>, confirm, cancel.
 """
 from __future__ import annotations
 
 import datetime as dt
 import logging
 import time
+from dataclasses import dataclass, replace
 
 from kiosk import events as ev
 from kiosk.flows.base import WAIT_FOREVER_S, GatewayFlow
+from kiosk.flows.steps import CaseChoice, ChooseCase, Printing
 from kiosk import payment_journal as pj
 from kiosk.platform_client import PlatformRejected, PlatformUnavailable
 
 logger = logging.getLogger(__name__)
 
 PAYABLE_STATUSES = frozenset({"tax_assessed"})
+
+
+@dataclass(frozen=True)
+class FeeItem:
+    """One line of the itemised taxes and fees."""
+
+    name: str
+    amount_fen: int
+    code: str = ""
+
+    @classmethod
+    def of(cls, item: dict) -> "FeeItem":
+        return cls(str(item.get("name", "")), int(item.get("amount_fen") or 0), str(item.get("code", "")))
+
+
+@dataclass(frozen=True, kw_only=True)
+class NothingToPay(ev.FlowStep):
+    """No case of this applicant has anything to pay."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class Reconciling(ev.FlowStep):
+    """An interrupted payment of this case is being settled with the gateway first."""
+
+    case_id: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Fees(ev.FlowStep):
+    """The itemised taxes and fees of the chosen case: FlowAnswer confirm or cancel."""
+
+    case: CaseChoice
+    items: tuple[FeeItem, ...] = ()
+    total_fen: int = 0
+
+
+@dataclass(frozen=True, kw_only=True)
+class CreatingOrder(ev.FlowStep):
+    """The payment order is being created."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class WaitingForPayment(ev.FlowStep):
+    """The QR code the phone pays with, and the seconds left until the order expires; FlowAnswer cancel."""
+
+    case: CaseChoice
+    order_id: str | None
+    pay_url: str | None = None
+    total_fen: int | None = None
+    items: tuple[FeeItem, ...] = ()
+    seconds_left: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class PrintingReceipt(Printing):
+    """Paid: the receipt is printing."""
 
 
 class PaymentFlow(GatewayFlow):
@@ -35,11 +93,9 @@ class PaymentFlow(GatewayFlow):
         offered = [c for c in cases.values()
                    if c.status in PAYABLE_STATUSES or journal.unresolved_for(c.case_id) is not None]
         if not offered:
-            ctx.post(ev.FlowUpdate({"step": "nothing_to_pay", "cases": [], "message": None}))
+            ctx.post(ev.FlowUpdate(NothingToPay()))
             return
-        ctx.post(ev.FlowUpdate({"step": "choose_case", "message": None,
-                                "cases": [{"case_id": c.case_id, "title": c.title, "kind": c.kind}
-                                          for c in offered]}))
+        ctx.post(ev.FlowUpdate(ChooseCase(cases=tuple(CaseChoice(c.case_id, c.title, c.kind) for c in offered))))
         while True:
             answer = ctx.wait_input(WAIT_FOREVER_S)
             if answer is None:
@@ -53,7 +109,7 @@ class PaymentFlow(GatewayFlow):
         journal = self.services.payment_journal
         entry = journal.unresolved_for(case.case_id)
         if entry is not None:
-            ctx.post(ev.FlowUpdate({"step": "reconciling", "case_id": case.case_id}))
+            ctx.post(ev.FlowUpdate(Reconciling(case_id=case.case_id)))
             entry = self.reconcile(ctx.token, entry)
             if entry.state == pj.PENDING:
                 logger.info("payment: resuming the pending order of case %s", case.case_id)
@@ -64,9 +120,8 @@ class PaymentFlow(GatewayFlow):
                 return
         fees = self.platform.fees(ctx.token, case.case_id)
         items = [{"code": f.code, "name": f.name, "amount_fen": f.amount_fen} for f in fees.items]
-        ctx.post(ev.FlowUpdate({"step": "fees", "case_id": case.case_id, "case_title": case.title,
-                                "case_kind": case.kind,
-                                "items": items, "total_fen": fees.total_fen}))
+        ctx.post(ev.FlowUpdate(Fees(case=CaseChoice(case.case_id, case.title, case.kind),
+                                    items=tuple(FeeItem.of(i) for i in items), total_fen=fees.total_fen)))
         while True:
             answer = ctx.wait_input(WAIT_FOREVER_S)
             if answer is None:
@@ -76,7 +131,7 @@ class PaymentFlow(GatewayFlow):
             if answer.action == "cancel":
                 ctx.post(ev.FlowFinished("payment_cancelled"))
                 return
-        ctx.post(ev.FlowUpdate({"step": "creating"}))
+        ctx.post(ev.FlowUpdate(CreatingOrder()))
         # Durable before the order exists: a crash from here on leaves an entry the next visit reconciles.
         entry = journal.begin(case.case_id, {"items": items, "total_fen": fees.total_fen, "kind": case.kind})
         try:
@@ -118,10 +173,11 @@ class PaymentFlow(GatewayFlow):
         journal = self.services.payment_journal
         interval = self.services.poll_interval_s
         expires_at = _parse(entry.details.get("expires_at"))
-        base = {"step": "waiting", "case_id": case.case_id, "case_title": case.title, "case_kind": case.kind,
-                "pay_url": entry.details.get("pay_url"), "total_fen": entry.amount_fen, "order_id": entry.order_id,
-                "items": entry.details.get("items", []), "message": None}
-        ctx.post(ev.FlowUpdate({**base, "seconds_left": _seconds_left(expires_at)}))
+        step = WaitingForPayment(case=CaseChoice(case.case_id, case.title, case.kind), order_id=entry.order_id,
+                                 pay_url=entry.details.get("pay_url"), total_fen=entry.amount_fen,
+                                 items=tuple(FeeItem.of(i) for i in entry.details.get("items", [])),
+                                 seconds_left=_seconds_left(expires_at))
+        ctx.post(ev.FlowUpdate(step))
         cancel = False
         next_poll = 0.0
         while not ctx.is_over():
@@ -132,7 +188,8 @@ class PaymentFlow(GatewayFlow):
                 except PlatformUnavailable:
                     # The order stays pending in the journal: the next visit reconciles it.
                     status = None
-                    ctx.post(ev.FlowUpdate({"message": "platform_unavailable"}))
+                    step = replace(step, message="platform_unavailable")
+                    ctx.post(ev.FlowUpdate(step))
                 if status is not None and status.status == pj.PAID:
                     entry = journal.set_state(entry.idempotency_key, pj.PAID,
                                               {"e_invoice_url": status.e_invoice_url})
@@ -150,8 +207,10 @@ class PaymentFlow(GatewayFlow):
                     ctx.post(ev.FlowFinished("payment_cancelled"))
                     return
                 if status is not None:
-                    ctx.post(ev.FlowUpdate({"message": None}))
-            ctx.post(ev.FlowUpdate({"seconds_left": _seconds_left(expires_at)}))
+                    step = replace(step, message=None)
+                    ctx.post(ev.FlowUpdate(step))
+            step = replace(step, seconds_left=_seconds_left(expires_at))
+            ctx.post(ev.FlowUpdate(step))
             answer = ctx.wait_input(max(0.05, min(1.0, next_poll - time.monotonic())))
             if answer is not None and answer.action == "cancel":
                 cancel = True
@@ -163,7 +222,7 @@ class PaymentFlow(GatewayFlow):
         if entry.receipt_printed_at is not None:
             ctx.post(ev.FlowFinished("payment_already_paid"))
             return
-        ctx.post(ev.FlowUpdate({"step": "printing", "message": None}))
+        ctx.post(ev.FlowUpdate(PrintingReceipt()))
         if self.print_receipt(case, entry, payer_name=ctx.applicant_name):
             journal.mark_receipt_printed(entry.idempotency_key)
             ctx.post(ev.FlowFinished("payment_already_paid" if already else "payment_done", receipt_pending=True))

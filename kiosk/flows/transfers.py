@@ -4,15 +4,17 @@ registration to be moved to them; choose, confirm, and the request goes to the g
 The request is a kiosk event ("transfer_request", payload: case id and the chosen utilities, nothing personal: the
 gateway knows the case's owner) written durably to the outbox before the applicant is told it is submitted; the
 outbox delivers it exactly once in effect, also after a lost network or a restart.
-Steps shown: choose_case, nothing_to_transfer, choose_utilities. FlowInput: choose <case_id>, toggle <utility>,
+Steps shown: ChooseCase, NothingToTransfer, ChooseUtilities. FlowAnswer: choose <case_id>, toggle <utility>,
 confirm.
 """
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, replace
 
 from kiosk import events as ev
 from kiosk.flows.base import WAIT_FOREVER_S, GatewayFlow
+from kiosk.flows.steps import CaseChoice, ChooseCase
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +22,20 @@ UTILITIES = ("water", "electricity", "gas", "household")
 # A sale whose transfer of ownership is registered: the new owner can move the accounts.
 ELIGIBLE_STATUSES = frozenset({"recorded", "certificate_ready", "collected"})
 EVENT_KIND = "transfer_request"
+
+
+@dataclass(frozen=True, kw_only=True)
+class NothingToTransfer(ev.FlowStep):
+    """No registered sale of this applicant: nothing to move."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChooseUtilities(ev.FlowStep):
+    """Tick the utilities to move (FlowAnswer toggle <utility>), then confirm."""
+
+    case: CaseChoice
+    utilities: tuple[str, ...] = UTILITIES
+    selected: tuple[str, ...] = ()
 
 
 class TransfersFlow(GatewayFlow):
@@ -32,13 +48,12 @@ class TransfersFlow(GatewayFlow):
         cases = [c for c in self.platform.list_cases(ctx.token)
                  if c.kind == "transfer" and c.status in ELIGIBLE_STATUSES]
         if not cases:
-            ctx.post(ev.FlowUpdate({"step": "nothing_to_transfer"}))
+            ctx.post(ev.FlowUpdate(NothingToTransfer()))
             return
         if len(cases) == 1:
             case = cases[0]
         else:
-            ctx.post(ev.FlowUpdate({"step": "choose_case", "cases": [
-                {"case_id": c.case_id, "title": c.title, "kind": c.kind} for c in cases]}))
+            ctx.post(ev.FlowUpdate(ChooseCase(cases=tuple(CaseChoice(c.case_id, c.title, c.kind) for c in cases))))
             ids = {c.case_id: c for c in cases}
             while True:
                 answer = ctx.wait_input(WAIT_FOREVER_S)
@@ -48,8 +63,8 @@ class TransfersFlow(GatewayFlow):
                     case = ids[answer.value]
                     break
         selected: list[str] = []
-        ctx.post(ev.FlowUpdate({"step": "choose_utilities", "case_id": case.case_id, "case_title": case.title,
-                                "case_kind": case.kind, "utilities": list(UTILITIES), "selected": []}))
+        step = ChooseUtilities(case=CaseChoice(case.case_id, case.title, case.kind))
+        ctx.post(ev.FlowUpdate(step))
         while True:
             answer = ctx.wait_input(WAIT_FOREVER_S)
             if answer is None:
@@ -60,7 +75,8 @@ class TransfersFlow(GatewayFlow):
                 else:
                     selected.append(answer.value)
                 selected.sort(key=UTILITIES.index)
-                ctx.post(ev.FlowUpdate({"selected": list(selected)}))
+                step = replace(step, selected=tuple(selected))
+                ctx.post(ev.FlowUpdate(step))
             elif answer.action == "confirm" and selected:
                 break
         outbox.enqueue(EVENT_KIND, {"case_id": case.case_id, "utilities": selected})  # durable before "sent"

@@ -1,7 +1,8 @@
 """The maintenance desk: everything the maintenance screens show and do, headless and tested without a screen.
 
-The screens call `snapshot()` (cheap, any thread) and the actions below; an action that touches a device, the
-ledger or the gateway runs on the desk's own worker thread, and its outcome appears in the next snapshot. Cards and
+The session's staff part asks for the actions below (`perform`, a runtime handler of RunDeskAction) and the
+`snapshot()` that follows each comes back to the screens in the view; an action that touches a device, the ledger or
+the gateway runs on the desk's own worker thread, and its outcome appears in the next snapshot. Cards and
 codes read while the kiosk is in maintenance mode come here (kiosk.maintenance.signin routes them), and are only
 ever kept masked.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from kiosk import __version__
+from kiosk import events as ev
 from kiosk.maintenance.counters import Counters
 from kiosk.maintenance.errors import RecentErrors
 from kiosk.maintenance.selftests import SelfTests
@@ -27,9 +29,8 @@ DEPOSIT_SIZES = ("small", "medium", "large")
 MAX_CODE_FIELD = 64
 # Tests that wait for staff to use the device: the message shown meanwhile.
 PASSIVE_TESTS = {"card_reader": "maint.place_card", "scanner": "maint.scan_code"}
-# Devices tested on their own maintenance page (kiosk.session.MAINTENANCE_PAGES).
+# Devices tested on their own maintenance page (kiosk.maintenance.session_part.MAINTENANCE_PAGES).
 TEST_PAGES = {"camera": "camera", "locker": "locker"}
-PREVIEW_DETECT_WIDTH = 320
 
 
 def mask_code(code: str) -> str:
@@ -61,14 +62,15 @@ class MaintenanceDesk:
     """device_rows: () -> [{"name", "status", "reason"}] for every configured device (disabled ones too);
     outbox_depth / online: read at each snapshot; ledger: a kiosk.documents.ledger.BlankLedger or None;
     locker: () -> kiosk.pickup.assembly.LockerParts or None; camera: a peripherals.camera.Camera or None;
-    fleet: the kiosk.fleet.FleetAgent or None."""
+    fleet: () -> the kiosk.fleet.FleetAgent or None (built after the desk, whose status it reports)."""
 
     def __init__(self, *, device_rows: Callable[[], list[dict]], counters: Counters | None = None,
                  tests: SelfTests | None = None, recent_errors: RecentErrors | None = None,
                  outbox_depth: Callable[[], int] | None = None, online: Callable[[], bool] | None = None,
-                 ledger=None, locker: Callable[[], object | None] | None = None, camera=None, fleet=None,
+                 ledger=None, locker: Callable[[], object | None] | None = None, camera=None,
+                 fleet: Callable[[], object | None] | None = None,
                  kiosk_id: str = "", version: str = __version__, staff_id: Callable[[], str | None] | None = None,
-                 face_boxes: Callable | None = None, blanks_kept: bool = True):
+                 preview=None, blanks_kept: bool = True):
         self.device_rows = device_rows
         self.counters = counters or Counters()
         self.tests = tests or SelfTests()
@@ -78,11 +80,11 @@ class MaintenanceDesk:
         self.ledger = ledger
         self.locker = locker or (lambda: None)
         self.camera = camera
-        self.fleet = fleet
+        self.fleet = fleet or (lambda: None)
         self.kiosk_id = kiosk_id
         self.version = version
         self.staff_id = staff_id or (lambda: None)
-        self.face_boxes = face_boxes
+        self.preview = preview  # kiosk.maintenance.preview.CameraPreview: the camera page's frames, or None
         self.blanks_kept = blanks_kept  # False: this kiosk has no certificate printer, so no blank stock to show
         self.actions: dict[str, DeskAction] = {}
         self.last_card: dict | None = None
@@ -93,7 +95,6 @@ class MaintenanceDesk:
         self.scan_target: str | None = None  # "blanks" or "deposit": what a scan fills besides the scanner test
         self._lock = threading.Lock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="maintenance")
-        self._preview: _Preview | None = None
         self._last_state: str | None = None
 
     def close(self) -> None:
@@ -157,7 +158,7 @@ class MaintenanceDesk:
                 "next_serial": next_serial}
 
     def _fleet(self) -> dict:
-        agent = self.fleet
+        agent = _safe(self.fleet, None)
         if agent is None:
             return {"enabled": False}
         return {"enabled": True, "heartbeats_sent": agent.heartbeats_sent, "last_error": agent.last_error,
@@ -321,6 +322,23 @@ class MaintenanceDesk:
             return bool(result.opened), "maint.door_opened" if result.opened else "maint.door_not_opened", label
         return self._start("open_door", work)
 
+    # -- the session's RunDeskAction (a runtime handler): staff's buttons, the page's scan target, a refresh ----------
+    def perform(self, command, post, cancelled=None) -> None:
+        """Runs one action ("verb" or "verb:value"; an unknown one changes nothing) and posts what the pages show."""
+        verb, _, value = str(command.action).partition(":")
+        actions = {"test": lambda: self.run_test(value), "load_paper": self.load_paper,
+                   "load_blanks": self.load_blanks, "blank_field": lambda: self.choose_blank_field(value),
+                   "blank_key": lambda: self.type_blank(value), "deposit": lambda: self.deposit(value),
+                   "door": lambda: self.open_door(value), "scan_for": lambda: self.scan_for(value or None),
+                   "preview": lambda: self.start_preview() if value == "on" else self.stop_preview(),
+                   "refresh": lambda: None}
+        action = actions.get(verb)
+        if action is None:
+            logger.warning("maintenance: unknown desk action %r", verb[:32])
+        else:
+            action()
+        post(ev.MaintenanceDeskChanged(self.snapshot()))
+
     # -- jobs today, from the session's views ---------------------------------------------------------------------
     def on_view(self, view) -> None:
         """A session observer: each service that reaches the done screen counts as a job today."""
@@ -332,28 +350,16 @@ class MaintenanceDesk:
                 logger.exception("could not count a job")
         self._last_state = state
 
-    # -- camera preview -----------------------------------------------------------------------------------------
+    # -- camera preview: on while the camera page is shown (the staff part says so); its frames go to the page -----
     def start_preview(self) -> bool:
-        if self.camera is None:
+        if self.preview is None:
             return False
-        if self._preview is None:
-            self._preview = _Preview(self.camera, self.face_boxes or default_face_boxes)
-            self._preview.start()
+        self.preview.start()
         return True
 
     def stop_preview(self) -> None:
-        preview, self._preview = self._preview, None
-        if preview is not None:
-            preview.stop()
-
-    def preview_frame(self):
-        """(frame, boxes) with boxes as (top, right, bottom, left) in frame pixels; (None, []) without a camera.
-        The frame stays in memory only: it is never written anywhere."""
-        preview = self._preview
-        if preview is None:
-            return None, []
-        return preview.latest()
-
+        if self.preview is not None:
+            self.preview.stop()
 
 def _safe(fn, default):
     if fn is None:
@@ -373,56 +379,3 @@ def _case_number(code: str) -> str | None:
     if len(code) > MAX_CODE_FIELD * 8:
         return None
     return acceptance_notice_case(code) or (code if CASE_ID_RE.match(code) else None)
-
-
-def default_face_boxes(frame) -> list[tuple[int, int, int, int]]:
-    """Face boxes by face_recognition's HOG detector on a copy about 320 pixels wide, scaled back to the frame
-    (smaller and a face at arm's length is missed; larger and each look costs the preview a core)."""
-    import cv2
-    import face_recognition
-
-    factor = min(1.0, PREVIEW_DETECT_WIDTH / max(1, frame.shape[1]))
-    small = cv2.resize(frame, (0, 0), fx=factor, fy=factor) if factor < 1 else frame
-    rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB)
-    return [tuple(int(v / factor) for v in box) for box in face_recognition.face_locations(rgb)]
-
-
-class _Preview:
-    """Keeps the camera's latest frame and the face boxes of a recent one; detection runs on its own thread so the
-    preview never waits for it."""
-
-    def __init__(self, camera, detect: Callable, interval_s: float = 0.3):
-        self.camera = camera
-        self.detect = detect
-        self.interval_s = interval_s
-        self.boxes: list = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="maintenance-faces", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(5)
-        self.boxes = []
-
-    def latest(self):
-        frame = self.camera.latest()
-        image = getattr(frame, "image", frame)
-        return image, list(self.boxes)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            frame = self.camera.latest()
-            image = getattr(frame, "image", frame)
-            if image is not None:
-                started = time.monotonic()
-                try:
-                    self.boxes = list(self.detect(image))
-                except Exception as exc:
-                    logger.warning("maintenance face detection failed: %s", type(exc).__name__)
-                    self.boxes = []
-                self._stop.wait(max(0.0, self.interval_s - (time.monotonic() - started)))
-            else:
-                self._stop.wait(0.2)

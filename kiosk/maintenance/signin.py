@@ -9,7 +9,7 @@ ID number is neither logged nor kept here.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from typing import Callable
 
 from kiosk import events as ev
@@ -23,17 +23,19 @@ SIGN_IN_STATES = frozenset({"attract", "identify", "out_of_service", "staff_pin"
 
 class StaffSignIn:
     """gate: the StaffGate; post: the runtime's post; state: () -> the session's state value (read from the device
-    threads: a stale read only means one card is checked, or not, a moment late); desk: the MaintenanceDesk."""
+    threads: a stale read only means one card is checked, or not, a moment late); desk: () -> the MaintenanceDesk
+    (built after the devices whose listeners ask this) or None."""
 
-    def __init__(self, gate: StaffGate, post: Callable[[ev.Event], None], state: Callable[[], str], desk=None):
+    def __init__(self, gate: StaffGate, post: Callable[[ev.Event], None], state: Callable[[], str],
+                 desk: Callable[[], object] = lambda: None):
         self.gate = gate
         self.post = post
         self.state = state
         self.desk = desk
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="staff-pin")
 
-    def close(self) -> None:
-        self._worker.shutdown(wait=False, cancel_futures=True)
+    def replace_gate(self, gate: StaffGate) -> None:
+        """New staff credentials and lockout from a reloaded site file; a sign-in under way starts over."""
+        self.gate = gate
 
     def _state(self) -> str:
         state = self.state()
@@ -44,8 +46,9 @@ class StaffSignIn:
         """True when the card was taken here (a staff card, or a card test in maintenance mode)."""
         state = self._state()
         if state == "maintenance":
-            if self.desk is not None:
-                self.desk.on_card(card)
+            desk = self.desk()
+            if desk is not None:
+                desk.on_card(card)
             return True
         if state not in SIGN_IN_STATES or not self.gate.takes_cards:
             return False
@@ -58,8 +61,9 @@ class StaffSignIn:
         """True when the code was taken here (a staff QR code, or a scanner test in maintenance mode)."""
         state = self._state()
         if state == "maintenance":
-            if self.desk is not None:
-                self.desk.on_code(code)
+            desk = self.desk()
+            if desk is not None:
+                desk.on_code(code)
             return True
         if state not in SIGN_IN_STATES or not self.gate.takes_codes:
             return False
@@ -83,27 +87,24 @@ class StaffSignIn:
         self.post(ev.StaffCredentialPresented())
         return True
 
-    # -- from the PIN pad ---------------------------------------------------------------------------------------
-    def enter_pin(self, pin: str) -> None:
-        """Checked on the sign-in worker (scrypt takes a while); the outcome comes back as a session event."""
-        self._worker.submit(self._check_pin, str(pin or "")[:32])
-
-    def _check_pin(self, pin: str) -> None:
+    # -- the session's CheckStaffPin (the PIN pad posts StaffPinEntered; a runtime handler) ----------------------
+    def check_pin(self, command, post: Callable[[ev.Event], None], cancelled: threading.Event) -> None:
+        """Runs on a runtime worker (scrypt takes a while); the outcome comes back as a session event."""
         try:
-            outcome = self.gate.enter_pin(pin)
+            outcome = self.gate.enter_pin(str(command.pin or "")[:32])
         except MaintenanceLocked as exc:
-            self.post(ev.StaffPinRejected("maintenance_locked", 0, exc.retry_in_s))
+            post(ev.StaffPinRejected("maintenance_locked", 0, exc.retry_in_s))
             return
         except Exception:
             logger.exception("PIN check failed")
-            self.post(ev.StaffPinRejected("internal_error"))
+            post(ev.StaffPinRejected("internal_error"))
             return
         if outcome.ok:
-            self.post(ev.MaintenanceRequested(staff_id=outcome.staff_id))
+            post(ev.MaintenanceRequested(staff_id=outcome.staff_id))
         elif outcome.message_key == "wrong_pin":
-            self.post(ev.StaffPinRejected("wrong_pin", self.gate.attempts_left))
+            post(ev.StaffPinRejected("wrong_pin", self.gate.attempts_left))
         else:
-            self.post(ev.StaffPinRejected(outcome.message_key))
+            post(ev.StaffPinRejected(outcome.message_key))
 
     def cancel(self) -> None:
         self.gate.cancel()

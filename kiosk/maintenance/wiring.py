@@ -10,6 +10,7 @@ from typing import Callable
 from kiosk.maintenance.counters import Counters
 from kiosk.maintenance.desk import MaintenanceDesk
 from kiosk.maintenance.errors import RecentErrors
+from kiosk.maintenance.preview import CameraPreview
 from kiosk.maintenance.selftests import SelfTests, receipt_test_page
 from kiosk.maintenance.signin import StaffSignIn
 from kiosk.maintenance.staff import StaffGate
@@ -24,18 +25,20 @@ class MaintenanceParts:
     counters: Counters
     recent_errors: RecentErrors
     ledger: object | None = None  # kiosk.documents.ledger.BlankLedger, when this process opened it
+    preview: object | None = None  # kiosk.maintenance.preview.CameraPreview: the camera page's frames, or None
 
     def close(self) -> None:
         logging.getLogger().removeHandler(self.recent_errors)
-        self.sign_in.close()
         self.desk.close()
         if self.ledger is not None:
             self.ledger.close()
 
 
-def build_sign_in(config, post, state: Callable[[], object]) -> StaffSignIn:
-    """Before the devices: their listeners ask it about every card and code."""
-    return StaffSignIn(StaffGate.from_config(config.fleet), post, state)
+def build_sign_in(config, post, state: Callable[[], object], desk: Callable[[], object] = lambda: None
+                  ) -> StaffSignIn:
+    """Before the devices: their listeners ask it about every card and code (desk: the maintenance desk, built
+    later, for the card and scanner tests in maintenance mode)."""
+    return StaffSignIn(StaffGate.from_config(config.fleet), post, state, desk)
 
 
 def device_rows(config, devices, locker: Callable[[], object | None] = lambda: None) -> Callable[[], list[dict]]:
@@ -121,16 +124,19 @@ def stock_provider(desk: MaintenanceDesk) -> Callable[[], dict]:
 
 def build_maintenance(config, sign_in: StaffSignIn, devices, *, outbox_depth=None, online=None,
                       locker: Callable[[], object | None] = lambda: None, ledger=None,
-                      staff_id: Callable[[], str | None] | None = None, version: str | None = None
+                      staff_id: Callable[[], str | None] | None = None, version: str | None = None,
+                      counters: Counters | None = None, fleet: Callable[[], object | None] = lambda: None
                       ) -> MaintenanceParts:
-    """The desk and its parts; attaches the recent-errors handler to the root logger (removed by close())."""
+    """The desk and its parts; attaches the recent-errors handler to the root logger (removed by close()).
+    counters: the maintenance counters the receipt printer counts paper in (default: opened here)."""
     from kiosk import __version__
 
     version = version or __version__
     kiosk_id = config.gateway.kiosk_id or config.site.id
     recent = RecentErrors()
     logging.getLogger().addHandler(recent)
-    counters = Counters(Path(config.storage.data_dir) / "maintenance-counters.json")
+    if counters is None:
+        counters = Counters(Path(config.storage.data_dir) / "maintenance-counters.json")
     opened = None
     if ledger is None:
         try:
@@ -138,10 +144,10 @@ def build_maintenance(config, sign_in: StaffSignIn, devices, *, outbox_depth=Non
         except Exception as exc:  # maintenance must still open when the ledger cannot: it shows as unknown
             logger.error("blank-certificate ledger could not be opened: %s", type(exc).__name__)
     camera = next((d for d in devices if getattr(d, "name", "") == "camera"), None)
+    preview = CameraPreview(camera) if camera is not None else None
     desk = MaintenanceDesk(device_rows=device_rows(config, devices, locker), counters=counters,
                            tests=build_self_tests(devices, kiosk_id, version), recent_errors=recent,
                            outbox_depth=outbox_depth, online=online, ledger=ledger, locker=locker, camera=camera,
-                           kiosk_id=kiosk_id, version=version, staff_id=staff_id,
-                           blanks_kept=config.devices.certificate_printer.enabled)
-    sign_in.desk = desk
-    return MaintenanceParts(sign_in, desk, counters, recent, opened)
+                           kiosk_id=kiosk_id, version=version, staff_id=staff_id, fleet=fleet,
+                           preview=preview, blanks_kept=config.devices.certificate_printer.enabled)
+    return MaintenanceParts(sign_in, desk, counters, recent, opened, preview)

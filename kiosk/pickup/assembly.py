@@ -46,8 +46,14 @@ class LockerParts:
 
 def assemble(config, *, platform, sealer, record_pickup: RecordPickup,
              audit: Callable[[PickupAttempt], None] | None = None, alarm: Alarm | None = None,
-             alarm_cleared: Alarm | None = None, data_dir: str | Path | None = None) -> LockerParts:
-    """`config` is a KioskConfig; `platform` a PlatformClient (pickup_keys, deposit) or None when not configured."""
+             alarm_cleared: Alarm | None = None, data_dir: str | Path | None = None, handover=None) -> LockerParts:
+    """`config` is a KioskConfig; `platform` a PlatformClient (pickup_keys, deposit) or None when not configured.
+    handover: the kiosk.pickup.handover.Handover that runs these parts: its callbacks (attempts, alarms, the pickup
+    slip) are the parts' unless given here."""
+    if handover is not None:
+        audit = audit or handover.audit
+        alarm = alarm or handover.alarm
+        alarm_cleared = alarm_cleared or handover.alarm_cleared
     locker = config.devices.locker
     folder = Path(data_dir or config.storage.data_dir)
     controller = controller_from_config(locker)
@@ -63,7 +69,8 @@ def assemble(config, *, platform, sealer, record_pickup: RecordPickup,
                               guard=AttemptGuard(locker.code_max_failures, locker.code_lockout_s))
     service = LockerService(bank, ledger, record_pickup=record_pickup, alarm=alarm, alarm_cleared=alarm_cleared,
                             deposit_api=platform.deposit if platform is not None else None, verifier=verifier,
+                            print_slip=handover.print_slip if handover is not None else None,
                             door_close_timeout_s=locker.door_close_timeout_s)
     logger.info("locker assembled: %s boards %s, %d compartments", locker.protocol, locker.boards,
                 len(bank.compartments))
-    return LockerParts(controller, bank, ledger, keys, verifier, service)
+    return LockerParts(controller, bank, ledger, keys, verifier, service, handover)

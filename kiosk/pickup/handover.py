@@ -1,9 +1,9 @@
 """The pickup as the running kiosk does it: the session's locker commands, door watching, alarms and attempts as events.
 
-The session decides (kiosk.session: CheckPickupCode, OpenCompartment); this runs those commands on the runtime's
-workers with the locker's parts (kiosk.pickup.assembly), settles the journal at start-up, and then watches the doors
-on its own thread: a door left open raises LockerAlarm on screen (and shows in the heartbeat's doors_open), an
-unfinished pickup is recorded as soon as its door shuts with the item gone. Every attempt and door opening is posted
+The session decides (kiosk.pickup.session_part: CheckPickupCode, OpenCompartment); this runs those commands on the
+runtime's workers with the locker's parts (kiosk.pickup.assembly), settles the journal at start-up, and then watches
+the doors on its own thread: a door left open raises LockerAlarm on screen (and shows in the heartbeat's doors_open),
+an unfinished pickup is recorded as soon as its door shuts with the item gone. Every attempt and door opening is posted
 as a session event (the kiosk's audit trail observes those) and queued for the gateway in the outbox.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ import threading
 from typing import Callable
 
 from kiosk import events as ev
+from kiosk.pickup.steps import DoorRetrying
 from kiosk.pickup.verifier import PickupAttempt
 from kiosk.privacy import mask_name
 
@@ -23,8 +24,11 @@ Post = Callable[[ev.Event], None]
 
 
 class Handover:
-    def __init__(self, post: Post, *, outbox=None, receipt_printer=None, office: str = "", locker_id: str = "",
-                 open_attempts: int = 2, watch_interval_s: float = 1.0):
+    def __init__(self, post: Post, *, assemble: Callable[["Handover"], object], outbox=None, receipt_printer=None,
+                 office: str = "", locker_id: str = "", open_attempts: int = 2, watch_interval_s: float = 1.0):
+        """assemble(handover): the locker's parts (kiosk.pickup.assembly.assemble) built with this handover's
+        callbacks (attempts, alarms, the pickup slip); receipt_printer: the one every receipt goes to (counted and
+        audited: kiosk.app.receipt_printer_for_jobs)."""
         self.post = post
         self.outbox = outbox
         self.receipt_printer = receipt_printer
@@ -32,17 +36,12 @@ class Handover:
         self.locker_id = locker_id
         self.open_attempts = max(1, open_attempts)
         self.watch_interval_s = watch_interval_s
-        self.parts = None  # kiosk.pickup.assembly.LockerParts, set by attach()
         self.doors = None  # kiosk.fleet.doors.DoorWatch, once started
         self._collector: tuple[str, bool] = ("", False)  # masked name, collected by an agent: for the slip
         self._slips: dict[str, bool] = {}  # code id -> slip printed, for the pickup just finished
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-
-    def attach(self, parts) -> None:
-        self.parts = parts
-        parts.handover = self
-        parts.service.print_slip = self.print_slip
+        self.parts = assemble(self)  # kiosk.pickup.assembly.LockerParts
 
     # -- the session's commands (runtime.handlers) ---------------------------------------------------------------
     def check_code(self, command, post: Post, cancelled: threading.Event) -> None:
@@ -57,7 +56,7 @@ class Handover:
         outcome = None
         for attempt in range(self.open_attempts):
             if attempt:
-                post(ev.FlowUpdate({"step": "retrying"}))
+                post(ev.FlowUpdate(DoorRetrying(compartment=code.compartment)))
             outcome = self.parts.service.pickup(code, id_number, on_opened=lambda label: self._opened(label, code))
             if outcome.reason != "door_did_not_open":
                 break

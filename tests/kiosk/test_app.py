@@ -13,6 +13,7 @@ import pytest
 
 from kiosk import events as ev
 from kiosk.app import build_kiosk
+from kiosk.flows.case_status import CaseList
 from kiosk.session import State
 from kiosk_testkit.demo import DemoGateway, demo_site_config
 from tests.kiosk_config import kiosk_config
@@ -64,7 +65,7 @@ def test_card_read_through_the_driver_loads_that_persons_cases(kiosk, simulator)
     at_sign_in = [case.case_id for case in view.cases]
 
     core.runtime.post(ev.ServiceChosen("case_status"))
-    view = wait_for(lambda: views[-1].state == State.FLOW and views[-1].flow_data.get("step") == "case_list"
+    view = wait_for(lambda: views[-1].state == State.FLOW and isinstance(views[-1].flow, CaseList)
                     and views[-1], what="the case list step")
     assert view.service == "case_status" and [case.case_id for case in view.cases] == at_sign_in
     core.runtime.post(ev.BackRequested())

@@ -45,8 +45,7 @@ def kiosk(tmp_path):
 
     def make(method="card_only_demo", verifiers=None):
         session = Session(["case_status"], [], identity_method=method)
-        runtime = Runtime(session, None, verifiers=verifiers, tick_s=0.05)
-        runtime.audit_trail = trail
+        runtime = Runtime(session, None, verifiers=verifiers, tick_s=0.05, audit_trail=trail)
         runtime.start()
         made.append(runtime)
         return session, runtime

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 
 from kiosk import events as ev
 from kiosk.runtime import Runtime
@@ -15,6 +16,11 @@ class Card:
     id_number = "110105196108041235"
     name = "欧阳明"
     expired = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class Echo(ev.FlowStep):
+    last: str
 
 
 class EchoFlow:
@@ -31,7 +37,7 @@ class EchoFlow:
             answer = ctx.wait_input(0.2)
             if answer is not None:
                 self.answers.append((answer.action, answer.value))
-                ctx.post(ev.FlowUpdate({"last": answer.action}))
+                ctx.post(ev.FlowUpdate(Echo(last=answer.action)))
         self.over.set()
 
 
@@ -47,13 +53,13 @@ def test_answers_reach_the_flow_the_late_token_too_and_back_ends_it():
         wait_for(lambda: session.state == State.FLOW)
         runtime.post(ev.ApplicantAuthorised("tok-1"))
         wait_for(lambda: flow.tokens == ["tok-1"])
-        runtime.post(ev.FlowInput("choose", "BDC1"))
-        runtime.post(ev.FlowInput("confirm"))
-        wait_for(lambda: session.view().flow_data.get("last") == "confirm")
+        runtime.post(ev.FlowAnswer("choose", "BDC1"))
+        runtime.post(ev.FlowAnswer("confirm"))
+        wait_for(lambda: session.view().flow == Echo(last="confirm"))
         assert flow.answers == [("choose", "BDC1"), ("confirm", None)]
         runtime.post(ev.BackRequested())
         assert flow.over.wait(5), "leaving the flow tells it so"
-        runtime.post(ev.FlowInput("confirm"))  # in the menu: goes nowhere
+        runtime.post(ev.FlowAnswer("confirm"))  # in the menu: goes nowhere
         time.sleep(0.2)
         assert flow.answers == [("choose", "BDC1"), ("confirm", None)]
     finally:

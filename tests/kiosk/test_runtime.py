@@ -9,7 +9,7 @@ import pytest
 
 from kiosk import events as ev
 from kiosk.runtime import Runtime
-from kiosk.session import Session, State
+from kiosk.session import ANY, Session, State
 from tests.waiting import wait_for
 
 
@@ -47,9 +47,9 @@ class KeyedError(Exception):
 def make_runtime():
     runtimes = []
 
-    def make(platform=None, flows=None, method="card_only_demo"):
+    def make(platform=None, flows=None, method="card_only_demo", case_cache=None):
         session = Session(["case_status"], [], identity_method=method)
-        runtime = Runtime(session, platform, flows=flows, tick_s=0.05)
+        runtime = Runtime(session, platform, flows=flows, tick_s=0.05, case_cache=case_cache)
         runtime.start()
         runtimes.append(runtime)
         return runtime
@@ -160,7 +160,7 @@ def test_watchdog_pings_only_while_the_loop_turns(tmp_path, monkeypatch):
         pass
 
     session = Session(["case_status"], [])
-    session._handlers[Hanging] = lambda event: (stuck.set(), release.wait(5), [])[-1]
+    session._transitions[(ANY, Hanging)] = lambda event: (stuck.set(), release.wait(5), [])[-1]
     runtime = Runtime(session, None, tick_s=0.02, watchdog=watchdog)
 
     def drain(window_s=0.3):
@@ -214,21 +214,48 @@ def test_offline_shows_the_cached_case_list_of_a_reverified_person(tmp_path, mak
                            "received_on": "2026-11-16", "deadline": "2026-11-23", "working_days_left": 1,
                            "timeline": [{"status": "received", "at": "2026-11-16T09:00:00+08:00", "done": True}]})
 
-    online = make_runtime(Platform(cases=(case,)))
-    online.case_cache = cache
+    online = make_runtime(Platform(cases=(case,)), case_cache=cache)
     online.post(ev.CardRead(Card()))
     assert wait_for(lambda: online.session.view().cases == (case,))
     assert wait_for(lambda: len(cache) == 1)
 
-    offline = make_runtime(Platform(fail=PlatformUnavailable("platform_unavailable")))
-    offline.case_cache = cache
+    offline = make_runtime(Platform(fail=PlatformUnavailable("platform_unavailable")), case_cache=cache)
     offline.post(ev.CardRead(Card()))
     assert wait_for(lambda: offline.session.view().cases == (case,))
     view = offline.session.view()
     assert view.cases_stale_since is not None and view.message == "platform_unavailable"
 
-    stranger = make_runtime(Platform(fail=PlatformUnavailable("platform_unavailable")))
-    stranger.case_cache = cache
+    stranger = make_runtime(Platform(fail=PlatformUnavailable("platform_unavailable")), case_cache=cache)
     stranger.post(ev.CardRead(Card(id_number="310115194211202341", name="白德华")))
     assert wait_for(lambda: stranger.session.view().message == "platform_unavailable")
     assert stranger.session.view().cases == ()  # nobody else's cache entry is shown
+
+
+def test_commands_named_in_order_run_one_after_another_in_the_order_given():
+    from kiosk.session import Command
+
+    @dataclass(frozen=True)
+    class Step(Command):
+        n: int
+
+    class Go(ev.Event):
+        def __init__(self, n):
+            self.n = n
+
+    done = []
+
+    def run(command, post, cancelled):
+        time.sleep(0.02 if command.n % 2 == 0 else 0)  # an even step is slower: a pool would overtake it
+        done.append(command.n)
+
+    session = Session(["case_status"], [])
+    session._transitions[(ANY, Go)] = lambda event: [Step(event.n)]
+    runtime = Runtime(session, None, tick_s=0.05, handlers={Step: run}, in_order=(Step,))
+    runtime.start()
+    try:
+        for n in range(8):
+            runtime.post(Go(n))
+        assert wait_for(lambda: len(done) == 8)
+        assert done == list(range(8))
+    finally:
+        runtime.stop()

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 import pytest
 
 from kiosk import events as ev
+from kiosk.flows.payment import CreatingOrder, WaitingForPayment
+from kiosk.flows.steps import CaseChoice
 from kiosk.session import (APPLICANT_STATES, AuthoriseApplicant, LoadCases, Session, SessionEnded, StartFlow,
                            StartVerification, State)
 from tests.fakes import Clock
@@ -125,8 +127,8 @@ def test_unknown_or_unavailable_service_is_ignored(session):
 
 def test_flow_updates_and_finish(session):
     to_flow(session)
-    session.handle(ev.FlowUpdate({"step": "confirm"}))
-    assert session.view().flow_data == {"step": "confirm"}
+    session.handle(ev.FlowUpdate(CreatingOrder()))
+    assert session.view().flow == CreatingOrder()
     session.handle(ev.FlowFinished("paid", receipt_pending=True))
     view = session.view()
     assert session.state == State.DONE and view.outcome == "paid" and view.receipt_pending
@@ -134,10 +136,10 @@ def test_flow_updates_and_finish(session):
 
 def test_back_from_flow_returns_to_menu_keeping_the_applicant(session):
     to_flow(session)
-    session.handle(ev.FlowUpdate({"step": "confirm"}))
+    session.handle(ev.FlowUpdate(CreatingOrder()))
     session.handle(ev.BackRequested())
     assert session.state == State.MENU
-    assert session.view().flow_data == {}
+    assert session.view().flow is None
     assert session.personal.card is not None and session.personal.token == "tok-1"
 
 
@@ -303,7 +305,7 @@ def test_reset_wipes_every_piece_of_personal_data(session, clock):
     session.handle(ev.ApplicantAuthorised("tok-secret"))
     session.handle(ev.CasesLoaded(("case-a",)))
     session.handle(ev.ServiceChosen("payment"))
-    session.handle(ev.FlowUpdate({"order_id": "o-1", "amount_fen": 12345}))
+    session.handle(ev.FlowUpdate(WaitingForPayment(case=CaseChoice("case-a"), order_id="o-1", total_fen=12345)))
     signature = bytearray(b"\x01\x02\x03signature-pixels")
     encoding = bytearray(b"face-encoding-bytes")
 
@@ -317,18 +319,19 @@ def test_reset_wipes_every_piece_of_personal_data(session, clock):
     session.personal.signature = signature
     session.personal.face_encodings.append(Encoding(encoding))
     held = session.personal
-    cases, flow_data = held.cases, held.flow_data
+    cases = held.cases
+    assert held.flow is not None
     card_ref = weakref.ref(card)
     del card
 
     session.handle(ev.CancelRequested())
 
-    # The session holds nothing personal, and the view shows nothing personal.
-    assert session.personal.is_empty()
+    # The session holds nothing personal (not in the core, not in a part), and the view shows nothing personal.
+    assert session.personal.is_empty() and session.holds_no_personal_data()
     view = session.view()
-    assert (view.applicant_name, view.applicant_id, view.cases, view.flow_data, view.service) == ("", "", (), {}, None)
+    assert (view.applicant_name, view.applicant_id, view.cases, view.flow, view.service) == ("", "", (), None, None)
     # The old containers were cleared in place and byte buffers zeroed, so no other holder keeps the data.
-    assert held.is_empty() and cases == [] and flow_data == {}
+    assert held.is_empty() and cases == [] and held.flow is None
     assert signature == bytearray(len(signature)) and encoding == bytearray(len(encoding))
     # Nothing references the card any more: it can be collected.
     gc.collect()
@@ -422,7 +425,9 @@ def test_maintenance_idle_timeout(session, clock):
     session.handle(ev.Tick(clock.now))
     assert session.state == State.MAINTENANCE
     clock.now += 1
-    assert session.handle(ev.Tick(clock.now)) == [SessionEnded("maintenance_timeout")]
+    from kiosk.maintenance.session_part import RunDeskAction
+
+    assert session.handle(ev.Tick(clock.now)) == [SessionEnded("maintenance_timeout"), RunDeskAction("preview:off")]
     assert session.state == State.ATTRACT
 
 

@@ -48,7 +48,7 @@ def test_a_notice_at_attract_moves_to_identify_with_its_case_and_nothing_else(se
     assert session.handle(ev.CodeScanned(NOTICE)) == []
     view = session.view()
     assert view.state == State.IDENTIFY and view.notice_case_id == "BDC2026010005"
-    assert view.cases == () and view.applicant_name == "" and view.flow_data == {}
+    assert view.cases == () and view.applicant_name == "" and view.flow is None and view.focus_case is None
 
 
 def test_after_the_check_the_persons_own_case_opens_directly(session):
@@ -57,13 +57,13 @@ def test_after_the_check_the_persons_own_case_opens_directly(session):
     assert commands == [StartFlow("case_status", "tok")]
     view = session.view()
     assert view.state == State.FLOW and view.service == "case_status"
-    assert view.flow_data == {"focus_case": "BDC2026010005"}
+    assert view.focus_case == "BDC2026010005" and view.flow is None
     assert view.notice_case_id is None, "used once"
     # Back to the menu: an ordinary session from here on.
     session.handle(ev.BackRequested())
-    assert session.state == State.MENU and session.view().flow_data == {}
+    assert session.state == State.MENU and session.view().focus_case is None and session.view().flow is None
     session.handle(ev.ServiceChosen("case_status"))
-    assert session.view().flow_data == {}
+    assert session.view().focus_case is None and session.view().flow is None
 
 
 def test_another_persons_notice_gives_the_normal_list_without_a_word_about_it(session):
@@ -71,7 +71,7 @@ def test_another_persons_notice_gives_the_normal_list_without_a_word_about_it(se
     commands = verify(session, cases=("BDC2026020001", "BDC2026020002"))
     assert commands == [StartFlow("case_status", "tok")]
     view = session.view()
-    assert view.state == State.FLOW and view.flow_data == {} and view.message is None
+    assert view.state == State.FLOW and view.focus_case is None and view.flow is None and view.message is None
     assert "BDC2026010005" not in repr(view)
 
 

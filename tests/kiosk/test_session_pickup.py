@@ -7,8 +7,9 @@ from dataclasses import dataclass
 import pytest
 
 from kiosk import events as ev
-from kiosk.session import (CheckPickupCode, OpenCompartment, Session, SessionEnded, StartFlow, StartVerification,
-                           State)
+from kiosk.pickup import steps
+from kiosk.pickup.session_part import CheckPickupCode, OpenCompartment
+from kiosk.session import Session, SessionEnded, StartFlow, StartVerification, State
 from tests.fakes import Clock
 
 QR = "PK1.eyJjaWQiOiJQQzEifQ.c2ln"
@@ -47,11 +48,11 @@ def accepted(session, code=Code()):
 def test_a_scanned_pickup_code_is_checked_then_the_card_is_asked_for(session):
     commands = session.handle(ev.CodeScanned(QR))
     assert commands == [CheckPickupCode("qr", QR)] and session.state == State.PICKUP_CODE
-    assert session.view().flow_data["step"] == "checking" and QR not in repr(commands)
+    assert isinstance(session.view().flow, steps.CheckingCode) and QR not in repr(commands)
     session.handle(ev.PickupCodeChecked("qr", "accepted", Code()))
     view = session.view()
     assert view.state == State.IDENTIFY and view.message == "pickup_code_accepted"
-    assert view.flow_data["compartment"] == "A02"
+    assert view.flow == steps.IdentifyCollector(compartment="A02")
 
 
 def test_typed_digits_are_checked_the_same_way(session):
@@ -67,14 +68,14 @@ def test_card_and_face_of_the_person_then_exactly_that_door(session):
     commands = session.handle(ev.IdentityVerified("face", 0.3))
     assert commands == [OpenCompartment(Code(), card)]
     assert session.state == State.FLOW and session.service == "pickup"
-    assert session.view().flow_data["step"] == "opening"
-    assert session.personal.pickup_code is None  # one opening per accepted code
+    assert session.view().flow == steps.DoorOpening(compartment="A02")
+    assert session.pickup.code is None  # one opening per accepted code
     session.handle(ev.LockerDoorOpened("A02", "PC1"))
-    assert session.view().flow_data["step"] == "take"
+    assert session.view().flow == steps.TakeCertificate(compartment="A02")
     session.handle(ev.FlowFinished("picked_up", receipt_pending=True))
     assert session.state == State.DONE and session.outcome == "picked_up"
     session.handle(ev.Tick(session.clock() + 16))
-    assert session.state == State.ATTRACT and session.personal.is_empty()
+    assert session.state == State.ATTRACT and session.personal.is_empty() and session.holds_no_personal_data()
 
 
 def test_no_token_and_no_case_list_for_a_pickup(session):
@@ -90,7 +91,7 @@ def test_a_refused_code_says_why_and_stays_to_try_again(session, reason):
     session.handle(ev.CodeScanned(QR))
     session.handle(ev.PickupCodeChecked("qr", reason))
     view = session.view()
-    assert view.state == State.PICKUP_CODE and view.message == reason and view.flow_data["step"] == "refused"
+    assert view.state == State.PICKUP_CODE and view.message == reason and isinstance(view.flow, steps.CodeRefused)
     assert view.pickup_locked_s is None
     assert session.handle(ev.PickupDigitsEntered("87654321")) == [CheckPickupCode("digits", "87654321")]
 
@@ -134,14 +135,14 @@ def test_a_result_arriving_after_cancel_is_ignored(session):
     session.handle(ev.CodeScanned(QR))
     assert session.handle(ev.CancelRequested()) == [SessionEnded("cancelled")]
     session.handle(ev.PickupCodeChecked("qr", "accepted", Code()))
-    assert session.state == State.ATTRACT and session.personal.pickup_code is None
+    assert session.state == State.ATTRACT and session.pickup.code is None
 
 
 def test_failed_face_check_wipes_the_code(session):
     accepted(session)
     session.handle(ev.CardRead(Card()))
     session.handle(ev.VerificationFailed("no_match"))
-    assert session.state == State.DONE and session.personal.pickup_code is None
+    assert session.state == State.DONE and session.pickup.code is None
 
 
 def test_idle_at_the_code_step_resets(session, clock):
@@ -193,7 +194,7 @@ def test_a_card_waiting_at_the_code_step_is_wiped_by_a_timeout(session, clock):
     session.handle(ev.CodeScanned(QR))
     session.handle(ev.PickupCodeChecked("qr", "digits_wrong"))
     session.handle(ev.CardRead(Card()))
-    assert session.personal.card is not None
+    assert session.pickup.waiting_card is not None and not session.holds_no_personal_data()
     clock.now += 81
     session.handle(ev.Tick(clock.now))
-    assert session.state == State.ATTRACT and session.personal.is_empty()
+    assert session.state == State.ATTRACT and session.personal.is_empty() and session.holds_no_personal_data()

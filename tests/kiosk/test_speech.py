@@ -69,7 +69,10 @@ def test_prompts_follow_the_session_and_are_not_repeated_on_every_tick():
 def test_prompt_keys_name_no_personal_data():
     from kiosk.session import SessionView, State
 
+    from kiosk.flows.payment import Fees
+    from kiosk.flows.steps import CaseChoice
+
     view = SessionView(state=State.FLOW, language="zh_CN", service="payment",
-                       flow_data={"step": "fees", "case_id": "BDC1"}, applicant_name="欧**")
+                       flow=Fees(case=CaseChoice("BDC1")), applicant_name="欧**")
     assert prompt_key(view) == "pay.confirm_hint"
     assert prompt_key(SessionView(state=State.DONE, language="en", outcome="payment_done")) == "payment_done"

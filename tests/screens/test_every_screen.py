@@ -230,13 +230,13 @@ def test_bank_screens(ui):
     kiosk, lang = ui
     client = kiosk.client
     client.render(state="flow", language=lang, service="mortgage_certificate",
-                  flow_data={"step": "list", "mortgages": MORTGAGES, "message": None})
+                  flow={"type": "MortgageList", "mortgages": MORTGAGES})
     state = check(ui, "mortgage_certificate", "mortgage_certificate", t("mcert.title", lang),
                   t("mcert.deadline", lang, date="2026-11-30") + "  " + t("cases.days_left", lang, days=5),
                   t("mcert.print", lang), t("status.recorded", lang))
     assert [b["arg"] for b in state["buttons"] if b["intent"] == "flow"] == ["print:MTG9F8E7D6C5B"]
     client.render(state="flow", language=lang, service="mortgage_signing",
-                  flow_data={"step": "submissions", "submitted": SUBMITTED, "reply": None, "error": None})
+                  flow={"type": "Submissions", "submitted": SUBMITTED})
     check(ui, "bank_signing", "bank_submissions", t("bank.submissions_title", lang),
           "MA-DEMO-004  " + t("status.recorded", lang), t("bank.reference", lang, reference="BK0123456789AB"),
           t("bank.declined_because", lang, reason="贷款期限与约定不符"))
@@ -292,23 +292,23 @@ def test_applicant_services_screens(ui):
     client.wait_for_screen("attract")
     base = {"state": "flow", "language": lang, "service": "e_certificate", "applicant_name": "欧**",
             "applicant_id": "1101**********1235"}
-    client.render(**base, flow_data={"step": "choose_case", "cases": [
+    client.render(**base, flow={"type": "ChooseCase", "cases": [
         {"case_id": c["case_id"], "title": c["title"], "kind": c["kind"]} for c in CASES[:3]]})
     check(ui, "e_certificate", "e_certificate_choose", t("e_cert.title", lang), t("e_cert.choose", lang),
           "BDC2026000103")
-    client.render(**base, flow_data={
-        "step": "showing_qr", "case_id": "BDC2026000103", "case_title": "抵押权首次登记", "case_kind": "mortgage",
+    client.render(**base, flow={
+        "type": "ShowingQr", "case": {"case_id": "BDC2026000103", "title": "抵押权首次登记", "kind": "mortgage"},
         "url": "http://127.0.0.1:8600/e-certificates/0123456789abcdefghijklmnopqrstuv",
         "documents": ["e_certificate", "contract"], "expires_at": time.time() + 600})
     state = check(ui, "e_certificate", "e_certificate_showing_qr", t("e_cert.scan", lang),
                   t("e_cert.private", lang), t("e_cert.done", lang))
     assert any(t("e_cert.countdown", lang, time=f"{m}:{s:02d}") in texts(state) for m in (9, 10) for s in range(60))
-    client.render(**base, flow_data={"step": "expired", "case_id": "BDC2026000103", "url": None})
+    client.render(**base, flow={"type": "LinkExpired", "case": {"case_id": "BDC2026000103"}})
     check(ui, "e_certificate", "e_certificate_expired", t("e_cert.expired", lang), t("e_cert.again", lang),
           t("e_cert.close", lang))
-    client.render(**base, flow_data={"step": "nothing_issued"})
+    client.render(**base, flow={"type": "NothingIssued"})
     check(ui, "e_certificate", "e_certificate_nothing", t("e_cert.nothing", lang))
-    client.render(**base, flow_data={"step": "creating"})
+    client.render(**base, flow={"type": "CreatingLink", "case": {"case_id": "BDC2026000103"}})
     check(ui, "e_certificate", "e_certificate_creating", t("e_cert.creating", lang))
     client.render(state="done", language=lang, outcome="e_certificate_done")
     check(ui, "done", "e_certificate_done", t("e_certificate_done", lang))
@@ -318,7 +318,7 @@ def test_applicant_services_screens(ui):
     client.render(state="identify", language=lang, notice_case_id="BDC2026000102")
     check(ui, "identify", "identify_notice", t("identify.notice", lang, case_id="BDC2026000102"))
     client.render(state="flow", language=lang, service="case_status", cases=CASES, cases_loaded=True,
-                  flow_data={"step": "case_list", "focus_case": "BDC2026000102"})
+                  flow={"type": "CaseList"}, focus_case="BDC2026000102")
     state = check(ui, "cases", "cases_from_notice", t("cases.from_notice", lang), "继承取得首次登记")
     assert "存量房买卖转移登记" not in texts(state), "only the notice's case"
     client.render(state="attract", language=lang)
@@ -330,7 +330,7 @@ def test_pickup_screens(ui):
     prompt after a good code, and the door screen's steps and outcomes (drawn directly: this build has no locker)."""
     kiosk, lang = ui
     client = kiosk.client
-    locker = {"language": lang, "services": ["pickup"]}
+    locker = {"language": lang, "services": ["pickup"], "pickup_only": True}
     client.render(state="attract", **locker)
     state = check(ui, "pickup_code", "pickup_attract", t("pickup.title", lang), t("pickup.prompt", lang),
                   t("pickup.digits_hint", lang),
@@ -339,16 +339,16 @@ def test_pickup_screens(ui):
     for key in "1234":
         client.tap(intent="pickup_key", arg=key)
     check(ui, "pickup_code", "pickup_typing", "1234 ____")
-    client.render(state="pickup_code", service="pickup", message="digits_wrong", flow_data={"step": "refused"},
+    client.render(state="pickup_code", service="pickup", message="digits_wrong", flow={"type": "CodeRefused"},
                   **locker)
     check(ui, "pickup_code", "pickup_digits_wrong", t("digits_wrong", lang), t("pickup.cancel", lang))
     for reason in ("code_expired", "code_used", "code_malformed", "code_wrong_locker"):
-        client.render(state="pickup_code", service="pickup", message=reason, flow_data={"step": "refused"}, **locker)
+        client.render(state="pickup_code", service="pickup", message=reason, flow={"type": "CodeRefused"}, **locker)
         check(ui, "pickup_code", f"pickup_{reason}", t(reason, lang))
     client.render(state="pickup_code", service="pickup", message="code_entry_locked", pickup_locked_s=240,
-                  flow_data={"step": "refused"}, **locker)
+                  flow={"type": "CodeRefused"}, **locker)
     check(ui, "pickup_code", "pickup_locked", t("pickup.locked", lang, minutes=4))
-    client.render(state="pickup_code", service="pickup", flow_data={"step": "checking"}, **locker)
+    client.render(state="pickup_code", service="pickup", flow={"type": "CheckingCode"}, **locker)
     check(ui, "pickup_code", "pickup_checking", t("pickup.checking", lang))
     client.render(state="attract", locker_alarms=["A02"], **locker)
     check(ui, "pickup_code", "pickup_alarm", t("pickup.alarm", lang, compartments="A02"))
@@ -356,20 +356,22 @@ def test_pickup_screens(ui):
     client.render(state="identify", service="pickup", message="pickup_code_accepted", **locker)
     check(ui, "identify", "pickup_identify", t("pickup_code_accepted", lang))
     door = {"state": "flow", "service": "pickup", **locker}
-    client.render(**door, flow_data={"step": "opening", "compartment": "A02"})
+    client.render(**door, flow={"type": "DoorOpening", "compartment": "A02"})
     check(ui, "pickup_door", "pickup_opening", t("pickup.opening", lang, compartment="A02"))
-    client.render(**door, flow_data={"step": "retrying", "compartment": "A02"})
+    client.render(**door, flow={"type": "DoorRetrying", "compartment": "A02"})
     check(ui, "pickup_door", "pickup_retrying", t("pickup.retrying", lang))
-    client.render(**door, flow_data={"step": "take", "compartment": "A02"})
+    client.render(**door, flow={"type": "TakeCertificate", "compartment": "A02"})
     check(ui, "pickup_door", "pickup_take", t("pickup.take", lang, compartment="A02"), t("pickup.take_hint", lang))
     done = {"state": "done", "service": "pickup", **locker}
-    client.render(**done, outcome="picked_up", receipt_pending=True, flow_data={"compartment": "A02"})
+    client.render(**done, outcome="picked_up", receipt_pending=True,
+                  flow={"type": "TakeCertificate", "compartment": "A02"})
     check(ui, "pickup_door", "pickup_done", t("pickup.done_title", lang), t("picked_up", lang),
           t("pickup.receipt", lang), t("pickup.finish", lang))
     for outcome in ("door_did_not_open", "person_mismatch", "item_not_taken"):
-        client.render(**done, outcome=outcome, flow_data={"compartment": "A02"})
+        client.render(**done, outcome=outcome, flow={"type": "TakeCertificate", "compartment": "A02"})
         check(ui, "pickup_door", f"pickup_{outcome}", t("pickup.not_done_title", lang), t(outcome, lang))
-    client.render(**done, outcome="door_left_open", locker_alarms=["A02"], flow_data={"compartment": "A02"})
+    client.render(**done, outcome="door_left_open", locker_alarms=["A02"],
+                  flow={"type": "TakeCertificate", "compartment": "A02"})
     check(ui, "pickup_door", "pickup_door_left_open", t("door_left_open", lang),
           t("pickup.alarm", lang, compartments="A02"))
     client.render(state="attract", language=lang)

@@ -77,7 +77,11 @@ def staff_sign_in(stack) -> dict:
 def load_blanks(client, first: str, last: str) -> dict:
     """On the stock page: a stack of blank certificates from serial first to last."""
     type_serial(client, "first", first)
+    # The field is chosen through the session and the desk: the page is redrawn when its answer comes back, and a
+    # key pressed before that could land on a widget of the old layout.
+    before = client.call("state")["rendered"]
     client.tap(intent="desk", arg="blank_field:last")
+    client.wait_for_screen("maintenance_stock", 10, predicate=lambda s: s["rendered"] > before)
     type_serial(client, "last", last)
     state = client.wait_for_screen("maintenance_stock", 10)
     assert t("maint.first_serial", serial=first) in texts(state)

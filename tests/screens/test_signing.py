@@ -249,8 +249,7 @@ def test_the_face_check_step_shows_the_guidance(stack):
              "signed": False}
     for language in ("zh_CN", "en"):
         client.render(state="flow", language=language, service="mortgage_signing",
-                      flow_data={"step": "party_face", "party": party, "verify_guidance": "turn_right",
-                                 "reply": None, "error": None})
+                      flow={"type": "PartyFace", "party": party, "verify_guidance": "turn_right"})
         state = client.wait_until(lambda s: s["settled"] and s["screen"] == "bank_signing", 10)
         assert i18n.text("turn_right", language) in texts(state)
         assert_fits(state)

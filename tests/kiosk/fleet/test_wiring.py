@@ -89,7 +89,8 @@ def test_reload_applies_what_it_can_and_refuses_a_broken_file(kiosk, site):
                     + "\n[session]\nidle_timeout_s = 45\n", encoding="utf-8")
     reply = kiosk.fleet.handlers.reload_config()
     assert "applied: session, fleet" in reply
-    assert kiosk.fleet.interval_s == 2.0 and kiosk.session.idle_timeout_s == 45
+    assert kiosk.fleet.interval_s == 2.0
+    wait_for(lambda: kiosk.session.idle_timeout_s == 45, what="the session's new timeout, through its inbox")
 
     site.write_text(text.replace("heartbeat_interval_s = 1.0", "heartbeat_interval_s = -5"), encoding="utf-8")
     with pytest.raises(ConfigError, match=r"fleet\.heartbeat_interval_s: Input should be greater than or equal to 1"):

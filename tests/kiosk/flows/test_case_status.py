@@ -7,7 +7,7 @@ import pytest
 
 from kiosk import events as ev
 from kiosk.flows import default_flows
-from kiosk.flows.case_status import CaseStatusFlow
+from kiosk.flows.case_status import CaseList, CaseStatusFlow
 from kiosk.platform_client import PlatformClient, PlatformUnavailable
 from kiosk.runtime import FlowContext
 from kiosk_testkit.demo import DemoGateway, free_port
@@ -31,7 +31,7 @@ def test_loads_the_applicants_cases(gateway):
     token = client.issue_applicant_token("310115194211202341", "card_only_demo", None)
     ctx, posted = context(token)
     CaseStatusFlow(client)(ctx)
-    assert posted[0] == ev.FlowUpdate({"step": "case_list"})
+    assert posted[0] == ev.FlowUpdate(CaseList())
     assert isinstance(posted[1], ev.CasesLoaded)
     assert [c.case_id for c in posted[1].cases] == [c.case_id for c in client.list_cases(token)]
     client.close()
@@ -40,7 +40,7 @@ def test_loads_the_applicants_cases(gateway):
 def test_without_platform_or_token_it_only_shows_the_list(gateway):
     ctx, posted = context(None)
     CaseStatusFlow(None)(ctx)
-    assert posted == [ev.FlowUpdate({"step": "case_list"})]
+    assert posted == [ev.FlowUpdate(CaseList())]
 
 
 def test_unreachable_gateway_raises_the_platform_error():
@@ -49,7 +49,7 @@ def test_unreachable_gateway_raises_the_platform_error():
     with pytest.raises(PlatformUnavailable, match=r"^ConnectionError$") as caught:
         CaseStatusFlow(client)(ctx)
     assert caught.value.message_key == "platform_unavailable"
-    assert posted == [ev.FlowUpdate({"step": "case_list"})]
+    assert posted == [ev.FlowUpdate(CaseList())]
 
 
 def test_default_flows_offer_case_status():

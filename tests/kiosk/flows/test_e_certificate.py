@@ -11,7 +11,8 @@ import requests
 from gateway.routers import e_certificates as gateway_links
 from kiosk import events as ev
 from kiosk.flows import FlowServices
-from kiosk.flows.e_certificate import ELIGIBLE_STATUSES, ECertificateFlow
+from kiosk.flows.e_certificate import ELIGIBLE_STATUSES, ECertificateFlow, LinkExpired, NothingIssued, ShowingQr
+from kiosk.flows.steps import ChooseCase
 from kiosk.platform_client import PlatformRejected
 from kiosk.runtime import FlowContext
 from tests.kiosk.flows.conftest import person_id
@@ -34,21 +35,17 @@ class Run:
             self.events.append(event)
             self.cond.notify_all()
 
-    def data(self) -> dict:
-        merged: dict = {}
-        for e in self.events:
-            if isinstance(e, ev.FlowUpdate):
-                merged.update(e.data)
-        return merged
+    def step(self):
+        return next((e.step for e in reversed(self.events) if isinstance(e, ev.FlowUpdate)), None)
 
-    def wait_step(self, step: str, after: int = 0) -> dict:
+    def wait_step(self, step_type, after: int = 0):
         with self.cond:
-            assert self.cond.wait_for(lambda: any(isinstance(e, ev.FlowUpdate) and e.data.get("step") == step
+            assert self.cond.wait_for(lambda: any(isinstance(e, ev.FlowUpdate) and isinstance(e.step, step_type)
                                                   for e in self.events[after:]), 20), self.events
-        return self.data()
+        return self.step()
 
     def answer(self, action: str, value: str | None = None) -> None:
-        self.ctx.inbox.put(ev.FlowInput(action, value))
+        self.ctx.inbox.put(ev.FlowAnswer(action, value))
 
     def finished(self) -> list[str]:
         self.thread.join(20)
@@ -58,17 +55,17 @@ class Run:
 
 def test_choose_a_case_and_the_link_downloads_the_certificate_and_the_contract(gateway, platform):
     run = Run(platform, "obama")
-    data = run.wait_step("choose_case")
-    offered = {c["case_id"]: c for c in data["cases"]}
-    assert len(offered) == 3 and {c["status"] for c in offered.values()} == ELIGIBLE_STATUSES
+    step = run.wait_step(ChooseCase)
+    offered = {c.case_id: c for c in step.cases}
+    assert len(offered) == 3 and {c.status for c in offered.values()} == ELIGIBLE_STATUSES
     run.answer("choose", "BDC-NOT-MINE")  # not offered: ignored
-    chosen = next(c for c in offered.values() if c["status"] == "recorded")
-    run.answer("choose", chosen["case_id"])
-    data = run.wait_step("showing_qr")
-    assert data["case_id"] == chosen["case_id"] and data["documents"] == ["e_certificate", "contract"]
-    url = data["url"]
+    chosen = next(c for c in offered.values() if c.status == "recorded")
+    run.answer("choose", chosen.case_id)
+    step = run.wait_step(ShowingQr)
+    assert step.case.case_id == chosen.case_id and step.documents == ("e_certificate", "contract")
+    url = step.url
     assert url.startswith(gateway.base_url + "/e-certificates/")
-    assert 0 < data["expires_at"] - time.time() <= gateway_links.LINK_TTL_S
+    assert 0 < step.expires_at - time.time() <= gateway_links.LINK_TTL_S
     page = requests.get(url, timeout=10)
     assert page.status_code == 200 and "contract.pdf" in page.text
     for document in ("e-certificate.pdf", "contract.pdf"):
@@ -82,18 +79,18 @@ def test_the_code_leaves_the_screen_when_the_link_expires_and_a_new_one_can_be_h
                                                                                    monkeypatch):
     monkeypatch.setattr(gateway_links, "LINK_TTL_S", 1)  # the gateway runs in this process
     run = Run(platform, "obama")
-    data = run.wait_step("choose_case")
-    case_id = data["cases"][0]["case_id"]
+    step = run.wait_step(ChooseCase)
+    case_id = step.cases[0].case_id
     run.answer("choose", case_id)
-    first = run.wait_step("showing_qr")["url"]
-    data = run.wait_step("expired")
-    assert data["url"] is None and data["expires_at"] is None
+    first = run.wait_step(ShowingQr).url
+    step = run.wait_step(LinkExpired)
+    assert not hasattr(step, "url") and not hasattr(step, "expires_at"), "the expired step holds no link"
     assert requests.get(first, timeout=10).status_code == 410
     mark = len(run.events)
     run.answer("again")
-    second = run.wait_step("showing_qr", after=mark)["url"]
+    second = run.wait_step(ShowingQr, after=mark).url
     assert second != first and second.startswith(gateway.base_url + "/e-certificates/")
-    run.wait_step("expired", after=mark)
+    run.wait_step(LinkExpired, after=mark)
     run.answer("done")
     assert run.finished() == ["e_certificate_done"]
 
@@ -104,7 +101,7 @@ def test_a_person_without_a_certificate_is_told_so(gateway, platform, monkeypatc
     monkeypatch.setattr(platform, "list_cases", lambda token: tuple(
         c for c in real(token) if c.status not in ELIGIBLE_STATUSES))
     run = Run(platform, "biden")
-    assert run.wait_step("nothing_issued")["step"] == "nothing_issued"
+    assert isinstance(run.wait_step(NothingIssued), NothingIssued)
     assert run.finished() == []
 
 

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session as DbSession
 from gateway.bank_demo import seed_bank_demo
 from kiosk import events as ev
 from kiosk.flows import FlowServices
-from kiosk.flows.mortgage_certificate import MortgageCertificateFlow
+from kiosk.flows.mortgage_certificate import MortgageCertificateFlow, MortgageList
+from kiosk.flows.steps import Printing
 from kiosk.platform_client import PlatformClient
 from kiosk.runtime import FlowContext
 from peripherals.printer import DocumentPrinter
@@ -60,11 +61,12 @@ class Run:
             time.sleep(0.05)
         raise AssertionError(f"timed out waiting for {what}; posted {self.events}")
 
-    def step(self, name):
-        return self.wait(lambda e: isinstance(e, ev.FlowUpdate) and e.data.get("step") == name, name)
+    def step(self, step_type):
+        return self.wait(lambda e: isinstance(e, ev.FlowUpdate) and isinstance(e.step, step_type),
+                         step_type.__name__).step
 
     def answer(self, action, value=None):
-        self.ctx.inbox.put(ev.FlowInput(action, value))
+        self.ctx.inbox.put(ev.FlowAnswer(action, value))
 
     def finished(self):
         return self.wait(lambda e: isinstance(e, ev.FlowFinished), "the end").outcome
@@ -78,15 +80,15 @@ def test_the_recorded_mortgage_prints_and_one_in_progress_does_not(platform, tmp
     printer = DocumentPrinter(output_dir=tmp_path / "printed", name="document_printer")
     run = Run(platform, printer, BIDEN)
     try:
-        mortgages = run.step("list").data["mortgages"]
-        ready = [m["case_id"] for m in mortgages if m["certificate_ready"]]
-        waiting = [m["case_id"] for m in mortgages if not m["certificate_ready"]]
+        mortgages = run.step(MortgageList).mortgages
+        ready = [m.case_id for m in mortgages if m.certificate_ready]
+        waiting = [m.case_id for m in mortgages if not m.certificate_ready]
         assert len(ready) == 1 and waiting, "the demo: one recorded, the seeded ones not issued here"
         assert all(BIDEN not in str(m) and "白德华" not in str(m) for m in mortgages)
         run.answer("print", waiting[0])  # nothing to print for it: the answer is not taken
         run.answer("print", "MTG-NOT-HIS")
         time.sleep(0.5)
-        assert not any(isinstance(e, ev.FlowUpdate) and e.data.get("step") == "printing" for e in run.events)
+        assert not any(isinstance(e, ev.FlowUpdate) and isinstance(e.step, Printing) for e in run.events)
         run.answer("print", ready[0])
         assert run.finished() == "mortgage_certificate_printed"
         (pdf,) = (tmp_path / "printed").glob("*.pdf")
@@ -99,9 +101,9 @@ def test_with_nothing_recorded_nothing_prints_and_back_ends_the_flow_quietly(pla
     printer = DocumentPrinter(output_dir=tmp_path / "printed", name="document_printer")
     run = Run(platform, printer, "GBR110861226013")  # kit_harington: the demo's mortgages, none recorded here
     try:
-        mortgages = run.step("list").data["mortgages"]
-        assert mortgages and not any(m["certificate_ready"] for m in mortgages)
-        run.answer("print", mortgages[0]["case_id"])
+        mortgages = run.step(MortgageList).mortgages
+        assert mortgages and not any(m.certificate_ready for m in mortgages)
+        run.answer("print", mortgages[0].case_id)
         time.sleep(0.5)
         run.ctx.closed.set()  # the applicant goes back to the menu
         run.thread.join(5)

@@ -18,13 +18,14 @@ from gateway.bank_demo import seed_bank_demo
 from gateway.bank_models import MortgageApplication, MortgageSignature
 from kiosk import events as ev
 from kiosk.app import card_reader_listener
+from kiosk.flows import mortgage_signing as ms
 from kiosk.flows.mortgage_signing import MortgageSigningFlow
 from kiosk.identity.faces import FaceEngine
 from kiosk.identity.liveness import TurnDirection
 from kiosk.identity.reference import PortraitSource
 from kiosk.identity.verifier import make_face_verifier
-from kiosk.platform_client import PlatformClient
-from kiosk.runtime import Runtime
+from kiosk.platform_client import PlatformClient, PlatformRejected
+from kiosk.runtime import FlowContext, Runtime
 from kiosk.session import Session, State
 from peripherals.camera import Camera
 from peripherals.idcard import CardReader, IdCardSimulator, load_card_file
@@ -81,7 +82,6 @@ class Bench:
         self.sim = IdCardSimulator(link=tmp_path / "dev" / "idcard").start()
         self.reader = CardReader(self.sim.path, poll_interval_s=0.1, name="card_reader")
         self.reader.add_listener(card_reader_listener(self.runtime.post))
-        self.flow.attach([self.reader], {"face": self._verify}, "face")
 
     def person(self, id_number: str, source, checks=(), attempt_time_s=12.0, **kwargs) -> None:
         """Who stands in front of the camera when the card with this ID number is read."""
@@ -118,18 +118,29 @@ class Bench:
             time.sleep(0.05)
         view = self.session.view()
         raise AssertionError(f"timed out waiting for {what}; state {view.state}, message {view.message}, "
-                             f"step {view.flow_data.get('step')}, outcome {view.outcome}")
+                             f"step {type(view.flow).__name__}, outcome {view.outcome}")
 
-    def step(self, name, timeout_s=40.0):
-        return self.wait(lambda v: v.state == State.FLOW and v.flow_data.get("step") == name, name, timeout_s)
+    def step(self, step_type, timeout_s=40.0):
+        return self.wait(lambda v: v.state == State.FLOW and isinstance(v.flow, step_type), step_type.__name__,
+                         timeout_s)
 
-    def answer(self, step, **answer):
-        view = self.step(step)
-        view.flow_data["reply"](answer)
+    def reply(self, action, value=None):
+        """An answer as the screen sends it: one FlowAnswer through the runtime."""
+        self.runtime.post(ev.FlowAnswer(action, value))
+
+    def answer(self, step_type, action, value=None):
+        view = self.step(step_type)
+        self.reply(action, value)
         return view
 
+    def sign_in(self, staff_id, pin):
+        """The staff number and PIN typed on the keypad, key by key, as the screen sends them."""
+        self.step(ms.StaffSignIn)
+        for key in (*staff_id, "ok", *pin, "ok"):
+            self.reply("key", key)
+
     def present(self, card_key):
-        self.step("party_card")
+        self.step(ms.PartyCard)
         self.sim.lift()
         time.sleep(0.3)
         self.sim.place(card_key)
@@ -154,12 +165,14 @@ def bench(gateway, engine, tmp_path, faces_dir):
 
 
 def sign_in_and_choose(bench, application_id):
-    bench.answer("staff_sign_in", staff_id="1001", pin="000000")
-    view = bench.wait(lambda v: v.flow_data.get("error") == "staff_pin_wrong", "the wrong-PIN message")
-    view.flow_data["reply"]({"staff_id": "1001", "pin": "246810"})
-    view = bench.step("choose_application")
-    assert application_id in [a["application_id"] for a in view.flow_data["applications"]]
-    view.flow_data["reply"]({"application_id": application_id})
+    bench.sign_in("1001", "000000")
+    view = bench.wait(lambda v: isinstance(v.flow, ms.StaffSignIn) and v.flow.message == "staff_pin_wrong",
+                      "the wrong-PIN message")
+    assert view.flow.shown == "" and not view.flow.asking_pin, "asked again from the staff number"
+    bench.sign_in("1001", "246810")
+    view = bench.step(ms.ChooseApplication)
+    assert application_id in [a.application_id for a in view.flow.applications]
+    bench.reply("choose", application_id)
 
 
 def test_two_parties_verify_by_face_read_sign_and_the_registration_is_submitted(bench, gateway, faces_dir):
@@ -169,20 +182,22 @@ def test_two_parties_verify_by_face_read_sign_and_the_registration_is_submitted(
     bench.start()
     sign_in_and_choose(bench, "MA-DEMO-001")
     bench.present(load_card_file(CARDS / "lin_manuel_miranda.toml"))  # his old card: expired, refused
-    bench.wait(lambda v: v.flow_data.get("error") == "card_expired", "the expired-card message")
+    bench.wait(lambda v: isinstance(v.flow, ms.PartyCard) and v.flow.message == "card_expired",
+               "the expired-card message")
     bench.present(RENEWED_LIN)
-    view = bench.step("read_application", timeout_s=60)
-    assert view.flow_data["party"]["seq"] == 1 and view.flow_data["application"]["loan_amount_fen"] == 150_000_000
-    view.flow_data["reply"]({"action": "sign"})
-    bench.answer("sign", signature_png=PNG)
+    view = bench.step(ms.ReadApplication, timeout_s=60)
+    assert view.flow.party.seq == 1 and view.flow.application.loan_amount_fen == 150_000_000
+    bench.reply("agree")
+    bench.answer(ms.Sign, "sign", PNG)
     # The second party: someone else's card first is refused, then the co-owner's own.
     bench.present("rose_leslie")
-    bench.wait(lambda v: v.flow_data.get("error") == "wrong_party", "the wrong-party message")
+    bench.wait(lambda v: isinstance(v.flow, ms.PartyCard) and v.flow.message == "wrong_party",
+               "the wrong-party message")
     bench.present("obama")
-    view = bench.step("read_application", timeout_s=60)
-    assert view.flow_data["party"]["seq"] == 2
-    view.flow_data["reply"]({"action": "sign"})
-    bench.answer("sign", signature_png=PNG)
+    view = bench.step(ms.ReadApplication, timeout_s=60)
+    assert view.flow.party.seq == 2
+    bench.reply("agree")
+    bench.answer(ms.Sign, "sign", PNG)
     assert bench.outcome() == "mortgage_submitted"
     (app,) = db_rows(gateway, MortgageApplication, "MA-DEMO-001")
     assert app.status == "submitted" and app.case_id and app.reference
@@ -196,7 +211,9 @@ def test_a_party_who_declines_ends_it_with_the_reason(bench, gateway, faces_dir)
     bench.start()
     sign_in_and_choose(bench, "MA-DEMO-003")
     bench.present("obama")
-    bench.answer("read_application", action="decline", reason="贷款期限与约定不符")
+    bench.answer(ms.ReadApplication, "decline")  # the reasons to choose from
+    bench.wait(lambda v: isinstance(v.flow, ms.ReadApplication) and v.flow.declining, "the decline reasons")
+    bench.reply("decline", "贷款期限与约定不符")
     assert bench.outcome() == "mortgage_declined"
     (app,) = db_rows(gateway, MortgageApplication, "MA-DEMO-003")
     assert (app.status, app.decline_reason, app.case_id) == ("declined", "贷款期限与约定不符", None)
@@ -208,9 +225,9 @@ def test_a_party_whose_face_does_not_match_cannot_sign(bench, gateway, faces_dir
     bench.start()
     sign_in_and_choose(bench, "MA-DEMO-002")
     bench.present("rose_leslie")
-    bench.wait(lambda v: v.flow_data.get("step") == "party_failed" or v.state == State.DONE, "the failed check")
+    bench.wait(lambda v: isinstance(v.flow, ms.PartyFailed) or v.state == State.DONE, "the failed check")
     assert bench.outcome() == "mortgage_verification_failed"
-    assert bench.session.view().flow_data.get("step") == "finished"
+    assert isinstance(bench.session.view().flow, ms.Finished)
     (app,) = db_rows(gateway, MortgageApplication, "MA-DEMO-002")
     assert app.status == "prepared"  # nothing was signed; the bank can try again with the right person
     assert db_rows(gateway, MortgageSignature, "MA-DEMO-002") == []
@@ -218,10 +235,10 @@ def test_a_party_whose_face_does_not_match_cannot_sign(bench, gateway, faces_dir
 
 def test_cancel_on_screen_ends_it_and_nothing_is_sent(bench, gateway):
     bench.start()
-    bench.answer("staff_sign_in", staff_id="1001", pin="246810")
-    bench.answer("choose_application", action="cancel")
+    bench.sign_in("1001", "246810")
+    bench.answer(ms.ChooseApplication, "cancel")
     assert bench.outcome() == "mortgage_cancelled"
-    assert bench.session.view().flow_data.get("reply") is None  # nothing left to answer
+    assert isinstance(bench.session.view().flow, ms.Finished)  # nothing left to answer
 
 
 def test_without_a_verifier_the_service_says_it_is_unavailable(gateway):
@@ -253,16 +270,48 @@ def test_the_bank_profile_offers_mortgage_signing_with_its_verifier_wired(tmp_pa
 
 def test_staff_open_the_full_progress_list_and_come_back_to_choose(bench):
     bench.start()
-    bench.answer("staff_sign_in", staff_id="1001", pin="246810")
-    view = bench.step("choose_application")
-    assert view.flow_data["submitted_count"] == len(view.flow_data["submitted"]) >= 1
-    view.flow_data["reply"]({"action": "submissions"})
-    view = bench.step("submissions")
-    (recorded,) = [a for a in view.flow_data["submitted"] if a["application_id"] == "MA-DEMO-004"]
-    assert recorded["case_status"] == "recorded" and recorded["reference"].startswith("BK")
-    assert "310115194211202341" not in str(view.flow_data["submitted"])
-    view.flow_data["reply"]({"action": "back"})
-    view = bench.step("choose_application")
-    assert "MA-DEMO-002" in [a["application_id"] for a in view.flow_data["applications"]]
-    view.flow_data["reply"]({"action": "cancel"})
+    bench.sign_in("1001", "246810")
+    view = bench.step(ms.ChooseApplication)
+    assert view.flow.submitted_count == len(view.flow.submitted) >= 1
+    bench.reply("submissions")
+    view = bench.step(ms.Submissions)
+    (recorded,) = [a for a in view.flow.submitted if a.application_id == "MA-DEMO-004"]
+    assert recorded.case_status == "recorded" and recorded.reference.startswith("BK")
+    assert "310115194211202341" not in str(view.flow.submitted)
+    bench.reply("back")
+    view = bench.step(ms.ChooseApplication)
+    assert "MA-DEMO-002" in [a.application_id for a in view.flow.applications]
+    bench.reply("cancel")
     assert bench.outcome() == "mortgage_cancelled"
+
+
+def test_the_sign_in_keypad_lives_in_the_flow_and_shows_the_pin_only_as_dots():
+    """Each key is one FlowAnswer; the flow echoes the field (the staff number as typed, the PIN as dots), clear
+    empties it, and only OK on a non-empty field moves on. The PIN goes to the gateway and nowhere else."""
+    signed_in = []
+
+    class Bank:
+        def staff_sign_in(self, staff_id, pin):
+            signed_in.append((staff_id, pin))
+            raise PlatformRejected("staff_locked", 409)
+
+    steps = []
+    ctx = FlowContext("mortgage_signing", lambda e: steps.append(e.step) if isinstance(e, ev.FlowUpdate) else None,
+                      threading.Event(), token=None)
+    flow = MortgageSigningFlow(object(), bank=Bank(), verifier=lambda *a: None, answer_timeout_s=5)
+    thread = threading.Thread(target=flow, args=(ctx,), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not steps:  # keys typed before the keypad is shown are an earlier step's: dropped
+        assert time.monotonic() < deadline, "the keypad was never shown"
+        time.sleep(0.01)
+    for key in ("ok", "7", "clear", "1", "0", "0", "1", "ok", "2", "4", "6", "8", "ok"):
+        ctx.inbox.put(ev.FlowAnswer("key", key))
+    thread.join(10)
+    assert not thread.is_alive()
+    assert signed_in == [("1001", "2468")]
+    shown = [(s.asking_pin, s.shown) for s in steps if isinstance(s, ms.StaffSignIn)]
+    assert shown[:2] == [(False, ""), (False, "7")] and (False, "") in shown[2:3], "clear empties the field"
+    assert (False, "1001") in shown and (True, "") in shown and (True, "\u25cf" * 4) in shown
+    assert not any("2468" in s.shown or "246" in s.shown for s in steps if isinstance(s, ms.StaffSignIn))
+    assert isinstance(steps[-1], ms.Finished), "a locked staff member ends the flow"

@@ -14,7 +14,8 @@ from gateway.testing import LiveGateway
 from kiosk import events as ev
 from kiosk import payment_journal as pj
 from kiosk.flows import FlowServices
-from kiosk.flows.payment import PaymentFlow
+from kiosk.flows.payment import Fees, PaymentFlow, WaitingForPayment
+from kiosk.flows.steps import ChooseCase
 from kiosk.payment_journal import PaymentJournal
 from kiosk.platform_client import PlatformClient
 from kiosk.runtime import FlowContext
@@ -67,12 +68,9 @@ class Run:
             self.events.append(event)
             self.cond.notify_all()
 
-    def data(self) -> dict:
-        merged = {}
-        for e in self.events:
-            if isinstance(e, ev.FlowUpdate):
-                merged.update(e.data)
-        return merged
+    def step(self):
+        """The step on screen: the last one the flow showed."""
+        return next((e.step for e in reversed(self.events) if isinstance(e, ev.FlowUpdate)), None)
 
     def wait(self, predicate, timeout_s=15.0):
         deadline = time.monotonic() + timeout_s
@@ -82,9 +80,9 @@ class Run:
                 assert left > 0, f"timed out; events: {self.events[-5:]} error: {self.error!r}"
                 self.cond.wait(min(left, 0.2))
 
-    def wait_step(self, step):
-        self.wait(lambda r: r.data().get("step") == step)
-        return self.data()
+    def wait_step(self, step_type):
+        self.wait(lambda r: isinstance(r.step(), step_type))
+        return self.step()
 
     def finished(self):
         return next((e for e in self.events if isinstance(e, ev.FlowFinished)), None)
@@ -95,7 +93,7 @@ class Run:
         return self.finished()
 
     def answer(self, action, value=None):
-        self.ctx.inbox.put(ev.FlowInput(action, value))
+        self.ctx.inbox.put(ev.FlowAnswer(action, value))
 
 
 def pay_by_phone(pay_url: str, action: str = "pay") -> None:
@@ -125,23 +123,23 @@ def test_pay_by_phone_prints_one_receipt_with_the_amount_and_invoice_qr(gateway,
     sim, device = printer
     token = platform.issue_applicant_token(OBAMA, "card_only_demo", None)
     run = Run(PaymentFlow(platform, services(device, journal_store)), token)
-    cases = run.wait_step("choose_case")["cases"]
+    cases = run.wait_step(ChooseCase).cases
     assert cases, "the demo person has a case with taxes assessed"
-    case_id = cases[0]["case_id"]
+    case_id = cases[0].case_id
     run.answer("choose", case_id)
-    fees = run.wait_step("fees")
-    assert fees["items"] and sum(i["amount_fen"] for i in fees["items"]) == fees["total_fen"]
+    fees = run.wait_step(Fees)
+    assert fees.items and sum(i.amount_fen for i in fees.items) == fees.total_fen
     expected = platform.fees(token, case_id)
-    assert fees["total_fen"] == expected.total_fen
+    assert fees.total_fen == expected.total_fen
     run.answer("confirm")
-    waiting = run.wait_step("waiting")
-    assert waiting["pay_url"].startswith(gateway.base_url) and waiting["seconds_left"] > 60
+    waiting = run.wait_step(WaitingForPayment)
+    assert waiting.pay_url.startswith(gateway.base_url) and waiting.seconds_left > 60
     journal = PaymentJournal(journal_store)
     assert journal.unresolved_for(case_id).state == pj.PENDING
-    pay_by_phone(waiting["pay_url"])
+    pay_by_phone(waiting.pay_url)
     finished = run.wait_finished()
     assert finished.outcome == "payment_done" and finished.receipt_pending
-    assert orders_of(gateway, case_id) == [(waiting["order_id"], "paid")]
+    assert orders_of(gateway, case_id) == [(waiting.order_id, "paid")]
     assert sim.wait_for_receipts(1, 10) and len(sim.receipts) == 1
     assert journal.unresolved_for(case_id) is None
 
@@ -151,7 +149,7 @@ def test_pay_by_phone_prints_one_receipt_with_the_amount_and_invoice_qr(gateway,
     image = render_receipt(sim.receipts[0])
     image.save(tmp_path / "receipt.png")
     decoded = [r.text for r in zxingcpp.read_barcodes(image)]
-    assert decoded == [f"{gateway.base_url}/invoices/{waiting['order_id']}"]
+    assert decoded == [f"{gateway.base_url}/invoices/{waiting.order_id}"]
     from kiosk.documents.receipts import yuan
 
     assert yuan(expected.total_fen).encode("gb18030") in sim.receipts[0]
@@ -165,28 +163,28 @@ def test_interrupted_payment_is_reconciled_before_anything_is_offered_again(gate
     store = Store.open(tmp_path / "kiosk.db", key)
     token = platform.issue_applicant_token(BIDEN, "card_only_demo", None)
     run = Run(PaymentFlow(platform, services(device, store)), token)
-    case_id = run.wait_step("choose_case")["cases"][0]["case_id"]
+    case_id = run.wait_step(ChooseCase).cases[0].case_id
     run.answer("choose", case_id)
-    run.wait_step("fees")
+    run.wait_step(Fees)
     run.answer("confirm")
-    waiting = run.wait_step("waiting")
+    waiting = run.wait_step(WaitingForPayment)
     run.ctx.cancelled.set()  # the session is gone (the process-kill version is the UI test)
     run.thread.join(5)
     store.close()
-    pay_by_phone(waiting["pay_url"])
+    pay_by_phone(waiting.pay_url)
     assert sim.receipts == []
 
     store = Store.open(tmp_path / "kiosk.db", key)
     try:
         token = platform.issue_applicant_token(BIDEN, "card_only_demo", None)
         run = Run(PaymentFlow(platform, services(device, store)), token)
-        cases = run.wait_step("choose_case")["cases"]
-        assert case_id in [c["case_id"] for c in cases], "a case with an unresolved payment is still offered"
+        cases = run.wait_step(ChooseCase).cases
+        assert case_id in [c.case_id for c in cases], "a case with an unresolved payment is still offered"
         run.answer("choose", case_id)
         finished = run.wait_finished()
         assert finished.outcome == "payment_already_paid" and finished.receipt_pending
-        assert "fees" not in [e.data.get("step") for e in run.events if isinstance(e, ev.FlowUpdate)]
-        assert orders_of(gateway, case_id) == [(waiting["order_id"], "paid")]
+        assert not any(isinstance(e.step, Fees) for e in run.events if isinstance(e, ev.FlowUpdate))
+        assert orders_of(gateway, case_id) == [(waiting.order_id, "paid")]
         assert sim.wait_for_receipts(1, 10) and len(sim.receipts) == 1
         assert PaymentJournal(store).unresolved_for(case_id) is None
     finally:
@@ -216,22 +214,22 @@ def test_cancel_on_the_kiosk_keeps_the_order_and_the_next_visit_resumes_it(gatew
     token = platform.issue_applicant_token(person_id("alex_lacamoire"), "card_only_demo", None)
     flow = PaymentFlow(platform, services(device, journal_store))
     run = Run(flow, token)
-    case_id = run.wait_step("choose_case")["cases"][0]["case_id"]
+    case_id = run.wait_step(ChooseCase).cases[0].case_id
     run.answer("choose", case_id)
-    run.wait_step("fees")
+    run.wait_step(Fees)
     run.answer("confirm")
-    first = run.wait_step("waiting")
+    first = run.wait_step(WaitingForPayment)
     run.answer("cancel")
     assert run.wait_finished().outcome == "payment_cancelled"
 
     run = Run(flow, token)
-    run.wait_step("choose_case")
+    run.wait_step(ChooseCase)
     run.answer("choose", case_id)
-    again = run.wait_step("waiting")
-    assert again["order_id"] == first["order_id"] and again["pay_url"] == first["pay_url"]
-    pay_by_phone(again["pay_url"], "cancel")
+    again = run.wait_step(WaitingForPayment)
+    assert again.order_id == first.order_id and again.pay_url == first.pay_url
+    pay_by_phone(again.pay_url, "cancel")
     assert run.wait_finished().outcome == "payment_cancelled"
-    assert orders_of(gateway, case_id) == [(first["order_id"], "cancelled")]
+    assert orders_of(gateway, case_id) == [(first.order_id, "cancelled")]
     assert sim.receipts == []
 
 
@@ -247,17 +245,17 @@ def test_an_order_left_unpaid_expires_with_the_countdown_and_nothing_is_charged(
         try:
             token = client.issue_applicant_token(person_id("rose_leslie"), "card_only_demo", None)
             run = Run(PaymentFlow(client, services(device, journal_store)), token)
-            case_id = run.wait_step("choose_case")["cases"][0]["case_id"]
+            case_id = run.wait_step(ChooseCase).cases[0].case_id
             run.answer("choose", case_id)
-            run.wait_step("fees")
+            run.wait_step(Fees)
             run.answer("confirm")
-            waiting = run.wait_step("waiting")
-            assert waiting["seconds_left"] <= 3
+            waiting = run.wait_step(WaitingForPayment)
+            assert waiting.seconds_left <= 3
             assert run.wait_finished().outcome == "payment_expired"
-            counted = [e.data["seconds_left"] for e in run.events
-                       if isinstance(e, ev.FlowUpdate) and "seconds_left" in e.data]
+            counted = [e.step.seconds_left for e in run.events
+                       if isinstance(e, ev.FlowUpdate) and isinstance(e.step, WaitingForPayment)]
             assert counted == sorted(counted, reverse=True) and counted[-1] == 0, "the countdown runs down"
-            assert orders_of(gw, case_id) == [(waiting["order_id"], "expired")]
+            assert orders_of(gw, case_id) == [(waiting.order_id, "expired")]
             assert PaymentJournal(journal_store).unresolved_for(case_id) is None
             assert sim.receipts == []
         finally:
@@ -270,23 +268,23 @@ def test_paper_out_while_paying_owes_the_receipt_and_the_next_visit_prints_it_on
     token = platform.issue_applicant_token(person_id("rose_leslie"), "card_only_demo", None)
     flow = PaymentFlow(platform, services(device, journal_store))
     run = Run(flow, token)
-    case_id = run.wait_step("choose_case")["cases"][0]["case_id"]
+    case_id = run.wait_step(ChooseCase).cases[0].case_id
     run.answer("choose", case_id)
-    run.wait_step("fees")
+    run.wait_step(Fees)
     run.answer("confirm")
-    waiting = run.wait_step("waiting")
+    waiting = run.wait_step(WaitingForPayment)
     sim.run_out_of_paper()
-    pay_by_phone(waiting["pay_url"])
+    pay_by_phone(waiting.pay_url)
     assert run.wait_finished().outcome == "payment_done_no_receipt"
     assert sim.receipts == []
     assert PaymentJournal(journal_store).unresolved_for(case_id).state == pj.PAID, "the receipt is owed"
 
     sim.load_paper(None)
     run = Run(flow, token)
-    assert case_id in [c["case_id"] for c in run.wait_step("choose_case")["cases"]]
+    assert case_id in [c.case_id for c in run.wait_step(ChooseCase).cases]
     run.answer("choose", case_id)
     finished = run.wait_finished()
     assert finished.outcome == "payment_already_paid" and finished.receipt_pending
     assert sim.wait_for_receipts(1, 10) and len(sim.receipts) == 1
-    assert orders_of(gateway, case_id) == [(waiting["order_id"], "paid")]
+    assert orders_of(gateway, case_id) == [(waiting.order_id, "paid")]
     assert PaymentJournal(journal_store).unresolved_for(case_id) is None

@@ -22,7 +22,7 @@ def run_flow(platform, printer, person, kind):
     events = []
     ctx = FlowContext("proof", events.append, threading.Event(), platform.issue_applicant_token(
         person_id(person), "card_only_demo", None))
-    ctx.inbox.put(ev.FlowInput("choose", kind))
+    ctx.inbox.put(ev.FlowAnswer("choose", kind))
     thread = threading.Thread(target=ProofFlow(platform, FlowServices(document_printer=printer)), args=(ctx,))
     thread.start()
     thread.join(30)

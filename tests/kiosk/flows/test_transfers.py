@@ -10,7 +10,8 @@ from sqlalchemy import select
 from gateway.models import KioskEvent
 from kiosk import events as ev
 from kiosk.flows import FlowServices
-from kiosk.flows.transfers import EVENT_KIND, TransfersFlow
+from kiosk.flows.steps import ChooseCase
+from kiosk.flows.transfers import EVENT_KIND, ChooseUtilities, TransfersFlow
 from kiosk.outbox_delivery import OutboxDelivery
 from kiosk.runtime import FlowContext
 from tests.kiosk.flows.conftest import person_id
@@ -42,31 +43,27 @@ def start(platform, offline, person):
     return ctx, events, cond, thread
 
 
-def wait_step(events, cond, step):
+def wait_step(events, cond, step_type):
     with cond:
-        assert cond.wait_for(lambda: any(isinstance(e, ev.FlowUpdate) and e.data.get("step") == step
+        assert cond.wait_for(lambda: any(isinstance(e, ev.FlowUpdate) and isinstance(e.step, step_type)
                                          for e in events), 15), events
-    data = {}
-    for e in events:
-        if isinstance(e, ev.FlowUpdate):
-            data.update(e.data)
-    return data
+    return next(e.step for e in reversed(events) if isinstance(e, ev.FlowUpdate))
 
 
 def test_chosen_utilities_are_queued_then_delivered_once(gateway, platform, offline):
     ctx, events, cond, thread = start(platform, offline, "obama")
     with cond:
         cond.wait_for(lambda: any(isinstance(e, ev.FlowUpdate) for e in events), 15)
-    first = next(e.data for e in events if isinstance(e, ev.FlowUpdate))
-    if first["step"] == "choose_case":
-        ctx.inbox.put(ev.FlowInput("choose", first["cases"][0]["case_id"]))
-    data = wait_step(events, cond, "choose_utilities")
-    case_id = data["case_id"]
-    ctx.inbox.put(ev.FlowInput("confirm"))  # nothing chosen yet: refused, nothing queued
+    first = next(e.step for e in events if isinstance(e, ev.FlowUpdate))
+    if isinstance(first, ChooseCase):
+        ctx.inbox.put(ev.FlowAnswer("choose", first.cases[0].case_id))
+    step = wait_step(events, cond, ChooseUtilities)
+    case_id = step.case.case_id
+    ctx.inbox.put(ev.FlowAnswer("confirm"))  # nothing chosen yet: refused, nothing queued
     for utility in ("gas", "water", "electricity", "gas"):  # gas twice: chosen, then unchosen
-        ctx.inbox.put(ev.FlowInput("toggle", utility))
-    ctx.inbox.put(ev.FlowInput("toggle", "swimming_pool"))  # not a utility: ignored
-    ctx.inbox.put(ev.FlowInput("confirm"))
+        ctx.inbox.put(ev.FlowAnswer("toggle", utility))
+    ctx.inbox.put(ev.FlowAnswer("toggle", "swimming_pool"))  # not a utility: ignored
+    ctx.inbox.put(ev.FlowAnswer("confirm"))
     thread.join(15)
     assert [e.outcome for e in events if isinstance(e, ev.FlowFinished)] == ["transfers_submitted"]
     assert offline.outbox.depth() == 1

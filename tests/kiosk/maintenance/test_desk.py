@@ -250,3 +250,22 @@ def test_receipts_printed_count_as_paper_used(tmp_path):
     finally:
         printer.stop()
         sim.stop()
+
+
+def test_a_desk_action_from_the_session_runs_and_posts_what_the_pages_show(tmp_path):
+    from kiosk.maintenance.session_part import RunDeskAction
+
+    desk = MaintenanceDesk(device_rows=lambda: [], counters=Counters(tmp_path / "c.json"))
+    posted = []
+    try:
+        for action in ("blank_field:last", "blank_key:4", "blank_key:2", "blank_key:back", "no_such_action:x"):
+            desk.perform(RunDeskAction(action), posted.append)
+        assert [type(e) for e in posted] == [ev.MaintenanceDeskChanged] * 5
+        last = posted[-1].snapshot
+        assert last["blank_field"] == "last" and last["blank_fields"] == {"first": "", "last": "4"}
+        desk.perform(RunDeskAction("scan_for:deposit"), posted.append)
+        assert desk.scan_target == "deposit"
+        desk.perform(RunDeskAction("scan_for:"), posted.append)
+        assert desk.scan_target is None
+    finally:
+        desk.close()

@@ -6,7 +6,8 @@ from types import SimpleNamespace
 import pytest
 
 from kiosk import events as ev
-from kiosk.session import MAINTENANCE_PAGES, Session, State
+from kiosk.maintenance.session_part import MAINTENANCE_PAGES
+from kiosk.session import Session, State
 from tests.fakes import Clock
 
 
@@ -117,7 +118,27 @@ def test_any_scanned_or_read_text_is_routed_without_error():
         assert sign_in.take_card(SimpleNamespace(id_number=text)) == (text == "310115194211202341")
         assert all(isinstance(e, ev.StaffCredentialPresented) for e in posted)
 
-    try:
-        routed()
-    finally:
-        sign_in.close()
+    routed()
+
+
+def test_maintenance_buttons_are_desk_actions_and_their_outcome_comes_back_in_the_view(session, clock):
+    from kiosk.maintenance.session_part import RunDeskAction
+
+    assert session.handle(ev.MaintenanceAction("load_paper")) == [], "not outside maintenance mode"
+    session.handle(ev.StaffCredentialPresented())
+    assert session.handle(ev.MaintenanceRequested("s-017")) == [RunDeskAction("scan_for:")]
+    assert session.handle(ev.MaintenanceAction("test:receipt_printer")) == [RunDeskAction("test:receipt_printer")]
+    off = RunDeskAction("preview:off")
+    assert session.handle(ev.MaintenancePageChosen("stock")) == [RunDeskAction("scan_for:blanks"), off]
+    assert session.handle(ev.MaintenancePageChosen("camera")) == [RunDeskAction("scan_for:"),
+                                                                   RunDeskAction("preview:on")], "its frames on"
+    assert session.handle(ev.MaintenancePageChosen("log")) == [RunDeskAction("scan_for:"), off], "and off again"
+    clock.now += 1
+    assert session.handle(ev.Tick(clock.now)) == [RunDeskAction("refresh")], "the pages follow the desk"
+    session.handle(ev.MaintenanceDeskChanged({"actions": {"load_paper": {"ok": True}}}))
+    assert session.view().maintenance_desk == {"actions": {"load_paper": {"ok": True}}}
+    session.handle(ev.MaintenancePageChosen("camera"))
+    assert session.handle(ev.MaintenanceExited())[-1] == off, "the preview ends with maintenance mode"
+    assert session.view().maintenance_desk is None, "gone with the staff member"
+    session.handle(ev.MaintenanceDeskChanged({"actions": {}}))
+    assert session.view().maintenance_desk is None, "only in maintenance mode"

@@ -11,7 +11,7 @@ from config import load_config
 from kiosk import events as ev
 from kiosk.app import build_kiosk
 from kiosk.maintenance import hash_secret
-from kiosk.session import State
+from kiosk.session import ANY, State
 from tests.kiosk_config import write_kiosk_config
 from tests.waiting import wait_for
 
@@ -54,8 +54,8 @@ def kiosk(tmp_path, sims, hashes):
     config = load_config(path, env={})
     core = build_kiosk(config)
     codes: list[str] = []
-    original = core.session._handlers[ev.CodeScanned]
-    core.session._handlers[ev.CodeScanned] = lambda event: (codes.append(event.code), original(event))[1]
+    original = core.session._transitions[(ANY, ev.CodeScanned)]
+    core.session._transitions[(ANY, ev.CodeScanned)] = lambda event: (codes.append(event.code), original(event))[1]
     core.start()
     yield core, codes
     core.stop()
@@ -77,10 +77,10 @@ def test_a_staff_card_opens_the_pin_pad_and_the_right_pin_enters_maintenance(kio
     card.place("biden")
     wait_for(lambda: state(core) == State.STAFF_PIN, what="the PIN pad")
     assert core.session.personal.is_empty(), "a staff card is never an applicant's card"
-    core.maintenance.sign_in.enter_pin("0000")
+    core.runtime.post(ev.StaffPinEntered("0000"))
     wait_for(lambda: core.session.message == "wrong_pin", what="the wrong PIN shown")
     assert core.session.view().staff_attempts_left == 2
-    core.maintenance.sign_in.enter_pin("4826")
+    core.runtime.post(ev.StaffPinEntered("4826"))
     wait_for(lambda: state(core) == State.MAINTENANCE, what="maintenance mode")
     assert core.session.staff_id == "s-017"
     assert STAFF_CARD_ID not in caplog.text
@@ -127,7 +127,7 @@ def test_a_staff_qr_code_opens_the_pin_pad_and_a_pickup_code_goes_on(kiosk, sims
     scanner.scan(STAFF_QR)
     wait_for(lambda: state(core) == State.STAFF_PIN, what="the PIN pad")
     assert codes == ["PK1.AAAABBBBCCCCDDDD.EEEEFFFF"], "a staff code never reaches the session as a code"
-    core.maintenance.sign_in.enter_pin("7319")
+    core.runtime.post(ev.StaffPinEntered("7319"))
     wait_for(lambda: state(core) == State.MAINTENANCE, what="maintenance mode")
     assert core.session.staff_id == "s-020"
     core.runtime.post(ev.MaintenanceExited())
@@ -140,12 +140,12 @@ def test_wrong_pins_lock_sign_in_but_applicants_still_get_through(kiosk, sims):
     card.place("biden")
     wait_for(lambda: state(core) == State.STAFF_PIN, what="the PIN pad")
     for expected_left in (2, 1):
-        core.maintenance.sign_in.enter_pin("1111")
+        core.runtime.post(ev.StaffPinEntered("1111"))
         wait_for(lambda: core.session.view().staff_attempts_left == expected_left, what="a wrong PIN counted")
-    core.maintenance.sign_in.enter_pin("1111")
+    core.runtime.post(ev.StaffPinEntered("1111"))
     wait_for(lambda: core.session.view().staff_locked_s, what="the lockout shown")
     assert core.session.message == "maintenance_locked" and core.session.view().staff_locked_s == 120
-    core.maintenance.sign_in.enter_pin("4826")  # the right PIN during the lockout is refused too
+    core.runtime.post(ev.StaffPinEntered("4826"))  # the right PIN during the lockout is refused too
     time.sleep(0.5)
     assert state(core) == State.STAFF_PIN
     core.runtime.post(ev.CancelRequested())

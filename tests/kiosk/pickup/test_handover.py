@@ -13,6 +13,7 @@ from gateway.testing import LiveGateway
 from kiosk import events as ev
 from kiosk.app import build_kiosk
 from kiosk.pickup.assembly import LockerParts
+from kiosk.pickup.steps import DoorRetrying, TakeCertificate
 from kiosk.platform_client import PlatformClient
 from kiosk.session import State
 from peripherals.locker import KerongSimulator
@@ -53,11 +54,12 @@ def sim(tmp_path):
         yield simulator
 
 
-def make_config(tmp_path, gateway, sim, **locker):
+def make_config(tmp_path, gateway, sim, devices=None, **locker):
     return kiosk_config(
         tmp_path, gateway=gateway, kiosk_id=LOCKER, profile_path=LOCKER_PROFILE,
         extra={"devices": {"locker": {"enabled": True, "port": str(sim.path), "boards": [0],
-                                      "compartments": DEMO_COMPARTMENTS, "door_close_timeout_s": 3, **locker}},
+                                      "compartments": DEMO_COMPARTMENTS, "door_close_timeout_s": 3, **locker},
+                           **(devices or {})},
                "site": {"required_devices": ["locker"]}})
 
 
@@ -126,7 +128,7 @@ def test_build_kiosk_wires_the_locker_and_a_pickup_reaches_the_gateway(tmp_path,
         taker.join(10)
         assert kiosk.session.outcome == "picked_up"
         assert sim.unlocked.count((0, lock)) == 2  # the deposit and this pickup: exactly that door, once each
-        assert any(v.flow_data.get("step") == "take" for v in views)
+        assert any(isinstance(v.flow, TakeCertificate) for v in views)
         wait_for(lambda: ready_case(gateway, OBAMA)[1] == "collected", what="the case collected at the gateway")
 
         kiosk.runtime.post(ev.CancelRequested())
@@ -173,7 +175,7 @@ def test_door_that_never_opens_is_retried_then_staff_help_and_the_code_stays_val
         assert kiosk.session.outcome == "door_did_not_open"
         tries = [e.step for e in kiosk.locker.ledger.entries() if e.code_id == stored.code_id]
         assert tries == ["cancelled", "cancelled"]  # journaled, tried twice, nothing handed over
-        assert any(v.flow_data.get("step") == "retrying" for v in views)
+        assert any(isinstance(v.flow, DoorRetrying) for v in views)
         assert not kiosk.locker.ledger.is_used(stored.code_id)
         assert kiosk.locker.verifier.verify_qr(kiosk.locker.ledger.deposit(stored.code_id).qr).ok
         # Staff free the lock; the same code now collects the certificate.
@@ -258,3 +260,36 @@ def test_a_silent_lock_board_takes_the_locker_out_of_service_and_back(tmp_path, 
         wait_for(lambda: kiosk.session.state == State.ATTRACT, 20, "back in service")
     finally:
         kiosk.stop()
+
+
+def test_a_pickup_slip_is_counted_as_paper_used_and_recorded_as_a_print(tmp_path, gateway, sim):
+    """The slip goes to the receipt printer every receipt goes to: through the paper counter (maintenance) and the
+    print audit record (the audit trail), never around them on the raw device."""
+    from gateway.seed import demo_person
+    from peripherals.printer.simulator import ReceiptPrinterSimulator
+
+    person = demo_person("lin_manuel_miranda").id_number
+    case_id, _ = ready_case(gateway, person)
+    printer = ReceiptPrinterSimulator(link=tmp_path / "dev" / "receipt-printer").start()
+    try:
+        config = make_config(tmp_path, gateway, sim, devices={"receipt_printer": {
+            "enabled": True, "url": f"serial:{printer.path}", "poll_interval_s": 1.0}})
+        kiosk, views = start(config)
+        try:
+            stored = deposit(kiosk, sim, case_id)
+            paper_before = kiosk.maintenance.counters.snapshot()["paper_used_mm"]
+            taker = when_open(sim, int(stored.compartment[1:]), take=True)
+            scan_and_identify(kiosk, kiosk.locker.ledger.deposit(stored.code_id).qr, person)
+            wait_for(lambda: kiosk.session.state == State.DONE, 20, "the pickup")
+            taker.join(10)
+            assert kiosk.session.outcome == "picked_up" and kiosk.session.receipt_pending, "the slip printed"
+            assert printer.wait_for_receipts(1, 10) and len(printer.receipts) == 1
+            assert kiosk.maintenance.counters.snapshot()["paper_used_mm"] > paper_before, "the slip's paper counted"
+            prints = wait_for(lambda: [e.details for e in kiosk.offline.store.audit.entries() if e.action == "print"],
+                              what="the slip's print record")
+            assert [(p["device"], p["job"], p["outcome"]) for p in prints] == [("receipt_printer", "receipt",
+                                                                                  "success")]
+        finally:
+            kiosk.stop()
+    finally:
+        printer.stop()
