@@ -1,0 +1,236 @@
+"""The registration centre's electronic seal (电子签章) on the PDFs it issues: PAdES signatures with a visible seal and
+an RFC 3161 timestamp (pyHanko), and the check the public /verify page makes of a PDF someone hands it.
+
+A sealed PDF names what it is in its document information (Keywords `kind=...;ref=...`, covered by the signature), so
+the verify page can check the seal and then the registry record the document claims to be.
+"""
+from __future__ import annotations
+
+import enum
+import functools
+import io
+import logging
+import math
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageFont
+from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
+from pyhanko.pdf_utils.images import PdfImage
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.settings import KeyUsageConstraints
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko.stamp import StaticStampStyle
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from gateway import seal_pki
+from pdfparts import CJK_FONT_PATH
+
+logger = logging.getLogger(__name__)
+
+FIELD = "RegistrationSeal"
+SEAL_RED = (200, 16, 30, 255)
+SEAL_PX = 480
+
+
+class SealError(Exception):
+    """The seal cannot be used (a file missing, unreadable or readable by others); one line, no secrets."""
+
+
+def check_private_file(path: Path) -> Path:
+    """A key file must exist and be readable by its owner only (like ssh does)."""
+    path = Path(path)
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        raise SealError(f"seal key file {path} not found") from None
+    if not stat.S_ISREG(mode):
+        raise SealError(f"seal key file {path} is not a file")
+    if mode & 0o077:
+        raise SealError(f"seal key file {path} is readable by others (mode {stat.S_IMODE(mode):o}); chmod 600 it")
+    return path
+
+
+@dataclass(frozen=True)
+class SealFiles:
+    """Where the seal lives: the folder layout of gateway.seal_pki; tsa_url for a real TSA (production)."""
+
+    directory: Path
+    tsa_url: str | None = None
+
+    def path(self, name: str) -> Path:
+        return Path(self.directory) / name
+
+    @property
+    def local_tsa(self) -> bool:
+        return self.tsa_url is None and self.path(seal_pki.TSA_KEY).exists()
+
+
+class Verdict(enum.Enum):
+    VALID = "valid"
+    ALTERED = "altered"            # the bytes changed after sealing, or something was added after the seal
+    FOREIGN = "foreign"            # sealed, but not with a seal certificate of this registration centre's CA
+    REVOKED = "revoked"            # the centre's seal certificate, since revoked (on the CA's CRL)
+    UNSIGNED = "unsigned"          # a PDF with no seal at all
+    UNREADABLE = "unreadable"      # not a PDF this page can read
+
+
+@dataclass(frozen=True)
+class SealCheck:
+    verdict: Verdict
+    kind: str | None = None
+    ref: str | None = None
+    signer: str | None = None
+    timestamped_at: object = None  # datetime of the TSA's token, when there is a valid one
+
+    @property
+    def valid(self) -> bool:
+        return self.verdict is Verdict.VALID
+
+
+@functools.lru_cache(maxsize=8)
+def seal_image(office: str) -> Image.Image:
+    """The round red seal: the office's name along the rim, a star in the middle, 电子签章 below it."""
+    img = Image.new("RGBA", (SEAL_PX, SEAL_PX), (255, 255, 255, 0))
+    draw = ImageDraw.Draw(img)
+    c, r = SEAL_PX / 2, SEAL_PX / 2 - 8
+    draw.ellipse((c - r, c - r, c + r, c + r), outline=SEAL_RED, width=14)
+    star = [(c + 70 * math.cos(math.pi / 2 + k * math.pi / 5) * (1 if k % 2 == 0 else 0.38),
+             c - 70 * math.sin(math.pi / 2 + k * math.pi / 5) * (1 if k % 2 == 0 else 0.38)) for k in range(10)]
+    draw.polygon(star, fill=SEAL_RED)
+    font = ImageFont.truetype(str(CJK_FONT_PATH), 44)
+    label = ImageFont.truetype(str(CJK_FONT_PATH), 40)
+    draw.text((c, c + 120), "电子签章", font=label, fill=SEAL_RED, anchor="mm")
+    text = office[:18]
+    span = min(240.0, 22.0 * len(text))  # degrees of rim the name takes, centred at the top
+    for i, char in enumerate(text):
+        angle = 90 + span / 2 - (span * (i + 0.5) / len(text))
+        glyph = Image.new("RGBA", (60, 60), (255, 255, 255, 0))
+        ImageDraw.Draw(glyph).text((30, 30), char, font=font, fill=SEAL_RED, anchor="mm")
+        glyph = glyph.rotate(angle - 90, resample=Image.BICUBIC)
+        x = c + (r - 52) * math.cos(math.radians(angle)) - 30
+        y = c - (r - 52) * math.sin(math.radians(angle)) - 30
+        img.alpha_composite(glyph, (int(x), int(y)))
+    return img
+
+
+class Seal:
+    """The loaded seal: signs PDFs. Build with Seal.load(files, office)."""
+
+    def __init__(self, signer: signers.SimpleSigner, timestamper: timestamps.TimeStamper, office: str):
+        self._signer, self._timestamper, self.office = signer, timestamper, office
+
+    @classmethod
+    def load(cls, files: SealFiles, office: str) -> "Seal":
+        key_path = check_private_file(files.path(seal_pki.SEAL_KEY))
+        try:
+            cert = load_cert_from_pemder(str(files.path(seal_pki.SEAL_CERT)))
+            ca = load_cert_from_pemder(str(files.path(seal_pki.CA_CERT)))
+            key = load_private_key_from_pemder(str(key_path), passphrase=None)
+        except (OSError, ValueError) as exc:
+            raise SealError(f"the seal in {files.directory} cannot be read ({type(exc).__name__})") from None
+        signer = signers.SimpleSigner(signing_cert=cert, signing_key=key,
+                                      cert_registry=SimpleCertificateStore.from_certs([ca]))
+        if files.tsa_url:
+            timestamper = timestamps.HTTPTimeStamper(files.tsa_url)
+        elif files.local_tsa:
+            # The demo's local RFC 3161 TSA (pyHanko's test-grade one): real tokens, signed by the demo TSA key.
+            tsa_key = load_private_key_from_pemder(str(check_private_file(files.path(seal_pki.TSA_KEY))), None)
+            timestamper = DummyTimeStamper(tsa_cert=load_cert_from_pemder(str(files.path(seal_pki.TSA_CERT))),
+                                           tsa_key=tsa_key, certs_to_embed=SimpleCertificateStore.from_certs([ca]))
+        else:
+            raise SealError("no time-stamping authority: give a TSA URL (production) or a demo tsa.key")
+        return cls(signer, timestamper, office)
+
+    def seal_pdf(self, pdf: bytes, *, box: tuple[float, float, float, float], reason: str) -> bytes:
+        """pdf with the seal over box (points, on its last page) and a timestamp. The builder has named the
+        document in its Keywords (document_keywords), inside the revision the seal covers."""
+        writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+        pages = int(writer.root["/Pages"]["/Count"])
+        meta = signers.PdfSignatureMetadata(field_name=FIELD, reason=reason, location=self.office,
+                                            md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES)
+        style = StaticStampStyle(background=PdfImage(seal_image(self.office)), border_width=0,
+                                 background_opacity=1.0)
+        pdf_signer = signers.PdfSigner(meta, signer=self._signer, timestamper=self._timestamper, stamp_style=style,
+                                       new_field_spec=fields.SigFieldSpec(FIELD, box=box, on_page=pages - 1))
+        return pdf_signer.sign_pdf(writer).getvalue()
+
+
+@dataclass(frozen=True)
+class SealTrust:
+    """What /verify trusts: the centre's CA certificate and its current CRL (read from the seal folder each time)."""
+
+    directory: Path
+
+    def context(self) -> ValidationContext:
+        try:
+            ca = load_cert_from_pemder(str(Path(self.directory) / seal_pki.CA_CERT))
+            crl = (Path(self.directory) / seal_pki.CA_CRL).read_bytes()
+        except OSError as exc:
+            raise SealError(f"the seal CA in {self.directory} cannot be read ({type(exc).__name__})") from None
+        return ValidationContext(trust_roots=[ca], crls=[crl], allow_fetching=False, revocation_mode="hard-fail")
+
+
+_SEAL_USAGE = KeyUsageConstraints(key_usage={"non_repudiation"})
+
+
+def document_keywords(kind: str, ref: str) -> str:
+    """What a builder puts in its PDF's Keywords so that /verify knows which registry record to check."""
+    return f"kind={kind};ref={ref}"
+
+
+def _document_claim(reader: PdfFileReader) -> tuple[str | None, str | None]:
+    try:
+        keywords = str(reader.trailer_view["/Info"]["/Keywords"])
+    except (KeyError, TypeError):
+        return None, None
+    parts = dict(p.split("=", 1) for p in keywords.split(";") if "=" in p)
+    return parts.get("kind"), parts.get("ref")
+
+
+def check_seal(pdf: bytes, trust: SealTrust) -> SealCheck:
+    """What a PDF's seal says: valid, altered, foreign, revoked, unsigned or unreadable (never raises for bad input)."""
+    context = trust.context()
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf), strict=False)
+        signatures = reader.embedded_signatures
+    except Exception as exc:  # any parse failure of an uploaded file is the same answer to the person
+        logger.info("uploaded PDF unreadable: %s", type(exc).__name__)
+        return SealCheck(Verdict.UNREADABLE)
+    if not signatures:
+        return SealCheck(Verdict.UNSIGNED)
+    kind, ref = _document_claim(reader)
+    seal = next((s for s in signatures if s.field_name == FIELD), signatures[0])
+    try:
+        status = validate_pdf_signature(seal, context, key_usage_settings=_SEAL_USAGE)
+    except (SignatureValidationError, ValueError, KeyError) as exc:
+        logger.info("seal validation failed: %s", type(exc).__name__)
+        return SealCheck(Verdict.ALTERED, kind, ref)
+    signer = status.signing_cert.subject.human_friendly if status.signing_cert is not None else None
+    if not (status.intact and status.valid) or len(signatures) > 1:
+        return SealCheck(Verdict.ALTERED, kind, ref, signer)
+    if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
+        level = status.modification_level
+        if level is None or level > ModificationLevel.LTA_UPDATES:
+            return SealCheck(Verdict.ALTERED, kind, ref, signer)
+    if status.revoked:
+        return SealCheck(Verdict.REVOKED, kind, ref, signer)
+    if not status.trusted:
+        return SealCheck(Verdict.FOREIGN, kind, ref, signer)
+    stamped = status.timestamp_validity
+    at = stamped.timestamp if stamped is not None and stamped.intact and stamped.valid else None
+    return SealCheck(Verdict.VALID, kind, ref, signer, at)
+
+
+def seal_files_from_env() -> SealFiles | None:
+    value = os.environ.get("KIOSK_GATEWAY_SEAL_DIR")
+    return SealFiles(Path(value)) if value else None
