@@ -55,12 +55,14 @@ def configure_logging(level: str) -> None:
 def _settings_to_env(settings: GatewaySettings) -> str:
     data = dataclasses.asdict(settings)
     data["faces_dir"] = str(data["faces_dir"])
+    data["seal_dir"] = str(data["seal_dir"]) if data["seal_dir"] else None
     return json.dumps(data)
 
 
 def _settings_from_env() -> GatewaySettings:
     data = json.loads(os.environ[SETTINGS_ENV])
     data["faces_dir"] = Path(data["faces_dir"])
+    data["seal_dir"] = Path(data["seal_dir"]) if data.get("seal_dir") else None
     return GatewaySettings(**data)
 
 
@@ -106,6 +108,10 @@ def _serve_parser() -> argparse.ArgumentParser:
     p.add_argument("--audit-key-file", type=Path, default=os.environ.get(AUDIT_KEY_ENV) or None,
                    help="secret that seals the audit chain's head (required with --production; "
                         f"default ${AUDIT_KEY_ENV}, else the demo key)")
+    p.add_argument("--seal-dir", type=Path,
+                   help="the registration centre's seal folder (seal.pem, seal.key mode 0600, ca.pem, ca.crl); "
+                        "with --demo a demo CA and seal are made in var/seal when not given")
+    p.add_argument("--seal-tsa-url", help="the RFC 3161 time-stamping authority (required with --production)")
     p.add_argument("--access-log", action="store_true", help="log every request line (off: URLs may carry secrets)")
     p.add_argument("--log-level", default="INFO")
     return p
@@ -208,6 +214,13 @@ def main(argv: list[str] | None = None) -> int:
         print("kiosk-gateway: --production needs --audit-key-file (the secret sealing the audit chain)",
               file=sys.stderr)
         return 1
+    if args.production and not (args.seal_dir and args.seal_tsa_url):
+        print("kiosk-gateway: --production needs --seal-dir and --seal-tsa-url (the electronic seal and its TSA)",
+              file=sys.stderr)
+        return 1
+    if args.production and args.demo:
+        print("kiosk-gateway: --production and --demo exclude each other", file=sys.stderr)
+        return 1
     try:
         audit_key = _use_audit_key(args.audit_key_file)
     except ValueError as exc:
@@ -217,9 +230,14 @@ def main(argv: list[str] | None = None) -> int:
     from gateway.db import make_engine, make_sessionmaker, migrate
     from gateway.seed import demo_credentials, seed_demo
 
-    settings = GatewaySettings(database_url=args.database,
-                               public_base_url=args.public_url or
-                               f"{'https' if args.tls_cert else 'http'}://{args.host}:{args.port}",
+    public_url = args.public_url or f"{'https' if args.tls_cert else 'http'}://{args.host}:{args.port}"
+    try:
+        seal_dir = _seal_dir(args, public_url)
+    except ValueError as exc:
+        print(f"kiosk-gateway: {exc}", file=sys.stderr)
+        return 1
+    settings = GatewaySettings(database_url=args.database, public_base_url=public_url, seal_dir=seal_dir,
+                               seal_tsa_url=args.seal_tsa_url,
                                rate_limit_per_minute=args.rate_limit_per_minute,
                                applicant_token_ttl_s=args.token_ttl, require_client_cert=args.production,
                                audit_seal_key=audit_key)
@@ -247,6 +265,29 @@ def main(argv: list[str] | None = None) -> int:
     serve(args.host, args.port, args.workers, access_log=args.access_log, log_level=args.log_level,
           tls=tls_options(args.tls_cert, args.tls_key, args.tls_client_ca))
     return 0
+
+
+def _seal_dir(args, public_url: str) -> Path | None:
+    """The seal folder to use, checked now so a bad one stops start-up with one line (the demo makes its own)."""
+    from gateway import seal_pki
+    from gateway.seal import SealError, SealFiles, Seal
+
+    directory = args.seal_dir
+    if directory is None and args.demo:
+        directory = Path.cwd() / "var" / "seal"
+        seal_pki.ensure_demo_seal_pki(directory, GatewaySettings.office_name, f"{public_url.rstrip('/')}/seal/ca.crl")
+    if directory is None:
+        return None
+    if args.production and (directory / seal_pki.TSA_KEY).exists():
+        raise ValueError(f"{directory} holds the demo TSA key {seal_pki.TSA_KEY}; production stamps time at "
+                         "--seal-tsa-url only")
+    if args.production and (directory / seal_pki.CA_KEY).exists():
+        raise ValueError(f"{directory} holds the CA's own key {seal_pki.CA_KEY}; keep it off the gateway")
+    try:
+        Seal.load(SealFiles(directory, args.seal_tsa_url), GatewaySettings.office_name)
+    except SealError as exc:
+        raise ValueError(str(exc)) from None
+    return directory
 
 
 def _use_audit_key(path) -> str:

@@ -35,4 +35,9 @@ class GatewaySettings:
     alert_check_interval_s: float = 10.0
     # Seals the audit chain's head (gateway/audit_chain.py); production reads it from --audit-key-file.
     audit_seal_key: str = "demo-audit-seal-key"
+    # The registration centre's electronic seal (gateway.seal_pki layout): sealed proofs, receipts and e-certificates
+    # and the /verify upload check need it; without it those answer 503. seal_tsa_url: a real RFC 3161 TSA
+    # (production); None stamps time with the folder's demo TSA key.
+    seal_dir: Path | None = None
+    seal_tsa_url: str | None = None
     extra: dict = field(default_factory=dict)
