@@ -188,10 +188,13 @@ def document_keywords(kind: str, ref: str) -> str:
     return f"kind={kind};ref={ref}"
 
 
-def _document_claim(reader: PdfFileReader) -> tuple[str | None, str | None]:
+def _document_claim(reader: PdfFileReader, revision: int) -> tuple[str | None, str | None]:
+    """kind and ref as the sealed revision has them: an update added after the seal cannot change the claim."""
     try:
-        keywords = str(reader.trailer_view["/Info"]["/Keywords"])
-    except (KeyError, TypeError):
+        sealed = reader.get_historical_resolver(revision)
+        # Resolved through the historical view itself: the trailer's reference would otherwise resolve to the newest.
+        keywords = str(sealed.get_object(sealed.trailer_view.raw_get("/Info").reference)["/Keywords"])
+    except (KeyError, TypeError, AttributeError):
         return None, None
     parts = dict(p.split("=", 1) for p in keywords.split(";") if "=" in p)
     return parts.get("kind"), parts.get("ref")
@@ -208,8 +211,12 @@ def check_seal(pdf: bytes, trust: SealTrust) -> SealCheck:
         return SealCheck(Verdict.UNREADABLE)
     if not signatures:
         return SealCheck(Verdict.UNSIGNED)
-    kind, ref = _document_claim(reader)
     seal = next((s for s in signatures if s.field_name == FIELD), signatures[0])
+    try:
+        kind, ref = _document_claim(reader, seal.signed_revision)
+    except Exception as exc:  # a damaged cross-reference table: the file is not what was sealed
+        logger.info("sealed revision unreadable: %s", type(exc).__name__)
+        return SealCheck(Verdict.ALTERED)
     try:
         status = validate_pdf_signature(seal, context, key_usage_settings=_SEAL_USAGE)
     except (SignatureValidationError, ValueError, KeyError) as exc:
