@@ -15,13 +15,14 @@ from reportlab.graphics.barcode.qr import QrCodeWidget
 from reportlab.graphics.shapes import Drawing
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen import canvas
 
 from gateway.casework import CHINA
 from gateway.national_formats import FormatRefused, parse_unit_number
 from gateway.register_entry import PURPOSES, restriction_words
 from gateway.seal import document_keywords
-from pdfparts import register_cjk_font, wrap
+from pdfparts import register_cjk_font
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +44,7 @@ LABELS = {
     "number": ("编号", "No."), "holder": ("权利人", "Right holder"), "id": ("证件号码", "ID number"),
     "purpose": ("查询目的", "Purpose"), "scope": ("查询范围", "Scope"),
     "scope_all": ("名下全部不动产", "All registered property"), "scope_some": ("指定不动产 {n} 处", "{n} property(ies) chosen"),
-    "certificate_no": ("不动产权证书号", "Certificate No."), "unit_no": ("不动产单元号", "Unit No."),
+    "certificate_no": ("不动产权证书号", "Certificate No."), "proof_no": ("不动产登记证明号", "Registration proof No."), "unit_no": ("不动产单元号", "Unit No."),
     "share": ("共有情况", "Ownership"), "address": ("坐落", "Location"), "right_type": ("权利类型", "Right"),
     "usage": ("用途", "Use"), "area": ("面积", "Area"), "term": ("使用期限", "Term"),
     "registered_on": ("登记日期", "Registered on"), "restrictions": ("限制状况", "Restrictions in force"),
@@ -89,6 +90,33 @@ def _yuan(fen: int, language: str) -> str:
     return f"{fen / 100:,.2f} 元" if language == "zh" else f"CNY {fen / 100:,.2f}"
 
 
+_BREAK_AFTER = " ，,；;、）)"
+_NUMERIC = frozenset("0123456789.,-:")
+
+
+def fit(text: str, font: str, size: float, width: float) -> list[str]:
+    """Lines of text no wider than width points, broken after a space or punctuation where one is near the end
+    (so an amount or a date stays whole), else between any two characters (CJK has no spaces)."""
+    lines: list[str] = []
+    rest = str(text)
+    while rest:
+        end = len(rest)
+        while end > 1 and stringWidth(rest[:end], font, size) > width:
+            end -= 1
+        if end < len(rest):
+            soft = max(rest.rfind(c, 0, end) for c in _BREAK_AFTER)
+            if soft >= end * 0.6 and not rest[soft + 1:].lstrip().startswith("元"):
+                end = soft + 1
+            else:  # between characters, but never inside a number or a date
+                start = end
+                while end > 1 and rest[end - 1] in _NUMERIC and rest[end] in _NUMERIC:
+                    end -= 1
+                end = end if end > 1 else start
+        lines.append(rest[:end].rstrip())
+        rest = rest[end:].lstrip()
+    return lines or [""]
+
+
 class _Document:
     """A4 pages written top-down: label/value rows, wrapped; a new page when the next row would reach the bottom."""
 
@@ -115,13 +143,15 @@ class _Document:
             self.pdf.showPage()
             self.y = HEIGHT - 25 * mm
 
-    def row(self, key: str, value, indent: float = 0) -> None:
+    def row(self, key: str | None, value, indent: float = 0) -> None:
+        """key None: a value continuing the row above (no label)."""
         if value in (None, ""):
             return
-        lines = wrap(str(value), 32 if self.language == "zh" else 60)
+        lines = fit(str(value), self.font, 11, RIGHT - LEFT - indent - self.label_w)
         self._room(6 * mm * len(lines))
         self.pdf.setFont(self.font, 10.5)
-        self.pdf.drawString(LEFT + indent, self.y, _t(key, self.language))
+        if key is not None:
+            self.pdf.drawString(LEFT + indent, self.y, _t(key, self.language))
         self.pdf.setFont(self.font, 11)
         for line in lines:
             self.pdf.drawString(LEFT + indent + self.label_w, self.y, line)
@@ -137,7 +167,7 @@ class _Document:
         self.y -= 8 * mm
 
     def paragraph(self, text: str) -> None:
-        lines = wrap(text, 40 if self.language == "zh" else 80)
+        lines = fit(text, self.font, 10.5, RIGHT - LEFT)
         self._room(6 * mm * len(lines))
         self.pdf.setFont(self.font, 10.5)
         for line in lines:
@@ -161,8 +191,10 @@ class _Document:
         if record.get("verification_code"):
             self.pdf.drawString(x, 44 * mm, f"{_t('code', language)}：{record['verification_code']}")
         self.pdf.setFont(self.font, 7.5)
-        self.pdf.drawString(x, 37 * mm, _t("verify", language))
-        self.pdf.drawString(x, 33 * mm, str(record["verify_url"]))
+        y = 38 * mm
+        for line in fit(_t("verify", language), self.font, 7.5, SEAL_BOX[0] - x - 2 * mm) + [str(record["verify_url"])]:
+            self.pdf.drawString(x, y, line)
+            y -= 3.6 * mm
         self.pdf.setFont(self.font, 8)
         self.pdf.drawCentredString(WIDTH / 2, 15 * mm, FOOTERS[self.kind][LANGUAGES.index(language)])
         self.pdf.showPage()
@@ -224,9 +256,10 @@ def property_proof_pdf(kind: str, proof: dict, language: str = "zh") -> bytes:
         doc.row("registered_on", _day(entry["registered_on"], language) if entry.get("registered_on") else None,
                 4 * mm)
         restrictions = entry.get("restrictions") or []
-        words = "；".join(restriction_words(r, language) for r in restrictions) if language == "zh" else \
-            "; ".join(restriction_words(r, language) for r in restrictions)
-        doc.row("restrictions", words or _t("none", language), 4 * mm)
+        doc.row("restrictions", restriction_words(restrictions[0], language) if restrictions
+                else _t("none", language), 4 * mm)
+        for restriction in restrictions[1:]:  # one restriction per line
+            doc.row(None, restriction_words(restriction, language), 4 * mm)
     return doc.finish(proof)
 
 
@@ -240,7 +273,7 @@ def mortgage_proof_pdf(certificate: dict, language: str = "zh") -> bytes:
     doc = _Document("mortgage_certificate", language,
                     document_keywords("mortgage_certificate", certificate["verification_code"]),
                     certificate["proof_id"])
-    doc.row("certificate_no", certificate["certificate_no"])
+    doc.row("proof_no", certificate["certificate_no"])
     doc.row("right", certificate.get("right") or "抵押权")
     doc.row("mortgagee", certificate["mortgagee"])
     doc.row("mortgagor", f"{certificate['holder_name']}（{certificate['id_number_masked']}）")
