@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 FIELD = "RegistrationSeal"
 SEAL_RED = (200, 16, 30, 255)
 SEAL_PX = 480
+SIGNATURE_RESERVE = 16 * 1024
 
 
 class SealError(Exception):
@@ -123,6 +124,57 @@ def seal_image(office: str) -> Image.Image:
     return img
 
 
+def _loaded_key(key_info):
+    """The key as a cryptography object, loaded (and its RSA consistency checked) once, not at every signature."""
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_der_private_key(key_info.dump(), password=None)
+
+
+class _SealSigner(signers.SimpleSigner):
+    """pyHanko's SimpleSigner, with the key loaded once: it loads it again for every signature (~150 ms for RSA)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._key = _loaded_key(self.signing_key)
+
+    def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+        from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+        from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+        mechanism = self.get_signature_mechanism_for_digest(digest_algorithm).signature_algo
+        if mechanism != "rsassa_pkcs1v15":
+            return super().sign_raw(data, digest_algorithm)
+        return self._key.sign(data, PKCS1v15(), get_pyca_cryptography_hash(digest_algorithm))
+
+
+class _LocalTsa(DummyTimeStamper):
+    """pyHanko's test-grade TSA with its key loaded once (the parent loads it for every token)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._key = _loaded_key(self.tsa_key)
+
+    def _sign_tst_info(self, tst_info_data, md_algorithm, dt):
+        # The parent's method, with the key already loaded (pyHanko 0.38, dummy_client.py).
+        from asn1crypto import cms, core
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+        from pyhanko.sign import general
+        from pyhanko_certvalidator.util import get_pyca_cryptography_hash
+
+        digest = hashes.Hash(get_pyca_cryptography_hash(md_algorithm))
+        digest.update(tst_info_data)
+        signed_attrs = cms.CMSAttributes([
+            general.simple_cms_attribute("content_type", "tst_info"),
+            general.simple_cms_attribute("signing_time", cms.Time({"utc_time": core.UTCTime(dt)})),
+            general.simple_cms_attribute("signing_certificate", general.as_signing_certificate(self.tsa_cert)),
+            general.simple_cms_attribute("message_digest", digest.finalize()),
+        ])
+        signature = self._key.sign(signed_attrs.dump(), PKCS1v15(), get_pyca_cryptography_hash(md_algorithm.upper()))
+        return signature, signed_attrs
+
+
 class Seal:
     """The loaded seal: signs PDFs. Build with Seal.load(files, office)."""
 
@@ -138,14 +190,13 @@ class Seal:
             key = load_private_key_from_pemder(str(key_path), passphrase=None)
         except (OSError, ValueError) as exc:
             raise SealError(f"the seal in {files.directory} cannot be read ({type(exc).__name__})") from None
-        signer = signers.SimpleSigner(signing_cert=cert, signing_key=key,
-                                      cert_registry=SimpleCertificateStore.from_certs([ca]))
+        signer = _SealSigner(signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([ca]))
         if files.tsa_url:
             timestamper = timestamps.HTTPTimeStamper(files.tsa_url)
         elif files.local_tsa:
             # The demo's local RFC 3161 TSA (pyHanko's test-grade one): real tokens, signed by the demo TSA key.
             tsa_key = load_private_key_from_pemder(str(check_private_file(files.path(seal_pki.TSA_KEY))), None)
-            timestamper = DummyTimeStamper(tsa_cert=load_cert_from_pemder(str(files.path(seal_pki.TSA_CERT))),
+            timestamper = _LocalTsa(tsa_cert=load_cert_from_pemder(str(files.path(seal_pki.TSA_CERT))),
                                            tsa_key=tsa_key, certs_to_embed=SimpleCertificateStore.from_certs([ca]))
         else:
             raise SealError("no time-stamping authority: give a TSA URL (production) or a demo tsa.key")
@@ -162,7 +213,9 @@ class Seal:
                                  background_opacity=1.0)
         pdf_signer = signers.PdfSigner(meta, signer=self._signer, timestamper=self._timestamper, stamp_style=style,
                                        new_field_spec=fields.SigFieldSpec(FIELD, box=box, on_page=pages - 1))
-        return pdf_signer.sign_pdf(writer).getvalue()
+        # A fixed reserve for the signature (certificates and the timestamp token fit with room to spare) spares
+        # pyHanko a dry-run signature and timestamp to measure it.
+        return pdf_signer.sign_pdf(writer, bytes_reserved=SIGNATURE_RESERVE).getvalue()
 
 
 @dataclass(frozen=True)
