@@ -274,7 +274,9 @@ def _seal_dir(args, public_url: str) -> Path | None:
 
     directory = args.seal_dir
     if directory is None and args.demo:
-        directory = Path.cwd() / "var" / "seal"
+        # Beside the demo's SQLite file (each demo database its own seal), else in ./var.
+        database = args.database.removeprefix("sqlite:///") if args.database.startswith("sqlite:///") else None
+        directory = (Path(database).parent if database else Path.cwd() / "var") / "seal"
         seal_pki.ensure_demo_seal_pki(directory, GatewaySettings.office_name, f"{public_url.rstrip('/')}/seal/ca.crl")
     if directory is None:
         return None

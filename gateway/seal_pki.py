@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from cryptography import x509
@@ -137,8 +139,19 @@ def revoke_seal(directory: Path) -> int:
 
 
 def ensure_demo_seal_pki(directory: Path, office: str, crl_url: str) -> Path:
-    """The demo's seal folder: made on the first demo start, kept after (documents sealed before stay verifiable)."""
+    """The demo's seal folder: made on the first demo start, kept after (documents sealed before stay verifiable).
+
+    Made in a fresh folder beside it and renamed into place, so two demos starting at once never mix two CAs."""
     directory = Path(directory)
     if (directory / SEAL_KEY).exists():
         return directory
-    return create_seal_pki(directory, office, crl_url)
+    directory.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".seal-", dir=directory.parent))
+    create_seal_pki(staging, office, crl_url)
+    try:
+        os.rename(staging, directory)
+    except OSError:  # another start made it first: use theirs
+        shutil.rmtree(staging, ignore_errors=True)
+        if not (directory / SEAL_KEY).exists():
+            raise
+    return directory
