@@ -155,7 +155,9 @@ async def verify_upload(request: Request, document: Annotated[UploadFile, File()
     return _verify_page(request, check)
 
 
-@router.get("/seal/{name}", responses={404: {"description": "Not published"}},
+@router.get("/seal/{name}", response_class=Response, responses={
+    **errors(404), 200: {"description": "The CA certificate (PEM) or its CRL (DER)",
+                         "content": {"application/x-pem-file": {}, "application/pkix-crl": {}}}},
             summary="The seal CA's certificate (ca.pem) and its certificate revocation list (ca.crl), for verifiers")
 def seal_public_file(request: Request, name: Annotated[str, Path(pattern="^ca\\.(pem|crl)$")]) -> Response:
     trust = request.app.state.seal_trust
