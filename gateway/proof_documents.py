@@ -104,8 +104,9 @@ def fit(text: str, font: str, size: float, width: float) -> list[str]:
         while end > 1 and stringWidth(rest[:end], font, size) > width:
             end -= 1
         if end < len(rest):
-            soft = max(rest.rfind(c, 0, end) for c in _BREAK_AFTER)
-            if soft >= end * 0.6 and not rest[soft + 1:].lstrip().startswith("元"):
+            soft = next((i for i in range(end - 1, int(end * 0.6) - 1, -1) if rest[i] in _BREAK_AFTER
+                         and not _inside_number(rest, i) and not rest[i + 1:].lstrip().startswith("元")), None)
+            if soft is not None:
                 end = soft + 1
             else:  # between characters, but never inside a number or a date
                 start = end
@@ -115,6 +116,11 @@ def fit(text: str, font: str, size: float, width: float) -> list[str]:
         lines.append(rest[:end].rstrip())
         rest = rest[end:].lstrip()
     return lines or [""]
+
+
+def _inside_number(text: str, i: int) -> bool:
+    """The character at i joins digits on both sides (the comma of 1,500,000)."""
+    return 0 < i < len(text) - 1 and text[i - 1].isdigit() and text[i + 1].isdigit()
 
 
 class _Document:
