@@ -18,7 +18,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gateway import proof_documents, seal_pki  # noqa: E402
-from gateway.seal import Seal, SealFiles, SealTrust, Verdict, check_seal  # noqa: E402
+from gateway.seal import Seal, SealFiles  # noqa: E402
+from gateway.seal_check import SealTrust, Verdict, check_seal  # noqa: E402
 
 OFFICE = "不动产登记中心（演示）"
 RECORDS = {

@@ -78,6 +78,10 @@ def _t(key: str, language: str) -> str:
     return LABELS[key][LANGUAGES.index(language)]
 
 
+def _labelled(key: str, value, language: str) -> str:
+    return f"{_t(key, language)}{'：' if language == 'zh' else ': '}{value}"
+
+
 def _day(value, language: str) -> str:
     if isinstance(value, dt.datetime):
         value = value.astimezone(CHINA).date()
@@ -140,7 +144,7 @@ class _Document:
         self.pdf.setFont(self.font, 19 if language == "zh" else 16)
         self.pdf.drawCentredString(WIDTH / 2, HEIGHT - 30 * mm, title)
         self.pdf.setFont(self.font, 9.5)
-        self.pdf.drawRightString(RIGHT, HEIGHT - 38 * mm, f"{_t('number', language)}：{number}")
+        self.pdf.drawRightString(RIGHT, HEIGHT - 38 * mm, _labelled("number", number, language))
         self.y = HEIGHT - 50 * mm
         self.label_w = 34 * mm if language == "zh" else 42 * mm
 
@@ -192,10 +196,10 @@ class _Document:
         renderPDF.draw(drawing, self.pdf, LEFT, 30 * mm)
         x = LEFT + QR_SIDE + 6 * mm
         self.pdf.setFont(self.font, 10.5)
-        self.pdf.drawString(x, 58 * mm, f"{_t('office', language)}：{record['office']}")
-        self.pdf.drawString(x, 51 * mm, f"{_t('issued', language)}：{_day(record['issued_at'], language)}")
+        self.pdf.drawString(x, 58 * mm, _labelled("office", record["office"], language))
+        self.pdf.drawString(x, 51 * mm, _labelled("issued", _day(record["issued_at"], language), language))
         if record.get("verification_code"):
-            self.pdf.drawString(x, 44 * mm, f"{_t('code', language)}：{record['verification_code']}")
+            self.pdf.drawString(x, 44 * mm, _labelled("code", record["verification_code"], language))
         self.pdf.setFont(self.font, 7.5)
         y = 38 * mm
         for line in fit(_t("verify", language), self.font, 7.5, SEAL_BOX[0] - x - 2 * mm) + [str(record["verify_url"])]:
@@ -280,7 +284,8 @@ def mortgage_proof_pdf(certificate: dict, language: str = "zh") -> bytes:
                     document_keywords("mortgage_certificate", certificate["verification_code"]),
                     certificate["proof_id"])
     doc.row("proof_no", certificate["certificate_no"])
-    doc.row("right", certificate.get("right") or "抵押权")
+    right = certificate.get("right") or "抵押权"
+    doc.row("right", "Mortgage (抵押权)" if language == "en" and right == "抵押权" else right)
     doc.row("mortgagee", certificate["mortgagee"])
     doc.row("mortgagor", f"{certificate['holder_name']}（{certificate['id_number_masked']}）")
     doc.row("address", certificate["address"])

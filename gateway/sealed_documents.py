@@ -21,7 +21,8 @@ from gateway.errors import ApiError
 from gateway.identity import mask_id_number, mask_name
 from gateway.models import Case, Person, Proof, utcnow
 from gateway.national_formats import FormatRefused, make_e_certificate_id, parse_e_certificate_id
-from gateway.seal import Seal, SealCheck, SealTrust, Verdict, check_seal
+from gateway.seal import Seal
+from gateway.seal_check import SealCheck, SealTrust, Verdict, check_seal
 
 logger = logging.getLogger(__name__)
 

@@ -8,7 +8,8 @@ import pytest
 
 from gateway import seal_pki
 from gateway.proof_documents import property_proof_pdf
-from gateway.seal import Seal, SealError, SealFiles, SealTrust, Verdict, check_private_file, check_seal
+from gateway.seal import Seal, SealError, SealFiles, check_private_file
+from gateway.seal_check import SealTrust, Verdict, check_seal
 from tests.gateway.sealing import (OFFICE, append_new_claim, append_overlay, copy_pki, flip_signed_byte, make_pki,
                                    nss_trusting, pdfsig)
 

@@ -12,7 +12,7 @@ from gateway import seal_pki
 from gateway.bank_signing import seed_bank_demo
 from gateway.db import make_sessionmaker
 from gateway.models import Property
-from gateway.seal import SealTrust, Verdict, check_seal
+from gateway.seal_check import SealTrust, Verdict, check_seal
 from gateway.settings import GatewaySettings
 from tests.gateway.conftest import KIT, OBAMA
 from tests.gateway.sealing import copy_pki, flip_signed_byte, make_pki, nss_trusting, pdfsig, pdftotext

@@ -100,7 +100,7 @@ def test_proof_with_purpose_and_one_property_comes_sealed(tmp_path):
         assert len(every["properties"]) == 2 and [p["unit_no"] for p in one["properties"]] == [unit]
         pdf = client.proof_document(token, one["proof_id"], "en")
         client.close()
-    from gateway.seal import SealTrust, Verdict, check_seal
+    from gateway.seal_check import SealTrust, Verdict, check_seal
 
     check = check_seal(pdf, SealTrust(pki))
     assert (check.verdict, check.ref) == (Verdict.VALID, one["verification_code"])
