@@ -49,6 +49,9 @@ DEMO_RECORDED = ({"application_id": "MA-DEMO-004", "property_address": "上海�
 
 
 def _add_application(db: Session, kiosk_id: str, fields: dict, parties) -> MortgageApplication:
+    from gateway.national_formats import parse_certificate_number
+
+    fields = {**fields, "certificate_no": str(parse_certificate_number(fields["certificate_no"]))}
     application = MortgageApplication(kiosk_id=kiosk_id, bank_name=DEMO_BANK, documents=_DOCUMENTS,
                                       status="prepared", prepared_at=utcnow(), **fields)
     db.add(application)

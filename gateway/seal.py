@@ -19,6 +19,7 @@ from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
 from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.sign import fields, signers, timestamps
+from pyhanko.sign.timestamps.requests_client import RequestsHTTPTimeStamper
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
@@ -161,7 +162,9 @@ class Seal:
             raise SealError(f"the seal in {files.directory} cannot be read ({type(exc).__name__})") from None
         signer = _SealSigner(signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([ca]))
         if files.tsa_url:
-            timestamper = timestamps.HTTPTimeStamper(files.tsa_url)
+            # requests (the project's HTTP client already), not pyHanko's aiohttp default: signing runs in a worker
+            # thread of a sync endpoint, one blocking call per document.
+            timestamper = RequestsHTTPTimeStamper(files.tsa_url, timeout=10)
         elif files.local_tsa:
             # The demo's local RFC 3161 TSA (pyHanko's test-grade one): real tokens, signed by the demo TSA key.
             tsa_key = load_private_key_from_pemder(str(check_private_file(files.path(seal_pki.TSA_KEY))), None)

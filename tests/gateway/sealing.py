@@ -2,9 +2,11 @@
 the demo CA, the three ways a sealed file goes wrong, and pdftotext."""
 from __future__ import annotations
 
+import http.server
 import io
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 from pyhanko.pdf_utils.generic import pdf_string
@@ -73,6 +75,54 @@ def append_overlay(pdf: bytes) -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+class LoopbackTsa:
+    """An RFC 3161 time-stamping authority over HTTP on 127.0.0.1 (port chosen by the OS): pyHanko's test-grade TSA
+    behind http.server, signing with the seal folder's TSA key. What production's --seal-tsa-url talks to."""
+
+    def __init__(self, pki: Path):
+        from asn1crypto import tsp
+        from pyhanko.keys import load_cert_from_pemder, load_private_key_from_pemder
+        from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
+        from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+        stamper = DummyTimeStamper(
+            tsa_cert=load_cert_from_pemder(str(pki / seal_pki.TSA_CERT)),
+            tsa_key=load_private_key_from_pemder(str(pki / seal_pki.TSA_KEY), None),
+            certs_to_embed=SimpleCertificateStore.from_certs([load_cert_from_pemder(str(pki / seal_pki.CA_CERT))]))
+        self.requests = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.headers.get("Content-Type") != "application/timestamp-query":
+                    self.send_error(415)
+                    return
+                reply = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+                outer.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/timestamp-reply")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args):
+                pass
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}/tsa"
+        self._thread = threading.Thread(target=self._server.serve_forever, name="loopback-tsa", daemon=True)
+
+    def __enter__(self) -> "LoopbackTsa":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(5)
 
 
 def append_new_claim(pdf: bytes, ref: str) -> bytes:

@@ -145,3 +145,28 @@ def test_every_well_formed_unit_number_parses_to_itself(county, district, owner,
     text = f"{county}{district:06d}{owner}{right}{parcel:05d}{structure}{unit:08d}"
     parsed = parse_unit_number(text)
     assert str(parsed) == text and parsed.grouped().replace(" ", "") == text
+
+
+def test_the_demo_data_uses_the_national_formats(tmp_path):
+    from sqlalchemy.orm import Session
+
+    from gateway.bank_signing import MortgageApplication, seed_bank_demo
+    from gateway.db import make_engine, migrate
+    from gateway.models import Case, Property
+    from gateway.seed import seed_demo
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'g.db'}")
+    migrate(engine)
+    with Session(engine) as db:
+        seed_demo(db)
+        seed_bank_demo(db, "demo-bank-01")
+        units = [p.unit_no for p in db.query(Property)]
+        assert units and len(set(units)) == len(units)
+        assert all(str(parse_unit_number(u)) == u for u in units)
+        for case in db.query(Case).filter(Case.certificate_no.is_not(None)):
+            number = parse_registration_number(case.certificate_no)
+            assert str(number) == case.certificate_no
+            assert number.kind == ("不动产证明" if case.kind == "mortgage" else "不动产权")
+        assert all(str(parse_certificate_number(a.certificate_no)) == a.certificate_no
+                   for a in db.query(MortgageApplication))
+    engine.dispose()

@@ -10,7 +10,7 @@ from gateway import seal_pki
 from gateway.proof_documents import property_proof_pdf
 from gateway.seal import Seal, SealError, SealFiles, check_private_file
 from gateway.seal_check import SealTrust, Verdict, check_seal
-from tests.gateway.sealing import (OFFICE, append_new_claim, append_overlay, copy_pki, flip_signed_byte, make_pki,
+from tests.gateway.sealing import (OFFICE, LoopbackTsa, append_new_claim, append_overlay, copy_pki, flip_signed_byte, make_pki,
                                    nss_trusting, pdfsig)
 
 
@@ -117,3 +117,13 @@ def test_no_tsa_at_all_is_refused(pki, tmp_path):
     (bare / seal_pki.TSA_KEY).unlink()
     with pytest.raises(SealError, match="no time-stamping authority"):
         Seal.load(SealFiles(bare), OFFICE)
+
+
+def test_a_tsa_over_http_stamps_the_seal(pki, tmp_path):
+    # Production's path (--seal-tsa-url): the RFC 3161 request goes over HTTP to a TSA; here one on loopback.
+    with LoopbackTsa(pki) as tsa:
+        seal = Seal.load(SealFiles(pki, tsa_url=tsa.url), OFFICE)
+        pdf = seal.seal_pdf(property_proof_pdf("property_record", _proof()), box=(400, 80, 520, 200), reason="t")
+        assert tsa.requests == 1
+    check = check_seal(pdf, SealTrust(pki))
+    assert check.verdict is Verdict.VALID and check.timestamped_at is not None
