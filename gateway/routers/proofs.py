@@ -123,6 +123,17 @@ def issue_proof(body: ProofRequest, key: IdempotencyKey, token: Applicant, kiosk
                           action)
 
 
+class RegisterEntryList(BaseModel):
+    properties: list[PropertyOut]
+
+
+@router.get("/v1/properties", response_model=RegisterEntryList, responses=errors(*KIOSK_ERRORS),
+            summary="The applicant's register entries (查档): each property with its restrictions in force, to choose "
+                    "the ones a proof lists")
+def register_entry_list(token: Applicant, db: Db) -> dict:
+    return {"properties": register_entries(db, token.id_number)}
+
+
 ProofId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
 Language = Annotated[str, Query(pattern="^(zh|en)$", description="zh or en")]
 SEALED_PDF = {200: {"content": {"application/pdf": {}}, "description": "The sealed PDF (PAdES, timestamped)"}}

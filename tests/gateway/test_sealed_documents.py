@@ -85,6 +85,16 @@ def test_property_record_proof_lists_the_whole_register_entry_and_is_sealed(clie
     assert OBAMA not in text and "1101**********1235" in text
 
 
+def test_the_register_entries_to_choose_from(client, obama, db):
+    entries = client.get("/v1/properties", headers=obama).json()["properties"]
+    assert sorted(e["unit_no"] for e in entries) == sorted(
+        p.unit_no for p in db.query(Property).filter(Property.id_number == OBAMA))
+    kinds = sorted(r["kind"] for e in entries for r in e["restrictions"])
+    assert kinds == ["mortgage", "seizure"]
+    anonymous = client.get("/v1/properties", headers={"Authorization": obama["Authorization"]})
+    assert anonymous.status_code == 422 and "properties" not in anonymous.json()  # no applicant token: nothing
+
+
 def test_one_property_chosen_by_its_unit_number(client, obama, db, tmp_path):
     units = sorted(p.unit_no for p in db.query(Property).filter(Property.id_number == OBAMA))
     body = issue(client, obama, purpose="transaction", unit_numbers=[units[0][:6] + " " + units[0][6:]]).json()
