@@ -2,6 +2,9 @@
 certificate for the local TSA, and the CA's certificate revocation list. A real site uses its CA's files in the same
 layout (without tsa.key: production stamps time at a real TSA).
 
+    .venv/bin/python -m gateway.seal_pki init   --dir var/seal --office 东莞市不动产登记中心 --crl-url URL/seal/ca.crl
+    .venv/bin/python -m gateway.seal_pki revoke --dir var/seal    (puts the seal certificate on the CRL)
+
 Files in the seal folder: ca.pem (the CA's certificate, the trust anchor of /verify), ca.crl (its CRL, DER),
 seal.pem / seal.key (the seal certificate and its key), tsa.pem / tsa.key (demo only); ca.key only where the CA lives
 (the demo keeps it beside the rest to revoke with). Keys are written mode 0600.
@@ -155,3 +158,33 @@ def ensure_demo_seal_pki(directory: Path, office: str, crl_url: str) -> Path:
         if not (directory / SEAL_KEY).exists():
             raise
     return directory
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(prog="python -m gateway.seal_pki", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    init = sub.add_parser("init", help="create a CA, seal and TSA certificate and an empty CRL")
+    init.add_argument("--office", required=True)
+    init.add_argument("--crl-url", required=True, help="where the gateway publishes the CRL (BASE/seal/ca.crl)")
+    revoke = sub.add_parser("revoke", help="put the folder's seal certificate on its CA's CRL")
+    for p in (init, revoke):
+        p.add_argument("--dir", type=Path, required=True)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "init":
+            if (args.dir / SEAL_KEY).exists():
+                raise ValueError(f"{args.dir / SEAL_KEY} exists already; not overwriting a seal")
+            print(create_seal_pki(args.dir, args.office, args.crl_url))
+        else:
+            print(f"revoked seal certificate serial {revoke_seal(args.dir):x}")
+    except (OSError, ValueError) as exc:
+        print(f"seal_pki: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

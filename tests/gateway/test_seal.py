@@ -127,3 +127,16 @@ def test_a_tsa_over_http_stamps_the_seal(pki, tmp_path):
         assert tsa.requests == 1
     check = check_seal(pdf, SealTrust(pki))
     assert check.verdict is Verdict.VALID and check.timestamped_at is not None
+
+
+def test_the_seal_pki_command_makes_and_revokes(tmp_path, capsys):
+    folder = tmp_path / "site"
+    assert seal_pki.main(["init", "--dir", str(folder), "--office", OFFICE, "--crl-url", "http://127.0.0.1:9/c"]) == 0
+    assert seal_pki.main(["init", "--dir", str(folder), "--office", OFFICE, "--crl-url", "http://127.0.0.1:9/c"]) == 1
+    assert "not overwriting a seal" in capsys.readouterr().err
+    pdf = Seal.load(SealFiles(folder), OFFICE).seal_pdf(property_proof_pdf("property_record", _proof()),
+                                                       box=(400, 80, 520, 200), reason="t")
+    assert check_seal(pdf, SealTrust(folder)).verdict is Verdict.VALID
+    assert seal_pki.main(["revoke", "--dir", str(folder)]) == 0
+    assert check_seal(pdf, SealTrust(folder)).verdict is Verdict.REVOKED
+    assert oct((folder / seal_pki.SEAL_KEY).stat().st_mode & 0o777) == "0o600"
