@@ -169,10 +169,12 @@ class Seal:
             # The demo's local RFC 3161 TSA (pyHanko's test-grade one): real tokens, signed by the demo TSA key.
             tsa_key = load_private_key_from_pemder(str(check_private_file(files.path(seal_pki.TSA_KEY))), None)
             timestamper = _LocalTsa(tsa_cert=load_cert_from_pemder(str(files.path(seal_pki.TSA_CERT))),
-                                           tsa_key=tsa_key, certs_to_embed=SimpleCertificateStore.from_certs([ca]))
+                                    tsa_key=tsa_key, certs_to_embed=SimpleCertificateStore.from_certs([ca]))
         else:
             raise SealError("no time-stamping authority: give a TSA URL (production) or a demo tsa.key")
-        return cls(signer, timestamper, office)
+        # The seal shows whom the certificate names (its organisation), which is what a verifier will see too.
+        organisation = cert.subject.native.get("organization_name")
+        return cls(signer, timestamper, organisation if isinstance(organisation, str) and organisation else office)
 
     def seal_pdf(self, pdf: bytes, *, box: tuple[float, float, float, float], reason: str) -> bytes:
         """pdf with the seal over box (points, on its last page) and a timestamp. The builder has named the
