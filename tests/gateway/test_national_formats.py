@@ -150,7 +150,8 @@ def test_every_well_formed_unit_number_parses_to_itself(county, district, owner,
 def test_the_demo_data_uses_the_national_formats(tmp_path):
     from sqlalchemy.orm import Session
 
-    from gateway.bank_signing import MortgageApplication, seed_bank_demo
+    from gateway.bank_demo import seed_bank_demo
+    from gateway.bank_models import MortgageApplication
     from gateway.db import make_engine, migrate
     from gateway.models import Case, Property
     from gateway.seed import seed_demo

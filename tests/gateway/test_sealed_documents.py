@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 import pytest
 
 from gateway import seal_pki
-from gateway.bank_signing import seed_bank_demo
+from gateway.bank_demo import seed_bank_demo
 from gateway.db import make_sessionmaker
 from gateway.models import Property
 from gateway.seal_check import SealTrust, Verdict, check_seal
