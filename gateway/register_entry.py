@@ -6,9 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
+from gateway.casework import today_in_china
 from gateway.models import Property, PropertyRestriction
 from gateway.national_formats import FormatRefused, parse_unit_number
 
@@ -33,6 +34,18 @@ RESTRICTION_KINDS = {
     "advance_notice": ("预告登记", "Advance notice"),
     "objection": ("异议登记", "Objection"),
 }
+
+
+# A seizure ends when its term does (查封期限届满) and an objection lapses at its end date (异议登记失效) unless renewed;
+# a mortgage or an advance notice stays in force until it is cancelled (in_force cleared), whatever its end date.
+LAPSING_KINDS = ("seizure", "objection")
+
+
+def in_force_on(table, today):
+    """The SQL condition of a restriction in force on `today` (table: PropertyRestriction or its Table)."""
+    columns = getattr(table, "c", table)
+    return and_(columns.in_force.is_(True),
+                or_(columns.kind.not_in(LAPSING_KINDS), columns.ends_on.is_(None), columns.ends_on >= today))
 
 
 class UnknownProperty(LookupError):
@@ -66,11 +79,11 @@ def restriction_words(r: dict, language: str = "zh") -> str:
     return text + (f"（至{ends}）" if ends else "")
 
 
-def restrictions_in_force(db: Session, property_ids: list[str]) -> dict[str, list[dict]]:
+def restrictions_in_force(db: Session, property_ids: list[str], today: dt.date | None = None) -> dict[str, list[dict]]:
     if not property_ids:
         return {}
     rows = db.execute(select(PropertyRestriction).where(PropertyRestriction.property_id.in_(property_ids),
-                                                         PropertyRestriction.in_force.is_(True))
+                                                         in_force_on(PropertyRestriction, today or today_in_china()))
                       .order_by(PropertyRestriction.registered_on, PropertyRestriction.id)).scalars()
     found: dict[str, list[dict]] = {p: [] for p in property_ids}
     for row in rows:

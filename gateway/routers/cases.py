@@ -8,14 +8,15 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import bindparam, select
+from sqlalchemy import Date, bindparam, select
 from sqlalchemy.orm import Session
 
-from gateway.casework import case_json
+from gateway.casework import case_json, today_in_china
 from gateway.db import READ_ONLY, run_db
 from gateway.deps import AdaptersDep, ApiKey, Applicant, Db, TokenHeader, api_key_of, applicant_id_number, authenticate
 from gateway.errors import ApiError
 from gateway.models import ApplicantToken, Case, CaseStep, Property, PropertyRestriction
+from gateway.register_entry import in_force_on
 from gateway.routers import KIOSK_ERRORS, errors
 
 logger = logging.getLogger(__name__)
@@ -112,7 +113,8 @@ _restrictions = PropertyRestriction.__table__
 _RESTRICTIONS_OF = (select(_properties.c.address, _restrictions.c.kind, _restrictions.c.holder,
                            _restrictions.c.amount_fen, _restrictions.c.ends_on)
                     .join(_properties, _properties.c.property_id == _restrictions.c.property_id)
-                    .where(_properties.c.id_number == bindparam("id_number"), _restrictions.c.in_force.is_(True))
+                    .where(_properties.c.id_number == bindparam("id_number"),
+                           in_force_on(_restrictions, bindparam("today", type_=Date)))
                     .order_by(_restrictions.c.registered_on, _restrictions.c.id))
 
 
@@ -120,7 +122,7 @@ def restrictions_by_address(db, id_number: str) -> dict[str, list[dict]]:
     """The restrictions in force on the person's properties, by the property's location (a case names its property
     by location)."""
     found: dict[str, list[dict]] = {}
-    for row in db.execute(_RESTRICTIONS_OF, {"id_number": id_number}):
+    for row in db.execute(_RESTRICTIONS_OF, {"id_number": id_number, "today": today_in_china()}):
         found.setdefault(row.address, []).append({"kind": row.kind, "holder": row.holder,
                                                   "amount_fen": row.amount_fen,
                                                   "ends_on": row.ends_on.isoformat() if row.ends_on else None})

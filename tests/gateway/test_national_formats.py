@@ -24,6 +24,12 @@ def test_mod37_36_matches_the_hand_worked_examples(data, check):
     assert not mod37_36_valid(data + ALPHABET[(ALPHABET.index(check) + 1) % 36])
 
 
+def test_mod37_36_matches_a_published_example():
+    # The worked example in python-stdnum's documentation of ISO 7064 MOD 37,36 (stdnum.iso7064.mod_37_36).
+    assert mod37_36("A12425GABC1234002") == "M"
+    assert mod37_36_valid("A12425GABC1234002M") and not mod37_36_valid("A12425GABC1234002N")
+
+
 def test_mod37_36_refuses_characters_outside_its_alphabet():
     with pytest.raises(FormatRefused, match="digits and capital letters only"):
         mod37_36("ab-")

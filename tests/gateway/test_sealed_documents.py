@@ -222,3 +222,42 @@ def test_the_case_list_carries_the_restrictions_of_the_cases_property(client, ob
     assert [r["kind"] for r in restricted["certificate_ready"]] == ["seizure"]
     assert restricted["recorded"][0] == {"kind": "mortgage", "holder": "中国建设银行 示范支行",
                                          "amount_fen": 150_000_000, "ends_on": restricted["recorded"][0]["ends_on"]}
+
+
+LIN = "440305198001163458"
+
+
+def test_advance_notices_and_objections_are_printed_with_whom_they_name(client, hall, token_for, pki, tmp_path):
+    texts = {}
+    for id_number in (BIDEN, LIN):
+        who = {**hall, "X-Applicant-Token": token_for(id_number)}
+        body = issue(client, who, purpose="transaction").json()
+        texts[id_number] = pdftotext(fetch(client, who, body["document_url"]), tmp_path).replace("\n", "")
+    assert "已办理预告登记，预告权利人：张*（预购商品房买受人）" in texts[BIDEN]
+    assert "存在异议登记，异议人：李*（至" in texts[LIN]
+    assert "已抵押给招商银行 深圳南山支行，担保债权 980,000.00 元" in texts[LIN]
+    assert "异议" not in texts[BIDEN] and "预告" not in texts[LIN]
+
+
+def test_cancelled_and_lapsed_restrictions_are_no_longer_listed(client, obama, db, tmp_path):
+    import datetime as dt
+
+    from gateway.casework import today_in_china
+    from gateway.models import PropertyRestriction
+
+    rows = {r.kind: r for r in db.query(PropertyRestriction).join(Property)
+            .filter(Property.id_number == OBAMA)}
+    yesterday = today_in_china() - dt.timedelta(days=1)
+    rows["seizure"].ends_on = yesterday       # a seizure's term has run out: it ends by itself
+    rows["mortgage"].ends_on = yesterday      # a mortgage past its debt term stays until it is cancelled
+    db.commit()
+    entries = client.get("/v1/properties", headers=obama).json()["properties"]
+    assert sorted(r["kind"] for e in entries for r in e["restrictions"]) == ["mortgage"]
+    cases = client.get("/v1/cases", headers=obama).json()["cases"]
+    assert [r["kind"] for c in cases for r in c["restrictions"]] == ["mortgage"]
+    rows["mortgage"].in_force = False         # the mortgage is cancelled (注销)
+    db.commit()
+    assert not any(e["restrictions"] for e in client.get("/v1/properties", headers=obama).json()["properties"])
+    assert not any(c["restrictions"] for c in client.get("/v1/cases", headers=obama).json()["cases"])
+    text = pdftotext(fetch(client, obama, issue(client, obama).json()["document_url"]), tmp_path)
+    assert "查封" not in text and "已抵押" not in text

@@ -35,3 +35,19 @@ def test_restrictions_in_plain_words(language, seizure, mortgage):
     assert restriction_text(seized, language) == seizure
     assert restriction_text(mortgaged, language) == mortgage
     assert restriction_text(Restriction("unknown", "x"), language) == ""
+
+
+@pytest.mark.parametrize("language, advance_notice, objection", [
+    ("zh", "该房产已办理预告登记（张*（预购商品房买受人））", "有人对该房产的登记提出了异议（李*），至2026-12-08"),
+    ("en", "An advance notice is registered on this property (张*（预购商品房买受人）)",
+     "Someone has objected to this property's registration (李*) until 2026-12-08"),
+])
+def test_advance_notices_and_objections_in_plain_words(language, advance_notice, objection):
+    from screens.cases import restriction_text
+
+    case = Case.from_json({**CASE, "restrictions": [
+        {"kind": "advance_notice", "holder": "张*（预购商品房买受人）", "amount_fen": None, "ends_on": None},
+        {"kind": "objection", "holder": "李*", "amount_fen": None, "ends_on": "2026-12-08"}]})
+    notice, objected = case.restrictions
+    assert restriction_text(notice, language) == advance_notice
+    assert restriction_text(objected, language) == objection
