@@ -37,6 +37,12 @@ def nss_trusting(directory: Path, ca_pem: Path) -> Path:
     return directory
 
 
+def nss_with_crl(directory: Path, crl: Path) -> Path:
+    """Imports a CRL (DER) into the NSS database, so pdfsig checks the seal certificate against it."""
+    subprocess.run(["crlutil", "-I", "-d", f"sql:{directory}", "-i", str(crl), "-B"], check=True, capture_output=True)
+    return directory
+
+
 def pdfsig(pdf: bytes, tmp: Path, nssdir: Path | None = None) -> str:
     path = tmp / f"pdfsig-{len(list(tmp.glob('pdfsig-*')))}.pdf"
     path.write_bytes(pdf)

@@ -11,7 +11,7 @@ from gateway.proof_documents import property_proof_pdf
 from gateway.seal import Seal, SealError, SealFiles, check_private_file
 from gateway.seal_check import SealTrust, Verdict, check_seal
 from tests.gateway.sealing import (OFFICE, LoopbackTsa, append_new_claim, append_overlay, copy_pki, flip_signed_byte, make_pki,
-                                   nss_trusting, pdfsig)
+                                   nss_trusting, nss_with_crl, pdfsig)
 
 
 @pytest.fixture(scope="module")
@@ -72,11 +72,14 @@ def test_an_update_pointing_the_seal_at_another_record_changes_nothing(sealed, p
     assert check.ref == "V7K2-9QXM-4TB8"
 
 
-def test_a_seal_from_another_ca_is_foreign(other_pki, pki):
+def test_a_seal_from_another_ca_is_foreign(other_pki, pki, tmp_path):
     foreign = Seal.load(SealFiles(other_pki), "别处的登记中心").seal_pdf(
         property_proof_pdf("property_record", _proof()), box=(400, 80, 520, 200), reason="test")
     assert check_seal(foreign, SealTrust(other_pki)).verdict is Verdict.VALID
     assert check_seal(foreign, SealTrust(pki)).verdict is Verdict.FOREIGN
+    report = pdfsig(foreign, tmp_path, nss_trusting(tmp_path / "nss", pki / seal_pki.CA_CERT))
+    assert "Signature Validation: Signature is Valid." in report  # intact, but not from the CA trusted here
+    assert "Certificate Validation: Certificate issuer isn't Trusted." in report
 
 
 def test_a_revoked_seal_certificate_is_revoked(sealed, pki, tmp_path):
@@ -84,6 +87,11 @@ def test_a_revoked_seal_certificate_is_revoked(sealed, pki, tmp_path):
     seal_pki.revoke_seal(revoked)
     assert check_seal(sealed, SealTrust(revoked)).verdict is Verdict.REVOKED
     assert check_seal(sealed, SealTrust(pki)).verdict is Verdict.VALID  # the CRL, not the file, decided
+    nss = nss_trusting(tmp_path / "nss", pki / seal_pki.CA_CERT)
+    assert "Certificate Validation: Certificate is Trusted." in pdfsig(sealed, tmp_path, nss)
+    report = pdfsig(sealed, tmp_path, nss_with_crl(nss, revoked / seal_pki.CA_CRL))
+    assert "Signature Validation: Signature is Valid." in report
+    assert "Certificate Validation: Certificate has been Revoked." in report
 
 
 def test_the_tsa_certificate_cannot_seal_a_document(pki, tmp_path):
