@@ -153,6 +153,14 @@ class _Document:
             self.pdf.showPage()
             self.y = HEIGHT - 25 * mm
 
+    def keep_together(self, rows: list[tuple[str | None, object, float]], heading: bool = True) -> None:
+        """Starts a new page unless these rows (and a heading) fit on this one; a block longer than a page flows."""
+        needed = (14 * mm if heading else 0) + sum(
+            6 * mm * len(fit(str(value), self.font, 11, RIGHT - LEFT - indent - self.label_w))
+            for _key, value, indent in rows if value not in (None, ""))
+        if needed <= HEIGHT - 50 * mm:
+            self._room(needed)
+
     def row(self, key: str | None, value, indent: float = 0) -> None:
         """key None: a value continuing the row above (no label)."""
         if value in (None, ""):
@@ -230,6 +238,23 @@ def _grouped(unit_no: str | None) -> str | None:
         raise DocumentDataError("a property's 不动产单元号 is not in its national format") from None
 
 
+def _entry_rows(entry: dict, language: str) -> list[tuple[str | None, object, float]]:
+    """One property's register entry as (label key, value, indent) rows; restrictions one per row."""
+    indent = 4 * mm
+    term = (f"{_day(entry['term_start'], language)} — {_day(entry['term_end'], language)}"
+            if entry.get("term_start") and entry.get("term_end") else None)
+    restrictions = entry.get("restrictions") or []
+    return [("unit_no", _grouped(entry.get("unit_no")), indent), ("share", entry.get("share"), indent),
+            ("address", entry.get("address"), indent), ("right_type", entry.get("right_type"), indent),
+            ("usage", entry.get("usage"), indent),
+            ("area", f"{entry['area_m2']} ㎡" if entry.get("area_m2") else None, indent),
+            ("term", term, indent),
+            ("registered_on", _day(entry["registered_on"], language) if entry.get("registered_on") else None, indent),
+            ("restrictions", restriction_words(restrictions[0], language) if restrictions else _t("none", language),
+             indent),
+            *((None, restriction_words(r, language), indent) for r in restrictions[1:])]
+
+
 def property_proof_pdf(kind: str, proof: dict, language: str = "zh") -> bytes:
     """kind property_record (every entry in proof['properties'], with restrictions) or no_property."""
     if kind not in ("property_record", "no_property"):
@@ -254,22 +279,11 @@ def property_proof_pdf(kind: str, proof: dict, language: str = "zh") -> bytes:
         _t("scope_some", language).format(n=len(entries))
     doc.row("scope", scope)
     for number, entry in enumerate(entries, 1):
+        rows = _entry_rows(entry, language)
+        doc.keep_together(rows)  # one property's entry is never split across two pages
         doc.heading(f"{number}. {entry.get('certificate_no', '')}")
-        doc.row("unit_no", _grouped(entry.get("unit_no")), 4 * mm)
-        doc.row("share", entry.get("share"), 4 * mm)
-        doc.row("address", entry.get("address"), 4 * mm)
-        doc.row("right_type", entry.get("right_type"), 4 * mm)
-        doc.row("usage", entry.get("usage"), 4 * mm)
-        doc.row("area", f"{entry['area_m2']} ㎡" if entry.get("area_m2") else None, 4 * mm)
-        if entry.get("term_start") and entry.get("term_end"):
-            doc.row("term", f"{_day(entry['term_start'], language)} — {_day(entry['term_end'], language)}", 4 * mm)
-        doc.row("registered_on", _day(entry["registered_on"], language) if entry.get("registered_on") else None,
-                4 * mm)
-        restrictions = entry.get("restrictions") or []
-        doc.row("restrictions", restriction_words(restrictions[0], language) if restrictions
-                else _t("none", language), 4 * mm)
-        for restriction in restrictions[1:]:  # one restriction per line
-            doc.row(None, restriction_words(restriction, language), 4 * mm)
+        for key, value, indent in rows:
+            doc.row(key, value, indent)
     return doc.finish(proof)
 
 

@@ -73,3 +73,28 @@ def test_the_rendered_page_shows_the_seal_in_its_box(tmp_path, language, title):
     assert red_share(SEAL_BOX) > 0.05  # the seal's ring, star and name
     left_box = (20 * mm, HEIGHT / 2, 60 * mm, HEIGHT / 2 + 40 * mm)
     assert red_share(left_box) == 0  # and nowhere else
+
+
+def _entry(i: int, restrictions: int) -> dict:
+    return {"certificate_no": f"京（2026）朝阳区不动产权第00100{i:02d}号", "unit_no": f"110105001001GB000{i:02d}F0001{i:02d}01",
+            "address": "北京市朝阳区幸福路8号2单元301室", "share": "单独所有", "right_type": "国有建设用地使用权/房屋所有权",
+            "usage": "住宅", "area_m2": "89.50", "registered_on": "2026-01-05", "term_start": "2000-01-01",
+            "term_end": "2070-01-01",
+            "restrictions": [{"kind": "mortgage", "holder": "中国建设银行 示范支行", "amount_fen": 150_000_000,
+                              "ends_on": "2046-01-05"}] * restrictions}
+
+
+@pytest.mark.parametrize("language, label", [("zh", "限制状况"), ("en", "Restrictions")])
+def test_a_property_entry_is_never_split_across_pages(tmp_path, language, label):
+    record = {"proof_id": "PF0001", "verification_code": "V7K2-9QXM-4TB8", "verify_url": "http://t/verify/V7K2",
+              "issued_at": "2026-11-23T10:30:00+08:00", "office": OFFICE, "holder_name": "欧阳明",
+              "id_number_masked": "1101**********1235", "purpose": "loan",
+              "properties": [_entry(i, i % 3) for i in range(1, 8)]}
+    (tmp_path / "p.pdf").write_bytes(property_proof_pdf("property_record", record, language))
+    pages = subprocess.run(["pdftotext", "-layout", str(tmp_path / "p.pdf"), "-"], capture_output=True, text=True,
+                           check=True, timeout=60).stdout.split("\f")
+    assert len([p for p in pages if p.strip()]) >= 3
+    for page in pages:
+        headings = [n for n in range(1, 8) if f"{n}. 京（2026）" in page]
+        assert page.count(f"{label} ") + page.count(f"{label}\n") >= len(headings)  # each heading's entry ends here
+        assert page.count(label) == len(headings)  # and no entry's tail spilled over from the page before
