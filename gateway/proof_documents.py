@@ -238,15 +238,31 @@ def _grouped(unit_no: str | None) -> str | None:
         raise DocumentDataError("a property's 不动产单元号 is not in its national format") from None
 
 
+# Register terms an English proof renders in English, the register's own words kept beside them.
+REGISTER_TERMS_EN = {
+    "单独所有": "Sole ownership", "共同共有": "Joint ownership", "按份共有": "Ownership in shares",
+    "住宅": "Residential", "商业": "Commercial", "办公": "Office", "工业": "Industrial",
+    "国有建设用地使用权/房屋所有权": "State-owned construction land use right / building ownership",
+}
+
+
+def _register_term(value: str | None, language: str) -> str | None:
+    if language != "en" or not value or value not in REGISTER_TERMS_EN:
+        return value
+    return f"{REGISTER_TERMS_EN[value]} ({value})"
+
+
 def _entry_rows(entry: dict, language: str) -> list[tuple[str | None, object, float]]:
     """One property's register entry as (label key, value, indent) rows; restrictions one per row."""
     indent = 4 * mm
     term = (f"{_day(entry['term_start'], language)} — {_day(entry['term_end'], language)}"
             if entry.get("term_start") and entry.get("term_end") else None)
     restrictions = entry.get("restrictions") or []
-    return [("unit_no", _grouped(entry.get("unit_no")), indent), ("share", entry.get("share"), indent),
-            ("address", entry.get("address"), indent), ("right_type", entry.get("right_type"), indent),
-            ("usage", entry.get("usage"), indent),
+    return [("unit_no", _grouped(entry.get("unit_no")), indent),
+            ("share", _register_term(entry.get("share"), language), indent),
+            ("address", entry.get("address"), indent),
+            ("right_type", _register_term(entry.get("right_type"), language), indent),
+            ("usage", _register_term(entry.get("usage"), language), indent),
             ("area", f"{entry['area_m2']} ㎡" if entry.get("area_m2") else None, indent),
             ("term", term, indent),
             ("registered_on", _day(entry["registered_on"], language) if entry.get("registered_on") else None, indent),

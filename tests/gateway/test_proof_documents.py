@@ -98,3 +98,15 @@ def test_a_property_entry_is_never_split_across_pages(tmp_path, language, label)
         headings = [n for n in range(1, 8) if f"{n}. 京（2026）" in page]
         assert page.count(f"{label} ") + page.count(f"{label}\n") >= len(headings)  # each heading's entry ends here
         assert page.count(label) == len(headings)  # and no entry's tail spilled over from the page before
+
+
+def test_an_english_proof_gives_register_terms_in_english_beside_the_registers_words(tmp_path):
+    record = {"proof_id": "PF0001", "verification_code": "V7K2-9QXM-4TB8", "verify_url": "http://t/verify/V7K2",
+              "issued_at": "2026-11-23T10:30:00+08:00", "office": OFFICE, "holder_name": "欧阳明",
+              "id_number_masked": "1101**********1235", "purpose": "loan",
+              "properties": [{**_entry(1, 0), "share": "共同共有", "usage": "商业"}]}
+    (tmp_path / "p.pdf").write_bytes(property_proof_pdf("property_record", record, "en"))
+    text = pdftotext((tmp_path / "p.pdf").read_bytes(), tmp_path)
+    assert "Joint ownership (共同共有)" in text and "Commercial (商业)" in text
+    zh = pdftotext(property_proof_pdf("property_record", record, "zh"), tmp_path)
+    assert "共同共有" in zh and "Joint ownership" not in zh
