@@ -214,17 +214,15 @@ def main(argv: list[str] | None = None) -> int:
         print("kiosk-gateway: --production needs --audit-key-file (the secret sealing the audit chain)",
               file=sys.stderr)
         return 1
-    if args.production and not (args.seal_dir and args.seal_tsa_url):
-        print("kiosk-gateway: --production needs --seal-dir and --seal-tsa-url (the electronic seal and its TSA)",
-              file=sys.stderr)
-        return 1
-    if args.production and args.demo:
-        print("kiosk-gateway: --production and --demo exclude each other", file=sys.stderr)
-        return 1
     try:
         audit_key = _use_audit_key(args.audit_key_file)
     except ValueError as exc:
         print(f"kiosk-gateway: {exc}", file=sys.stderr)
+        return 1
+    # With --demo too (demo data behind production's security) the seal is production's: never the demo seal.
+    if args.production and not (args.seal_dir and args.seal_tsa_url):
+        print("kiosk-gateway: --production needs --seal-dir and --seal-tsa-url (the electronic seal and its TSA)",
+              file=sys.stderr)
         return 1
     configure_logging(args.log_level)
     from gateway.db import make_engine, make_sessionmaker, migrate

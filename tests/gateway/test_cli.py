@@ -109,9 +109,11 @@ def test_production_refuses_the_demo_tsa_and_a_loose_seal_key(tmp_path, capsys):
     assert "seal key file" in err and "readable by others" in err and len(err.strip().splitlines()) == 1
 
 
-def test_production_and_demo_exclude_each_other(tmp_path, capsys):
-    assert cli.main(_production_args(tmp_path, "--demo", "--seal-dir", str(tmp_path), "--seal-tsa-url", "x")) == 1
-    assert "--production and --demo exclude each other" in capsys.readouterr().err
+def test_production_with_demo_data_still_needs_its_own_seal(tmp_path, capsys):
+    # --demo --production (demo data behind production's security) never falls back on the demo seal.
+    assert cli.main(_production_args(tmp_path, "--demo")) == 1
+    assert "--production needs --seal-dir and --seal-tsa-url" in capsys.readouterr().err
+    assert not (tmp_path / "seal").exists()  # and no demo seal folder was made
 
 
 def test_admin_commands(tmp_path, capsys):

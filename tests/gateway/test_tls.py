@@ -154,10 +154,20 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
     """`kiosk-gateway --demo --production` as an operator starts it: the kiosk gets in with its certificate only."""
     import json
     import time
+    import uuid
 
     from gateway.testing import free_port
 
+    from gateway import seal_pki
+    from tests.gateway.sealing import LoopbackTsa, copy_pki, make_pki
+
     ca, port = pki["ca"], free_port()
+    # Production's seal: a seal folder without the CA's or a TSA's key, and a TSA over HTTP (here on loopback).
+    seal_ca = make_pki(tmp_path / "seal-ca")
+    seal_dir = copy_pki(seal_ca, tmp_path / "seal")
+    (seal_dir / seal_pki.TSA_KEY).unlink()
+    (seal_dir / seal_pki.CA_KEY).unlink()
+    tsa = LoopbackTsa(seal_ca).__enter__()
     audit_key = tmp_path / "audit.key"
     audit_key.write_text("a production audit secret\n")
     credentials_file = tmp_path / "credentials.json"
@@ -165,7 +175,7 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
                "--port", str(port), "--database", f"sqlite:///{tmp_path / 'g.db'}",
                "--credentials-out", str(credentials_file), "--tls-cert", str(ca / "server.pem"),
                "--tls-key", str(ca / "server.key"), "--tls-client-ca", str(ca / "ca.pem"),
-               "--audit-key-file", str(audit_key)]
+               "--audit-key-file", str(audit_key), "--seal-dir", str(seal_dir), "--seal-tsa-url", tsa.url]
     log = open(tmp_path / "gateway.log", "w")
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     cert = (str(ca / "kiosks" / "demo-hall-01.pem"), str(ca / "kiosks" / "demo-hall-01.key"))
@@ -184,8 +194,16 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
         keys = {c["kiosk_id"]: c["api_key"] for c in json.loads(credentials_file.read_text())}
         hall = PlatformClient(f"https://127.0.0.1:{port}", keys["demo-hall-01"], client_cert=cert,
                               ca_cert=str(ca / "ca.pem"), retries=0)
-        assert hall.issue_applicant_token(OBAMA, "card_only_demo", 1.0)
+        token = hall.issue_applicant_token(OBAMA, "card_only_demo", 1.0)
+        assert token
+        # Its proofs are sealed with the site's seal and stamped by the TSA at --seal-tsa-url.
+        proof = hall.request_proof(token, "property_record", uuid.uuid4().hex)
+        pdf = hall.proof_document(token, proof["proof_id"])
         hall.close()
+        from gateway.seal_check import SealTrust, Verdict, check_seal
+
+        check = check_seal(pdf, SealTrust(seal_ca))
+        assert check.verdict is Verdict.VALID and check.timestamped_at is not None and tsa.requests >= 1
         bank = PlatformClient(f"https://127.0.0.1:{port}", keys["demo-bank-01"], client_cert=cert,
                               ca_cert=str(ca / "ca.pem"), retries=0)
         with pytest.raises(PlatformRejected, match=r"client certificate does not belong to this kiosk") as refused:
@@ -200,6 +218,7 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
             process.kill()
             process.wait(5)
         log.close()
+        tsa.__exit__(None, None, None)
     # What the production gateway appended is sealed with its key file, not the demo key.
     import os
 
