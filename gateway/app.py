@@ -40,6 +40,13 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.adapters = adapters or simulated_adapters(settings)
+    app.state.seal = app.state.seal_trust = None
+    if settings.seal_dir is not None:
+        from gateway.seal import Seal, SealFiles
+        from gateway.seal_check import SealTrust
+
+        app.state.seal = Seal.load(SealFiles(settings.seal_dir, settings.seal_tsa_url), settings.office_name)
+        app.state.seal_trust = SealTrust(settings.seal_dir)
     install_error_handlers(app)
     if settings.require_client_cert:
         from gateway.tls import ClientCertMiddleware

@@ -27,15 +27,15 @@ def demo_applications(kiosk_id: str) -> list[tuple[dict, list[tuple[str, str, st
     """(application, [(role, id_number, name)]) for the demo: two parties, one party, and a second one-party case."""
     return [
         ({"application_id": "MA-DEMO-001", "property_address": "广东省深圳市南山区幸福路8号2单元301室",
-          "certificate_no": "粤(2024)深圳市不动产权第0012345号", "area_m2": "89.50", "loan_amount_fen": 150_000_000,
+          "certificate_no": "粤（2024）深圳市不动产权第0012345号", "area_m2": "89.50", "loan_amount_fen": 150_000_000,
           "term_months": 360},
          [("mortgagor", "440305198001163458", "林曼努"), ("co_owner", "110105196108041235", "欧阳明")]),
         ({"application_id": "MA-DEMO-002", "property_address": "上海市徐汇区和平大街16号5幢1102室",
-          "certificate_no": "沪(2023)徐汇区不动产权第0067890号", "area_m2": "126.30", "loan_amount_fen": 98_000_000,
+          "certificate_no": "沪（2023）徐汇区不动产权第0067890号", "area_m2": "126.30", "loan_amount_fen": 98_000_000,
           "term_months": 240},
          [("mortgagor", "982611198702095671", "罗丝")]),
         ({"application_id": "MA-DEMO-003", "property_address": "北京市朝阳区光华里3号楼702室",
-          "certificate_no": "京(2022)朝阳区不动产权第0004321号", "area_m2": "145.80", "loan_amount_fen": 210_000_000,
+          "certificate_no": "京（2022）朝阳区不动产权第0004321号", "area_m2": "145.80", "loan_amount_fen": 210_000_000,
           "term_months": 300},
          [("mortgagor", "110105196108041235", "欧阳明"), ("co_owner", "440305198001163458", "林曼努")]),
     ]
@@ -43,12 +43,15 @@ def demo_applications(kiosk_id: str) -> list[tuple[dict, list[tuple[str, str, st
 
 # Already signed, paid and recorded: its mortgagor can print the registration proof at once (the demo of printing).
 DEMO_RECORDED = ({"application_id": "MA-DEMO-004", "property_address": "上海市浦东新区世纪大道100号",
-                  "certificate_no": "沪(2021)浦东新区不动产权第0054321号", "area_m2": "118.40",
+                  "certificate_no": "沪（2021）浦东新区不动产权第0054321号", "area_m2": "118.40",
                   "loan_amount_fen": 120_000_000, "term_months": 240},
                  [("mortgagor", "310115194211202341", "白德华")])
 
 
 def _add_application(db: Session, kiosk_id: str, fields: dict, parties) -> MortgageApplication:
+    from gateway.national_formats import parse_certificate_number
+
+    fields = {**fields, "certificate_no": str(parse_certificate_number(fields["certificate_no"]))}
     application = MortgageApplication(kiosk_id=kiosk_id, bank_name=DEMO_BANK, documents=_DOCUMENTS,
                                       status="prepared", prepared_at=utcnow(), **fields)
     db.add(application)

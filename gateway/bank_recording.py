@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from gateway.bank_models import MortgageApplication, parties_of
 from gateway.models import Case, CaseStep, Proof, utcnow
+from gateway.national_formats import parse_proof_number
 from gateway.verification_codes import new_verification_code
 
 logger = logging.getLogger(__name__)
@@ -46,10 +47,10 @@ def issuer_of(property_certificate_no: str) -> tuple[str, str]:
 
 
 def _certificate_no(db: Session, property_certificate_no: str, year: int) -> str:
-    """粤(2026)深圳市不动产证明第0000001号: the province and place of the property's own certificate number."""
+    """粤（2026）深圳市不动产证明第0000001号: the province and place of the property's own certificate number."""
     province, place = issuer_of(property_certificate_no)
     issued = db.execute(select(func.count()).select_from(Proof).where(Proof.kind == PROOF_KIND)).scalar_one()
-    return f"{province}({year}){place}不动产证明第{issued + 1:07d}号"
+    return str(parse_proof_number(f"{province}（{year}）{place}不动产证明第{issued + 1:07d}号"))
 
 
 def record_mortgage(db: Session, application: MortgageApplication, office: str, kiosk_id: str) -> Proof:

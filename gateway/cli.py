@@ -55,12 +55,14 @@ def configure_logging(level: str) -> None:
 def _settings_to_env(settings: GatewaySettings) -> str:
     data = dataclasses.asdict(settings)
     data["faces_dir"] = str(data["faces_dir"])
+    data["seal_dir"] = str(data["seal_dir"]) if data["seal_dir"] else None
     return json.dumps(data)
 
 
 def _settings_from_env() -> GatewaySettings:
     data = json.loads(os.environ[SETTINGS_ENV])
     data["faces_dir"] = Path(data["faces_dir"])
+    data["seal_dir"] = Path(data["seal_dir"]) if data.get("seal_dir") else None
     return GatewaySettings(**data)
 
 
@@ -110,6 +112,10 @@ def _serve_parser() -> argparse.ArgumentParser:
                    help="serve only the pages phones and verifiers open (/pay, /invoices, /verify, /e-certificates, "
                         "the provider's payment notification): no kiosk API, no dashboard, no API documents. Needs "
                         "--audit-key-file (it shares the gateway's database)")
+    p.add_argument("--seal-dir", type=Path,
+                   help="the registration centre's seal folder (seal.pem, seal.key mode 0600, ca.pem, ca.crl); "
+                        "with --demo a demo CA and seal are made in var/seal when not given")
+    p.add_argument("--seal-tsa-url", help="the RFC 3161 time-stamping authority (required with --production)")
     p.add_argument("--access-log", action="store_true", help="log every request line (off: URLs may carry secrets)")
     p.add_argument("--log-level", default="INFO")
     return p
@@ -249,13 +255,23 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"kiosk-gateway: {exc}", file=sys.stderr)
         return 1
+    # With --demo too (demo data behind production's security) the seal is production's: never the demo seal.
+    if args.production and not (args.seal_dir and args.seal_tsa_url):
+        print("kiosk-gateway: --production needs --seal-dir and --seal-tsa-url (the electronic seal and its TSA)",
+              file=sys.stderr)
+        return 1
     configure_logging(args.log_level)
     from gateway.db import make_engine, make_sessionmaker, migrate
     from gateway.seed import demo_credentials, seed_demo
 
-    settings = GatewaySettings(database_url=args.database,
-                               public_base_url=args.public_url or
-                               f"{'https' if args.tls_cert else 'http'}://{args.host}:{args.port}",
+    public_url = args.public_url or f"{'https' if args.tls_cert else 'http'}://{args.host}:{args.port}"
+    try:
+        seal_dir = _seal_dir(args, public_url)
+    except ValueError as exc:
+        print(f"kiosk-gateway: {exc}", file=sys.stderr)
+        return 1
+    settings = GatewaySettings(database_url=args.database, public_base_url=public_url, seal_dir=seal_dir,
+                               seal_tsa_url=args.seal_tsa_url,
                                rate_limit_per_minute=args.rate_limit_per_minute,
                                applicant_token_ttl_s=args.token_ttl, require_client_cert=args.production,
                                audit_seal_key=audit_key, production=args.production, public_only=args.public,
@@ -310,6 +326,31 @@ def _shared_database(url: str) -> bool:
         return make_url(url).get_backend_name() != "sqlite"
     except Exception:
         return False
+
+
+def _seal_dir(args, public_url: str) -> Path | None:
+    """The seal folder to use, checked now so a bad one stops start-up with one line (the demo makes its own)."""
+    from gateway import seal_pki
+    from gateway.seal import SealError, SealFiles, Seal
+
+    directory = args.seal_dir
+    if directory is None and args.demo:
+        # Beside the demo's SQLite file (each demo database its own seal), else in ./var.
+        database = args.database.removeprefix("sqlite:///") if args.database.startswith("sqlite:///") else None
+        directory = (Path(database).parent if database else Path.cwd() / "var") / "seal"
+        seal_pki.ensure_demo_seal_pki(directory, GatewaySettings.office_name, f"{public_url.rstrip('/')}/seal/ca.crl")
+    if directory is None:
+        return None
+    if args.production and (directory / seal_pki.TSA_KEY).exists():
+        raise ValueError(f"{directory} holds the demo TSA key {seal_pki.TSA_KEY}; production stamps time at "
+                         "--seal-tsa-url only")
+    if args.production and (directory / seal_pki.CA_KEY).exists():
+        raise ValueError(f"{directory} holds the CA's own key {seal_pki.CA_KEY}; keep it off the gateway")
+    try:
+        Seal.load(SealFiles(directory, args.seal_tsa_url), GatewaySettings.office_name)
+    except SealError as exc:
+        raise ValueError(str(exc)) from None
+    return directory
 
 
 def _use_audit_key(path) -> str:

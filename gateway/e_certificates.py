@@ -62,13 +62,15 @@ def _yuan(fen: int) -> str:
 class _Page:
     """One A4 page written top-down: a title, label/value rows (values wrapped), a footer."""
 
-    def __init__(self, title: str, subject: str):
+    def __init__(self, title: str, subject: str, keywords: str | None = None):
         self.font = register_cjk_font()
         self.buffer = io.BytesIO()
         self.pdf = canvas.Canvas(self.buffer, pagesize=A4, invariant=True, pageCompression=1,
                                  initialFontName=self.font)
         self.pdf.setTitle(title)
         self.pdf.setSubject(subject)
+        if keywords:
+            self.pdf.setKeywords(keywords)
         self.width, self.height = A4
         self.left = 25 * mm
         self.pdf.setFont(self.font, 20)
@@ -108,12 +110,16 @@ def _made_at(now: dt.datetime | None) -> str:
     return now.astimezone(CHINA).strftime("%Y-%m-%d %H:%M")
 
 
-def e_certificate_pdf(record: CaseRecord, now: dt.datetime | None = None) -> bytes:
-    """The electronic certificate (a mortgage: the electronic registration proof of the mortgage)."""
+def e_certificate_pdf(record: CaseRecord, now: dt.datetime | None = None, identifier: str | None = None) -> bytes:
+    """The electronic certificate (a mortgage: the electronic registration proof of the mortgage). identifier: its
+    e-certificate identifier (gateway.national_formats), printed and named in the Keywords for the seal check."""
     mortgage = record.kind == "mortgage"
     title = "不动产登记证明（电子证照）" if mortgage else "不动产权证书（电子证照）"
-    page = _Page(title, f"{record.case_id} {record.certificate_no}")
+    page = _Page(title, f"{record.case_id} {record.certificate_no}",
+                 f"kind=e_certificate;ref={identifier}" if identifier else None)
     page.note(f"证号：{record.certificate_no}")
+    if identifier:
+        page.note(f"证照标识：{identifier}", size=8)
     rows = [("权利人" if not mortgage else "义务人", record.holder_name),
             ("证件号码", mask_id_number(record.id_number))]
     if mortgage:

@@ -85,6 +85,29 @@ class Property(Base):
     usage: Mapped[str] = mapped_column(String(32))
     certificate_no: Mapped[str] = mapped_column(String(64))
     registered_on: Mapped[dt.date] = mapped_column(Date)
+    # The rest of the register entry (查档): 不动产单元号 (GB/T 37346, 28 characters), the owner's share (单独所有,
+    # 共同共有, 按份共有 1/2...), the right and the land-use term.
+    unit_no: Mapped[str | None] = mapped_column(String(28), unique=True)
+    share: Mapped[str | None] = mapped_column(String(64))
+    right_type: Mapped[str | None] = mapped_column(String(64))
+    term_start: Mapped[dt.date | None] = mapped_column(Date)
+    term_end: Mapped[dt.date | None] = mapped_column(Date)
+
+
+class PropertyRestriction(Base):
+    """A restriction registered on a property: a mortgage (抵押, with mortgagee and amount), a seizure (查封), an
+    advance notice (预告) or an objection (异议). `holder` is the mortgagee, the court or the party named."""
+
+    __tablename__ = "property_restrictions"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    property_id: Mapped[str] = mapped_column(ForeignKey("properties.property_id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    holder: Mapped[str] = mapped_column(String(120))
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    reference: Mapped[str | None] = mapped_column(String(64))
+    registered_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date | None] = mapped_column(Date)
+    in_force: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Case(Base):
@@ -167,6 +190,8 @@ class Proof(Base):
     issued_at: Mapped[dt.datetime]
     kiosk_id: Mapped[str] = mapped_column(String(64))
     properties: Mapped[list]
+    # Why the applicant asked (gateway.register_entry.PURPOSES), printed on the proof.
+    purpose: Mapped[str | None] = mapped_column(String(32))
 
 
 class KioskEvent(Base):

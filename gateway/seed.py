@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from gateway.casework import CHINA, STEPS, TIME_LIMIT_WORKING_DAYS, TITLES, today_in_china
 from gateway.digests import sha256_hex
-from gateway.models import Case, CaseStep, Kiosk, Person, PickupAgent, Property
+from gateway.models import Case, CaseStep, Kiosk, Person, PickupAgent, Property, PropertyRestriction
+from gateway.national_formats import parse_certificate_number, parse_proof_number, parse_unit_number
 from gateway.pickup import ensure_signing_key
 
 logger = logging.getLogger(__name__)
@@ -65,6 +66,34 @@ _STREETS = ("幸福路8号2单元301室", "和平大街16号5幢1102室", "光�
 _AREAS = ("89.50", "126.30", "145.80", "72.00", "98.60", "156.20", "64.40", "110.00", "133.70")
 
 
+# Each demo city's province (one-character name), the place its certificate numbers name, and its county code.
+_ISSUERS = {"北京市朝阳区": ("京", "朝阳区", "110105"), "上海市浦东新区": ("沪", "浦东新区", "310115"),
+            "广东省深圳市南山区": ("粤", "深圳市", "440305"), "北京市海淀区": ("京", "海淀区", "110108"),
+            "上海市徐汇区": ("沪", "徐汇区", "310104"), "北京市东城区": ("京", "东城区", "110101")}
+RIGHT_TYPE = "国有建设用地使用权/房屋所有权"
+# Restrictions on demo properties, by (person, case index): every kind appears, with what a proof prints of it.
+_RESTRICTIONS = {
+    ("obama", 4): [("mortgage", "中国建设银行 示范支行", 150_000_000, None, 0, 20 * 365)],
+    ("obama", 5): [("seizure", "北京市朝阳区人民法院", None, "（2026）京0105执保123号", 0, 3 * 365)],
+    ("biden", 4): [("advance_notice", "张*（预购商品房买受人）", None, None, 0, None)],
+    ("lin_manuel_miranda", 5): [("objection", "李*", None, None, 0, 15),
+                                ("mortgage", "招商银行 深圳南山支行", 98_000_000, None, 0, 25 * 365)],
+}
+
+
+def certificate_number(person: DemoPerson, year: int, serial: int, kind: str) -> str:
+    """A demo 不动产权证书号 or 不动产登记证明号 of the person's city, checked against its national format."""
+    province, place, _county = _ISSUERS[person.city]
+    number = f"{province}（{year}）{place}{'不动产证明' if kind == 'mortgage' else '不动产权'}第{serial:07d}号"
+    return str(parse_proof_number(number) if kind == "mortgage" else parse_certificate_number(number))
+
+
+def unit_number(person: DemoPerson, p_index: int, c_index: int) -> str:
+    """A demo 不动产单元号: the city's county, a district per person, a parcel per case, building 1, a flat."""
+    county = _ISSUERS[person.city][2]
+    return str(parse_unit_number(f"{county}001{p_index + 1:03d}GB{c_index + 1:05d}F0001{c_index + 1:02d}01"))
+
+
 def demo_person(key: str) -> DemoPerson:
     return next(p for p in DEMO_PERSONS if p.key == key)
 
@@ -107,7 +136,8 @@ def seed_demo(db: Session, today: dt.date | None = None) -> None:
                         property_address=address, area_m2=_AREAS[c_index],
                         price_fen=(2_800_000 + 350_000 * c_index + 90_000 * p_index) * 100,
                         first_home=c_index % 2 == 0,
-                        certificate_no=(f"京({today.year})不动产权第{p_index + 1:03d}{c_index + 1:04d}号"
+                        certificate_no=(certificate_number(person, today.year,
+                                                           (p_index + 1) * 10_000 + c_index + 1, kind)
                                         if status in ("recorded", "certificate_ready", "collected") else None))
             db.add(case)
             db.flush()
@@ -121,9 +151,18 @@ def seed_demo(db: Session, today: dt.date | None = None) -> None:
             # A demo owner owns what was registered; kit_harington owns nothing (the no-property proof).
             if status in ("recorded", "certificate_ready", "collected") and person.key != "kit_harington" \
                     and kind != "mortgage":
+                registered = received + dt.timedelta(days=7)
                 db.add(Property(property_id=f"P{case_id[3:]}", id_number=person.id_number, address=address,
                                 area_m2=_AREAS[c_index], usage="住宅", certificate_no=case.certificate_no,
-                                registered_on=received + dt.timedelta(days=7)))
+                                registered_on=registered, unit_no=unit_number(person, p_index, c_index),
+                                share="共同共有" if c_index == 5 else "单独所有", right_type=RIGHT_TYPE,
+                                term_start=dt.date(2000 + c_index, 1, 1), term_end=dt.date(2070 + c_index, 1, 1)))
+                db.flush()
+                for kind_, holder, amount, reference, start, length in _RESTRICTIONS.get((person.key, c_index), ()):
+                    db.add(PropertyRestriction(
+                        property_id=f"P{case_id[3:]}", kind=kind_, holder=holder, amount_fen=amount,
+                        reference=reference, registered_on=registered + dt.timedelta(days=start),
+                        ends_on=registered + dt.timedelta(days=length) if length else None, in_force=True))
     _seed_agent(db, today)
     ensure_signing_key(db)
     db.commit()

@@ -53,4 +53,9 @@ class GatewaySettings:
     public_only: bool = False
     # `--demo`: demo data was seeded; the API documents are open to anyone.
     demo: bool = False
+    # The registration centre's electronic seal (gateway.seal_pki layout): sealed proofs, receipts and e-certificates
+    # and the /verify upload check need it; without it those answer 503. seal_tsa_url: a real RFC 3161 TSA
+    # (production); None stamps time with the folder's demo TSA key.
+    seal_dir: Path | None = None
+    seal_tsa_url: str | None = None
     extra: dict = field(default_factory=dict)

@@ -30,6 +30,22 @@ class CaseStep:
 
 
 @dataclass(frozen=True)
+class Restriction:
+    """A restriction in force on the case's property: mortgage, seizure, advance_notice or objection."""
+
+    kind: str
+    holder: str
+    amount_fen: int | None = None
+    ends_on: dt.date | None = None
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Restriction":
+        amount = data.get("amount_fen")
+        return cls(kind=str(data["kind"]), holder=str(data.get("holder") or ""),
+                   amount_fen=int(amount) if amount is not None else None, ends_on=_date(data.get("ends_on")))
+
+
+@dataclass(frozen=True)
 class Case:
     case_id: str
     kind: str
@@ -44,6 +60,7 @@ class Case:
     # The gateway counted part of the deadline without official holiday data (a year not yet published).
     deadline_estimated: bool = False
     rejection_reason: str | None = None
+    restrictions: tuple[Restriction, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict) -> "Case":
@@ -55,7 +72,8 @@ class Case:
                    extension_reason=data.get("extension_reason"), next_action=data.get("next_action"),
                    timeline=tuple(CaseStep.from_json(step) for step in data.get("timeline") or ()),
                    deadline_estimated=bool(data.get("deadline_estimated", False)),
-                   rejection_reason=data.get("rejection_reason"))
+                   rejection_reason=data.get("rejection_reason"),
+                   restrictions=tuple(Restriction.from_json(r) for r in data.get("restrictions") or ()))
 
 
 @dataclass(frozen=True)

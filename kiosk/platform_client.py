@@ -185,9 +185,22 @@ class PlatformClient:
         data = self.request("GET", f"/v1/payment-orders/{path_part(order_id)}", token=token, retry=True)
         return PaymentOrder.from_json(data)
 
-    def request_proof(self, token: str, kind: str, idempotency_key: str) -> dict:
-        return self.request("POST", "/v1/proofs", json={"kind": kind}, token=token,
-                             idempotency_key=idempotency_key, retry=True)
+    def request_proof(self, token: str, kind: str, idempotency_key: str, *, purpose: str | None = None,
+                      unit_numbers: list[str] | None = None) -> dict:
+        """purpose: the hall's purpose code, printed on the proof; unit_numbers: the properties chosen (None: all)."""
+        body: dict = {"kind": kind}
+        if purpose is not None:
+            body["purpose"] = purpose
+        if unit_numbers is not None:
+            body["unit_numbers"] = list(unit_numbers)
+        return self.request("POST", "/v1/proofs", json=body, token=token, idempotency_key=idempotency_key,
+                            retry=True)
+
+    def proof_document(self, token: str, proof_id: str, language: str = "zh") -> bytes:
+        """The proof as the registration centre's sealed PDF (to print, or to hand over as a file)."""
+        response = self.request("GET", f"/v1/proofs/{path_part(proof_id)}/document.pdf?language={language}",
+                                token=token, retry=True, expect_json=False)
+        return response.content
 
     def certificate(self, token: str, case_id: str) -> dict:
         return self.request("GET", f"/v1/cases/{path_part(case_id)}/certificate", token=token, retry=True)

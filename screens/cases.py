@@ -61,6 +61,22 @@ def _label(prefix: str, value: str | None, language: str) -> str:
     return i18n.text(key, language) if key in i18n.CATALOG else (value or "")
 
 
+RESTRICTION_KINDS = ("mortgage", "seizure", "advance_notice", "objection")
+
+
+def restriction_text(restriction, language: str) -> str:
+    """A restriction on the case's property in plain words (kiosk.cases.Restriction)."""
+    kind = getattr(restriction, "kind", "")
+    if kind not in RESTRICTION_KINDS:
+        return ""
+    fen = getattr(restriction, "amount_fen", None)
+    ends = getattr(restriction, "ends_on", None)
+    amount = i18n.text("cases.restriction.amount", language, yuan=f"{fen / 100:,.2f}") if fen else ""
+    until = i18n.text("cases.restriction.until", language, date=_date_text(ends)) if ends else ""
+    return i18n.text(f"cases.restriction.{kind}", language, holder=getattr(restriction, "holder", ""),
+                     amount=amount, until=until)
+
+
 def _next_action(action: str | None, language: str) -> str:
     """The gateway sends a message key; a key this build does not know is left out rather than shown raw."""
     if not action:
@@ -134,7 +150,8 @@ class CasesScreen(BaseScreen):
             days=days, days_warn=warn,
             extension="\n".join(filter(None, (
                 i18n.text("cases.extension", language, reason=extension) if extension else "",
-                i18n.text("cases.rejection", language, reason=rejection) if rejection else ""))),
+                i18n.text("cases.rejection", language, reason=rejection) if rejection else "",
+                *(restriction_text(r, language) for r in getattr(case, "restrictions", ()) or ())))),
             next_action=_next_action(getattr(case, "next_action", None), language))
         steps = tuple(getattr(case, "timeline", ()) or ())
         current = next((i for i, step in enumerate(steps) if not getattr(step, "done", False)), len(steps))

@@ -9,7 +9,9 @@ PACKAGES=(
   chromium chromium-driver        # a real browser for the dashboard and payment-page tests
   libzbar0                        # independent QR decoder used to check printed codes
   espeak-ng                       # optional spoken prompts
-  poppler-utils                   # pdftoppm: look at printed proofs as images
+  poppler-utils                   # pdftoppm: look at printed proofs as images; pdfsig: an independent check
+                                  # of the electronic seal on sealed proofs
+  libnss3-tools                   # certutil: the NSS database that makes pdfsig trust the demo seal CA in tests
   cups                            # CUPS (cupsd, lp, lpstat, filters): the tests print proofs through a
                                   # private cupsd to a real queue
   xdotool                         # real key and close events in the lockdown test

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
 from fastapi.encoders import jsonable_encoder
 
 from gateway.bank_recording import RecordingRefused, certificate_json, certificate_of, record_mortgage
@@ -18,6 +20,7 @@ from gateway.routers import KIOSK_ERRORS, errors
 from gateway.routers.bank_signing import ApplicationId, ApplicationOut, BankKiosk, Staff, application_json
 from gateway.routers.cases import CaseId, applicant_case
 from gateway.routers.proofs import IssuedProofOut
+from gateway.sealed_documents import seal_of, sealed_proof
 
 logger = logging.getLogger(__name__)
 
@@ -48,6 +51,25 @@ def mortgage_certificate(case_id: CaseId, token: Applicant, kiosk: BankKiosk, db
     audit(db, kiosk.kiosk_id, "mortgage_certificate_fetched", proof.proof_id)
     db.commit()
     return certificate_json(proof, settings.public_base_url, mask_id_number(token.id_number))
+
+
+@router.get("/v1/bank/my-mortgages/{case_id}/certificate.pdf", response_class=Response,
+            responses={**errors(*KIOSK_ERRORS, 404, 409, 503),
+                       200: {"content": {"application/pdf": {}}, "description": "The sealed registration proof"}},
+            summary="The registration proof of the applicant's recorded mortgage, sealed, as PDF")
+def mortgage_certificate_pdf(request: Request, case_id: CaseId, token: Applicant, kiosk: BankKiosk, db: Db,
+                             settings: Settings,
+                             language: Annotated[str, Query(pattern="^(zh|en)$")] = "zh") -> Response:
+    case = applicant_case(db, token, case_id)
+    proof = certificate_of(db, case.case_id) if case.kind == "mortgage" else None
+    if proof is None:
+        raise ApiError(409, "certificate_not_ready", "This mortgage registration is not recorded yet.")
+    pdf = sealed_proof(seal_of(request), proof, settings.public_base_url, language)
+    audit(db, kiosk.kiosk_id, "mortgage_certificate_sealed", proof.proof_id, {"language": language})
+    db.commit()
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="mortgage-proof-{case.case_id}.pdf"',
+        "Cache-Control": "no-store"})
 
 
 @router.post("/v1/bank/submissions/{application_id}/recording", response_model=ApplicationOut,

@@ -5,17 +5,18 @@ import datetime as dt
 import logging
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import bindparam, select
+from sqlalchemy import Date, bindparam, select
 from sqlalchemy.orm import Session
 
-from gateway.casework import case_json
+from gateway.casework import case_json, today_in_china
 from gateway.db import READ_ONLY, run_db
 from gateway.deps import AdaptersDep, ApiKey, Applicant, Db, TokenHeader, api_key_of, applicant_id_number, authenticate
 from gateway.errors import ApiError
-from gateway.models import ApplicantToken, Case, CaseStep
+from gateway.models import ApplicantToken, Case, CaseStep, Property, PropertyRestriction
+from gateway.register_entry import in_force_on
 from gateway.routers import KIOSK_ERRORS, errors
 
 logger = logging.getLogger(__name__)
@@ -31,6 +32,15 @@ class TimelineStep(BaseModel):
     done: bool
 
 
+class RestrictionOut(BaseModel):
+    """A restriction in force on the case's property (gateway.register_entry.RESTRICTION_KINDS)."""
+
+    kind: str
+    holder: str
+    amount_fen: int | None = None
+    ends_on: dt.date | None = None
+
+
 class CaseOut(BaseModel):
     case_id: str
     kind: str
@@ -44,6 +54,7 @@ class CaseOut(BaseModel):
     timeline: list[TimelineStep]
     deadline_estimated: bool
     rejection_reason: str | None
+    restrictions: list[RestrictionOut] = []
 
 
 class CaseList(BaseModel):
@@ -97,11 +108,34 @@ _STEPS_OF = (select(_case_steps.c.case_id, _case_steps.c.status, _case_steps.c.a
              .where(_case_steps.c.case_id.in_(bindparam("case_ids", expanding=True))).order_by(_case_steps.c.id))
 
 
+_properties = Property.__table__
+_restrictions = PropertyRestriction.__table__
+_RESTRICTIONS_OF = (select(_properties.c.address, _restrictions.c.kind, _restrictions.c.holder,
+                           _restrictions.c.amount_fen, _restrictions.c.ends_on)
+                    .join(_properties, _properties.c.property_id == _restrictions.c.property_id)
+                    .where(_properties.c.id_number == bindparam("id_number"),
+                           in_force_on(_restrictions, bindparam("today", type_=Date)))
+                    .order_by(_restrictions.c.registered_on, _restrictions.c.id))
+
+
+def restrictions_by_address(db, id_number: str) -> dict[str, list[dict]]:
+    """The restrictions in force on the person's properties, by the property's location (a case names its property
+    by location)."""
+    found: dict[str, list[dict]] = {}
+    for row in db.execute(_RESTRICTIONS_OF, {"id_number": id_number, "today": today_in_china()}):
+        found.setdefault(row.address, []).append({"kind": row.kind, "holder": row.holder,
+                                                  "amount_fen": row.amount_fen,
+                                                  "ends_on": row.ends_on.isoformat() if row.ends_on else None})
+    return found
+
+
 def applicant_cases(db, id_number: str) -> dict:
     """Every case of the person, newest first, as the kiosk receives them (db: a Connection or a Session)."""
     cases = db.execute(_CASES_OF, {"id_number": id_number}).all()
     steps = _steps(db, [case.case_id for case in cases])
-    return {"cases": [case_json(case, steps[case.case_id]) for case in cases]}
+    restrictions = restrictions_by_address(db, id_number)
+    return {"cases": [{**case_json(case, steps[case.case_id]),
+                       "restrictions": restrictions.get(case.property_address, [])} for case in cases]}
 
 
 def _steps(db, case_ids: list[str]) -> dict[str, list]:
@@ -117,7 +151,25 @@ def _steps(db, case_ids: list[str]) -> dict[str, list]:
             summary="One case with its timeline")
 def get_case(case_id: CaseId, token: Applicant, db: Db) -> dict:
     case = applicant_case(db, token, case_id)
-    return case_json(case, _steps(db, [case_id])[case_id])
+    return {**case_json(case, _steps(db, [case_id])[case_id]),
+            "restrictions": restrictions_by_address(db, case.id_number).get(case.property_address, [])}
+
+
+@router.get("/v1/cases/{case_id}/acceptance-receipt.pdf", response_class=Response,
+            responses={**errors(*KIOSK_ERRORS, 404, 503), 200: {"content": {"application/pdf": {}},
+                                                                 "description": "The sealed receipt"}},
+            summary="The case's acceptance receipt (受理回执), sealed, as PDF")
+def acceptance_receipt(request: Request, case_id: CaseId, token: Applicant, db: Db,
+                       language: Annotated[str, Query(pattern="^(zh|en)$")] = "zh") -> Response:
+    from gateway.sealed_documents import seal_of, sealed_receipt
+
+    case = applicant_case(db, token, case_id)
+    state = request.app.state
+    pdf = sealed_receipt(seal_of(request), db, case, state.settings.office_name, state.settings.public_base_url,
+                         language)
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="receipt-{case.case_id}.pdf"',
+                             "Cache-Control": "no-store"})
 
 
 def fee_items(adapters, case: Case) -> list:

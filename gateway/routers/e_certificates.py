@@ -144,7 +144,15 @@ def _pdf(request: Request, db, raw: str, document: str, office: str) -> Response
     if document == "contract" and not has_contract(case.kind):
         return _gone_page(request, 404)
     record = _record(db, case, office)
-    content = contract_pdf(record) if document == "contract" else e_certificate_pdf(record)
+    if document == "contract":
+        content = contract_pdf(record)
+    else:
+        from gateway.sealed_documents import e_certificate_id, sealed_e_certificate
+
+        content = e_certificate_pdf(record, identifier=e_certificate_id(case))
+        seal = getattr(request.app.state, "seal", None)
+        if seal is not None:  # every gateway started with a seal (production must) issues it sealed
+            content = sealed_e_certificate(seal, content)
     db.execute(update(ECertificateLink).where(ECertificateLink.token_hash == link.token_hash)
                .values(downloads=ECertificateLink.downloads + 1))
     audit(db, "e_certificate_link", "e_certificate_downloaded", case.case_id, {"document": document})

@@ -7,8 +7,9 @@ import logging
 from pathlib import Path as FsPath
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Header, Path, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, File, Form, Header, Path, Query, Request, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
@@ -103,6 +104,86 @@ def invoice_page(request: Request, order_id: OrderId, db: Db):
     person = db.get(Person, case.id_number) if case else None
     return templates.TemplateResponse(request, "invoice.html", {
         "order": order, "payer": mask_name(person.name) if person else ""})
+
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+# What each verdict tells the person holding the file: a headline and what to do.
+VERDICT_TEXT = {
+    "valid": ("电子签章有效，文件自盖章后未被修改", ""),
+    "valid_unknown": ("电子签章有效，但登记机构没有此文件对应的记录", "请联系出具机构核实。"),
+    "altered": ("此文件在盖章后被修改过", "修改过的文件不能作为有效证明。请向出具机构重新获取。"),
+    "foreign": ("此文件的电子签章不是本登记机构的签章", "签章证书不是本登记机构的签章根证书签发的，不能作为本机构出具的证明。"),
+    "revoked": ("此文件所用的签章证书已被吊销", "该签章证书已列入证书吊销列表，不能作为有效证明。请联系出具机构。"),
+    "unsigned": ("此文件没有电子签章", "只有带登记机构电子签章的电子文件可以在此核验；纸质证明请扫描二维码核验。"),
+    "unreadable": ("无法读取此文件", "请上传登记机构出具的PDF文件。"),
+}
+
+
+def _verify_page(request: Request, check=None, status: int = 200) -> HTMLResponse:
+    context = {"check": check}
+    if check is not None:
+        verdict = check.seal.verdict.value
+        if verdict == "valid" and not check.found:
+            verdict = "valid_unknown"
+        headline, detail = VERDICT_TEXT[verdict]
+        stamped = check.seal.timestamped_at
+        context.update(verdict=verdict, headline=headline, detail=detail, signer=check.seal.signer or "",
+                       stamped=stamped.strftime("%Y-%m-%d %H:%M:%S UTC") if stamped else "")
+    return templates.TemplateResponse(request, "verify_document.html", context, status_code=status,
+                                      headers={"Cache-Control": "no-store"})
+
+
+@router.get("/verify", response_class=HTMLResponse, summary="Upload page: check a sealed PDF's electronic seal")
+def verify_upload_page(request: Request):
+    return _verify_page(request)
+
+
+@router.post("/verify", response_class=HTMLResponse, responses={413: {"description": "File too large"},
+                                                                 503: {"description": "No seal configured"}},
+             summary="Check an uploaded PDF: its seal (altered, another certificate, revoked) and its registry record")
+async def verify_upload(request: Request, document: Annotated[UploadFile, File()], db: Db):
+    trust = request.app.state.seal_trust
+    if trust is None:
+        return _html_error(request, 503, "暂不能核验", "本服务未配置电子签章，暂不能核验电子文件。")
+    data = await document.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        return _html_error(request, 413, "文件过大", "请上传不超过 10 MB 的PDF文件。")
+    from gateway.sealed_documents import verify_document
+
+    check = await run_in_threadpool(verify_document, db, data, trust)
+    logger.info("uploaded document checked: %s", check.seal.verdict.value)
+    return _verify_page(request, check)
+
+
+@router.get("/seal/{name}", response_class=Response, responses={
+    **errors(404), 200: {"description": "The CA certificate (PEM) or its CRL (DER)",
+                         "content": {"application/x-pem-file": {}, "application/pkix-crl": {}}}},
+            summary="The seal CA's certificate (ca.pem) and its certificate revocation list (ca.crl), for verifiers")
+def seal_public_file(request: Request, name: Annotated[str, Path(pattern="^ca\\.(pem|crl)$")]) -> Response:
+    trust = request.app.state.seal_trust
+    path = trust.directory / name if trust is not None else None
+    if path is None or not path.exists():
+        raise ApiError(404, "not_published", "No seal CA is published here.")
+    media = "application/pkix-crl" if name.endswith(".crl") else "application/x-pem-file"
+    return Response(path.read_bytes(), media_type=media)
+
+
+@router.get("/verify/e-certificates/{identifier}", response_class=HTMLResponse,
+            responses={404: {"description": "Unknown"}, 422: {"description": "Not an identifier"}},
+            summary="Look up an e-certificate by its identifier (1.2.156.3005.2...; the check character is checked)")
+def verify_e_certificate_id(request: Request, identifier: Annotated[str, Path(min_length=1, max_length=120)],
+                            db: Db):
+    from gateway.national_formats import FormatRefused, parse_e_certificate_id
+    from gateway.e_certificates import CERTIFICATE_STATUSES
+
+    try:
+        ident = parse_e_certificate_id(identifier)
+    except FormatRefused as exc:
+        return _html_error(request, 422, "证照标识有误", f"{exc}。")
+    case = db.get(Case, ident.serial)
+    if case is None or case.status not in CERTIFICATE_STATUSES or not case.certificate_no:
+        return _html_error(request, 404, "查无此证照", "没有与此证照标识对应的电子证照。")
+    return _html_error(request, 200, "电子证照有效", f"证照标识 {ident} 对应的电子证照（证号 {case.certificate_no}）由本机构颁发。")
 
 
 @router.get("/verify/{code}", response_class=HTMLResponse,

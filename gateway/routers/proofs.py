@@ -4,9 +4,10 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
-from typing import Literal
+from typing import Annotated, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
@@ -14,18 +15,37 @@ from gateway.deps import Applicant, CurrentKiosk, Db, IdempotencyKey, Settings, 
 from gateway.errors import ApiError
 from gateway.identity import mask_id_number
 from gateway.idempotency import run_idempotent
-from gateway.models import CaseStep, Person, Property, Proof, utcnow
+from gateway.models import CaseStep, Person, Proof, utcnow
+from gateway.national_formats import FormatRefused
+from gateway.register_entry import PURPOSES, UnknownProperty, register_entries
 from gateway.routers import KIOSK_ERRORS, errors
 from gateway.routers.cases import CaseId, applicant_case
+from gateway.sealed_documents import seal_of, sealed_proof
 from gateway.verification_codes import new_verification_code
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["proofs and certificates"])
 
+PurposeCode = Literal[tuple(PURPOSES)]
+
+
 class ProofRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     kind: Literal["property_record", "no_property"]
+    purpose: PurposeCode = Field("other", description="Why the applicant asks (the hall's list), printed on the proof")
+    unit_numbers: list[str] | None = Field(
+        None, max_length=50, description="不动产单元号 of the properties to list (28 characters, GB/T 37346); "
+                                         "omitted: every property of the applicant")
+
+
+class RestrictionOut(BaseModel):
+    kind: str
+    holder: str
+    amount_fen: int | None = None
+    reference: str | None = None
+    registered_on: dt.date | None = None
+    ends_on: dt.date | None = None
 
 
 class PropertyOut(BaseModel):
@@ -35,6 +55,12 @@ class PropertyOut(BaseModel):
     usage: str
     certificate_no: str
     registered_on: dt.date
+    unit_no: str | None = None
+    share: str | None = None
+    right_type: str | None = None
+    term_start: dt.date | None = None
+    term_end: dt.date | None = None
+    restrictions: list[RestrictionOut] = []
 
 
 class IssuedProofOut(BaseModel):
@@ -51,7 +77,9 @@ class IssuedProofOut(BaseModel):
 
 
 class ProofOut(IssuedProofOut):
+    purpose: str
     properties: list[PropertyOut]
+    document_url: str = Field(description="The sealed PDF of this proof (kiosk API, the same applicant token)")
 
 
 @router.post("/v1/proofs", status_code=201, response_model=ProofOut, responses=errors(*KIOSK_ERRORS, 409),
@@ -62,30 +90,68 @@ def issue_proof(body: ProofRequest, key: IdempotencyKey, token: Applicant, kiosk
         person = db.get(Person, token.id_number)
         if person is None:
             raise ApiError(409, "person_unknown", "The registry holds no record for this applicant.")
-        owned = list(db.execute(select(Property).where(Property.id_number == token.id_number)
-                                .order_by(Property.registered_on, Property.property_id)).scalars())
-        if body.kind == "no_property" and owned:
+        try:
+            entries = register_entries(db, token.id_number, body.unit_numbers)
+        except FormatRefused as exc:
+            raise ApiError(422, "unit_number_invalid", f"{exc}.") from None
+        except UnknownProperty:
+            raise ApiError(409, "property_not_owned", "A unit number asked for is not one of the applicant's "
+                                                      "registered properties.") from None
+        if body.kind == "no_property" and entries:
             raise ApiError(409, "properties_exist", "The applicant owns registered property; a no-property proof "
                                                     "cannot be issued.")
-        if body.kind == "property_record" and not owned:
+        if body.kind == "property_record" and not entries:
             raise ApiError(409, "no_properties", "The applicant owns no registered property; ask for a no-property "
                                                  "proof instead.")
-        properties = [{"property_id": p.property_id, "address": p.address, "area_m2": p.area_m2, "usage": p.usage,
-                       "certificate_no": p.certificate_no, "registered_on": p.registered_on.isoformat()}
-                      for p in owned]
+        scope = "all" if body.unit_numbers is None else "chosen"
+        properties = [{**entry, "scope": scope} for entry in entries]
         code = new_verification_code()
         proof = Proof(proof_id="PF" + secrets.token_hex(8).upper(), verification_code=code, kind=body.kind,
                       id_number=token.id_number, holder_name=person.name, office=settings.office_name,
-                      issued_at=utcnow(), kiosk_id=kiosk.kiosk_id, properties=properties)
+                      issued_at=utcnow(), kiosk_id=kiosk.kiosk_id, properties=properties, purpose=body.purpose)
         db.add(proof)
-        audit(db, kiosk.kiosk_id, "proof_issued", proof.proof_id, {"kind": body.kind})
+        audit(db, kiosk.kiosk_id, "proof_issued", proof.proof_id, {"kind": body.kind, "purpose": body.purpose,
+                                                                   "properties": len(properties)})
         return 201, {"proof_id": proof.proof_id, "kind": body.kind, "verification_code": code,
                      "verify_url": f"{settings.public_base_url.rstrip('/')}/verify/{code}",
                      "issued_at": proof.issued_at.isoformat(), "office": proof.office, "holder_name": person.name,
-                     "id_number_masked": mask_id_number(token.id_number), "properties": properties}
+                     "id_number_masked": mask_id_number(token.id_number), "purpose": body.purpose,
+                     "properties": properties,
+                     "document_url": f"{settings.public_base_url.rstrip('/')}/v1/proofs/{proof.proof_id}/document.pdf"}
 
     return run_idempotent(db, kiosk.kiosk_id, "proof", key, {**body.model_dump(), "applicant": token.token_hash},
                           action)
+
+
+class RegisterEntryList(BaseModel):
+    properties: list[PropertyOut]
+
+
+@router.get("/v1/properties", response_model=RegisterEntryList, responses=errors(*KIOSK_ERRORS),
+            summary="The applicant's register entries (查档): each property with its restrictions in force, to choose "
+                    "the ones a proof lists")
+def register_entry_list(token: Applicant, db: Db) -> dict:
+    return {"properties": register_entries(db, token.id_number)}
+
+
+ProofId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
+Language = Annotated[str, Query(pattern="^(zh|en)$", description="zh or en")]
+SEALED_PDF = {200: {"content": {"application/pdf": {}}, "description": "The sealed PDF (PAdES, timestamped)"}}
+
+
+@router.get("/v1/proofs/{proof_id}/document.pdf", response_class=Response,
+            responses={**errors(*KIOSK_ERRORS, 404, 503), **SEALED_PDF},
+            summary="The proof as a PDF with the registration centre's electronic seal")
+def proof_document(request: Request, proof_id: ProofId, token: Applicant, kiosk: CurrentKiosk, db: Db,
+                   settings: Settings, language: Language = "zh") -> Response:
+    proof = db.get(Proof, proof_id)
+    if proof is None or proof.id_number != token.id_number or proof.kind not in ("property_record", "no_property"):
+        raise ApiError(404, "proof_not_found", "No such proof for this applicant.")
+    pdf = sealed_proof(seal_of(request), proof, settings.public_base_url, language)
+    audit(db, kiosk.kiosk_id, "proof_document_sealed", proof.proof_id, {"language": language})
+    db.commit()
+    return Response(pdf, media_type="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="proof-{proof.proof_id}.pdf"', "Cache-Control": "no-store"})
 
 
 class CertificateOut(BaseModel):

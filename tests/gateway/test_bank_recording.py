@@ -68,7 +68,7 @@ def test_signed_paid_recorded_then_the_proof_prints_and_verifies(client, bank, s
     assert record(client, staff, key=key).json() == recorded.json()  # a retried call is answered, not re-applied
     db.rollback()
     case = db.get(Case, case_id)
-    assert case.status == "recorded" and re.fullmatch(r"粤\(\d{4}\)深圳市不动产证明第\d{7}号", case.certificate_no)
+    assert case.status == "recorded" and re.fullmatch(r"粤（\d{4}）深圳市不动产证明第\d{7}号", case.certificate_no)
     steps = [s.status for s in db.execute(select(CaseStep).where(CaseStep.case_id == case_id)
                                           .order_by(CaseStep.id)).scalars()]
     assert steps == ["received", "tax_assessed", "paid", "under_review", "recorded"]
@@ -124,7 +124,7 @@ def test_the_demo_has_one_recorded_mortgage_ready_to_print(client, bank, db):
                    if m["certificate_ready"]]
     assert recorded["status"] == "recorded"
     body = client.get(f"/v1/bank/my-mortgages/{recorded['case_id']}/certificate", headers=biden).json()
-    assert body["certificate_no"].startswith("沪(") and body["holder_name"] == "白德华"
+    assert body["certificate_no"].startswith("沪（") and body["holder_name"] == "白德华"
     assert client.get(urlparse(body["verify_url"]).path).status_code == 200
     # Seeding again adds nothing and changes nothing.
     with make_sessionmaker(client.app.state.engine)() as session:

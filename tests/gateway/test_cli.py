@@ -65,6 +65,11 @@ def test_demo_start_seeds_prints_credentials_and_serves(tmp_path, database_url):
                               json={"id_number": OBAMA, "method": "card_only_demo", "score": None}).json()["token"]
         cases = requests.get(f"{base}/v1/cases", headers={**hall, "X-Applicant-Token": token}, timeout=5).json()
         assert len(cases["cases"]) >= 8
+        # The demo made its seal CA at start (beside its database): proofs come sealed.
+        proof = requests.post(f"{base}/v1/proofs", json={"kind": "property_record"}, timeout=5, headers={
+            **hall, "X-Applicant-Token": token, "Idempotency-Key": uuid.uuid4().hex}).json()
+        document = requests.get(proof["document_url"], headers={**hall, "X-Applicant-Token": token}, timeout=30)
+        assert document.status_code == 200 and b"/ByteRange" in document.content
     finally:
         process.send_signal(signal.SIGINT)
         try:
@@ -74,6 +79,41 @@ def test_demo_start_seeds_prints_credentials_and_serves(tmp_path, database_url):
             out, err = process.communicate()
     assert json.loads(out[out.index("["):out.rindex("]") + 1]) == credentials  # printed as well
     assert OBAMA not in err and OBAMA not in out
+
+
+def _production_args(tmp_path, *extra):
+    key = tmp_path / "audit.key"
+    key.write_text("a-long-enough-audit-secret")
+    return ["--production", "--tls-cert", str(tmp_path / "c.pem"), "--tls-key", str(tmp_path / "c.key"),
+            "--tls-client-ca", str(tmp_path / "ca.pem"), "--audit-key-file", str(key),
+            "--database", f"sqlite:///{tmp_path / 'g.db'}", "--port", str(free_port()), *extra]
+
+
+def test_production_needs_a_seal_and_a_real_tsa(tmp_path, capsys):
+    assert cli.main(_production_args(tmp_path)) == 1
+    assert "--production needs --seal-dir and --seal-tsa-url" in capsys.readouterr().err
+
+
+def test_production_refuses_the_demo_tsa_and_a_loose_seal_key(tmp_path, capsys):
+    from gateway import seal_pki
+
+    pki = seal_pki.create_seal_pki(tmp_path / "seal", "中心", "http://127.0.0.1:9/seal/ca.crl")
+    args = _production_args(tmp_path, "--seal-dir", str(pki), "--seal-tsa-url", "http://127.0.0.1:9/tsa")
+    assert cli.main(args) == 1
+    assert "holds the demo TSA key tsa.key" in capsys.readouterr().err
+    (pki / seal_pki.TSA_KEY).unlink()
+    (pki / seal_pki.CA_KEY).unlink()
+    os.chmod(pki / seal_pki.SEAL_KEY, 0o644)
+    assert cli.main(args) == 1
+    err = capsys.readouterr().err
+    assert "seal key file" in err and "readable by others" in err and len(err.strip().splitlines()) == 1
+
+
+def test_production_with_demo_data_still_needs_its_own_seal(tmp_path, capsys):
+    # --demo --production (demo data behind production's security) never falls back on the demo seal.
+    assert cli.main(_production_args(tmp_path, "--demo")) == 1
+    assert "--production needs --seal-dir and --seal-tsa-url" in capsys.readouterr().err
+    assert not (tmp_path / "seal").exists()  # and no demo seal folder was made
 
 
 def test_admin_commands(tmp_path, capsys):

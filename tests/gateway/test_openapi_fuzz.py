@@ -36,7 +36,10 @@ def _operations() -> list[tuple[str, str]]:
 @pytest.fixture(scope="module")
 def fuzz_gateway(tmp_path_factory):
     engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'fuzz.db'}")
-    app = create_app(dataclasses.replace(GatewaySettings(), rate_limit_per_minute=0,
+    from tests.gateway.sealing import make_pki
+
+    seal = make_pki(tmp_path_factory.mktemp("fuzz-seal") / "pki")  # sealed documents answer, not 503
+    app = create_app(dataclasses.replace(GatewaySettings(), rate_limit_per_minute=0, seal_dir=seal,
                                          public_base_url="http://testserver"), engine=engine)
     with make_sessionmaker(engine)() as db:
         seed_demo(db)

@@ -158,7 +158,16 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
 
     from gateway.testing import free_port
 
+    from gateway import seal_pki
+    from tests.gateway.sealing import LoopbackTsa, copy_pki, make_pki
+
     ca, port = pki["ca"], free_port()
+    # Production's seal: a seal folder without the CA's or a TSA's key, and a TSA over HTTP (here on loopback).
+    seal_ca = make_pki(tmp_path / "seal-ca")
+    seal_dir = copy_pki(seal_ca, tmp_path / "seal")
+    (seal_dir / seal_pki.TSA_KEY).unlink()
+    (seal_dir / seal_pki.CA_KEY).unlink()
+    tsa = LoopbackTsa(seal_ca).__enter__()
     audit_key = tmp_path / "audit.key"
     audit_key.write_text("a production audit secret\n")
     audit_key.chmod(0o600)
@@ -175,7 +184,7 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
     command = [str(Path(sys.executable).parent / "kiosk-gateway"), "--production", "--host", "127.0.0.1",
                "--port", str(port), "--database", f"sqlite:///{tmp_path / 'g.db'}", "--tls-cert", str(ca / "server.pem"),
                "--tls-key", str(ca / "server.key"), "--tls-client-ca", str(ca / "ca.pem"),
-               "--audit-key-file", str(audit_key)]
+               "--audit-key-file", str(audit_key), "--seal-dir", str(seal_dir), "--seal-tsa-url", tsa.url]
     log = open(tmp_path / "gateway.log", "w")
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     cert = (str(ca / "kiosks" / "demo-hall-01.pem"), str(ca / "kiosks" / "demo-hall-01.key"))
@@ -210,6 +219,7 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
             process.kill()
             process.wait(5)
         log.close()
+        tsa.__exit__(None, None, None)
     # What the production gateway appended is sealed with its key file, not the demo key.
 
     def verify(env):

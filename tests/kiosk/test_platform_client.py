@@ -99,6 +99,27 @@ def test_proof_is_idempotent(hall, token):
     assert proof["verification_code"] in proof["verify_url"] and proof["properties"]
 
 
+def test_proof_with_purpose_and_one_property_comes_sealed(tmp_path):
+    from gateway import seal_pki
+    from gateway.settings import GatewaySettings
+
+    pki = seal_pki.create_seal_pki(tmp_path / "seal", GatewaySettings.office_name, "http://127.0.0.1:9/seal/ca.crl")
+    with LiveGateway(tmp_path / "db", settings=GatewaySettings(seal_dir=pki, alert_check_interval_s=0)) as gw:
+        client = PlatformClient(gw.base_url, gw.api_key("demo-hall-01"), timeout_s=10, kiosk_id="demo-hall-01")
+        token = client.issue_applicant_token(OBAMA, "face", 0.38)
+        every = client.request_proof(token, "property_record", uuid.uuid4().hex, purpose="loan")
+        unit = every["properties"][0]["unit_no"]
+        one = client.request_proof(token, "property_record", uuid.uuid4().hex, purpose="loan", unit_numbers=[unit])
+        assert every["purpose"] == one["purpose"] == "loan"
+        assert len(every["properties"]) == 2 and [p["unit_no"] for p in one["properties"]] == [unit]
+        pdf = client.proof_document(token, one["proof_id"], "en")
+        client.close()
+    from gateway.seal_check import SealTrust, Verdict, check_seal
+
+    check = check_seal(pdf, SealTrust(pki))
+    assert (check.verdict, check.ref) == (Verdict.VALID, one["verification_code"])
+
+
 def test_heartbeat_events_and_keys(hall, gateway):
     assert hall.heartbeat({"devices": {"card_reader": "online"}, "stock": {}, "outbox_depth": 0,
                            "version": "0.1.0", "uptime_s": 1.0}) == []
