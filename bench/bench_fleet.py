@@ -24,7 +24,6 @@ import os
 import random
 import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
@@ -38,16 +37,12 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from gateway.testing import free_port, wait_healthy  # noqa: E402
+
 logger = logging.getLogger(__name__)
 
 HOST = "127.0.0.1"
 REQUEST_TIMEOUT = 10.0  # a request slower than this counts as an error
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
 
 
 def heartbeat_body(rng: random.Random, interval: float) -> bytes:
@@ -274,17 +269,10 @@ def main(argv: list[str] | None = None) -> int:
                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         procs: list[mp.Process] = []
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if requests.get(f"http://{HOST}:{port}/v1/health", timeout=1).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if server.poll() is not None or time.monotonic() > deadline:
-                    print(server.stderr.read(), file=sys.stderr)
-                    return 1
-                time.sleep(0.2)
+            if not wait_healthy(f"http://{HOST}:{port}", server):
+                server.kill()  # a gateway that never answered: its stderr says why
+                print(server.stderr.read(), file=sys.stderr)
+                return 1
             setup_s = time.monotonic() - setup_started
             t0 = time.time() + 3
             end = t0 + args.interval + args.seconds

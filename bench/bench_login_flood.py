@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--flooders", type=int, default=40, help="parallel sign-in loops (default 40)")
     parser.add_argument("--seconds", type=float, default=4.0, help="measured seconds per phase (default 4)")
     args = parser.parse_args(argv)
-    from gateway.testing import free_port
+    from gateway.testing import free_port, wait_healthy
 
     with tempfile.TemporaryDirectory(prefix="bench-login-") as tmp:
         port, creds = free_port(), Path(tmp) / "creds.json"
@@ -89,17 +89,10 @@ def main(argv: list[str] | None = None) -> int:
                                   cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
-            while True:
-                try:
-                    if requests.get(f"{base}/v1/health", timeout=1).status_code == 200:
-                        break
-                except requests.RequestException:
-                    pass
-                if server.poll() is not None or time.monotonic() > deadline:
-                    print(server.stderr.read(), file=sys.stderr)
-                    return 1
-                time.sleep(0.2)
+            if not wait_healthy(base, server):
+                server.kill()  # a gateway that never answered: its stderr says why
+                print(server.stderr.read(), file=sys.stderr)
+                return 1
             key = next(c["api_key"] for c in json.loads(creds.read_text()) if c["kiosk_id"] == "demo-hall-01")
             kiosk_calls(base, key, 0.5, "warmup")
             floor = kiosk_calls(base, key, args.seconds, "floor")

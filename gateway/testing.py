@@ -29,6 +29,22 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def wait_healthy(base_url: str, server, timeout_s: float = 60.0) -> bool:
+    """Until a gateway started as a process (`server`, a Popen) answers /v1/health; False if it died or timed out."""
+    import requests
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            if requests.get(f"{base_url}/v1/health", timeout=1).status_code == 200:
+                return True
+        except requests.RequestException:
+            pass
+        if server.poll() is not None or time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+
+
 class LiveGateway:
     """Starts uvicorn in a thread over a fresh SQLite file in `directory` (or the given engine)."""
 
