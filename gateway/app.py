@@ -17,8 +17,8 @@ API_VERSION = "1.0.0"
 
 def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters: Adapters | None = None) -> FastAPI:
     """Builds the app; `engine` lets a test hand in its own (e.g. one bound to a per-test PostgreSQL schema)."""
-    from gateway.routers import (bank_recording, bank_signing, cases, fleet, health, lockers, pages, payments,
-                                 portraits, proofs, tokens)
+    from gateway.routers import (bank_recording, bank_signing, cases, fleet, health, lockers, pages,
+                                 payment_notifications, payments, portraits, proofs, tokens)
 
     settings = settings or GatewaySettings()
     from gateway.audit_chain import use_seal_key
@@ -43,9 +43,13 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
         app.add_middleware(ClientCertMiddleware)
     # Requests try the routers in this order, each one's routes in turn: the hot paths (heartbeats, case status,
     # tokens) come first, right after the trivial health check (the benchmarks' floor).
-    for module in (health, fleet, cases, tokens, payments, portraits, proofs, bank_signing, bank_recording,
-                   lockers, pages):
+    for module in (health, fleet, cases, tokens, payments, payment_notifications, portraits, proofs, bank_signing,
+                   bank_recording, lockers, pages):
         app.include_router(module.router)
+    if settings.demo and getattr(app.state.adapters.channels().get("unified"), "simulated", False):
+        from gateway.routers import demo_pay  # the simulated provider's pay page: demo mode only
+
+        app.include_router(demo_pay.router)
     from gateway.routers import e_certificates  # e-certificate download links for the applicant's phone
     app.include_router(e_certificates.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard

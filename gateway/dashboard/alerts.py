@@ -81,9 +81,14 @@ class FleetSnapshot:
         return [with_silence(reported, at, every, now) for at, every, reported in rows]
 
 
+# Raised by the payment rules (gateway.payments), not by fleet health: the fleet sync never clears them; staff ack.
+PAYMENT_ALERT_KINDS = ("payment_refund", "payment_reconciliation")
+
+
 def _open_keys(db: Session) -> set[tuple[str, str, str]]:
     return {tuple(row) for row in db.execute(select(FleetAlert.kiosk_id, FleetAlert.kind, FleetAlert.subject)
-                                             .where(FleetAlert.cleared_at.is_(None)))}
+                                             .where(FleetAlert.cleared_at.is_(None),
+                                                    FleetAlert.kind.notin_(PAYMENT_ALERT_KINDS)))}
 
 
 def sync_alerts(db: Session, health: list[KioskHealth], now: dt.datetime | None = None,
@@ -96,7 +101,8 @@ def sync_alerts(db: Session, health: list[KioskHealth], now: dt.datetime | None 
         read_db.rollback()
         return 0
     open_alerts = {(a.kiosk_id, a.kind, a.subject): a
-                   for a in db.execute(select(FleetAlert).where(FleetAlert.cleared_at.is_(None))).scalars()}
+                   for a in db.execute(select(FleetAlert).where(FleetAlert.cleared_at.is_(None),
+                                                                FleetAlert.kind.notin_(PAYMENT_ALERT_KINDS))).scalars()}
     changed = 0
     for key, alert in open_alerts.items():
         if key not in wanted:

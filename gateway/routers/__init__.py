@@ -12,7 +12,7 @@ def errors(*codes: int) -> dict:
     """OpenAPI documentation of the error answers a route can give (all share the error body)."""
     described = {400: "Bad request", 401: "Kiosk or applicant not authenticated", 403: "Not allowed for this kiosk",
                  404: "Not found", 409: "Conflicts with the current state", 422: "Invalid request",
-                 429: "Rate limited", 503: "Temporarily unavailable"}
+                 429: "Rate limited", 502: "An external system refused or failed", 503: "Temporarily unavailable"}
     return {code: {"model": ErrorBody, "description": described[code]} for code in codes}
 
 

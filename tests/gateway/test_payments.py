@@ -24,7 +24,8 @@ def test_fees_are_itemised(client, obama):
     mortgage = next(c for c in client.get("/v1/cases", headers=obama).json()["cases"] if c["kind"] == "mortgage")
     # A mortgage registration pays the registration fee only (80 yuan for housing), no tax.
     assert client.get(f"/v1/cases/{mortgage['case_id']}/fees", headers=obama).json() == {
-        "items": [{"code": "registration_fee", "name": "不动产登记费", "amount_fen": 8000}], "total_fen": 8000}
+        "items": [{"code": "registration_fee", "name": "不动产登记费", "amount_fen": 8000,
+                   "department": "不动产登记中心"}], "total_fen": 8000}
     cancellation = next(c for c in client.get("/v1/cases", headers=obama).json()["cases"]
                         if c["kind"] == "cancellation")
     assert client.get(f"/v1/cases/{cancellation['case_id']}/fees", headers=obama).json() == {"items": [],
