@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 SETTINGS_ENV = "KIOSK_GATEWAY_SETTINGS"
 AUDIT_KEY_ENV = "KIOSK_GATEWAY_AUDIT_KEY_FILE"  # the audit seal key file for the admin commands
+PAYMENT_CONFIG_ENV = "KIOSK_GATEWAY_PAYMENT_CONFIG"
 DEFAULT_DATABASE = f"sqlite:///{Path.cwd() / 'var' / 'gateway.db'}"
 
 
@@ -106,6 +107,9 @@ def _serve_parser() -> argparse.ArgumentParser:
     p.add_argument("--audit-key-file", type=Path, default=os.environ.get(AUDIT_KEY_ENV) or None,
                    help="secret that seals the audit chain's head (required with --production; "
                         f"default ${AUDIT_KEY_ENV}, else the demo key)")
+    p.add_argument("--payment-config", type=Path, default=os.environ.get(PAYMENT_CONFIG_ENV) or None,
+                   help="payment channels, merchant ids and where their keys are (gateway/payment_config.py; "
+                        f"default ${PAYMENT_CONFIG_ENV}); without it only --demo has payment (simulated)")
     p.add_argument("--access-log", action="store_true", help="log every request line (off: URLs may carry secrets)")
     p.add_argument("--log-level", default="INFO")
     return p
@@ -213,6 +217,18 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"kiosk-gateway: {exc}", file=sys.stderr)
         return 1
+    from gateway.payment_config import PaymentConfigError, load_payment_config, production_problems
+
+    payment_problems = production_problems(args.payment_config) if args.production else []
+    if not payment_problems and args.payment_config:
+        try:
+            load_payment_config(args.payment_config)
+        except PaymentConfigError as exc:
+            payment_problems = [str(exc)]
+    if payment_problems:
+        for problem in payment_problems:
+            print(f"kiosk-gateway: {problem}", file=sys.stderr)
+        return 1
     configure_logging(args.log_level)
     from gateway.db import make_engine, make_sessionmaker, migrate
     from gateway.seed import demo_credentials, seed_demo
@@ -222,7 +238,8 @@ def main(argv: list[str] | None = None) -> int:
                                f"{'https' if args.tls_cert else 'http'}://{args.host}:{args.port}",
                                rate_limit_per_minute=args.rate_limit_per_minute,
                                applicant_token_ttl_s=args.token_ttl, require_client_cert=args.production,
-                               audit_seal_key=audit_key)
+                               audit_seal_key=audit_key, demo=args.demo,
+                               payment_config=str(args.payment_config) if args.payment_config else None)
     try:
         engine = make_engine(settings.database_url)
         migrate(engine)
