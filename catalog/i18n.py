@@ -303,6 +303,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "pay.confirm": ("确认缴费", "Confirm"),
     "pay.creating": ("正在生成付款码，请稍等……", "Making your payment code, please wait..."),
     "pay.scan": ("请用手机扫描二维码付款", "Scan the code with your phone to pay"),
+    "pay.channels": ("支持：{channels}", "Accepted: {channels}"),
     "pay.amount": ("应付金额：{amount}", "Amount: {amount}"),
     "pay.countdown": ("请在 {time} 内完成付款", "Please pay within {time}"),
     "pay.waiting": ("付款后本页会自动更新，请不要离开。", "This page updates by itself once you have paid. Please stay."),

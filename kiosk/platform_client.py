@@ -163,6 +163,11 @@ class PlatformClient:
                              idempotency_key=idempotency_key, retry=True)
         return PaymentOrder.from_json(data)
 
+    def payment_channels(self) -> list[str]:
+        """The names of the payment channels the site accepts (微信支付, 支付宝...), in the gateway's order."""
+        data = self._request("GET", "/v1/payment-channels", retry=True)
+        return [str(c.get("name") or c.get("channel")) for c in data.get("channels") or ()]
+
     def payment_status(self, token: str, order_id: str) -> PaymentOrder:
         data = self.request("GET", f"/v1/payment-orders/{path_part(order_id)}", token=token, retry=True)
         return PaymentOrder.from_json(data)

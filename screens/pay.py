@@ -104,6 +104,10 @@ class PayScreen(BaseScreen):
                                        bold=True, halign="center", font_size=self.app.fs_title))
             self._countdown = KioskLabel(text="", halign="center", color=self.app.color_warn)
             body.add_widget(self._countdown)
+            if data.get("channel_name") or data.get("channels"):
+                body.add_widget(KioskLabel(text=self.t("pay.channels", channels="、".join(
+                    [data["channel_name"]] if data.get("channel_name") else data["channels"])), halign="center",
+                    font_size=self.app.fs_small))
             body.add_widget(KioskLabel(text=self.t("pay.waiting"), halign="center", color=self.app.color_muted,
                                        font_size=self.app.fs_small))
             footer = ("flow", "cancel", "pay.cancel", None)

@@ -63,9 +63,10 @@ class PaymentFlow(GatewayFlow):
                 self._finish_paid(ctx, case, entry, already=True)
                 return
         fees = self.platform.fees(ctx.token, case.case_id)
-        items = [{"code": f.code, "name": f.name, "amount_fen": f.amount_fen} for f in fees.items]
+        items = [{"code": f.code, "name": f.name, "amount_fen": f.amount_fen,
+                  **({"department": f.department} if getattr(f, "department", "") else {})} for f in fees.items]
         ctx.post(ev.FlowUpdate({"step": "fees", "case_id": case.case_id, "case_title": case.title,
-                                "case_kind": case.kind,
+                                "case_kind": case.kind, "channels": self._channels(),
                                 "items": items, "total_fen": fees.total_fen}))
         while True:
             answer = ctx.wait_input(WAIT_FOREVER_S)
@@ -85,12 +86,20 @@ class PaymentFlow(GatewayFlow):
             journal.set_state(entry.idempotency_key, pj.FAILED, {"error": exc.code})
             raise
         entry = journal.record_order(entry.idempotency_key, order.order_id, pj.PENDING, order.amount_fen,
-                                     {"pay_url": order.pay_url, "expires_at": _iso(order.expires_at)})
+                                     {"pay_url": order.pay_url, "expires_at": _iso(order.expires_at),
+                                      **_order_details(order)})
         logger.info("payment: order %s created for case %s", order.order_id, case.case_id)
         if order.amount_fen is not None and order.amount_fen != fees.total_fen:
             logger.warning("payment: order amount %s differs from the fees shown (%s)", order.amount_fen,
                            fees.total_fen)
         self._wait_for_payment(ctx, case, entry)
+
+    def _channels(self) -> list[str]:
+        """The channels the site accepts, shown beside the fees and the QR code (none if the gateway does not say)."""
+        try:
+            return list(getattr(self.platform, "payment_channels", lambda: [])())
+        except (PlatformRejected, PlatformUnavailable):
+            return []
 
     def reconcile(self, token: str, entry: pj.JournalEntry) -> pj.JournalEntry:
         """Find out from the gateway how an interrupted payment ended; returns the updated journal entry."""
@@ -109,7 +118,7 @@ class PaymentFlow(GatewayFlow):
             status = self.platform.payment_status(token, entry.order_id)
             if status.status != pj.PENDING:
                 entry = journal.set_state(entry.idempotency_key, status.status,
-                                          {"e_invoice_url": status.e_invoice_url})
+                                          {"e_invoice_url": status.e_invoice_url, **_order_details(status)})
             logger.info("payment: order %s reconciled as %s", entry.order_id, entry.state)
         journal.reconciled(entry)  # the audit trail's record of what the interrupted payment turned out to be
         return entry
@@ -120,7 +129,8 @@ class PaymentFlow(GatewayFlow):
         expires_at = _parse(entry.details.get("expires_at"))
         base = {"step": "waiting", "case_id": case.case_id, "case_title": case.title, "case_kind": case.kind,
                 "pay_url": entry.details.get("pay_url"), "total_fen": entry.amount_fen, "order_id": entry.order_id,
-                "items": entry.details.get("items", []), "message": None}
+                "items": entry.details.get("items", []), "message": None,
+                "channel_name": entry.details.get("channel_name"), "channels": self._channels()}
         ctx.post(ev.FlowUpdate({**base, "seconds_left": _seconds_left(expires_at)}))
         cancel = False
         next_poll = 0.0
@@ -135,7 +145,7 @@ class PaymentFlow(GatewayFlow):
                     ctx.post(ev.FlowUpdate({"message": "platform_unavailable"}))
                 if status is not None and status.status == pj.PAID:
                     entry = journal.set_state(entry.idempotency_key, pj.PAID,
-                                              {"e_invoice_url": status.e_invoice_url})
+                                              {"e_invoice_url": status.e_invoice_url, **_order_details(status)})
                     self._finish_paid(ctx, case, entry, already=False)
                     return
                 if status is not None and status.status in (pj.CANCELLED, pj.EXPIRED):
@@ -187,13 +197,25 @@ class PaymentFlow(GatewayFlow):
         elements = payment_receipt(office=self.services.office, kiosk_id=self.services.kiosk_id,
                                    case_id=case.case_id, case_kind=details.get("kind") or case.kind, items=items,
                                    total_fen=total, order_id=entry.order_id, paid_at=dt.datetime.now(),
-                                   e_invoice_url=details.get("e_invoice_url"), payer_name=payer_name)
+                                   e_invoice_url=details.get("e_invoice_url"), payer_name=payer_name,
+                                   channel_name=details.get("channel_name"), payment_code=details.get("payment_code"),
+                                   transaction_masked=details.get("transaction_masked"))
         code = printer.print_elements(elements)
         if code != CompletionCode.SUCCESS:
             logger.warning("payment: receipt of order %s not printed (%s)", entry.order_id, code.value)
             return False
         logger.info("payment: receipt of order %s printed", entry.order_id)
         return True
+
+
+def _order_details(order) -> dict:
+    """What the receipt names of an order: its channel, 缴款码 and masked transaction number (those the gateway gave)."""
+    out = {}
+    for key in ("channel_name", "payment_code", "transaction_masked"):
+        value = getattr(order, key, None)
+        if value:
+            out[key] = value
+    return out
 
 
 def _iso(value) -> str | None:
