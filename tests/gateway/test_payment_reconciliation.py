@@ -18,8 +18,9 @@ CHANNELS = ["wechat", "alipay"]
 
 
 @pytest.fixture
-def stack(tmp_path, monkeypatch):
-    with PaymentStack(tmp_path, monkeypatch) as s:
+def stack(tmp_path, monkeypatch, engine):
+    """On SQLite, and on PostgreSQL when KIOSK_TEST_PG_URL is set (the `engine` fixture's own schema)."""
+    with PaymentStack(tmp_path, monkeypatch, engine=engine) as s:
         yield s
 
 

@@ -39,7 +39,8 @@ def write_secret(path: Path, text: str) -> Path:
 class PaymentStack:
     """with PaymentStack(tmp_path, monkeypatch) as stack: stack.gateway, stack.wechat, stack.alipay, stack.kiosk"""
 
-    def __init__(self, directory: Path, env, *, channels=("wechat", "alipay"), settings: GatewaySettings | None = None):
+    def __init__(self, directory: Path, env, *, channels=("wechat", "alipay"), settings: GatewaySettings | None = None,
+                 engine=None):
         self.directory = Path(directory)
         self.channels = channels
         wechat_key, alipay_key = merchant_keys()
@@ -50,7 +51,7 @@ class PaymentStack:
         self.alipay = AlipaySimulator(app_id=ALIPAY_APP_ID, seller_id=SELLER_ID, app_public_key=alipay_key.public_key())
         base = settings or GatewaySettings(alert_check_interval_s=0)
         self.config_path = self.directory / "payment.toml"
-        self.gateway = LiveGateway(self.directory, settings=dataclasses.replace(
+        self.gateway = LiveGateway(self.directory, engine=engine, settings=dataclasses.replace(
             base, demo=False, payment_config=str(self.config_path), payment_watch_interval_s=0))
         env.setenv("TEST_WECHATPAY_APIV3_KEY", self.apiv3_key)
         self._write_config(wechat_key, alipay_key)
