@@ -300,3 +300,26 @@ def test_a_channel_the_site_does_not_accept_is_refused(tmp_path, monkeypatch):
         assert response.status_code == 409 and response.json()["error"]["code"] == "channel_not_accepted"
         assert stack.kiosk.http.post(f"{stack.kiosk.base}/notifications/payments/wechat", data=b"{}").status_code \
             == 404
+
+
+def test_the_background_watcher_finds_a_lost_payment_without_being_asked(stack):
+    """The app's lifespan runs the order watcher (LiveGateway here runs without it; a second app on the same
+    database, as another gateway process would be, runs it)."""
+    import dataclasses
+    import time
+
+    from fastapi.testclient import TestClient
+
+    from gateway.app import create_app
+
+    order = stack.kiosk.order(stack.kiosk.payable_case(), "wechat")
+    stack.wechat.pay(order["order_id"], notify=False)
+    watcher = create_app(dataclasses.replace(stack.gateway.settings, payment_watch_interval_s=0.05,
+                                             payment_query_before_expiry_s=10_000, run_migrations=False),
+                         engine=stack.gateway.engine)
+    with TestClient(watcher):
+        deadline = time.monotonic() + 20
+        while order_row(stack, order["order_id"]).status != "paid" and time.monotonic() < deadline:
+            time.sleep(0.05)
+    assert order_row(stack, order["order_id"]).status == "paid"
+    assert ("GET", f"/v3/pay/transactions/out-trade-no/{order['order_id']}?mchid=1900000109") in stack.wechat.requests
