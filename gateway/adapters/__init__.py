@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 from gateway.adapters.bank import BankSubmissions, SimulatedBank
 from gateway.adapters.fees import FeeItem, RegistrationSystem, SimulatedRegistration, SimulatedTax, TaxSystem
-from gateway.adapters.payment import PaymentProvider, SimulatedUnifiedCollection
+from gateway.adapters.payment import PaymentProvider
 from gateway.adapters.population import PopulationRegistry, SimulatedPopulationRegistry
 from gateway.adapters.sms import SimulatedSms, SmsSender
 
