@@ -90,6 +90,12 @@ def _secret(section: dict, key: str, where: str, base: Path) -> str:
 
 
 def _plain(section: dict, key: str, where: str, default=None) -> str:
+    """An id or URL: written in the config, or `key_env` naming an environment variable that holds it."""
+    if f"{key}_env" in section:
+        value = os.environ.get(str(section[f"{key}_env"]), "").strip()
+        if not value:
+            raise PaymentConfigError(f"{where}.{key}: environment variable {section[f'{key}_env']} is not set")
+        return value
     value = section.get(key, default)
     if value is None or str(value).strip() == "":
         raise PaymentConfigError(f"{where}.{key}: missing")

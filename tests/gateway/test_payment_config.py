@@ -79,6 +79,15 @@ def test_each_problem_is_one_line(config, mutate, message):
     assert "\n" not in str(raised.value) and "payment config" in str(raised.value)
 
 
+def test_ids_may_come_from_the_environment(config, monkeypatch):
+    path, write = config
+    write(lambda p: (p["wechat"].pop("mchid"), p["wechat"].update(mchid_env="T_MCHID")))
+    with pytest.raises(PaymentConfigError, match=r"payment\.wechat\.mchid: environment variable T_MCHID is not set"):
+        load_payment_config(path)
+    monkeypatch.setenv("T_MCHID", "1900000109")
+    assert load_payment_config(path).providers["wechat"].config.mchid == "1900000109"
+
+
 def test_a_key_file_others_can_read_is_refused(config, tmp_path):
     path, _ = config
     os.chmod(tmp_path / "wechat_key.pem", 0o644)

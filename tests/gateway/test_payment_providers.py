@@ -323,3 +323,17 @@ def test_the_background_watcher_finds_a_lost_payment_without_being_asked(stack):
             time.sleep(0.05)
     assert order_row(stack, order["order_id"]).status == "paid"
     assert ("GET", f"/v3/pay/transactions/out-trade-no/{order['order_id']}?mchid=1900000109") in stack.wechat.requests
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_request_the_provider_cannot_verify_is_refused(stack, channel):
+    """The provider checks the merchant's signature (SIGN_ERROR / isv.invalid-signature): a wrong merchant key
+    never creates an order."""
+    if channel == "wechat":
+        stack.wechat.merchant_public_key = new_rsa_key().public_key()
+    else:
+        stack.alipay.app_public_key = new_rsa_key().public_key()
+    response = stack.kiosk.http.post(f"{stack.kiosk.base}/v1/payment-orders", headers={"Idempotency-Key": "k3"},
+                                     json={"case_id": stack.kiosk.payable_case(), "channel": channel})
+    assert response.status_code == 502
+    assert (stack.wechat.orders if channel == "wechat" else stack.alipay.trades) == {}
