@@ -1,0 +1,41 @@
+"""The payment flow with a real provider: the kiosk shows the site's channels, the QR code is WeChat Pay's own
+(`weixin://...`), and the printed receipt names the channel, the masked transaction number and the 缴款码."""
+from __future__ import annotations
+
+from kiosk.flows.payment import PaymentFlow
+from kiosk.platform_client import PlatformClient
+from tests.gateway.payment_providers.stack import OBAMA, PaymentStack
+from tests.kiosk.flows.test_payment import Run, journal_store, printer, services  # noqa: F401 - fixtures
+
+
+def test_paying_through_wechat_pay_prints_channel_transaction_and_payment_code(tmp_path, monkeypatch, printer,
+                                                                               journal_store):
+    sim, device = printer
+    with PaymentStack(tmp_path / "gw", monkeypatch, channels=("wechat", "alipay")) as stack:
+        platform = PlatformClient(stack.gateway.base_url, stack.gateway.api_key("demo-hall-01"),
+                                  kiosk_id="demo-hall-01")
+        try:
+            token = platform.issue_applicant_token(OBAMA, "card_only_demo", None)
+            run = Run(PaymentFlow(platform, services(device, journal_store)), token)
+            case_id = run.wait_step("choose_case")["cases"][0]["case_id"]
+            run.answer("choose", case_id)
+            fees = run.wait_step("fees")
+            assert fees["channels"] == ["微信支付", "支付宝"]
+            assert {i["code"]: i.get("department") for i in fees["items"]}["deed_tax"] == "国家税务总局（契税）"
+            run.answer("confirm")
+            waiting = run.wait_step("waiting")
+            assert waiting["pay_url"].startswith("weixin://wxpay/bizpayurl?pr=")
+            assert waiting["channel_name"] == "微信支付"
+            stack.wechat.pay(waiting["order_id"])
+            assert run.wait_finished().outcome == "payment_done"
+            assert sim.wait_for_receipts(1, 10)
+            receipt = sim.receipts[0]
+            transaction = stack.wechat.orders[waiting["order_id"]].transaction_id
+            masked = transaction[:4] + "*" * (len(transaction) - 8) + transaction[-4:]
+            assert "微信支付".encode("gb18030") in receipt and masked.encode() in receipt
+            assert transaction.encode() not in receipt
+            code = stack.kiosk.status(waiting["order_id"])["payment_code"]
+            assert code.encode() in receipt
+            assert "收款单位：国家税务总局（契税）".encode("gb18030") in receipt
+        finally:
+            platform.close()
