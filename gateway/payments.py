@@ -252,7 +252,7 @@ def reconcile_day(db: Session, provider, day: dt.date, now: dt.datetime | None =
     seen: set[str] = set()
     for line in lines:
         if line.state == "refunded":
-            continue  # refunds are checked from our side below
+            continue  # money given back: the gateway's own record of it is payment_refunds (dashboard, audit)
         seen.add(line.order_id)
         order = paid.get(line.order_id) or db.get(PaymentOrder, line.order_id)
         if order is None:
