@@ -337,3 +337,27 @@ def test_a_request_the_provider_cannot_verify_is_refused(stack, channel):
                                      json={"case_id": stack.kiosk.payable_case(), "channel": channel})
     assert response.status_code == 502
     assert (stack.wechat.orders if channel == "wechat" else stack.alipay.trades) == {}
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_case_paid_twice_gets_the_second_payment_back(stack, channel):
+    """The first order was paid in time but its notification was lost; the applicant, told it expired, paid a new
+    one. The watcher then finds the first payment: the case is paid already, so that money goes back."""
+    case_id = stack.kiosk.payable_case()
+    first = stack.kiosk.order(case_id, channel)
+    provider_sim = sim(stack, channel)
+    provider_sim.pay(first["order_id"], notify=False)
+    with db(stack) as s:
+        s.get(PaymentOrder, first["order_id"]).expires_at = utcnow()
+        s.commit()
+    second = stack.kiosk.order(case_id, channel)
+    provider_sim.pay(second["order_id"])
+    assert stack.kiosk.status(second["order_id"])["status"] == "paid"
+    sweep_now(stack, before_expiry_s=0)
+    [refund] = refunds(stack)
+    assert (refund.order_id, refund.reason, refund.status) == (first["order_id"], "duplicate_payment", "done")
+    assert order_row(stack, first["order_id"]).status == "expired"
+    assert case_status(stack, case_id) == "paid"
+    with db(stack) as s:
+        paid = s.execute(select(AuditEntry).where(AuditEntry.action == "payment_paid")).scalars().all()
+    assert [e.subject for e in paid] == [second["order_id"]]
