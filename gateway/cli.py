@@ -219,7 +219,7 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from gateway.payment_config import PaymentConfigError, load_payment_config, production_problems
 
-    payment_problems = production_problems(args.payment_config) if args.production else []
+    payment_problems = production_problems(args.payment_config, args.demo) if args.production else []
     if not payment_problems and args.payment_config:
         try:
             load_payment_config(args.payment_config)
@@ -230,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kiosk-gateway: {problem}", file=sys.stderr)
         return 1
     configure_logging(args.log_level)
+    if not args.payment_config and not args.demo:
+        logger.warning("no --payment-config: this gateway takes no payments (payment orders answer 503)")
     from gateway.db import make_engine, make_sessionmaker, migrate
     from gateway.seed import demo_credentials, seed_demo
 

@@ -175,11 +175,14 @@ def payment_setup(settings) -> PaymentSetup:
     return PaymentSetup(channels=(), region_code=settings.payment_region_code, providers={}, source="none")
 
 
-def production_problems(payment_config: Path | str | None) -> list[str]:
-    """Why a `--production` gateway must not start, one line each (empty: it may). The refusal of `--production
-    --demo` as such is the CLI's general check."""
+def production_problems(payment_config: Path | str | None, demo: bool) -> list[str]:
+    """Why a `--production` gateway must not start, for payment: one line each (empty: it may). Without a payment
+    config and without --demo it starts with no payment at all (a bank or locker site; orders answer 503)."""
     if not payment_config:
-        return ["--production needs --payment-config: without one the only payment provider is the simulated one"]
+        if demo:
+            return ["--production refuses the simulated payment provider (it comes with --demo); "
+                    "give --payment-config with the real providers"]
+        return []
     try:
         load_payment_config(payment_config)
     except PaymentConfigError as exc:

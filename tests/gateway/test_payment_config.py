@@ -57,7 +57,7 @@ def test_a_complete_config_loads_both_channels(config):
     path, _ = config
     setup = load_payment_config(path)
     assert setup.channels == ("wechat", "alipay") and set(setup.providers) == {"wechat", "alipay"}
-    assert production_problems(path) == []
+    assert production_problems(path, demo=False) == production_problems(path, demo=True) == []
 
 
 @pytest.mark.parametrize("mutate, message", [
@@ -121,11 +121,34 @@ def _production_args(tmp_path, *extra):
 
 def test_production_refuses_to_start_with_the_simulated_provider(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("KIOSK_GATEWAY_PAYMENT_CONFIG", raising=False)
-    assert main(_production_args(tmp_path)) == 1
+    assert main(_production_args(tmp_path, "--demo")) == 1
     err = capsys.readouterr().err.strip().splitlines()
-    assert err == ["kiosk-gateway: --production needs --payment-config: without one the only payment provider is "
-                   "the simulated one"]
+    assert "kiosk-gateway: --production refuses the simulated payment provider (it comes with --demo); give " \
+           "--payment-config with the real providers" in err
     assert not (tmp_path / "g.db").exists()  # nothing was started or created
+
+
+def test_production_without_a_payment_config_takes_no_payments(tmp_path):
+    """A bank or locker site has nothing to pay: it may run in production with no provider, and no order is made."""
+    assert production_problems(None, demo=False) == []
+    app = create_app(GatewaySettings(demo=False, public_base_url="http://testserver", alert_check_interval_s=0),
+                     engine=make_engine(f"sqlite:///{tmp_path / 'g.db'}"))
+    from gateway.db import make_sessionmaker
+    from gateway.seed import demo_credentials, seed_demo
+
+    with make_sessionmaker(app.state.engine)() as session:
+        seed_demo(session)
+        key = next(c["api_key"] for c in demo_credentials(session) if c["kiosk_id"] == "demo-hall-01")
+    with TestClient(app) as client:
+        hall = {"Authorization": f"Bearer {key}"}
+        assert client.get("/v1/payment-channels", headers=hall).json() == {"channels": []}
+        token = client.post("/v1/applicant-tokens", headers=hall,
+                            json={"id_number": "110105196108041235", "method": "face", "score": 0.41}).json()["token"]
+        headers = {**hall, "X-Applicant-Token": token, "Idempotency-Key": "k"}
+        case_id = next(c["case_id"] for c in client.get("/v1/cases", headers=headers).json()["cases"]
+                       if c["status"] == "tax_assessed")
+        refused = client.post("/v1/payment-orders", headers=headers, json={"case_id": case_id})
+        assert refused.status_code == 503 and refused.json()["error"]["code"] == "payment_unavailable"
 
 
 def test_production_refuses_to_start_with_a_default_secret(config, tmp_path, capsys, monkeypatch):
