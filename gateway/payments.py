@@ -162,8 +162,9 @@ def send_refund(db: Session, refund: PaymentRefund, provider) -> None:
         refund.status, refund.error = "failed", "no provider configured for this channel"
     else:
         try:
-            result = provider.refund(refund.order_id, refund.refund_id, refund.amount_fen,
-                                     max(refund.amount_fen, order.amount_fen), REFUND_REASONS.get(refund.reason, ""))
+            # The whole of the payment goes back, so the refund is also the transaction's total.
+            result = provider.refund(refund.order_id, refund.refund_id, refund.amount_fen, refund.amount_fen,
+                                     REFUND_REASONS.get(refund.reason, ""))
             refund.status, refund.provider_refund_ref, refund.error = result.state, result.refund_ref, None
         except ProviderError as exc:
             refund.status, refund.error = "failed", str(exc)[:200]

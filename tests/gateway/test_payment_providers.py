@@ -361,3 +361,18 @@ def test_a_case_paid_twice_gets_the_second_payment_back(stack, channel):
     with db(stack) as s:
         paid = s.execute(select(AuditEntry).where(AuditEntry.action == "payment_paid")).scalars().all()
     assert [e.subject for e in paid] == [second["order_id"]]
+
+
+@pytest.mark.parametrize("channel", CHANNELS)
+def test_a_payment_of_the_wrong_amount_pays_nothing_and_goes_back(stack, channel):
+    case_id = stack.kiosk.payable_case()
+    order = stack.kiosk.order(case_id, channel)
+    if channel == "wechat":
+        stack.wechat.pay(order["order_id"], amount=100)  # the provider reports 1 yuan paid for this order
+    else:
+        stack.alipay.pay(order["order_id"], notify=False)
+        stack.alipay.deliver(*stack.alipay.notification(order["order_id"], total_amount="1.00"))
+    assert stack.kiosk.status(order["order_id"])["status"] == "pending"
+    assert case_status(stack, case_id) == "tax_assessed"
+    [refund] = refunds(stack)
+    assert (refund.reason, refund.amount_fen, refund.status) == ("amount_mismatch", 100, "done")
