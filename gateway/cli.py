@@ -230,8 +230,6 @@ def main(argv: list[str] | None = None) -> int:
             print(f"kiosk-gateway: {problem}", file=sys.stderr)
         return 1
     configure_logging(args.log_level)
-    if not args.payment_config and not args.demo:
-        logger.warning("no --payment-config: this gateway takes no payments (payment orders answer 503)")
     from gateway.db import make_engine, make_sessionmaker, migrate
     from gateway.seed import demo_credentials, seed_demo
 
@@ -262,6 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     engine.dispose()
     os.environ[SETTINGS_ENV] = _settings_to_env(settings)
     os.environ["KIOSK_GATEWAY_LOG_LEVEL"] = args.log_level
+    if not args.payment_config and not args.demo:
+        logger.warning("no --payment-config: this gateway takes no payments (payment orders answer 503)")
     logger.info("serving on http://%s:%d with %d worker(s)", args.host, args.port, args.workers)
     serve(args.host, args.port, args.workers, access_log=args.access_log, log_level=args.log_level,
           tls=tls_options(args.tls_cert, args.tls_key, args.tls_client_ca))
