@@ -13,6 +13,7 @@ from gateway.models import AuditEntry, Case, PaymentOrder, PaymentRefund, utcnow
 from gateway.payments import sweep
 from tests.gateway.payment_providers.base import new_rsa_key
 from tests.gateway.payment_providers.stack import PaymentStack
+from tests.waiting import wait_for
 
 CHANNELS = ["wechat", "alipay"]
 
@@ -306,7 +307,6 @@ def test_the_background_watcher_finds_a_lost_payment_without_being_asked(stack):
     """The app's lifespan runs the order watcher (LiveGateway here runs without it; a second app on the same
     database, as another gateway process would be, runs it)."""
     import dataclasses
-    import time
 
     from fastapi.testclient import TestClient
 
@@ -318,10 +318,7 @@ def test_the_background_watcher_finds_a_lost_payment_without_being_asked(stack):
                                              payment_query_before_expiry_s=10_000, run_migrations=False),
                          engine=stack.gateway.engine)
     with TestClient(watcher):
-        deadline = time.monotonic() + 20
-        while order_row(stack, order["order_id"]).status != "paid" and time.monotonic() < deadline:
-            time.sleep(0.05)
-    assert order_row(stack, order["order_id"]).status == "paid"
+        wait_for(lambda: order_row(stack, order["order_id"]).status == "paid", what="the watcher to find the payment")
     assert ("GET", f"/v3/pay/transactions/out-trade-no/{order['order_id']}?mchid=1900000109") in stack.wechat.requests
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import secrets
-import time
 from pathlib import Path
 
 import requests
@@ -123,11 +122,3 @@ class KioskView:
 
     def status(self, order_id: str) -> dict:
         return self.http.get(f"{self.base}/v1/payment-orders/{order_id}").json()
-
-    def wait_status(self, order_id: str, wanted: str, timeout_s: float = 10.0, interval_s: float = 0.02) -> dict:
-        deadline = time.monotonic() + timeout_s
-        while True:
-            status = self.status(order_id)
-            if status["status"] == wanted or time.monotonic() > deadline:
-                return status
-            time.sleep(interval_s)
