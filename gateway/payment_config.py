@@ -176,15 +176,17 @@ def payment_setup(settings) -> PaymentSetup:
 
 
 def production_problems(payment_config: Path | str | None, demo: bool) -> list[str]:
-    """Why a `--production` gateway must not start, for payment: one line each (empty: it may). Without a payment
-    config and without --demo it starts with no payment at all (a bank or locker site; orders answer 503)."""
-    if not payment_config:
-        if demo:
-            return ["--production refuses the simulated payment provider (it comes with --demo); "
-                    "give --payment-config with the real providers"]
-        return []
-    try:
-        load_payment_config(payment_config)
-    except PaymentConfigError as exc:
-        return [str(exc)]
-    return []
+    """Why a `--production` gateway must not start, for payment: one line each (empty: it may). `--demo` is refused
+    whatever else is given (it seeds the demo kiosks and data and wires the simulated provider with its free /pay
+    page); without a payment config a production gateway takes no payment at all (a bank or locker site; orders
+    answer 503)."""
+    problems = []
+    if demo:
+        problems.append("--production refuses --demo (demo kiosks and data, and the simulated payment provider "
+                        "with its /pay page); give --payment-config with the real providers")
+    if payment_config:
+        try:
+            load_payment_config(payment_config)
+        except PaymentConfigError as exc:
+            problems.append(str(exc))
+    return problems

@@ -57,7 +57,7 @@ def test_a_complete_config_loads_both_channels(config):
     path, _ = config
     setup = load_payment_config(path)
     assert setup.channels == ("wechat", "alipay") and set(setup.providers) == {"wechat", "alipay"}
-    assert production_problems(path, demo=False) == production_problems(path, demo=True) == []
+    assert production_problems(path, demo=False) == []
 
 
 @pytest.mark.parametrize("mutate, message", [
@@ -119,13 +119,25 @@ def _production_args(tmp_path, *extra):
             "--database", f"sqlite:///{tmp_path / 'g.db'}", *extra]
 
 
-def test_production_refuses_to_start_with_the_simulated_provider(tmp_path, capsys, monkeypatch):
+@pytest.mark.parametrize("with_config", [False, True], ids=["demo-only", "demo-and-payment-config"])
+def test_production_refuses_to_start_with_demo(config, tmp_path, capsys, monkeypatch, with_config):
+    """--demo brings the simulated provider and its free /pay page: refused with or without real providers."""
     monkeypatch.delenv("KIOSK_GATEWAY_PAYMENT_CONFIG", raising=False)
-    assert main(_production_args(tmp_path, "--demo")) == 1
-    err = capsys.readouterr().err.strip().splitlines()
-    assert "kiosk-gateway: --production refuses the simulated payment provider (it comes with --demo); give " \
-           "--payment-config with the real providers" in err
+    path, _ = config
+    extra = ("--demo", "--payment-config", str(path)) if with_config else ("--demo",)
+    assert main(_production_args(tmp_path, *extra)) == 1
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert line == "kiosk-gateway: --production refuses --demo (demo kiosks and data, and the simulated payment " \
+                   "provider with its /pay page); give --payment-config with the real providers"
     assert not (tmp_path / "g.db").exists()  # nothing was started or created
+
+
+def test_production_names_each_problem_on_its_own_line(config, monkeypatch):
+    path, _ = config
+    monkeypatch.setenv("T_APIV3", "demo-payment-secret")
+    problems = production_problems(path, demo=True)
+    assert len(problems) == 2 and problems[0].startswith("--production refuses --demo")
+    assert "apiv3_key: is a demo or default secret" in problems[1] and all("\n" not in p for p in problems)
 
 
 def test_production_without_a_payment_config_takes_no_payments(tmp_path):

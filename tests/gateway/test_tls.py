@@ -151,8 +151,10 @@ def test_production_flag_needs_an_audit_key(tmp_path):
 
 
 def test_production_gateway_command_end_to_end(pki, tmp_path):
-    """`kiosk-gateway --demo --production` as an operator starts it: the kiosk gets in with its certificate only."""
+    """`kiosk-gateway --production` as an operator starts it (kiosks registered with `add-kiosk`, no --demo, which
+    production refuses): the kiosk gets in with its certificate only."""
     import json
+    import os
     import time
 
     from gateway.testing import free_port
@@ -160,12 +162,18 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
     ca, port = pki["ca"], free_port()
     audit_key = tmp_path / "audit.key"
     audit_key.write_text("a production audit secret\n")
-    credentials_file = tmp_path / "credentials.json"
-    command = [str(Path(sys.executable).parent / "kiosk-gateway"), "--demo", "--production", "--host", "127.0.0.1",
-               "--port", str(port), "--database", f"sqlite:///{tmp_path / 'g.db'}",
-               "--credentials-out", str(credentials_file), "--tls-cert", str(ca / "server.pem"),
-               "--tls-key", str(ca / "server.key"), "--tls-client-ca", str(ca / "ca.pem"),
-               "--audit-key-file", str(audit_key)]
+    gateway_cmd = str(Path(sys.executable).parent / "kiosk-gateway")
+    database = f"sqlite:///{tmp_path / 'g.db'}"
+    keys = {}
+    for kiosk_id, site_kind in (("demo-hall-01", "hall"), ("demo-bank-01", "bank")):
+        added = subprocess.run([gateway_cmd, "--database", database, "add-kiosk", kiosk_id, "--site-kind", site_kind],
+                               capture_output=True, text=True, timeout=60,
+                               env={**os.environ, "KIOSK_GATEWAY_AUDIT_KEY_FILE": str(audit_key)})
+        assert added.returncode == 0, added.stderr
+        keys[kiosk_id] = json.loads(added.stdout)["api_key"]
+    command = [gateway_cmd, "--production", "--host", "127.0.0.1", "--port", str(port), "--database", database,
+               "--tls-cert", str(ca / "server.pem"), "--tls-key", str(ca / "server.key"),
+               "--tls-client-ca", str(ca / "ca.pem"), "--audit-key-file", str(audit_key)]
     log = open(tmp_path / "gateway.log", "w")
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=log)
     cert = (str(ca / "kiosks" / "demo-hall-01.pem"), str(ca / "kiosks" / "demo-hall-01.key"))
@@ -181,15 +189,14 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
                 assert time.monotonic() < deadline, "the gateway did not start"
                 time.sleep(0.2)
         assert answer.json() == {"status": "ok"}
-        keys = {c["kiosk_id"]: c["api_key"] for c in json.loads(credentials_file.read_text())}
         hall = PlatformClient(f"https://127.0.0.1:{port}", keys["demo-hall-01"], client_cert=cert,
                               ca_cert=str(ca / "ca.pem"), retries=0)
-        assert hall.issue_applicant_token(OBAMA, "card_only_demo", 1.0)
+        assert hall.payment_channels() == []  # in, with its certificate; no payment config: no channel
         hall.close()
         bank = PlatformClient(f"https://127.0.0.1:{port}", keys["demo-bank-01"], client_cert=cert,
                               ca_cert=str(ca / "ca.pem"), retries=0)
         with pytest.raises(PlatformRejected, match=r"client certificate does not belong to this kiosk") as refused:
-            bank.issue_applicant_token(OBAMA, "card_only_demo", 1.0)
+            bank.payment_channels()
         assert refused.value.code == "certificate_mismatch"
         bank.close()
     finally:
@@ -201,8 +208,6 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
             process.wait(5)
         log.close()
     # What the production gateway appended is sealed with its key file, not the demo key.
-    import os
-
     def verify(env):
         return subprocess.run([str(Path(sys.executable).parent / "kiosk-gateway"), "--database",
                                f"sqlite:///{tmp_path / 'g.db'}", "audit-verify"], capture_output=True, text=True,
