@@ -93,7 +93,17 @@ class PayScreen(BaseScreen):
                 body.add_widget(FeeRow(name=item["name"], amount=yuan(item["amount_fen"])))
             body.add_widget(FeeRow(name=self.t("pay.total", amount=""), amount=yuan(data.get("total_fen", 0)),
                                    bold="1"))
-            footer = ("flow", "cancel", "pay.cancel", ("flow", "confirm", "pay.confirm"))
+            options = data.get("channel_options") or []
+            if len(options) > 1:  # the site takes more than one: each channel's own QR code, so the applicant picks
+                prompt = self.t("pay.choose_channel")
+                for option in options:
+                    key = f"channel.{option['channel']}"
+                    name = self.t(key) if key in i18n.CATALOG else option["name"]
+                    body.add_widget(KioskButton(text=self.t("pay.with", channel=name), intent="flow",
+                                                intent_arg=f"confirm:{option['channel']}"))
+                footer = ("flow", "cancel", "pay.cancel", None)
+            else:
+                footer = ("flow", "cancel", "pay.cancel", ("flow", "confirm", "pay.confirm"))
         elif step == "waiting":
             prompt = self.t("pay.scan")
             if data.get("pay_url"):

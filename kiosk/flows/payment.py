@@ -65,14 +65,19 @@ class PaymentFlow(GatewayFlow):
         fees = self.platform.fees(ctx.token, case.case_id)
         items = [{"code": f.code, "name": f.name, "amount_fen": f.amount_fen,
                   **({"department": f.department} if getattr(f, "department", "") else {})} for f in fees.items]
+        options = self._channel_options()
         ctx.post(ev.FlowUpdate({"step": "fees", "case_id": case.case_id, "case_title": case.title,
-                                "case_kind": case.kind, "channels": self._channels(),
+                                "case_kind": case.kind, "channels": [o["name"] for o in options],
+                                "channel_options": options if len(options) > 1 else [],
                                 "items": items, "total_fen": fees.total_fen}))
         while True:
             answer = ctx.wait_input(WAIT_FOREVER_S)
             if answer is None:
                 return
-            if answer.action == "confirm":
+            # With more than one channel the applicant picks one (its own QR code); with one, Confirm is enough.
+            if answer.action == "confirm" and (answer.value in {o["channel"] for o in options}
+                                               or (not answer.value and len(options) <= 1)):
+                channel = answer.value or None
                 break
             if answer.action == "cancel":
                 ctx.post(ev.FlowFinished("payment_cancelled"))
@@ -81,7 +86,8 @@ class PaymentFlow(GatewayFlow):
         # Durable before the order exists: a crash from here on leaves an entry the next visit reconciles.
         entry = journal.begin(case.case_id, {"items": items, "total_fen": fees.total_fen, "kind": case.kind})
         try:
-            order = self.platform.create_payment_order(ctx.token, case.case_id, entry.idempotency_key)
+            order = self.platform.create_payment_order(ctx.token, case.case_id, entry.idempotency_key,
+                                                       **({"channel": channel} if channel else {}))
         except PlatformRejected as exc:
             journal.set_state(entry.idempotency_key, pj.FAILED, {"error": exc.code})
             raise
@@ -96,8 +102,15 @@ class PaymentFlow(GatewayFlow):
 
     def _channels(self) -> list[str]:
         """The channels the site accepts, shown beside the fees and the QR code (none if the gateway does not say)."""
+        return [o["name"] for o in self._channel_options()]
+
+    def _channel_options(self) -> list[dict]:
+        """The site's channels as {"channel", "name"} (none if the gateway does not say)."""
         try:
-            return list(getattr(self.platform, "payment_channels", lambda: [])())
+            options = getattr(self.platform, "payment_channel_options", None)
+            if options is not None:
+                return list(options())
+            return [{"channel": "", "name": n} for n in getattr(self.platform, "payment_channels", lambda: [])()]
         except (PlatformRejected, PlatformUnavailable):
             return []
 
