@@ -33,7 +33,7 @@ def test_the_kiosk_gets_channel_code_and_masked_transaction_from_the_gateway(tmp
     with PaymentStack(tmp_path, monkeypatch) as stack:
         client = PlatformClient(stack.gateway.base_url, stack.gateway.api_key("demo-hall-01"))
         assert client.payment_channels() == ["微信支付", "支付宝"]
-        token = client.issue_applicant_token(OBAMA, "face", 0.41)
+        token = client.issue_applicant_token(OBAMA, "card_only_demo", None)
         case = next(c for c in client.list_cases(token) if c.status == "tax_assessed")
         fees = client.fees(token, case.case_id)
         assert {f.code: f.department for f in fees.items}["deed_tax"] == "国家税务总局（契税）"
