@@ -17,6 +17,7 @@ DEFAULT_BODY_LIMIT = 64 * 1024  # every JSON call and form post
 # Routes that carry an upload get more, and only they: (path pattern, limit in bytes).
 UPLOAD_LIMITS = (
     (re.compile(r"^/v1/bank/applications/[^/]+/signatures$"), 1024 * 1024),  # a signature PNG (512 KiB) in base64
+    (re.compile(r"^/verify$"), 10 * 1024 * 1024 + 64 * 1024),  # a sealed PDF to check (pages: 10 MiB) and its form
 )
 # A body above this size is read only once its API key is known to belong to a kiosk (one indexed read); smaller
 # ones are cheaper to read than to look up twice, so the hot paths (heartbeats) keep their single lookup.

@@ -106,7 +106,7 @@ def test_proof_with_purpose_and_one_property_comes_sealed(tmp_path):
     pki = seal_pki.create_seal_pki(tmp_path / "seal", GatewaySettings.office_name, "http://127.0.0.1:9/seal/ca.crl")
     with LiveGateway(tmp_path / "db", settings=GatewaySettings(seal_dir=pki, alert_check_interval_s=0)) as gw:
         client = PlatformClient(gw.base_url, gw.api_key("demo-hall-01"), timeout_s=10, kiosk_id="demo-hall-01")
-        token = client.issue_applicant_token(OBAMA, "face", 0.38)
+        token = client.issue_applicant_token(OBAMA, "card_only_demo", None)
         every = client.request_proof(token, "property_record", uuid.uuid4().hex, purpose="loan")
         unit = every["properties"][0]["unit_no"]
         one = client.request_proof(token, "property_record", uuid.uuid4().hex, purpose="loan", unit_numbers=[unit])
