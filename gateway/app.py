@@ -18,7 +18,7 @@ API_VERSION = "1.0.0"
 def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters: Adapters | None = None) -> FastAPI:
     """Builds the app; `engine` lets a test hand in its own (e.g. one bound to a per-test PostgreSQL schema)."""
     from gateway.routers import (bank_recording, bank_signing, cases, fleet, health, identity, lockers, pages,
-                                 payments, proofs, tokens)
+                                 payment_notifications, payments, proofs, tokens)
 
     settings = settings or GatewaySettings()
     from gateway.audit_chain import use_seal_key
@@ -60,20 +60,25 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     from gateway.routers import e_certificates  # e-certificate download links for the applicant's phone
 
     if settings.public_only:
-        # The instance phones reach: the public pages and the e-certificate downloads, nothing under /v1 (the
-        # kiosk API), no dashboard, no API documents.
+        # The instance phones and payment providers reach: the public pages, the e-certificate downloads and the
+        # providers' payment notifications; nothing under /v1 (the kiosk API), no dashboard, no API documents.
         from fastapi import APIRouter
 
         downloads = APIRouter()
         downloads.routes.extend(route for route in e_certificates.router.routes if not route.path.startswith("/v1/"))
         app.include_router(pages.router)
+        app.include_router(payment_notifications.router)
         app.include_router(downloads)
         return app
     # Requests try the routers in this order, each one's routes in turn: the hot paths (heartbeats, case status,
     # tokens) come first, right after the trivial health check (the benchmarks' floor).
-    for module in (health, fleet, cases, tokens, identity, payments, proofs, bank_signing, bank_recording,
-                   lockers, pages):
+    for module in (health, fleet, cases, tokens, identity, payments, payment_notifications, proofs, bank_signing,
+                   bank_recording, lockers, pages):
         app.include_router(module.router)
+    if settings.simulated_payment and getattr(app.state.adapters.channels().get("unified"), "simulated", False):
+        from gateway.routers import demo_pay  # the simulated provider's pay page: demo mode only
+
+        app.include_router(demo_pay.router)
     app.include_router(e_certificates.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
     return app

@@ -28,6 +28,24 @@ async def _checkpoints(engine) -> None:
             logger.exception("WAL checkpoint failed")
 
 
+async def _payment_watch(state) -> None:
+    """The order watcher (a lost notification: ask the provider before and after expiry; failed refunds again) and
+    the daily reconciliation against the providers' statements, each pass in a worker thread."""
+    from gateway.payments import reconcile_due, sweep
+
+    settings = state.settings
+    providers = {c: p for c, p in state.adapters.channels().items() if not getattr(p, "simulated", False)}
+    while True:
+        await asyncio.sleep(settings.payment_watch_interval_s)
+        try:
+            await anyio.to_thread.run_sync(lambda: sweep(state.sessionmaker, providers,
+                                                         before_expiry_s=settings.payment_query_before_expiry_s,
+                                                         requery_s=settings.payment_requery_s))
+            await anyio.to_thread.run_sync(reconcile_due, state.sessionmaker, providers)
+        except Exception:  # a provider or the database down: log it, the next pass tries again
+            logger.exception("payment watch pass failed")
+
+
 @contextlib.asynccontextmanager
 async def background_tasks(app):
     """The app's lifespan (FastAPI(lifespan=...)): starts the tasks, and stops them when the server shuts down."""
@@ -39,6 +57,9 @@ async def background_tasks(app):
     if state.settings.alert_check_interval_s > 0:  # fleet alerts raised with no page open
         state.alert_checker = AlertChecker(state.engine, state.settings.alert_check_interval_s)
         tasks.append(loop.create_task(state.alert_checker.run(), name="alert-checker"))
+    if state.settings.payment_watch_interval_s > 0 and any(
+            not getattr(p, "simulated", False) for p in state.adapters.channels().values()):
+        tasks.append(loop.create_task(_payment_watch(state), name="payment-watch"))
     if state.engine.dialect.name == "sqlite":
         tasks.append(loop.create_task(_checkpoints(state.engine), name="wal-checkpoints"))
     try:

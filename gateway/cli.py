@@ -17,6 +17,7 @@ logger = logging.getLogger(__name__)
 
 SETTINGS_ENV = "KIOSK_GATEWAY_SETTINGS"
 AUDIT_KEY_ENV = "KIOSK_GATEWAY_AUDIT_KEY_FILE"  # the audit seal key file for the admin commands
+PAYMENT_CONFIG_ENV = "KIOSK_GATEWAY_PAYMENT_CONFIG"
 DEFAULT_DATABASE = f"sqlite:///{Path.cwd() / 'var' / 'gateway.db'}"
 
 
@@ -109,13 +110,17 @@ def _serve_parser() -> argparse.ArgumentParser:
                    help="secret that seals the audit chain's head (required with --production; "
                         f"default ${AUDIT_KEY_ENV}, else the demo key)")
     p.add_argument("--public", action="store_true",
-                   help="serve only the pages phones and verifiers open (/pay, /invoices, /verify, /e-certificates, "
-                        "the provider's payment notification): no kiosk API, no dashboard, no API documents. Needs "
-                        "--audit-key-file (it shares the gateway's database)")
+                   help="serve only the pages phones, verifiers and payment providers open (/invoices, /verify, "
+                        "/e-certificates, /cases/<id>, /notifications/payments/wechat|alipay): no kiosk API, no "
+                        "dashboard, no API documents. Needs --audit-key-file (it shares the gateway's database) and "
+                        "the site's --payment-config to verify the notifications")
     p.add_argument("--seal-dir", type=Path,
                    help="the registration centre's seal folder (seal.pem, seal.key mode 0600, ca.pem, ca.crl); "
                         "with --demo a demo CA and seal are made in var/seal when not given")
     p.add_argument("--seal-tsa-url", help="the RFC 3161 time-stamping authority (required with --production)")
+    p.add_argument("--payment-config", type=Path, default=os.environ.get(PAYMENT_CONFIG_ENV) or None,
+                   help="payment channels, merchant ids and where their keys are (gateway/payment_config.py; "
+                        f"default ${PAYMENT_CONFIG_ENV}); without it only --demo has payment (simulated)")
     p.add_argument("--access-log", action="store_true", help="log every request line (off: URLs may carry secrets)")
     p.add_argument("--log-level", default="INFO")
     return p
@@ -244,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.demo and (args.production or args.public):
         print(f"kiosk-gateway: --demo cannot be combined with --{'production' if args.production else 'public'} "
-              "(demo kiosks and staff have published credentials)", file=sys.stderr)
+              "(demo kiosks and staff have published credentials, and the simulated payment provider has a free "
+              "/pay page); give --payment-config with the real providers", file=sys.stderr)
         return 1
     if not args.audit_key_file and (args.public or _shared_database(args.database) and not args.demo):
         print("kiosk-gateway: this database is shared with other gateway processes; --audit-key-file is required "
@@ -255,10 +261,22 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"kiosk-gateway: {exc}", file=sys.stderr)
         return 1
-    # With --demo too (demo data behind production's security) the seal is production's: never the demo seal.
+    # --demo with --production was refused above: the demo seal is made for demo gateways only.
     if args.production and not (args.seal_dir and args.seal_tsa_url):
         print("kiosk-gateway: --production needs --seal-dir and --seal-tsa-url (the electronic seal and its TSA)",
               file=sys.stderr)
+        return 1
+    from gateway.payment_config import PaymentConfigError, load_payment_config, production_problems
+
+    payment_problems = production_problems(args.payment_config, args.demo) if args.production else []
+    if not payment_problems and args.payment_config:
+        try:
+            load_payment_config(args.payment_config)
+        except PaymentConfigError as exc:
+            payment_problems = [str(exc)]
+    if payment_problems:
+        for problem in payment_problems:
+            print(f"kiosk-gateway: {problem}", file=sys.stderr)
         return 1
     configure_logging(args.log_level)
     from gateway.db import make_engine, make_sessionmaker, migrate
@@ -275,7 +293,8 @@ def main(argv: list[str] | None = None) -> int:
                                rate_limit_per_minute=args.rate_limit_per_minute,
                                applicant_token_ttl_s=args.token_ttl, require_client_cert=args.production,
                                audit_seal_key=audit_key, production=args.production, public_only=args.public,
-                               demo=args.demo)
+                               demo=args.demo, simulated_payment=args.demo,
+                               payment_config=str(args.payment_config) if args.payment_config else None)
     try:
         engine = make_engine(settings.database_url)
         migrate(engine)
@@ -312,6 +331,8 @@ def main(argv: list[str] | None = None) -> int:
     engine.dispose()
     os.environ[SETTINGS_ENV] = _settings_to_env(settings)
     os.environ["KIOSK_GATEWAY_LOG_LEVEL"] = args.log_level
+    if not args.payment_config and not args.demo:
+        logger.warning("no --payment-config: this gateway takes no payments (payment orders answer 503)")
     logger.info("serving on http://%s:%d with %d worker(s)", args.host, args.port, args.workers)
     serve(args.host, args.port, args.workers, access_log=args.access_log, log_level=args.log_level,
           tls=tls_options(args.tls_cert, args.tls_key, args.tls_client_ca))

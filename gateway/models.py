@@ -177,6 +177,55 @@ class PaymentOrder(Base):
     # sha256 of the secret in the pay URL: the URL is a capability and is not guessable from the order id.
     pay_secret_hash: Mapped[str] = mapped_column(String(64))
     provider_ref: Mapped[str | None] = mapped_column(String(64))
+    # Migration 0930 (real payment): the channel (wechat | alipay | unified), the 20-digit payment code (缴款码) of
+    # the non-tax collection platform, the provider's transaction number and what it says was paid, and when the
+    # gateway last asked the provider about the order (order query, for a lost notification).
+    channel: Mapped[str | None] = mapped_column(String(16))
+    payment_code: Mapped[str | None] = mapped_column(String(20), unique=True)
+    transaction_id: Mapped[str | None] = mapped_column(String(64))
+    paid_amount_fen: Mapped[int | None] = mapped_column(BigInteger)
+    queried_at: Mapped[dt.datetime | None]
+    # True once the provider was asked after expiry (the last word on an order whose notification never came).
+    settled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class PaymentRefund(Base):
+    """Money given back through the provider's refund API: paid to a superseded, cancelled or expired order, a second
+    payment for a case, or an amount that does not match the order. Staff see each one on the dashboard."""
+
+    __tablename__ = "payment_refunds"
+    refund_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    order_id: Mapped[str] = mapped_column(ForeignKey("payment_orders.order_id"), index=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    amount_fen: Mapped[int] = mapped_column(BigInteger)
+    reason: Mapped[str] = mapped_column(String(32))
+    status: Mapped[str] = mapped_column(String(16))  # done | processing | failed
+    transaction_id: Mapped[str | None] = mapped_column(String(64))
+    provider_refund_ref: Mapped[str | None] = mapped_column(String(96))
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[dt.datetime]
+    updated_at: Mapped[dt.datetime]
+
+
+class PaymentNotificationSeen(Base):
+    """Each provider notification id the gateway has taken, so a replayed or repeated one changes nothing."""
+
+    __tablename__ = "payment_notifications_seen"
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    notification_id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    order_id: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[dt.datetime]
+
+
+class PaymentReconciliation(Base):
+    """One day's comparison of a provider's statement with the gateway's orders (the daily job runs it once)."""
+
+    __tablename__ = "payment_reconciliations"
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    ran_at: Mapped[dt.datetime]
+    lines: Mapped[int] = mapped_column(Integer)
+    differences: Mapped[int] = mapped_column(Integer)
 
 
 class Proof(Base):

@@ -26,8 +26,20 @@ class GatewaySettings:
     pickup_code_ttl_s: int = 7 * 24 * 3600
     office_name: str = "不动产登记中心（演示）"
     faces_dir: Path = DEFAULT_FACES_DIR
-    # Secret shared with the payment provider to sign its notifications (the simulated provider uses it too).
+    # Secret the simulated unified-collection provider signs its notifications with (demo only).
     payment_notify_secret: str = "demo-payment-secret"
+    # The simulated payment provider and its /pay page (demo only). The CLI sets it from --demo; the app factory's
+    # default (tests, `make demo`) has it. A gateway started without --demo has only the configured providers.
+    simulated_payment: bool = True
+    # The payment configuration file (gateway/payment_config.py): real providers; None: simulated (demo) or none.
+    payment_config: str | None = None
+    payment_region_code: str = "110105"
+    # The order watcher asks the provider about a pending order this long before it expires (and every
+    # payment_requery_s until then), and once more after it expired: a lost notification never loses a payment.
+    payment_query_before_expiry_s: float = 120.0
+    payment_requery_s: float = 30.0
+    # Seconds between two passes of the order watcher and daily reconciliation check; 0: off.
+    payment_watch_interval_s: float = 10.0
     run_migrations: bool = True
     # Production mode (`kiosk-gateway --production`): the kiosk API only over mutual TLS, and each call's client
     # certificate CN must be the kiosk its API key belongs to (gateway/tls.py).

@@ -81,10 +81,12 @@ class Fee:
     code: str
     name: str
     amount_fen: int
+    department: str = ""  # the collecting department the platform passes the item on to
 
     @classmethod
     def from_json(cls, data: dict) -> "Fee":
-        return cls(code=str(data["code"]), name=str(data["name"]), amount_fen=int(data["amount_fen"]))
+        return cls(code=str(data["code"]), name=str(data["name"]), amount_fen=int(data["amount_fen"]),
+                   department=str(data.get("department") or ""))
 
 
 @dataclass(frozen=True)
@@ -106,10 +108,15 @@ class PaymentOrder:
     amount_fen: int | None
     expires_at: dt.datetime | None
     e_invoice_url: str | None
+    channel_name: str | None = None  # 微信支付 | 支付宝 | ...
+    payment_code: str | None = None  # the 20-digit 缴款码
+    transaction_masked: str | None = None  # the provider's transaction number, masked, once paid
 
     @classmethod
     def from_json(cls, data: dict) -> "PaymentOrder":
         amount = data.get("amount_fen")
         return cls(order_id=str(data["order_id"]), status=str(data["status"]), pay_url=data.get("pay_url"),
                    amount_fen=int(amount) if amount is not None else None,
-                   expires_at=_datetime(data.get("expires_at")), e_invoice_url=data.get("e_invoice_url"))
+                   expires_at=_datetime(data.get("expires_at")), e_invoice_url=data.get("e_invoice_url"),
+                   channel_name=data.get("channel_name"), payment_code=data.get("payment_code"),
+                   transaction_masked=data.get("transaction_masked"))

@@ -176,10 +176,23 @@ class PlatformClient:
         data = self.request("GET", f"/v1/cases/{path_part(case_id)}/fees", token=token, retry=True)
         return FeeSchedule.from_json(data)
 
-    def create_payment_order(self, token: str, case_id: str, idempotency_key: str) -> PaymentOrder:
-        data = self.request("POST", "/v1/payment-orders", json={"case_id": case_id}, token=token,
-                             idempotency_key=idempotency_key, retry=True)
+    def create_payment_order(self, token: str, case_id: str, idempotency_key: str,
+                             channel: str | None = None) -> PaymentOrder:
+        """channel: one the site accepts (wechat | alipay); None: the gateway's first."""
+        body = {"case_id": case_id, **({"channel": channel} if channel else {})}
+        data = self.request("POST", "/v1/payment-orders", json=body, token=token,
+                            idempotency_key=idempotency_key, retry=True)
         return PaymentOrder.from_json(data)
+
+    def payment_channel_options(self) -> list[dict]:
+        """The payment channels the site accepts, in the gateway's order: {"channel": "wechat", "name": "微信支付"}."""
+        data = self.request("GET", "/v1/payment-channels", retry=True)
+        return [{"channel": str(c.get("channel") or ""), "name": str(c.get("name") or c.get("channel"))}
+                for c in data.get("channels") or ()]
+
+    def payment_channels(self) -> list[str]:
+        """The names of the payment channels the site accepts (微信支付, 支付宝...), in the gateway's order."""
+        return [c["name"] for c in self.payment_channel_options()]
 
     def payment_status(self, token: str, order_id: str) -> PaymentOrder:
         data = self.request("GET", f"/v1/payment-orders/{path_part(order_id)}", token=token, retry=True)

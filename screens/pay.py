@@ -96,7 +96,16 @@ class PayScreen(BaseScreen):
                 body.add_widget(FeeRow(name=item.name, amount=yuan(item.amount_fen)))
             body.add_widget(FeeRow(name=self.t("pay.total", amount=""), amount=yuan(step.total_fen),
                                    bold="1"))
-            footer = ("flow", "cancel", "pay.cancel", ("flow", "confirm", "pay.confirm"))
+            if len(step.channel_options) > 1:  # the site takes several: each channel's own QR code, the applicant picks
+                prompt = self.t("pay.choose_channel")
+                for option in step.channel_options:
+                    key = f"channel.{option.channel}"
+                    name = self.t(key) if key in i18n.CATALOG else option.name
+                    body.add_widget(KioskButton(text=self.t("pay.with", channel=name), intent="flow",
+                                                intent_arg=f"confirm:{option.channel}"))
+                footer = ("flow", "cancel", "pay.cancel", None)
+            else:
+                footer = ("flow", "cancel", "pay.cancel", ("flow", "confirm", "pay.confirm"))
         elif isinstance(step, WaitingForPayment):
             prompt = self.t("pay.scan")
             if step.pay_url:
@@ -107,6 +116,10 @@ class PayScreen(BaseScreen):
                                        bold=True, halign="center", font_size=self.app.fs_title))
             self._countdown = KioskLabel(text="", halign="center", color=self.app.color_warn)
             body.add_widget(self._countdown)
+            if step.channel_name or step.channels:
+                body.add_widget(KioskLabel(text=self.t("pay.channels", channels="、".join(
+                    (step.channel_name,) if step.channel_name else step.channels)), halign="center",
+                    font_size=self.app.fs_small))
             body.add_widget(KioskLabel(text=self.t("pay.waiting"), halign="center", color=self.app.color_muted,
                                        font_size=self.app.fs_small))
             footer = ("flow", "cancel", "pay.cancel", None)

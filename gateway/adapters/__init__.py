@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from gateway.adapters.bank import BankSubmissions, SimulatedBank
 from gateway.adapters.fees import FeeItem, RegistrationSystem, SimulatedRegistration, SimulatedTax, TaxSystem
-from gateway.adapters.payment import PaymentProvider, SimulatedUnifiedCollection
+from gateway.adapters.payment import PaymentProvider
 from gateway.adapters.population import PopulationRegistry, SimulatedPopulationRegistry
 from gateway.adapters.sms import SimulatedSms, SmsSender
 
@@ -24,10 +24,24 @@ class Adapters:
     sms: SmsSender
     population: PopulationRegistry
     bank: BankSubmissions
+    # Every channel the site accepts, in the kiosk's order (gateway.payment_config); empty: {payment.channel: payment}.
+    payment_channels: dict = field(default_factory=dict)
+    payment_region_code: str = "110105"
+
+    def channels(self) -> dict:
+        if self.payment_channels:
+            return self.payment_channels
+        return {self.payment.channel: self.payment} if self.payment is not None else {}
 
 
 def simulated_adapters(settings) -> Adapters:
+    """The simulated systems; payment as gateway.payment_config wires it (the simulated provider only in demo)."""
+    from gateway.payment_config import payment_setup
+
+    setup = payment_setup(settings)
+    channels = dict(setup.providers)
     return Adapters(registration=SimulatedRegistration(), tax=SimulatedTax(),
-                    payment=SimulatedUnifiedCollection(settings.public_base_url, settings.payment_notify_secret),
+                    payment=next(iter(channels.values()), None), payment_channels=channels,
+                    payment_region_code=setup.region_code,
                     sms=SimulatedSms(), population=SimulatedPopulationRegistry(settings.faces_dir),
                     bank=SimulatedBank())

@@ -9,14 +9,24 @@ from typing import Protocol
 logger = logging.getLogger(__name__)
 
 
+# The collecting department of each item (统一收缴、平台转分: the applicant pays once, the platform splits the money).
+DEPARTMENTS = {"deed_tax": "国家税务总局（契税）", "registration_fee": "不动产登记中心",
+               "maintenance_fund": "住房和城乡建设委员会（维修资金管理）"}
+
+
 @dataclass(frozen=True)
 class FeeItem:
     code: str
     name: str
     amount_fen: int
+    department: str = ""
+
+    def __post_init__(self):
+        if not self.department:
+            object.__setattr__(self, "department", DEPARTMENTS.get(self.code, "不动产登记中心"))
 
     def to_json(self) -> dict:
-        return {"code": self.code, "name": self.name, "amount_fen": self.amount_fen}
+        return {"code": self.code, "name": self.name, "amount_fen": self.amount_fen, "department": self.department}
 
 
 class RegistrationSystem(Protocol):

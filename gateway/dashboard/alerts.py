@@ -84,10 +84,16 @@ class FleetSnapshot:
         return [with_silence(reported, at, every, now) for at, every, reported in rows]
 
 
+# Raised by the payment rules (gateway.payments), not by fleet health: the fleet sync never clears them; staff ack.
+PAYMENT_ALERT_KINDS = ("payment_refund", "payment_reconciliation")
+# What the health sync neither raises nor clears.
+_NOT_FROM_HEALTH = EVENT_ALERT_KINDS + PAYMENT_ALERT_KINDS
+
+
 def _open_keys(db: Session) -> set[tuple[str, str, str]]:
     return {tuple(row) for row in db.execute(select(FleetAlert.kiosk_id, FleetAlert.kind, FleetAlert.subject)
                                              .where(FleetAlert.cleared_at.is_(None),
-                                                    FleetAlert.kind.not_in(EVENT_ALERT_KINDS)))}
+                                                    FleetAlert.kind.not_in(_NOT_FROM_HEALTH)))}
 
 
 # Alerts raised by an event rather than by a condition of the kiosk's last heartbeat (a rolled-back audit log):
@@ -106,7 +112,7 @@ def sync_alerts(db: Session, health: list[KioskHealth], now: dt.datetime | None 
         return 0
     open_alerts = {(a.kiosk_id, a.kind, a.subject): a
                    for a in db.execute(select(FleetAlert).where(FleetAlert.cleared_at.is_(None),
-                                                                FleetAlert.kind.not_in(EVENT_ALERT_KINDS))).scalars()}
+                                                                FleetAlert.kind.not_in(_NOT_FROM_HEALTH))).scalars()}
     changed = 0
     for key, alert in open_alerts.items():
         if key not in wanted:

@@ -378,6 +378,27 @@ def alerts_page(request: Request, db: Db, cleared: bool = False) -> Response:
     return _page(request, "alerts.html", {"me": identity, "alerts": alerts, "cleared": cleared})
 
 
+@router.get("/payments")
+def payments_page(request: Request, db: Db) -> Response:
+    """Money given back (refunds, with why and how far they got) and the daily reconciliations."""
+    from gateway.models import PaymentReconciliation, PaymentRefund
+    from gateway.payments import REFUND_REASONS, mask_transaction
+
+    identity = _identity(request, db)
+    if identity is None:
+        return _to_login()
+    with _reader(request) as read_db:
+        refunds = list(read_db.execute(select(PaymentRefund).order_by(PaymentRefund.created_at.desc())
+                                       .limit(PAGE_ROWS)).scalars())
+        runs = list(read_db.execute(select(PaymentReconciliation).order_by(PaymentReconciliation.day.desc())
+                                    .limit(PAGE_ROWS)).scalars())
+        read_db.expunge_all()
+        read_db.rollback()
+    rows = [{"refund": r, "reason": REFUND_REASONS.get(r.reason, r.reason),
+             "transaction": mask_transaction(r.transaction_id)} for r in refunds]
+    return _page(request, "payments.html", {"me": identity, "refunds": rows, "runs": runs})
+
+
 @router.post("/alerts/{alert_id}/ack")
 def acknowledge_alert(request: Request, db: Db, alert_id: Annotated[int, PathParam(ge=1, le=MAX_ROW_ID)],
                       csrf: Annotated[str, Form(max_length=64)] = "") -> Response:

@@ -13,7 +13,7 @@ def errors(*codes: int) -> dict:
     described = {400: "Bad request", 401: "Kiosk or applicant not authenticated", 403: "Not allowed for this kiosk",
                  404: "Not found", 408: "The request body arrived too slowly", 409: "Conflicts with the current state",
                  413: "The request body is over the route's limit", 422: "Invalid request",
-                 429: "Rate limited", 503: "Temporarily unavailable"}
+                 429: "Rate limited", 502: "An external system refused or failed", 503: "Temporarily unavailable"}
     return {code: {"model": ErrorBody, "description": described[code]} for code in codes}
 
 

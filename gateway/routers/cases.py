@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import Date, bindparam, select
 from sqlalchemy.orm import Session
 
@@ -65,6 +65,7 @@ class FeeItemOut(BaseModel):
     code: str
     name: str
     amount_fen: int
+    department: str = Field("", description="the collecting department the platform passes this item on to")
 
 
 class FeeScheduleOut(BaseModel):

@@ -1,24 +1,23 @@
-"""Public pages: the payment page a phone opens from the QR code, the provider's notification, e-invoices and the
-proof verification page. No kiosk authentication here: the pay URL carries its own secret, proofs their code."""
+"""Public pages: e-invoices and the proof verification page (the demo's payment page is gateway.routers.demo_pay,
+provider notifications gateway.routers.payment_notifications). No kiosk authentication here: proofs carry their code."""
 from __future__ import annotations
 
-import hmac
 import logging
 from pathlib import Path as FsPath
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Header, Path, Query, Request, UploadFile
+from fastapi import APIRouter, File, Path, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
-from gateway.adapters.payment import NotificationRejected
-from gateway.deps import AdaptersDep, Db, Settings, count_in_window, sha256_hex
+from gateway.adapters.payment import CHANNEL_NAMES
+from gateway.deps import Db, Settings, count_in_window
 from gateway.errors import ApiError
 from gateway.identity import mask_address, mask_id_number, mask_name
 from gateway.models import Case, PaymentOrder, Person, Proof, utcnow
-from gateway.payments import NotificationMismatch, apply_notification, refresh_expiry
+from gateway.payments import mask_transaction
 from gateway.routers import errors
 
 logger = logging.getLogger(__name__)
@@ -27,7 +26,6 @@ router = APIRouter(tags=["public pages"])
 templates = Jinja2Templates(directory=str(FsPath(__file__).resolve().parent.parent / "templates"))
 
 OrderId = Annotated[str, Path(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9]+$")]
-PaySecret = Annotated[str, Query(alias="t", min_length=1, max_length=64)]
 
 
 def yuan(fen: int) -> str:
@@ -37,61 +35,9 @@ def yuan(fen: int) -> str:
 templates.env.filters["yuan"] = yuan
 
 
-def _order_for_page(db, order_id: str, secret: str) -> PaymentOrder:
-    order = db.get(PaymentOrder, order_id)
-    if order is None or not hmac.compare_digest(order.pay_secret_hash, sha256_hex(secret)):
-        raise ApiError(404, "order_not_found", "This payment link is not valid.")
-    return order
-
-
 def _html_error(request: Request, status: int, title: str, message: str) -> HTMLResponse:
     return templates.TemplateResponse(request, "message.html", {"title": title, "message": message},
                                       status_code=status)
-
-
-@router.get("/pay/{order_id}", response_class=HTMLResponse, responses={404: {"description": "Unknown link"}},
-            summary="Payment page (simulated unified-collection platform)")
-def pay_page(request: Request, order_id: OrderId, t: PaySecret, db: Db):
-    try:
-        order = _order_for_page(db, order_id, t)
-    except ApiError:
-        return _html_error(request, 404, "链接无效", "此支付链接无效或已失效。")
-    if refresh_expiry(order):
-        db.commit()
-    return templates.TemplateResponse(request, "pay.html", {"order": order, "secret": t})
-
-
-@router.post("/pay/{order_id}", response_class=HTMLResponse, responses={404: {"description": "Unknown link"}},
-             summary="Pay or cancel on the payment page")
-def pay_submit(request: Request, order_id: OrderId, t: Annotated[str, Form(min_length=1, max_length=64)],
-               action: Annotated[str, Form(pattern="^(pay|cancel)$")], db: Db, adapters: AdaptersDep):
-    try:
-        order = _order_for_page(db, order_id, t)
-    except ApiError:
-        return _html_error(request, 404, "链接无效", "此支付链接无效或已失效。")
-    provider = adapters.payment
-    # The simulated provider takes the payment, then notifies the gateway exactly as a real one would: signed.
-    body, signature = provider.notification(order.order_id, order.provider_ref,
-                                            "paid" if action == "pay" else "cancelled")
-    apply_notification(db, provider.parse_notification(body, signature))
-    db.commit()
-    return templates.TemplateResponse(request, "pay.html", {"order": order, "secret": t})
-
-
-@router.post("/notifications/payments", responses=errors(400, 404, 422),
-             summary="Payment provider's signed notification (body signed with HMAC-SHA256 in X-Signature)")
-async def payment_notification(request: Request, db: Db, adapters: AdaptersDep,
-                               x_signature: Annotated[str, Header(min_length=1, max_length=128)]) -> dict:
-    body = await request.body()
-    try:
-        notification = adapters.payment.parse_notification(body, x_signature)
-        order = apply_notification(db, notification)
-    except NotificationRejected as exc:
-        raise ApiError(400, "notification_rejected", f"Notification refused: {exc}.")
-    except NotificationMismatch:
-        raise ApiError(404, "order_not_found", "The notification names no known order.")
-    db.commit()
-    return {"order_id": order.order_id, "status": order.status}
 
 
 @router.get("/invoices/{order_id}", response_class=HTMLResponse, responses={404: {"description": "Unknown invoice"}},
@@ -103,7 +49,8 @@ def invoice_page(request: Request, order_id: OrderId, db: Db):
     case = db.get(Case, order.case_id)
     person = db.get(Person, case.id_number) if case else None
     return templates.TemplateResponse(request, "invoice.html", {
-        "order": order, "payer": mask_name(person.name) if person else ""})
+        "order": order, "payer": mask_name(person.name) if person else "",
+        "channel_name": CHANNEL_NAMES.get(order.channel or "", ""), "transaction": mask_transaction(order.transaction_id)})
 
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024

@@ -57,14 +57,19 @@ def render(name: str, **context) -> list[Element]:
 
 
 def payment_receipt(*, office: str, kiosk_id: str, case_id: str, case_kind: str, items, total_fen: int,
-                    order_id: str, paid_at, e_invoice_url: str | None, payer_name: str | None = None) -> list[Element]:
-    """items: dicts or objects with name and amount_fen (kiosk.cases.Fee)."""
-    rows = [{"name": _get(i, "name"), "amount_fen": _get(i, "amount_fen")} for i in items]
+                    order_id: str, paid_at, e_invoice_url: str | None, payer_name: str | None = None,
+                    channel_name: str | None = None, payment_code: str | None = None,
+                    transaction_masked: str | None = None) -> list[Element]:
+    """items: dicts or objects with name and amount_fen (kiosk.cases.Fee), and the collecting department if known;
+    the channel, the 20-digit 缴款码 and the provider's (masked) transaction number are printed when given."""
+    rows = [{"name": _get(i, "name"), "amount_fen": _get(i, "amount_fen"), "department": _get(i, "department", "")}
+            for i in items]
     if sum(r["amount_fen"] for r in rows) != total_fen:
         raise ValueError("payment receipt: items do not add up to the total")
     return render("payment_receipt", office=office, kiosk_id=kiosk_id, case_id=case_id, case_kind=case_kind,
                   items=rows, total_fen=total_fen, order_id=order_id, paid_at=paid_at, e_invoice_url=e_invoice_url,
-                  payer_name=payer_name)
+                  payer_name=payer_name, channel_name=channel_name, payment_code=payment_code,
+                  transaction_masked=transaction_masked)
 
 
 def acceptance_notice(*, office: str, case_id: str, case_kind: str, received_on, deadline, working_days: int,
@@ -88,8 +93,13 @@ def queue_ticket(*, office: str, number: str, service: str, waiting: int, issued
                   issued_at=issued_at, kiosk_id=kiosk_id, help_request=help_request)
 
 
-def _get(item, key):
-    return item[key] if isinstance(item, dict) else getattr(item, key)
+_REQUIRED = object()
+
+
+def _get(item, key, default=_REQUIRED):
+    if default is _REQUIRED:
+        return item[key] if isinstance(item, dict) else getattr(item, key)
+    return item.get(key, default) if isinstance(item, dict) else getattr(item, key, default)
 
 
 def sample_payment_receipt() -> list[Element]:

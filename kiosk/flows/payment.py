@@ -6,7 +6,8 @@ before anything is offered for a case, an unresolved journal entry of that case 
 printed once, a cancelled or expired one is closed and only then is a new payment offered.
 
 Steps shown: ChooseCase, NothingToPay, Reconciling, Fees, CreatingOrder, WaitingForPayment, PrintingReceipt.
-The applicant answers with FlowAnswer: choose <case_id>, confirm, cancel.
+The applicant answers with FlowAnswer: choose <case_id>, confirm (confirm <channel> when the site takes several),
+cancel.
 """
 from __future__ import annotations
 
@@ -28,15 +29,25 @@ PAYABLE_STATUSES = frozenset({"tax_assessed"})
 
 @dataclass(frozen=True)
 class FeeItem:
-    """One line of the itemised taxes and fees."""
+    """One line of the itemised taxes and fees; department: the collecting department, when the gateway says."""
 
     name: str
     amount_fen: int
     code: str = ""
+    department: str = ""
 
     @classmethod
     def of(cls, item: dict) -> "FeeItem":
-        return cls(str(item.get("name", "")), int(item.get("amount_fen") or 0), str(item.get("code", "")))
+        return cls(str(item.get("name", "")), int(item.get("amount_fen") or 0), str(item.get("code", "")),
+                   str(item.get("department") or ""))
+
+
+@dataclass(frozen=True)
+class ChannelOption:
+    """A payment channel the site takes: its code (FlowAnswer confirm <channel>) and its display name."""
+
+    channel: str
+    name: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,11 +64,15 @@ class Reconciling(ev.FlowStep):
 
 @dataclass(frozen=True, kw_only=True)
 class Fees(ev.FlowStep):
-    """The itemised taxes and fees of the chosen case: FlowAnswer confirm or cancel."""
+    """The itemised taxes and fees of the chosen case: FlowAnswer confirm or cancel. channels: the names of the
+    channels the site takes; channel_options: set only when there are several, and then the applicant picks one
+    (FlowAnswer confirm <channel>: each has its own QR code)."""
 
     case: CaseChoice
     items: tuple[FeeItem, ...] = ()
     total_fen: int = 0
+    channels: tuple[str, ...] = ()
+    channel_options: tuple[ChannelOption, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,6 +90,8 @@ class WaitingForPayment(ev.FlowStep):
     total_fen: int | None = None
     items: tuple[FeeItem, ...] = ()
     seconds_left: int | None = None
+    channel_name: str | None = None  # the channel of this order, when the gateway names it
+    channels: tuple[str, ...] = ()  # else the channels the site takes
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,14 +136,21 @@ class PaymentFlow(GatewayFlow):
                 self._finish_paid(ctx, case, entry, already=True)
                 return
         fees = self.platform.fees(ctx.token, case.case_id)
-        items = [{"code": f.code, "name": f.name, "amount_fen": f.amount_fen} for f in fees.items]
+        items = [{"code": f.code, "name": f.name, "amount_fen": f.amount_fen,
+                  **({"department": f.department} if getattr(f, "department", "") else {})} for f in fees.items]
+        options = self._channel_options()
         ctx.post(ev.FlowUpdate(Fees(case=CaseChoice(case.case_id, case.title, case.kind),
-                                    items=tuple(FeeItem.of(i) for i in items), total_fen=fees.total_fen)))
+                                    items=tuple(FeeItem.of(i) for i in items), total_fen=fees.total_fen,
+                                    channels=tuple(o.name for o in options),
+                                    channel_options=tuple(options) if len(options) > 1 else ())))
         while True:
             answer = ctx.wait_input(WAIT_FOREVER_S)
             if answer is None:
                 return
-            if answer.action == "confirm":
+            # With more than one channel the applicant picks one (its own QR code); with one, Confirm is enough.
+            if answer.action == "confirm" and (answer.value in {o.channel for o in options}
+                                               or (not answer.value and len(options) <= 1)):
+                channel = answer.value or None
                 break
             if answer.action == "cancel":
                 ctx.post(ev.FlowFinished("payment_cancelled"))
@@ -135,17 +159,33 @@ class PaymentFlow(GatewayFlow):
         # Durable before the order exists: a crash from here on leaves an entry the next visit reconciles.
         entry = journal.begin(case.case_id, {"items": items, "total_fen": fees.total_fen, "kind": case.kind})
         try:
-            order = self.platform.create_payment_order(ctx.token, case.case_id, entry.idempotency_key)
+            order = self.platform.create_payment_order(ctx.token, case.case_id, entry.idempotency_key,
+                                                       **({"channel": channel} if channel else {}))
         except PlatformRejected as exc:
             journal.set_state(entry.idempotency_key, pj.FAILED, {"error": exc.code})
             raise
         entry = journal.record_order(entry.idempotency_key, order.order_id, pj.PENDING, order.amount_fen,
-                                     {"pay_url": order.pay_url, "expires_at": _iso(order.expires_at)})
+                                     {"pay_url": order.pay_url, "expires_at": _iso(order.expires_at),
+                                      **_order_details(order)})
         logger.info("payment: order %s created for case %s", order.order_id, case.case_id)
         if order.amount_fen is not None and order.amount_fen != fees.total_fen:
             logger.warning("payment: order amount %s differs from the fees shown (%s)", order.amount_fen,
                            fees.total_fen)
         self._wait_for_payment(ctx, case, entry)
+
+    def _channels(self) -> tuple[str, ...]:
+        """The channels the site accepts, shown beside the fees and the QR code (none if the gateway does not say)."""
+        return tuple(o.name for o in self._channel_options())
+
+    def _channel_options(self) -> list[ChannelOption]:
+        """The site's channels (none if the gateway does not say)."""
+        try:
+            options = getattr(self.platform, "payment_channel_options", None)
+            if options is not None:
+                return [ChannelOption(str(o.get("channel", "")), str(o.get("name", ""))) for o in options()]
+            return [ChannelOption("", n) for n in getattr(self.platform, "payment_channels", lambda: [])()]
+        except (PlatformRejected, PlatformUnavailable):
+            return []
 
     def reconcile(self, token: str, entry: pj.JournalEntry) -> pj.JournalEntry:
         """Find out from the gateway how an interrupted payment ended; returns the updated journal entry."""
@@ -164,7 +204,7 @@ class PaymentFlow(GatewayFlow):
             status = self.platform.payment_status(token, entry.order_id)
             if status.status != pj.PENDING:
                 entry = journal.set_state(entry.idempotency_key, status.status,
-                                          {"e_invoice_url": status.e_invoice_url})
+                                          {"e_invoice_url": status.e_invoice_url, **_order_details(status)})
             logger.info("payment: order %s reconciled as %s", entry.order_id, entry.state)
         journal.reconciled(entry)  # the audit trail's record of what the interrupted payment turned out to be
         return entry
@@ -176,7 +216,8 @@ class PaymentFlow(GatewayFlow):
         step = WaitingForPayment(case=CaseChoice(case.case_id, case.title, case.kind), order_id=entry.order_id,
                                  pay_url=entry.details.get("pay_url"), total_fen=entry.amount_fen,
                                  items=tuple(FeeItem.of(i) for i in entry.details.get("items", [])),
-                                 seconds_left=_seconds_left(expires_at))
+                                 seconds_left=_seconds_left(expires_at),
+                                 channel_name=entry.details.get("channel_name"), channels=self._channels())
         ctx.post(ev.FlowUpdate(step))
         cancel = False
         next_poll = 0.0
@@ -192,7 +233,7 @@ class PaymentFlow(GatewayFlow):
                     ctx.post(ev.FlowUpdate(step))
                 if status is not None and status.status == pj.PAID:
                     entry = journal.set_state(entry.idempotency_key, pj.PAID,
-                                              {"e_invoice_url": status.e_invoice_url})
+                                              {"e_invoice_url": status.e_invoice_url, **_order_details(status)})
                     self._finish_paid(ctx, case, entry, already=False)
                     return
                 if status is not None and status.status in (pj.CANCELLED, pj.EXPIRED):
@@ -246,13 +287,25 @@ class PaymentFlow(GatewayFlow):
         elements = payment_receipt(office=self.services.office, kiosk_id=self.services.kiosk_id,
                                    case_id=case.case_id, case_kind=details.get("kind") or case.kind, items=items,
                                    total_fen=total, order_id=entry.order_id, paid_at=dt.datetime.now(),
-                                   e_invoice_url=details.get("e_invoice_url"), payer_name=payer_name)
+                                   e_invoice_url=details.get("e_invoice_url"), payer_name=payer_name,
+                                   channel_name=details.get("channel_name"), payment_code=details.get("payment_code"),
+                                   transaction_masked=details.get("transaction_masked"))
         code = printer.print_elements(elements)
         if code != CompletionCode.SUCCESS:
             logger.warning("payment: receipt of order %s not printed (%s)", entry.order_id, code.value)
             return False
         logger.info("payment: receipt of order %s printed", entry.order_id)
         return True
+
+
+def _order_details(order) -> dict:
+    """What the receipt names of an order: its channel, 缴款码 and masked transaction number (those the gateway gave)."""
+    out = {}
+    for key in ("channel_name", "payment_code", "transaction_masked"):
+        value = getattr(order, key, None)
+        if value:
+            out[key] = value
+    return out
 
 
 def _iso(value) -> str | None:

@@ -84,7 +84,7 @@ def test_demo_start_seeds_prints_credentials_and_serves(tmp_path, database_url):
 def _production_args(tmp_path, *extra):
     key = tmp_path / "audit.key"
     key.write_text("a-long-enough-audit-secret")
-    key.chmod(0o600)
+    key.chmod(0o600)  # a looser audit key file is refused first
     return ["--production", "--tls-cert", str(tmp_path / "c.pem"), "--tls-key", str(tmp_path / "c.key"),
             "--tls-client-ca", str(tmp_path / "ca.pem"), "--audit-key-file", str(key),
             "--database", f"sqlite:///{tmp_path / 'g.db'}", "--port", str(free_port()), *extra]
@@ -110,11 +110,11 @@ def test_production_refuses_the_demo_tsa_and_a_loose_seal_key(tmp_path, capsys):
     assert "seal key file" in err and "readable by others" in err and len(err.strip().splitlines()) == 1
 
 
-def test_production_with_demo_data_is_refused_and_makes_no_demo_seal(tmp_path, capsys):
-    # Demo kiosks and staff have published credentials: never behind production, and no demo seal is made for them.
+def test_production_with_demo_never_makes_the_demo_seal(tmp_path, capsys):
+    # --demo --production is refused (test_demo_is_refused_with_production_or_public) before any demo seal is made.
     assert cli.main(_production_args(tmp_path, "--demo")) == 1
     assert "--demo cannot be combined with --production" in capsys.readouterr().err
-    assert not (tmp_path / "seal").exists()
+    assert not (tmp_path / "seal").exists() and not (tmp_path / "var" / "seal").exists()
 
 
 def test_admin_commands(tmp_path, capsys):

@@ -24,7 +24,8 @@ def test_fees_are_itemised(client, obama):
     mortgage = next(c for c in client.get("/v1/cases", headers=obama).json()["cases"] if c["kind"] == "mortgage")
     # A mortgage registration pays the registration fee only (80 yuan for housing), no tax.
     assert client.get(f"/v1/cases/{mortgage['case_id']}/fees", headers=obama).json() == {
-        "items": [{"code": "registration_fee", "name": "不动产登记费", "amount_fen": 8000}], "total_fen": 8000}
+        "items": [{"code": "registration_fee", "name": "不动产登记费", "amount_fen": 8000,
+                   "department": "不动产登记中心"}], "total_fen": 8000}
     cancellation = next(c for c in client.get("/v1/cases", headers=obama).json()["cases"]
                         if c["kind"] == "cancellation")
     assert client.get(f"/v1/cases/{cancellation['case_id']}/fees", headers=obama).json() == {"items": [],
@@ -104,3 +105,25 @@ def test_provider_notification_needs_a_valid_signature(client, obama, app):
     assert ok.json() == {"order_id": order["order_id"], "status": "paid"}
     assert client.post("/notifications/payments", content=body, headers={"X-Signature": signature}).json()["status"] \
         == "paid"
+
+
+def test_payment_codes_are_20_digits_with_a_check_digit():
+    from gateway.payments import payment_code, valid_payment_code
+
+    codes = {payment_code("110105") for _ in range(50)}
+    assert len(codes) == 50 and all(len(c) == 20 and c.isdigit() and c.startswith("110105") for c in codes)
+    assert all(valid_payment_code(c) for c in codes)
+    code = next(iter(codes))
+    mistyped = code[:10] + str((int(code[10]) + 1) % 10) + code[11:]
+    assert not valid_payment_code(mistyped)
+    import pytest
+
+    with pytest.raises(ValueError, match="6 digits"):
+        payment_code("1101")
+
+
+def test_transaction_numbers_are_masked_to_their_ends():
+    from gateway.payments import mask_transaction
+
+    assert mask_transaction("4200001234567890123456789012") == "4200" + "*" * 20 + "9012"
+    assert mask_transaction("1234") == "****" and mask_transaction(None) is None

@@ -152,8 +152,10 @@ def test_production_flag_needs_an_audit_key(tmp_path):
 
 
 def test_production_gateway_command_end_to_end(pki, tmp_path):
-    """`kiosk-gateway --production` as an operator starts it: the kiosk gets in with its certificate only."""
+    """`kiosk-gateway --production` as an operator starts it (kiosks registered with `add-kiosk`, no --demo, which
+    production refuses): the kiosk gets in with its certificate only."""
     import json
+    import os
     import time
 
     from gateway.testing import free_port
@@ -171,8 +173,6 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
     audit_key = tmp_path / "audit.key"
     audit_key.write_text("a production audit secret\n")
     audit_key.chmod(0o600)
-    import os
-
     keys = {}
     for kiosk_id, kind in (("demo-hall-01", "hall"), ("demo-bank-01", "bank")):  # the CA's kiosk certificates
         added = subprocess.run([str(Path(sys.executable).parent / "kiosk-gateway"), "--database",
@@ -204,6 +204,7 @@ def test_production_gateway_command_end_to_end(pki, tmp_path):
         hall = PlatformClient(f"https://127.0.0.1:{port}", keys["demo-hall-01"], client_cert=cert,
                               ca_cert=str(ca / "ca.pem"), retries=0)
         assert hall.heartbeat({"devices": {"printer": "ok"}}) == []
+        assert hall.payment_channels() == []  # no payment config: no channel
         hall.close()
         bank = PlatformClient(f"https://127.0.0.1:{port}", keys["demo-bank-01"], client_cert=cert,
                               ca_cert=str(ca / "ca.pem"), retries=0)

@@ -325,6 +325,34 @@ def test_applicant_services_screens(ui):
     client.wait_for_screen("attract")
 
 
+def test_payment_channel_choice(ui):
+    """Issue 19: a site that takes WeChat Pay and Alipay shows one button per channel under the fees (each gives its
+    own QR code); a site with one channel keeps the single Confirm (drawn directly: this build has no gateway)."""
+    kiosk, lang = ui
+    client = kiosk.client
+    client.wait_for_screen("attract")
+    base = {"state": "flow", "language": lang, "service": "payment", "applicant_name": "欧**",
+            "applicant_id": "1101**********1235"}
+    fees = {"type": "Fees", "case": {"case_id": "BDC2026000105", "title": "存量房买卖转移登记", "kind": "transfer"},
+            "items": [{"code": "deed_tax", "name": "契税", "amount_fen": 4_500_000, "department": "国家税务总局（契税）"},
+                      {"code": "registration_fee", "name": "不动产登记费", "amount_fen": 8_000}],
+            "total_fen": 4_508_000, "channels": ["微信支付", "支付宝"],
+            "channel_options": [{"channel": "wechat", "name": "微信支付"}, {"channel": "alipay", "name": "支付宝"}]}
+    client.render(**base, flow=fees)
+    state = check(ui, "pay", "pay_fees_choose_channel", t("pay.choose_channel", lang),
+                  t("pay.with", lang, channel=t("channel.wechat", lang)),
+                  t("pay.with", lang, channel=t("channel.alipay", lang)))
+    flow_args = [b["arg"] for b in state["buttons"] if b["intent"] == "flow"]
+    assert "confirm:wechat" in flow_args and "confirm:alipay" in flow_args and "confirm" not in flow_args
+    client.render(**base, flow={**fees, "case": {**fees["case"], "case_id": "BDC2026000106"}, "channels": ["微信支付"],
+                                "channel_options": []})
+    state = check(ui, "pay", "pay_fees_one_channel", t("pay.confirm_hint", lang), t("pay.confirm", lang))
+    flow_args = [b["arg"] for b in state["buttons"] if b["intent"] == "flow"]
+    assert "confirm" in flow_args and not any(a.startswith("confirm:") for a in flow_args)
+    client.render(state="attract", language=lang)
+    client.wait_for_screen("attract")
+
+
 def test_pickup_screens(ui):
     """Issue 9, the pickup locker: the code screen (its attract screen), refusals, lockout, door alarm, the identify
     prompt after a good code, and the door screen's steps and outcomes (drawn directly: this build has no locker)."""

@@ -2,7 +2,7 @@
 the purpose printed on a proof
 
 Revision ID: 0940
-Revises: 0920
+Revises: 0930
 """
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0940'
-down_revision = '0920'
+down_revision = '0930'
 branch_labels = None
 depends_on = None
 
