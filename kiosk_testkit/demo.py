@@ -17,6 +17,7 @@ import urllib.request
 from pathlib import Path
 
 from kiosk_testkit.harness import REPO_ROOT, KioskProcess
+from kiosk_testkit.processes import stop_process
 
 logger = logging.getLogger(__name__)
 
@@ -95,13 +96,7 @@ class DemoGateway:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+        stop_process(process, 10)
         if self._log is not None:
             self._log.close()
             self._log = None

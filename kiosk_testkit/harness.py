@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from kiosk_testkit.control_client import ControlClient
+from kiosk_testkit.processes import stop_process
 from kiosk_testkit.xvfb import VirtualDisplay
 
 logger = logging.getLogger(__name__)
@@ -78,13 +79,7 @@ class KioskProcess:
         process, self._process = self._process, None
         code = None
         if process is not None:
-            if process.poll() is None:
-                process.terminate()
-                try:
-                    process.wait(timeout_s)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(30)  # a killed process is gone at once, unless the machine is swamped
+            stop_process(process, timeout_s, kill_wait_s=30)  # a killed process is gone at once, unless swamped
             code = process.returncode
         if self._log is not None:
             self._log.close()

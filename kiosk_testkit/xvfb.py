@@ -10,6 +10,8 @@ import subprocess
 import tempfile
 import time
 
+from kiosk_testkit.processes import stop_process
+
 logger = logging.getLogger(__name__)
 
 
@@ -85,13 +87,7 @@ class VirtualDisplay:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(5)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(5)
+        stop_process(process, 5)
 
     def __enter__(self):
         return self.start()
