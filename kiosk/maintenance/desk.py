@@ -9,6 +9,7 @@ ever kept masked.
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import logging
 import threading
 import time
@@ -346,8 +347,8 @@ class MaintenanceDesk:
         if state == "done" and self._last_state == "flow" and view.service:
             try:
                 self.counters.record_job(view.service)
-            except Exception:
-                logger.exception("could not count a job")
+            except Exception as exc:  # the heartbeat's last error says why, not only that it failed
+                logger.exception("could not count a job (%s)", _why(exc))
         self._last_state = state
 
     # -- camera preview: on while the camera page is shown (the staff part says so); its frames go to the page -----
@@ -379,3 +380,12 @@ def _case_number(code: str) -> str | None:
     if len(code) > MAX_CODE_FIELD * 8:
         return None
     return acceptance_notice_case(code) or (code if CASE_ID_RE.match(code) else None)
+
+
+def _why(exc: Exception) -> str:
+    """What stopped a write, without the path it was writing to."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return "disk full"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return type(exc).__name__

@@ -142,6 +142,29 @@ def test_jobs_today_are_counted_from_the_session(tmp_path):
         desk.close()
 
 
+
+def test_a_job_that_cannot_be_counted_says_why_without_the_path(tmp_path, caplog):
+    import errno
+
+    class FullDisk(Counters):
+        def _save(self):
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "c.tmp"))
+
+    desk = MaintenanceDesk(device_rows=lambda: [], counters=FullDisk(tmp_path / "c.json"))
+    session = Session(["case_status"], [])
+    session.subscribe(desk.on_view)
+    try:
+        session.handle(ev.CardRead(SimpleNamespace(name="欧阳明", id_number=OBAMA, expired=False)))
+        session.handle(ev.IdentityVerified("card_only_demo"))
+        session.handle(ev.ServiceChosen("case_status"))
+        with caplog.at_level("ERROR", logger="kiosk.maintenance.desk"):
+            session.handle(ev.FlowFinished("finished"))
+        messages = [r.getMessage() for r in caplog.records]
+        assert messages == ["could not count a job (disk full)"]  # the heartbeat's last error says why
+        assert str(tmp_path) not in messages[0]
+    finally:
+        desk.close()
+
 # -- the locker: a staff deposit and a door test on the real lock-board simulator, the real gateway ------------------
 @pytest.fixture(scope="module")
 def gateway(tmp_path_factory):
