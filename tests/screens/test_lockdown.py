@@ -3,15 +3,14 @@ nothing, a window-manager close request (WM_DELETE_WINDOW) is refused, and a rea
 from __future__ import annotations
 
 import ctypes
-import random
 import shutil
 import subprocess
-import time
 
 import pytest
 
 from kiosk_testkit.demo import demo_site_config
 from kiosk_testkit.harness import KioskProcess
+from kiosk_testkit.xvfb import VirtualDisplay
 from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
@@ -68,34 +67,14 @@ def send_close_request(display: str, window: int) -> None:
         x11.XCloseDisplay(dpy)
 
 
-def start_xvfb() -> tuple[subprocess.Popen, str]:
-    """Xvfb on a display number of our own that answers and stays up. (A display whose socket another namespace's
-    server holds can look free here, and Xvfb then exits at once: try another.)"""
-    for number in random.Random().sample(range(200, 900), 10):
-        process = subprocess.Popen(["Xvfb", f":{number}", "-screen", "0", f"{WIDTH}x{HEIGHT}x24", "-nolisten", "tcp"],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        display = f":{number}"
-        deadline = time.monotonic() + 10
-        while process.poll() is None and time.monotonic() < deadline:
-            probe = subprocess.run(["xdotool", "getmouselocation"], env={"DISPLAY": display}, capture_output=True,
-                                   timeout=10)
-            if probe.returncode == 0:
-                time.sleep(0.5)
-                if process.poll() is None:
-                    return process, display
-            time.sleep(0.1)
-        process.kill()
-        process.wait(5)
-    raise RuntimeError("no Xvfb display could be started")
-
-
 @pytest.fixture(scope="module")
 def locked(tmp_path_factory):
     if shutil.which("xdotool") is None or shutil.which("Xvfb") is None:
         pytest.skip("xdotool or Xvfb is not installed (scripts/system-deps.sh)")
     workdir = tmp_path_factory.mktemp("lockdown")
     config = demo_site_config(workdir, card_port=None, extra={"ui": {"fullscreen": True}})
-    xvfb, display = start_xvfb()
+    xvfb = VirtualDisplay(WIDTH, HEIGHT).start()
+    display = xvfb.display
     kiosk = KioskProcess(config, workdir=workdir, display=display)
     try:
         kiosk.start()
@@ -105,12 +84,7 @@ def locked(tmp_path_factory):
         raise
     finally:
         kiosk.stop()
-        xvfb.terminate()
-        try:
-            xvfb.wait(5)
-        except subprocess.TimeoutExpired:
-            xvfb.kill()
-            xvfb.wait(5)
+        xvfb.stop()
 
 
 def test_window_is_fullscreen_and_borderless(locked):
