@@ -52,6 +52,21 @@ def _status_page(request: Request, order: PaymentOrder, status_code: int = 200) 
                                       status_code=status_code)
 
 
+def _opened(request: Request, db, adapters, order_id: str, secret: str, only: str | None = None):
+    """(order, provider, app, None) for a pending order opened in WeChat or Alipay (`only`: that app); otherwise the
+    page to answer with: invalid link, the order's state, or 'open it with WeChat or Alipay'."""
+    order, provider = _order(db, adapters, order_id, secret)
+    if order is None:
+        return None, None, None, _invalid(request)
+    if order.status != "pending":
+        return order, provider, None, _status_page(request, order)
+    app = payer_app(request.headers.get("user-agent"))
+    if app is None or (only and app != only):
+        return order, provider, app, templates.TemplateResponse(request, "pay_aggregated.html",
+                                                                {"order": order, "mode": "other_browser"})
+    return order, provider, app, None
+
+
 def _page_url(settings, order_id: str, secret: str, suffix: str = "") -> str:
     return f"{settings.public_base_url.rstrip('/')}{PAGE_PATH}/{order_id}{suffix}?{urlencode({'t': secret})}"
 
@@ -62,14 +77,9 @@ def _page_url(settings, order_id: str, secret: str, suffix: str = "") -> str:
             summary="The aggregated code's page: pays in the app that opened it (WeChat or Alipay)")
 def aggregated_page(request: Request, order_id: OrderId, t: PaySecret, db: Db, adapters: AdaptersDep,
                     settings: Settings):
-    order, provider = _order(db, adapters, order_id, t)
-    if order is None:
-        return _invalid(request)
-    if order.status != "pending":
-        return _status_page(request, order)
-    app = payer_app(request.headers.get("user-agent"))
-    if app is None:
-        return templates.TemplateResponse(request, "pay_aggregated.html", {"order": order, "mode": "other_browser"})
+    order, provider, app, page = _opened(request, db, adapters, order_id, t)
+    if page is not None:
+        return page
     description = f"不动产登记税费 {order.case_id}"
     try:
         if app == "wechat":
@@ -91,13 +101,9 @@ def aggregated_page(request: Request, order_id: OrderId, t: PaySecret, db: Db, a
             summary="WeChat's OAuth step returns here: a JSAPI order for the payer, paid with WeixinJSBridge")
 def wechat_jsapi_page(request: Request, order_id: OrderId, t: PaySecret, code: OAuthCode, db: Db,
                       adapters: AdaptersDep):
-    order, provider = _order(db, adapters, order_id, t)
-    if order is None:
-        return _invalid(request)
-    if order.status != "pending":
-        return _status_page(request, order)
-    if payer_app(request.headers.get("user-agent")) != "wechat":
-        return templates.TemplateResponse(request, "pay_aggregated.html", {"order": order, "mode": "other_browser"})
+    order, provider, app, page = _opened(request, db, adapters, order_id, t, only="wechat")
+    if page is not None:
+        return page
     try:
         openid = provider.wechat.openid(code)
         params = provider.wechat.jsapi_order(order_id, order.amount_fen, openid, expires_at=order.expires_at,

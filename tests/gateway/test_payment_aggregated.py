@@ -10,10 +10,11 @@ import pytest
 import requests
 from sqlalchemy import select
 
-from gateway.models import AuditEntry, PaymentOrder, PaymentRefund, utcnow
+from gateway.models import AuditEntry, utcnow
 from gateway.payments import sweep
 from tests.gateway.payment_providers.base import new_rsa_key
 from tests.gateway.payment_providers.stack import PaymentStack
+from tests.gateway.test_payment_providers import db, order_row, refunds
 
 DESKTOP_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
 
@@ -24,26 +25,12 @@ def stack(tmp_path, monkeypatch, engine):
         yield s
 
 
-def db(stack):
-    return stack.gateway.sessionmaker()()
-
-
-def order_row(stack, order_id) -> PaymentOrder:
-    with db(stack) as s:
-        return s.get(PaymentOrder, order_id)
-
-
 def audit(stack, order_id=None) -> list[AuditEntry]:
     with db(stack) as s:
         query = select(AuditEntry).order_by(AuditEntry.id)
         if order_id is not None:
             query = query.where(AuditEntry.subject == order_id)
         return list(s.execute(query).scalars())
-
-
-def refunds(stack) -> list[PaymentRefund]:
-    with db(stack) as s:
-        return list(s.execute(select(PaymentRefund)).scalars())
 
 
 def open_in_wechat(stack, pay_url) -> dict:

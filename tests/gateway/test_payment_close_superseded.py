@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from gateway.models import AuditEntry, PaymentRefund
+from gateway.models import AuditEntry
 from tests.gateway.payment_providers.stack import PaymentStack
+from tests.gateway.test_payment_providers import refunds, sim
 
 CHANNELS = ["wechat", "alipay"]
 
@@ -18,10 +19,6 @@ def stack(tmp_path, monkeypatch, engine):
         yield s
 
 
-def sim(stack, channel):
-    return stack.wechat if channel == "wechat" else stack.alipay
-
-
 def provider_state(stack, channel, order_id) -> str:
     return stack.wechat.orders[order_id].state if channel == "wechat" else stack.alipay.trades[order_id].status
 
@@ -30,11 +27,6 @@ def audit(stack, order_id) -> list[AuditEntry]:
     with stack.gateway.sessionmaker()() as s:
         return list(s.execute(select(AuditEntry).where(AuditEntry.subject == order_id)
                               .order_by(AuditEntry.id)).scalars())
-
-
-def refunds(stack) -> list[PaymentRefund]:
-    with stack.gateway.sessionmaker()() as s:
-        return list(s.execute(select(PaymentRefund)).scalars())
 
 
 @pytest.mark.parametrize("channel", CHANNELS)

@@ -2,36 +2,18 @@
 phone pays in the app that scanned it, and the receipt names that channel and its masked transaction number."""
 from __future__ import annotations
 
-import contextlib
-
 import pytest
 
-from kiosk.flows.payment import Fees, PaymentFlow, WaitingForPayment
-from kiosk.flows.steps import ChooseCase
-from kiosk.platform_client import PlatformClient
-from tests.gateway.payment_providers.stack import OBAMA, PaymentStack
-from tests.kiosk.flows.test_payment import Run, journal_store, printer, services  # noqa: F401 - fixtures
-
-
-@contextlib.contextmanager
-def at_the_fees(tmp_path, monkeypatch, device, journal_store):
-    with PaymentStack(tmp_path / "gw", monkeypatch, channels=("aggregated",)) as stack:
-        platform = PlatformClient(stack.gateway.base_url, stack.gateway.api_key("demo-hall-01"),
-                                  kiosk_id="demo-hall-01")
-        try:
-            token = platform.issue_applicant_token(OBAMA, "card_only_demo", None)
-            run = Run(PaymentFlow(platform, services(device, journal_store)), token)
-            run.answer("choose", run.wait_step(ChooseCase).cases[0].case_id)
-            yield stack, run, run.wait_step(Fees)
-        finally:
-            platform.close()
+from kiosk.flows.payment import WaitingForPayment
+from tests.kiosk.flows.test_payment import journal_store, printer  # noqa: F401 - fixtures
+from tests.kiosk.flows.test_payment_channels import at_the_fees
 
 
 @pytest.mark.parametrize("app,name", [("wechat", "微信支付"), ("alipay", "支付宝")])
 def test_one_code_paid_in_either_app_prints_the_channel_that_paid(tmp_path, monkeypatch, printer, journal_store,
                                                                    app, name):
     sim, device = printer
-    with at_the_fees(tmp_path, monkeypatch, device, journal_store) as (stack, run, fees):
+    with at_the_fees(tmp_path, monkeypatch, device, journal_store, channels=("aggregated",)) as (stack, run, fees):
         assert fees.channel_options == () and fees.channels == ("微信或支付宝（聚合码）",)
         run.answer("confirm")
         waiting = run.wait_step(WaitingForPayment)
