@@ -192,7 +192,7 @@ def payment_setup(settings) -> PaymentSetup:
     return PaymentSetup(channels=(), region_code=settings.payment_region_code, providers={}, source="none")
 
 
-def production_problems(payment_config: Path | str | None, demo: bool) -> list[str]:
+def production_problems(payment_config: Path | str | None, demo: bool, public_url: str | None = None) -> list[str]:
     """Why a `--production` gateway must not start, for payment: one line each (empty: it may). `--demo` is refused
     whatever else is given (it seeds the demo kiosks and data and wires the simulated provider with its free /pay
     page); without a payment config a production gateway takes no payment at all (a bank or locker site; orders
@@ -203,7 +203,13 @@ def production_problems(payment_config: Path | str | None, demo: bool) -> list[s
                         "with its /pay page); give --payment-config with the real providers")
     if payment_config:
         try:
-            load_payment_config(payment_config)
+            setup = load_payment_config(payment_config)
         except PaymentConfigError as exc:
             problems.append(str(exc))
+        else:
+            if AGGREGATED in setup.channels and not str(public_url or "").startswith("https://"):
+                # The QR code is the gateway's own page: phones must reach it, and WeChat's OAuth redirect and JSAPI
+                # payment directory take only an https address.
+                problems.append(f"payment config {payment_config}: payment.channels 'aggregated' needs --public-url "
+                                "with the https address phones reach (the code opens the gateway's page)")
     return problems

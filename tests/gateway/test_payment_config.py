@@ -225,3 +225,13 @@ def test_the_aggregated_code_needs_both_channels_and_the_official_account_secret
     write(lambda p: p.update(channels=["wechat", "wechat"]))
     with pytest.raises(PaymentConfigError, match="each once"):
         load_payment_config(path)
+
+
+def test_production_refuses_the_aggregated_code_without_a_public_https_address(config, tmp_path):
+    path, write = config
+    write_secret(tmp_path / "wechat_app_secret", secrets.token_hex(16))
+    write(lambda p: (p.update(channels=["aggregated"]), p["wechat"].update(app_secret_file="wechat_app_secret")))
+    [problem] = production_problems(path, demo=False)
+    assert "'aggregated' needs --public-url with the https address" in problem and "\n" not in problem
+    assert production_problems(path, demo=False, public_url="http://10.0.0.5:8600") == [problem]
+    assert production_problems(path, demo=False, public_url="https://pay.example.gov.cn") == []
