@@ -175,3 +175,36 @@ def test_a_lost_notification_of_either_app_is_found_by_asking_both_providers(sta
     assert (paid["status"], paid["paid_channel"]) == ("paid", "alipay")
     assert any(path.startswith(f"/v3/pay/transactions/out-trade-no/{order['order_id']}?")
                for _m, path in stack.wechat.requests)  # WeChat was asked too: it had no such order
+
+
+def test_the_daily_reconciliation_reads_both_statements_of_the_aggregated_site(stack):
+    from gateway.models import PaymentReconciliation
+    from gateway.payments import reconcile_due
+
+    order = stack.kiosk.order(stack.kiosk.payable_case(), "aggregated")
+    pay_in_app(stack, "wechat", order["pay_url"])
+    tomorrow = utcnow() + dt.timedelta(days=1)
+    assert reconcile_due(stack.gateway.sessionmaker(), stack.app.state.adapters.channels(), now=tomorrow) == 0
+    with db(stack) as s:
+        runs = {(r.channel, r.lines, r.differences) for r in s.execute(select(PaymentReconciliation)).scalars()}
+    assert runs == {("wechat", 1, 0), ("alipay", 0, 0)}
+
+
+def test_the_public_instance_serves_the_code_page(stack):
+    """`--public` (the instance phones reach) mounts the aggregated code's page; no kiosk API there."""
+    import dataclasses
+
+    from fastapi.testclient import TestClient
+
+    from gateway.app import create_app
+
+    order = stack.kiosk.order(stack.kiosk.payable_case(), "aggregated")
+    path = order["pay_url"].removeprefix(stack.gateway.base_url)
+    public = create_app(dataclasses.replace(stack.gateway.settings, public_only=True, run_migrations=False),
+                        engine=stack.gateway.engine)
+    with TestClient(public) as client:
+        assert client.get("/v1/health").status_code == 404
+        answer = client.get(path, headers={"User-Agent": "Mozilla/5.0 MicroMessenger/8.0.34"}, follow_redirects=False)
+    assert answer.status_code == 302
+    assert answer.headers["location"].startswith(f"{stack.wechat.base_url}/connect/oauth2/authorize?appid=")
+    assert answer.headers["location"].endswith("#wechat_redirect") and "scope=snsapi_base" in answer.headers["location"]
