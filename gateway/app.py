@@ -58,6 +58,7 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     app.add_middleware(SecurityHeaders, production=settings.production)
     app.add_middleware(RequestBodyGuard, body_timeout_s=settings.body_read_timeout_s)  # outermost: before any body
     from gateway.routers import e_certificates  # e-certificate download links for the applicant's phone
+    from gateway.routers import aggregated_pay
 
     if settings.public_only:
         # The instance phones and payment providers reach: the public pages, the e-certificate downloads and the
@@ -69,6 +70,7 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
         app.include_router(pages.router)
         app.include_router(payment_notifications.router)
         app.include_router(downloads)
+        app.include_router(aggregated_pay.router)  # the aggregated code's page: phones open it
         return app
     # Requests try the routers in this order, each one's routes in turn: the hot paths (heartbeats, case status,
     # tokens) come first, right after the trivial health check (the benchmarks' floor).
@@ -80,5 +82,6 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
 
         app.include_router(demo_pay.router)
     app.include_router(e_certificates.router)
+    app.include_router(aggregated_pay.router)  # the aggregated code's page (404 unless the site takes `aggregated`)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
     return app

@@ -268,7 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     from gateway.payment_config import PaymentConfigError, load_payment_config, production_problems
 
-    payment_problems = production_problems(args.payment_config, args.demo) if args.production else []
+    payment_problems = production_problems(args.payment_config, args.demo, public_url=args.public_url) \
+        if args.production else []
     if not payment_problems and args.payment_config:
         try:
             load_payment_config(args.payment_config)

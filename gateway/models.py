@@ -187,6 +187,9 @@ class PaymentOrder(Base):
     queried_at: Mapped[dt.datetime | None]
     # True once the provider was asked after expiry (the last word on an order whose notification never came).
     settled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Migration 0945 (aggregated code): the channel the money actually came through (wechat | alipay | unified);
+    # for an aggregated order (channel "aggregated") the app that opened the code and paid.
+    paid_channel: Mapped[str | None] = mapped_column(String(16))
 
 
 class PaymentRefund(Base):

@@ -20,6 +20,10 @@ certificate is read from (a file with owner-only permissions, or an environment 
     app_private_key_file = "/etc/kiosk-gateway/payment/alipay_app_key.pem"
     alipay_public_key_file = "/etc/kiosk-gateway/payment/alipay_public_key.pem"
     notify_url = "https://gateway.example.gov.cn/notifications/payments/alipay"
+
+`channels` may also say "aggregated" (聚合码: one QR the kiosk shows, paid in WeChat or Alipay, whichever app opens it;
+docs/payment.md): it needs both tables above, and in [payment.wechat] the official account's AppSecret for the
+OAuth step (`app_secret_file` or `app_secret_env`).
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gateway.adapters.aggregated_code import AGGREGATED, AggregatedCode
 from gateway.adapters.alipay_f2f import AlipayConfig, AlipayFaceToFace
 from gateway.adapters.payment import CHANNELS, SimulatedUnifiedCollection
 from gateway.adapters.wechat_pay import WeChatPayConfig, WeChatPayNative
@@ -102,7 +107,7 @@ def _plain(section: dict, key: str, where: str, default=None) -> str:
     return str(value).strip()
 
 
-def _wechat(section: dict, base: Path) -> WeChatPayNative:
+def _wechat(section: dict, base: Path, *, jsapi: bool = False) -> WeChatPayNative:
     where = "payment.wechat"
     apiv3 = _secret(section, "apiv3_key", where, base)
     if len(apiv3.encode()) != 32:
@@ -114,7 +119,10 @@ def _wechat(section: dict, base: Path) -> WeChatPayNative:
                              cert_serial_no=_plain(section, "cert_serial_no", where),
                              private_key_pem=_secret(section, "private_key", where, base), apiv3_key=apiv3,
                              platform_cert_dir=cert_dir, notify_url=_plain(section, "notify_url", where),
-                             api_base=_plain(section, "api_base", where, "https://api.mch.weixin.qq.com"))
+                             api_base=_plain(section, "api_base", where, "https://api.mch.weixin.qq.com"),
+                             app_secret=_secret(section, "app_secret", where, base) if jsapi else None,
+                             oauth_base=_plain(section, "oauth_base", where, "https://open.weixin.qq.com"),
+                             sns_base=_plain(section, "sns_base", where, "https://api.weixin.qq.com"))
     return WeChatPayNative(config)
 
 
@@ -129,7 +137,7 @@ def _alipay(section: dict, base: Path) -> AlipayFaceToFace:
     return AlipayFaceToFace(config)
 
 
-def load_payment_config(path: Path | str) -> PaymentSetup:
+def load_payment_config(path: Path | str, public_base_url: str = "") -> PaymentSetup:
     """Reads and checks the file; every problem is a PaymentConfigError whose message is one line."""
     path = Path(path)
     try:
@@ -142,8 +150,10 @@ def load_payment_config(path: Path | str) -> PaymentSetup:
     if not isinstance(section, dict):
         raise PaymentConfigError(f"payment config {path}: no [payment] table")
     channels = section.get("channels")
-    if not isinstance(channels, list) or not channels or any(c not in CHANNELS for c in channels):
-        raise PaymentConfigError(f"payment config {path}: payment.channels must list some of {', '.join(CHANNELS)}")
+    if not isinstance(channels, list) or not channels or any(c not in CHANNELS + (AGGREGATED,) for c in channels) \
+            or len(set(channels)) != len(channels):
+        raise PaymentConfigError(f"payment config {path}: payment.channels must list some of "
+                                 f"{', '.join(CHANNELS + (AGGREGATED,))}, each once")
     if "unified" in channels:
         raise PaymentConfigError(f"payment config {path}: payment.channels: 'unified' is the demo's simulated "
                                  "provider (only with --demo, without a payment config)")
@@ -152,12 +162,19 @@ def load_payment_config(path: Path | str) -> PaymentSetup:
         raise PaymentConfigError(f"payment config {path}: payment.region_code must be 6 digits (GB/T 2260)")
     base = path.parent
     providers = {}
+    aggregated = AGGREGATED in channels
     try:
-        for channel in channels:
+        members = {}
+        for channel in dict.fromkeys([c for c in channels if c != AGGREGATED] +
+                                     (["wechat", "alipay"] if aggregated else [])):
             sub = section.get(channel)
             if not isinstance(sub, dict):
-                raise PaymentConfigError(f"payment.{channel}: missing table")
-            providers[channel] = _wechat(sub, base) if channel == "wechat" else _alipay(sub, base)
+                raise PaymentConfigError(f"payment.{channel}: missing table"
+                                         + (" (the aggregated code needs both wechat and alipay)" if aggregated else ""))
+            members[channel] = _wechat(sub, base, jsapi=aggregated) if channel == "wechat" else _alipay(sub, base)
+        for channel in channels:
+            providers[channel] = AggregatedCode(public_base_url, members["wechat"], members["alipay"]) \
+                if channel == AGGREGATED else members[channel]
     except PaymentConfigError as exc:
         raise PaymentConfigError(f"payment config {path}: {exc}") from None
     return PaymentSetup(channels=tuple(channels), region_code=region, providers=providers, source=str(path))
@@ -167,7 +184,7 @@ def payment_setup(settings) -> PaymentSetup:
     """What the app wires: the configured providers, or in demo mode the simulated unified-collection platform,
     or (neither) no payment at all: orders are refused with 503."""
     if settings.payment_config:
-        return load_payment_config(settings.payment_config)
+        return load_payment_config(settings.payment_config, settings.public_base_url)
     if settings.simulated_payment:
         simulated = SimulatedUnifiedCollection(settings.public_base_url, settings.payment_notify_secret)
         return PaymentSetup(channels=("unified",), region_code=settings.payment_region_code,
@@ -175,7 +192,7 @@ def payment_setup(settings) -> PaymentSetup:
     return PaymentSetup(channels=(), region_code=settings.payment_region_code, providers={}, source="none")
 
 
-def production_problems(payment_config: Path | str | None, demo: bool) -> list[str]:
+def production_problems(payment_config: Path | str | None, demo: bool, public_url: str | None = None) -> list[str]:
     """Why a `--production` gateway must not start, for payment: one line each (empty: it may). `--demo` is refused
     whatever else is given (it seeds the demo kiosks and data and wires the simulated provider with its free /pay
     page); without a payment config a production gateway takes no payment at all (a bank or locker site; orders
@@ -186,7 +203,13 @@ def production_problems(payment_config: Path | str | None, demo: bool) -> list[s
                         "with its /pay page); give --payment-config with the real providers")
     if payment_config:
         try:
-            load_payment_config(payment_config)
+            setup = load_payment_config(payment_config)
         except PaymentConfigError as exc:
             problems.append(str(exc))
+        else:
+            if AGGREGATED in setup.channels and not str(public_url or "").startswith("https://"):
+                # The QR code is the gateway's own page: phones must reach it, and WeChat's OAuth redirect and JSAPI
+                # payment directory take only an https address.
+                problems.append(f"payment config {payment_config}: payment.channels 'aggregated' needs --public-url "
+                                "with the https address phones reach (the code opens the gateway's page)")
     return problems

@@ -7,10 +7,11 @@ import hashlib
 import logging
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
 from gateway import audit_chain
+from gateway.adapters.aggregated_code import AGGREGATED, provider_for
 from gateway.adapters.payment import PaymentNotification, ProviderError
 from gateway.models import CaseStep, Case, PaymentOrder, PaymentReconciliation, PaymentRefund, utcnow
 
@@ -19,6 +20,9 @@ logger = logging.getLogger(__name__)
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 REFUND_REASONS = {"cancelled_order": "订单已取消（被新订单替代）", "expired_order": "订单已过期",
                   "duplicate_payment": "同一业务重复缴款", "amount_mismatch": "缴款金额与订单不符"}
+
+
+AGGREGATED_MEMBERS = ("wechat", "alipay")
 
 
 class NotificationMismatch(Exception):
@@ -79,7 +83,8 @@ def apply_notification(db: Session, notification: PaymentNotification, provider=
     order = db.get(PaymentOrder, notification.order_id)
     if order is None or order.provider_ref != notification.provider_ref:
         raise NotificationMismatch("unknown order")
-    if provider is not None and order.channel and order.channel != provider.channel:
+    if provider is not None and order.channel and order.channel != provider.channel and not (
+            order.channel == AGGREGATED and provider.channel in AGGREGATED_MEMBERS):
         raise NotificationMismatch("order of another channel")
     actor = f"payment_provider:{provider.channel if provider is not None else order.channel or 'unified'}"
     if notification.outcome == "cancelled":
@@ -117,15 +122,22 @@ def take_payment(db: Session, order: PaymentOrder, provider, *, amount_fen: int 
         order.paid_at = paid_at or now
         order.transaction_id = transaction_id
         order.paid_amount_fen = amount
+        order.paid_channel = _money_channel(order, provider)
         case.status = "paid"
         db.add(CaseStep(case_id=case.case_id, status="paid", at=now))
         _audit(db, actor, "payment_paid", order, transaction=mask_transaction(transaction_id),
-               late=paid_in_time or None)
+               late=paid_in_time or None, paid_channel=order.paid_channel)
         logger.info("payment order %s is paid", order.order_id)
         return order
     if order.status == "paid":
         return _refund(db, order, provider, amount, transaction_id, "duplicate_payment", actor)
     return _refund(db, order, provider, amount, transaction_id, f"{order.status}_order", actor)
+
+
+def _money_channel(order: PaymentOrder, provider) -> str:
+    """The channel the money came through: the provider's (a member of the aggregated code), else the order's."""
+    channel = getattr(provider, "channel", None)
+    return channel if channel and channel != AGGREGATED else (order.channel or "unified")
 
 
 def refund_id_for(order_id: str, transaction_id: str) -> str:
@@ -137,7 +149,7 @@ def _refund(db: Session, order: PaymentOrder, provider, amount_fen: int, transac
             actor: str) -> PaymentOrder:
     now = utcnow()
     refund = PaymentRefund(refund_id=refund_id_for(order.order_id, transaction_id), order_id=order.order_id,
-                           channel=order.channel or "unified", amount_fen=amount_fen, reason=reason,
+                           channel=_money_channel(order, provider), amount_fen=amount_fen, reason=reason,
                            status="processing", transaction_id=transaction_id, created_at=now, updated_at=now)
     db.add(refund)
     _audit(db, actor, "payment_refund_requested", order, refund_id=refund.refund_id, reason=reason,
@@ -177,27 +189,48 @@ def retry_refunds(db: Session, providers: dict) -> int:
     """Sends the failed refunds again; returns how many are done now."""
     done = 0
     for refund in db.execute(select(PaymentRefund).where(PaymentRefund.status == "failed")).scalars().all():
-        send_refund(db, refund, providers.get(refund.channel))
+        send_refund(db, refund, provider_for(providers, refund.channel))
         done += refund.status == "done"
     return done
 
 
 def query_order(db: Session, order: PaymentOrder, provider, now: dt.datetime | None = None) -> PaymentOrder:
-    """Asks the provider how an order stands (a notification may be lost) and takes a payment it reports."""
+    """Asks the provider how an order stands (a notification may be lost) and takes a payment it reports. An
+    aggregated order is asked of both its providers: either app may have paid it (or both)."""
     now = now or utcnow()
-    trade = provider.query(order.order_id)
     was_expired = order.status == "expired" or order.expires_at <= now
+    trades = [(member, member.query(order.order_id)) for member in getattr(provider, "members", (provider,))]
     order.queried_at = now
-    if trade is None:
+    trades = [(member, trade) for member, trade in trades if trade is not None]
+    if not trades:
         return order
-    if trade.state in ("paid", "refunded") and trade.transaction_id:
-        take_payment(db, order, provider, amount_fen=trade.amount_fen, transaction_id=trade.transaction_id,
-                     paid_at=trade.paid_at, actor=f"payment_provider:{provider.channel}")
+    for member, trade in trades:
+        if trade.state in ("paid", "refunded") and trade.transaction_id:
+            take_payment(db, order, member, amount_fen=trade.amount_fen, transaction_id=trade.transaction_id,
+                         paid_at=trade.paid_at, actor=f"payment_provider:{member.channel}")
     refresh_expiry(order, db)
     if was_expired and not order.settled:
         order.settled = True
-        _audit(db, "gateway", "payment_settled_by_query", order, provider_state=trade.state, status=order.status)
+        _audit(db, "gateway", "payment_settled_by_query", order,
+               provider_state="/".join(trade.state for _m, trade in trades), status=order.status)
     return order
+
+
+def close_superseded(db: Session, order: PaymentOrder, provider, actor: str) -> str | None:
+    """Closes a superseded order at its provider, so its QR code can no longer be paid (both providers for an
+    aggregated one). A failure is recorded and changes nothing else: money that still arrives is refunded by
+    take_payment. Returns the provider's outcome (closed | paid | not_found), None when it could not be asked."""
+    close = getattr(provider, "close", None)
+    if close is None:
+        return None  # the demo's simulated platform: its page refuses a cancelled order by itself
+    try:
+        outcome = close(order.order_id)
+    except ProviderError as exc:
+        _audit(db, actor, "payment_close_failed", order, error=str(exc)[:200])
+        logger.warning("payment order %s: closing it at the provider failed (%s)", order.order_id, exc)
+        return None
+    _audit(db, actor, "payment_closed_at_provider", order, outcome=outcome)
+    return outcome
 
 
 def sweep(db_factory, providers: dict, *, before_expiry_s: float, requery_s: float,
@@ -245,7 +278,9 @@ def reconcile_day(db: Session, provider, day: dt.date, now: dt.datetime | None =
     start = dt.datetime.combine(day, dt.time(), BEIJING)
     end = start + dt.timedelta(days=1)
     paid = {o.order_id: o for o in db.execute(select(PaymentOrder).where(
-        PaymentOrder.channel == provider.channel, PaymentOrder.status == "paid",
+        or_(PaymentOrder.paid_channel == provider.channel,
+            and_(PaymentOrder.paid_channel.is_(None), PaymentOrder.channel == provider.channel)),
+        PaymentOrder.status == "paid",
         PaymentOrder.paid_at >= start, PaymentOrder.paid_at < end)).scalars()}
     refunds = {(r.order_id, r.transaction_id): r for r in db.execute(select(PaymentRefund).where(
         PaymentRefund.channel == provider.channel)).scalars()}
@@ -283,7 +318,11 @@ def reconcile_due(db_factory, providers: dict, now: dt.datetime | None = None) -
     now = now or utcnow()
     day = (now.astimezone(BEIJING) - dt.timedelta(days=1)).date()
     found = 0
-    for channel, provider in providers.items():
+    real = {}
+    for provider in providers.values():  # the aggregated code's statements are its members'
+        for member in getattr(provider, "members", (provider,)):
+            real[member.channel] = member
+    for channel, provider in real.items():
         if getattr(provider, "simulated", False):
             continue
         with db_factory() as db:

@@ -111,6 +111,7 @@ class PaymentOrder:
     channel_name: str | None = None  # 微信支付 | 支付宝 | ...
     payment_code: str | None = None  # the 20-digit 缴款码
     transaction_masked: str | None = None  # the provider's transaction number, masked, once paid
+    channel: str | None = None  # wechat | alipay | aggregated (one code for both) | unified
 
     @classmethod
     def from_json(cls, data: dict) -> "PaymentOrder":
@@ -119,4 +120,4 @@ class PaymentOrder:
                    amount_fen=int(amount) if amount is not None else None,
                    expires_at=_datetime(data.get("expires_at")), e_invoice_url=data.get("e_invoice_url"),
                    channel_name=data.get("channel_name"), payment_code=data.get("payment_code"),
-                   transaction_masked=data.get("transaction_masked"))
+                   transaction_masked=data.get("transaction_masked"), channel=data.get("channel"))

@@ -132,7 +132,10 @@ def prompt_key(view) -> str | None:
     if state == "verify" and view.verify_guidance:
         return view.verify_guidance
     if state == "flow":
-        return STEP_PROMPTS.get(view.service or "", {}).get(type(getattr(view, "flow", None)))
+        step = getattr(view, "flow", None)
+        if isinstance(step, payment.WaitingForPayment) and step.channel == "aggregated":
+            return "pay.scan_aggregated"  # the one code: say which apps can pay it
+        return STEP_PROMPTS.get(view.service or "", {}).get(type(step))
     return STATE_PROMPTS.get(state)
 
 

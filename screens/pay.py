@@ -107,7 +107,8 @@ class PayScreen(BaseScreen):
             else:
                 footer = ("flow", "cancel", "pay.cancel", ("flow", "confirm", "pay.confirm"))
         elif isinstance(step, WaitingForPayment):
-            prompt = self.t("pay.scan")
+            aggregated = step.channel == "aggregated"  # one code: the phone pays in the app that scans it
+            prompt = self.t("pay.scan_aggregated" if aggregated else "pay.scan")
             if step.pay_url:
                 image = Image(texture=qr_texture(step.pay_url), size_hint=(None, None),
                               size=(QR_SIDE, QR_SIDE), fit_mode="fill", pos_hint={"center_x": 0.5})
@@ -116,7 +117,10 @@ class PayScreen(BaseScreen):
                                        bold=True, halign="center", font_size=self.app.fs_title))
             self._countdown = KioskLabel(text="", halign="center", color=self.app.color_warn)
             body.add_widget(self._countdown)
-            if step.channel_name or step.channels:
+            if aggregated:
+                body.add_widget(KioskLabel(text=self.t("pay.aggregated_apps"), halign="center",
+                                           font_size=self.app.fs_small))
+            elif step.channel_name or step.channels:
                 body.add_widget(KioskLabel(text=self.t("pay.channels", channels="、".join(
                     (step.channel_name,) if step.channel_name else step.channels)), halign="center",
                     font_size=self.app.fs_small))

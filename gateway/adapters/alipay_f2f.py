@@ -152,6 +152,37 @@ class AlipayFaceToFace:
                                    transaction_id=data.get("trade_no") or None,
                                    paid_at=_parse_time(data.get("gmt_payment")))
 
+    # -- the aggregated code: Alipay's mobile-site payment inside the Alipay app --------------------------------
+    def wap_pay_url(self, order_id: str, amount_fen: int, *, description: str = "",
+                    expires_at: dt.datetime | None = None, return_url: str | None = None) -> str:
+        """The signed alipay.trade.wap.pay request the Alipay app's browser is sent to (the cashier opens in the app;
+        alipay.trade.create + tradePay would need the payer's buyer_id first: another OAuth step)."""
+        extra = {}
+        if expires_at is not None:
+            extra["time_expire"] = expires_at.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M:%S")
+        try:
+            query = self.sdk.api_alipay_trade_wap_pay(subject=description or "不动产登记税费", out_trade_no=order_id,
+                                                      total_amount=_yuan(amount_fen), return_url=return_url,
+                                                      **extra)
+        except ProviderError:
+            raise
+        except Exception as exc:
+            raise ProviderError(f"Alipay wap pay failed: {type(exc).__name__}") from None
+        return f"{self.config.api_base}?{query}"
+
+    def close(self, order_id: str) -> str:
+        """Closes an unpaid trade (superseded): 'closed', 'paid' when the money came first, or 'not_found' (never
+        scanned). trade.close, not trade.cancel: cancel would refund a paid trade on its own, outside the gateway's
+        refund record."""
+        answer = self._call("close", self.sdk.api_alipay_trade_close, out_trade_no=order_id)
+        if answer.get("code") == "10000":
+            return "closed"
+        if answer.get("sub_code") == "ACQ.TRADE_NOT_EXIST":
+            return "not_found"
+        if answer.get("sub_code") == "ACQ.TRADE_STATUS_ERROR":
+            return "paid"  # (or closed already): money that came is refunded when its notification comes
+        raise self._error("close", answer)
+
     @staticmethod
     def notification_id(body: bytes) -> str | None:
         try:

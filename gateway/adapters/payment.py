@@ -12,7 +12,7 @@ from typing import Mapping, Protocol
 logger = logging.getLogger(__name__)
 
 CHANNELS = ("wechat", "alipay", "unified")
-CHANNEL_NAMES = {"wechat": "微信支付", "alipay": "支付宝", "unified": "统一收缴（演示）"}
+CHANNEL_NAMES = {"wechat": "微信支付", "alipay": "支付宝", "unified": "统一收缴（演示）", "aggregated": "微信或支付宝（聚合码）"}
 
 
 class NotificationRejected(Exception):

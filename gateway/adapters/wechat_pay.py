@@ -37,6 +37,11 @@ class WeChatPayConfig:
     notify_url: str
     api_base: str = "https://api.mch.weixin.qq.com"
     timeout_s: float = 10.0
+    # The aggregated code (JSAPI in WeChat's browser): the official account's AppSecret for the OAuth code -> openid
+    # exchange, and the two WeChat hosts of that step (the simulator's in tests).
+    app_secret: str | None = None
+    oauth_base: str = "https://open.weixin.qq.com"
+    sns_base: str = "https://api.weixin.qq.com"
 
 
 def _beijing(moment: dt.datetime) -> str:
@@ -145,6 +150,68 @@ class WeChatPayNative:
         return PaymentNotification(order_id=order_id, provider_ref=order_id, outcome="paid", amount_fen=amount,
                                    transaction_id=str(resource.get("transaction_id") or ""),
                                    paid_at=_parse_time(resource.get("success_time")))
+
+    # -- the aggregated code: JSAPI payment inside WeChat's own browser ------------------------------------------
+    def oauth_url(self, redirect_uri: str, state: str) -> str:
+        """Where WeChat's browser is sent for the payer's openid (snsapi_base: silent, no consent page)."""
+        from urllib.parse import urlencode
+
+        query = urlencode({"appid": self.config.appid, "redirect_uri": redirect_uri, "response_type": "code",
+                           "scope": "snsapi_base", "state": state})
+        return f"{self.config.oauth_base.rstrip('/')}/connect/oauth2/authorize?{query}#wechat_redirect"
+
+    def openid(self, code: str) -> str:
+        """The OAuth step's code exchanged for the payer's openid (official account AppSecret)."""
+        import requests
+
+        if not self.config.app_secret:
+            raise ProviderError("WeChat OAuth: no app_secret configured")
+        try:
+            answer = requests.get(f"{self.config.sns_base.rstrip('/')}/sns/oauth2/access_token",
+                                  params={"appid": self.config.appid, "secret": self.config.app_secret,
+                                          "code": code, "grant_type": "authorization_code"},
+                                  timeout=self.config.timeout_s).json()
+        except (requests.RequestException, ValueError) as exc:
+            raise ProviderError(f"WeChat OAuth failed: {type(exc).__name__}") from None
+        if not isinstance(answer, dict) or not answer.get("openid"):
+            code_ = str(answer.get("errcode", "")) if isinstance(answer, dict) else ""
+            raise ProviderError(f"WeChat OAuth refused: {code_}".strip(), code=code_ or None)
+        return str(answer["openid"])
+
+    def jsapi_order(self, order_id: str, amount_fen: int, openid: str, *, description: str = "",
+                    expires_at: dt.datetime | None = None, nonce: str | None = None) -> dict:
+        """A JSAPI prepay for `openid`, and the parameters WeixinJSBridge's getBrandWCPayRequest takes, their
+        paySign made with the merchant key (RSA-SHA256 over appId, timeStamp, nonceStr and package)."""
+        import secrets as _secrets
+
+        from wechatpayv3 import WeChatPayType
+
+        code, body = self._call("JSAPI order", self.sdk.pay, description=description or "不动产登记税费",
+                                out_trade_no=order_id, amount={"total": int(amount_fen), "currency": "CNY"},
+                                payer={"openid": openid}, pay_type=WeChatPayType.JSAPI,
+                                time_expire=_beijing(expires_at) if expires_at else None)
+        if code != 200 or not isinstance(body, dict) or not body.get("prepay_id"):
+            raise self._error("JSAPI order", code, body)
+        timestamp, nonce = str(int(self._clock())), nonce or _secrets.token_hex(16)
+        package = f"prepay_id={body['prepay_id']}"
+        try:
+            pay_sign = self.sdk.sign([self.config.appid, timestamp, nonce, package])
+        except Exception as exc:
+            raise ProviderError(f"WeChat Pay paySign failed: {type(exc).__name__}") from None
+        return {"appId": self.config.appid, "timeStamp": timestamp, "nonceStr": nonce, "package": package,
+                "signType": "RSA", "paySign": pay_sign}
+
+    def close(self, order_id: str) -> str:
+        """Closes an unpaid order (superseded): 'closed', or 'paid' when the money came first, 'not_found'."""
+        code, body = self._call("close", self.sdk.close, out_trade_no=order_id)
+        if code in (200, 204):
+            return "closed"
+        err = body.get("code") if isinstance(body, dict) else None
+        if err == "ORDERPAID":
+            return "paid"
+        if code == 404 or err == "ORDER_NOT_EXIST":
+            return "not_found"
+        raise self._error("close", code, body)
 
     @staticmethod
     def notification_id(body: bytes) -> str | None:

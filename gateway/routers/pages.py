@@ -50,7 +50,8 @@ def invoice_page(request: Request, order_id: OrderId, db: Db):
     person = db.get(Person, case.id_number) if case else None
     return templates.TemplateResponse(request, "invoice.html", {
         "order": order, "payer": mask_name(person.name) if person else "",
-        "channel_name": CHANNEL_NAMES.get(order.channel or "", ""), "transaction": mask_transaction(order.transaction_id)})
+        "channel_name": CHANNEL_NAMES.get(order.paid_channel or order.channel or "", ""),
+        "transaction": mask_transaction(order.transaction_id)})
 
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Request, Response
 from sqlalchemy.exc import IntegrityError
 
 from gateway import audit_chain
+from gateway.adapters.aggregated_code import provider_for
 from gateway.adapters.payment import NotificationRejected, ProviderError
 from gateway.deps import AdaptersDep, Db
 from gateway.models import PaymentNotificationSeen, utcnow
@@ -73,7 +74,7 @@ def _take(db, provider, body: bytes, headers: dict) -> tuple[bool, str]:
              summary="A payment provider's notification (WeChat Pay API v3 or Alipay), verified by its adapter")
 async def provider_notification(request: Request, channel: Annotated[str, Path(pattern="^(wechat|alipay)$")],
                                 db: Db, adapters: AdaptersDep) -> Response:
-    provider = adapters.channels().get(channel)
+    provider = provider_for(adapters.channels(), channel)  # on its own, or a member of the aggregated code
     if provider is None or getattr(provider, "simulated", False):
         return Response(status_code=404, content=b'{"code":"NOT_FOUND","message":"no such channel"}',
                         media_type="application/json")

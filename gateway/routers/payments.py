@@ -15,7 +15,8 @@ from gateway.errors import ApiError
 from gateway.idempotency import run_idempotent
 from gateway.models import Case, PaymentOrder, utcnow
 from gateway.adapters.payment import CHANNEL_NAMES, ProviderError
-from gateway.payments import mask_transaction, payment_code, refresh_expiry
+from gateway.adapters.aggregated_code import provider_for
+from gateway.payments import close_superseded, mask_transaction, payment_code, refresh_expiry
 from gateway.routers import KIOSK_ERRORS, errors
 from gateway.routers.cases import applicant_case, fee_items
 
@@ -27,7 +28,7 @@ router = APIRouter(tags=["payments"])
 class PaymentOrderRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     case_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9-]+$")
-    channel: str | None = Field(None, pattern="^(wechat|alipay|unified)$",
+    channel: str | None = Field(None, pattern="^(wechat|alipay|unified|aggregated)$",
                                 description="one of the site's channels (GET /v1/payment-channels); default: the first")
 
 
@@ -38,8 +39,10 @@ class PaymentOrderOut(BaseModel):
     amount_fen: int
     expires_at: dt.datetime
     e_invoice_url: str | None
-    channel: str | None = Field(None, description="wechat | alipay | unified (the demo's simulated platform)")
-    channel_name: str | None = None
+    channel: str | None = Field(None, description="wechat | alipay | aggregated (one code for both) | unified (the "
+                                                  "demo's simulated platform)")
+    channel_name: str | None = Field(None, description="the channel's name; once paid, of the channel that paid")
+    paid_channel: str | None = Field(None, description="once paid: the channel the money came through")
     payment_code: str | None = Field(None, description="the 20-digit payment code (缴款码), printed on the receipt")
     transaction_masked: str | None = Field(None, description="the provider's transaction number, masked")
 
@@ -62,7 +65,8 @@ def payment_channels(kiosk: CurrentKiosk, adapters: AdaptersDep) -> dict:
 def order_out(settings, order: PaymentOrder, pay_url: str | None = None) -> dict:
     return {"order_id": order.order_id, "status": order.status, "pay_url": pay_url, "amount_fen": order.amount_fen,
             "expires_at": order.expires_at, "e_invoice_url": e_invoice_url(settings, order),
-            "channel": order.channel, "channel_name": CHANNEL_NAMES.get(order.channel or "", None),
+            "channel": order.channel, "paid_channel": order.paid_channel,
+            "channel_name": CHANNEL_NAMES.get(order.paid_channel or order.channel or "", None),
             "payment_code": order.payment_code, "transaction_masked": mask_transaction(order.transaction_id)}
 
 
@@ -100,6 +104,7 @@ def create_order(body: PaymentOrderRequest, key: IdempotencyKey, token: Applican
                 audit(db, kiosk.kiosk_id, "payment_cancelled", old.order_id,
                       {"case_id": case.case_id, "amount_fen": old.amount_fen, "channel": old.channel,
                        "superseded": True})
+                close_superseded(db, old, provider_for(channels, old.channel), kiosk.kiosk_id)
         order_id = "PO" + secrets.token_hex(8).upper()
         pay_secret = secrets.token_urlsafe(16)
         expires_at = now + dt.timedelta(seconds=settings.payment_order_ttl_s)

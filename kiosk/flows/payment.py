@@ -92,6 +92,7 @@ class WaitingForPayment(ev.FlowStep):
     seconds_left: int | None = None
     channel_name: str | None = None  # the channel of this order, when the gateway names it
     channels: tuple[str, ...] = ()  # else the channels the site takes
+    channel: str | None = None  # the order's channel code; "aggregated": one code, paid in WeChat or Alipay
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -217,7 +218,8 @@ class PaymentFlow(GatewayFlow):
                                  pay_url=entry.details.get("pay_url"), total_fen=entry.amount_fen,
                                  items=tuple(FeeItem.of(i) for i in entry.details.get("items", [])),
                                  seconds_left=_seconds_left(expires_at),
-                                 channel_name=entry.details.get("channel_name"), channels=self._channels())
+                                 channel_name=entry.details.get("channel_name"), channels=self._channels(),
+                                 channel=entry.details.get("channel"))
         ctx.post(ev.FlowUpdate(step))
         cancel = False
         next_poll = 0.0
@@ -301,7 +303,7 @@ class PaymentFlow(GatewayFlow):
 def _order_details(order) -> dict:
     """What the receipt names of an order: its channel, 缴款码 and masked transaction number (those the gateway gave)."""
     out = {}
-    for key in ("channel_name", "payment_code", "transaction_masked"):
+    for key in ("channel_name", "payment_code", "transaction_masked", "channel"):
         value = getattr(order, key, None)
         if value:
             out[key] = value

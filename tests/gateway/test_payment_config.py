@@ -198,3 +198,40 @@ def test_the_demo_gateway_keeps_its_simulated_pay_page(tmp_path):
     app = create_app(GatewaySettings(public_base_url="http://testserver", alert_check_interval_s=0),
                      engine=make_engine(f"sqlite:///{tmp_path / 'g.db'}"))
     assert "/pay/{order_id}" in set(app.openapi()["paths"])
+
+
+def test_the_aggregated_code_needs_both_channels_and_the_official_account_secret(config, tmp_path):
+    path, write = config
+    write(lambda p: p.update(channels=["aggregated"]))
+    with pytest.raises(PaymentConfigError, match=r"payment\.wechat\.app_secret: missing") as raised:
+        load_payment_config(path)
+    assert "\n" not in str(raised.value)
+    write_secret(tmp_path / "wechat_app_secret", secrets.token_hex(16))
+
+    def aggregated_only(p):
+        p.update(channels=["aggregated"])
+        p["wechat"]["app_secret_file"] = "wechat_app_secret"
+        del p["alipay"]
+
+    write(aggregated_only)
+    with pytest.raises(PaymentConfigError, match=r"payment\.alipay: missing table \(the aggregated code needs both"):
+        load_payment_config(path)
+    write(lambda p: (p.update(channels=["aggregated"]), p["wechat"].update(app_secret_file="wechat_app_secret")))
+    setup = load_payment_config(path, "https://gateway.example.gov.cn")
+    assert setup.channels == ("aggregated",) and set(setup.providers) == {"aggregated"}
+    aggregated = setup.providers["aggregated"]
+    assert [m.channel for m in aggregated.members] == ["wechat", "alipay"]
+    assert aggregated.create_order("PO1", 100, "s3cret").pay_url == "https://gateway.example.gov.cn/pay/qr/PO1?t=s3cret"
+    write(lambda p: p.update(channels=["wechat", "wechat"]))
+    with pytest.raises(PaymentConfigError, match="each once"):
+        load_payment_config(path)
+
+
+def test_production_refuses_the_aggregated_code_without_a_public_https_address(config, tmp_path):
+    path, write = config
+    write_secret(tmp_path / "wechat_app_secret", secrets.token_hex(16))
+    write(lambda p: (p.update(channels=["aggregated"]), p["wechat"].update(app_secret_file="wechat_app_secret")))
+    [problem] = production_problems(path, demo=False)
+    assert "'aggregated' needs --public-url with the https address" in problem and "\n" not in problem
+    assert production_problems(path, demo=False, public_url="http://10.0.0.5:8600") == [problem]
+    assert production_problems(path, demo=False, public_url="https://pay.example.gov.cn") == []

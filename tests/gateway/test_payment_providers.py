@@ -146,11 +146,12 @@ def test_a_repeated_notification_changes_nothing(stack, channel):
 def test_money_paid_to_a_superseded_order_is_refunded(stack, channel):
     case_id = stack.kiosk.payable_case()
     old = stack.kiosk.order(case_id, channel)
-    new = stack.kiosk.order(case_id, channel)  # the applicant started again: the old order is cancelled
-    assert stack.kiosk.status(old["order_id"])["status"] == "cancelled"
     provider_sim = sim(stack, channel)
+    provider_sim.pay(old["order_id"], notify=False)  # the old QR code was paid a moment before the applicant...
+    new = stack.kiosk.order(case_id, channel)  # ...started again: the old order is cancelled (too late to close)
+    assert stack.kiosk.status(old["order_id"])["status"] == "cancelled"
     provider_sim.pay(new["order_id"])
-    provider_sim.pay(old["order_id"])  # the old QR code was still on a phone; its notification comes last
+    provider_sim.deliver(*provider_sim.notification(old["order_id"]))  # the old one's notification comes last
     assert stack.kiosk.status(new["order_id"])["status"] == "paid"
     assert stack.kiosk.status(old["order_id"])["status"] == "cancelled"
     [refund] = refunds(stack)
@@ -227,13 +228,14 @@ def test_money_after_expiry_is_refunded(stack, channel):
 def test_a_failed_refund_is_retried_with_the_same_refund_number(stack, channel):
     case_id = stack.kiosk.payable_case()
     old = stack.kiosk.order(case_id, channel)
-    stack.kiosk.order(case_id, channel)
     provider_sim = sim(stack, channel)
+    provider_sim.pay(old["order_id"], notify=False)
+    stack.kiosk.order(case_id, channel)
     if channel == "wechat":
         provider_sim.fail_next["/v3/refund/domestic/refunds"] = (500, "SYSTEM_ERROR")
     else:
         provider_sim.fail_next["alipay.trade.refund"] = ("20000", "aop.ACQ.SYSTEM_ERROR")
-    provider_sim.pay(old["order_id"])
+    provider_sim.deliver(*provider_sim.notification(old["order_id"]))
     [refund] = refunds(stack)
     assert refund.status == "failed" and "SYSTEM_ERROR" in refund.error
     sweep_now(stack, before_expiry_s=0)

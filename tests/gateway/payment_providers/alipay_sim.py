@@ -1,6 +1,7 @@
 """An Alipay open-API simulator (gateway.do): checks the app's RSA2 request signatures, signs every answer with its own
 key, face-to-face precreate, query, refund, the bill download URL and the zipped GBK statement, and sends RSA2-signed
-form notifications (or repeats, reorders or loses them, as told)."""
+form notifications (or repeats, reorders or loses them, as told). For the aggregated code: the mobile-site cashier
+(alipay.trade.wap.pay, signed by the app), trade.close, and the Alipay app on the phone that opens the code."""
 from __future__ import annotations
 
 import base64
@@ -34,6 +35,13 @@ class SimTrade:
     trade_no: str | None = None
     gmt_payment: str | None = None
     refunded: dict = None
+    return_url: str = ""
+
+
+ALIPAY_UA = ("Mozilla/5.0 (Linux; U; Android 13; zh-CN; V2219A Build/TP1A.220624.014) AppleWebKit/537.36 (KHTML, like "
+             "Gecko) Version/4.0 Chrome/69.0.3497.100 UWS/3.22.2.59 Mobile Safari/537.36 UCBS/3.22.2.59_230315204223 "
+             "ChannelId(5) NebulaSDK/1.8.100112 Nebula AlipayDefined(nt:WIFI,ws:393|0|2.75) AliApp(AP/10.3.90.8000) "
+             "AlipayClient/10.3.90.8000 Language/zh-Hans useStatusBar/true isConcaveScreen/true Region/CN")
 
 
 class AlipaySimulator:
@@ -74,6 +82,24 @@ class AlipaySimulator:
         content = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
         key = method.replace(".", "_") + "_response"
         return f'{{"{key}":{content},"sign":"{self.sign(content)}"}}'.encode()
+
+    # -- the Alipay app on the payer's phone (the aggregated code) -----------------------------------------------
+    def open_code(self, url: str, *, user_agent: str = ALIPAY_UA):
+        """Opens the kiosk's code in the Alipay app's browser: the gateway's page redirects to the cashier
+        (alipay.trade.wap.pay on this simulator), which checks the app's signature and shows the trade."""
+        import requests
+
+        return requests.get(url, headers={"User-Agent": user_agent}, timeout=10)
+
+    @staticmethod
+    def cashier_trade(page: str) -> str:
+        """The out_trade_no of the trade the cashier page shows."""
+        import re
+
+        match = re.search(r'data-out-trade-no="([^"]+)"', page)
+        if match is None:
+            raise AssertionError("not the Alipay cashier page")
+        return match.group(1)
 
     # -- the payer ---------------------------------------------------------------------------------------------
     def pay(self, out_trade_no: str, *, notify: bool = True) -> tuple[int, bytes] | None:
@@ -172,8 +198,34 @@ class _Handler(QuietHandler):
             biz = json.loads(params.get("biz_content") or "{}")
         except ValueError:
             return self._send(method, {"code": "40002", "msg": "Invalid Arguments", "sub_code": "isv.invalid-parameter"})
+        if method == "alipay.trade.wap.pay":
+            return self._cashier(biz, params)
         with sim.lock:
             self._send(method, self._route(method, biz, params))
+
+    def _cashier(self, biz: dict, params: dict) -> None:
+        """The mobile-site cashier the app's browser lands on: the trade is made here (WAIT_BUYER_PAY)."""
+        sim = self.sim
+
+        def page(text: str, out_trade_no: str = "") -> None:
+            attr = f' data-out-trade-no="{out_trade_no}"' if out_trade_no else ""
+            self.answer(200, f"<html><body><div id=\"cashier\"{attr}>{text}</div></body></html>".encode(),
+                        content_type="text/html; charset=utf-8")
+
+        out_trade_no = biz.get("out_trade_no")
+        if biz.get("product_code") != "QUICK_WAP_PAY" or not out_trade_no or not biz.get("total_amount"):
+            return page("系统繁忙 (isv.missing-parameter)")
+        with sim.lock:
+            trade = sim.trades.get(out_trade_no)
+            if trade is None:
+                trade = sim.trades[out_trade_no] = SimTrade(out_trade_no, biz["total_amount"], biz.get("subject", ""),
+                                                            params.get("notify_url", ""),
+                                                            return_url=params.get("return_url", ""))
+            elif trade.total_amount != biz["total_amount"]:
+                return page("交易信息被篡改 (ACQ.CONTEXT_INCONSISTENT)")
+        if trade.status != "WAIT_BUYER_PAY":
+            return page(f"交易已结束 ({trade.status})")
+        page(f"¥{trade.total_amount} {trade.subject}", out_trade_no)
 
     def _send(self, method: str, payload: dict) -> None:
         self.answer(200, self.sim.signed_answer(method or "error", payload), content_type="text/html;charset=utf-8")
@@ -205,6 +257,15 @@ class _Handler(QuietHandler):
                 out.update(trade_no=trade.trade_no, send_pay_date=trade.gmt_payment,
                            buyer_pay_amount=trade.total_amount)
             return out
+        if method == "alipay.trade.close":
+            trade = sim.trades.get(biz.get("out_trade_no", ""))
+            if trade is None:
+                return not_exist
+            if trade.status != "WAIT_BUYER_PAY":
+                return {"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_STATUS_ERROR",
+                        "sub_msg": "交易状态不合法"}
+            trade.status = "TRADE_CLOSED"
+            return {**ok, "out_trade_no": trade.out_trade_no}
         if method == "alipay.trade.refund":
             trade = sim.trades.get(biz.get("out_trade_no", ""))
             if trade is None or not trade.trade_no:

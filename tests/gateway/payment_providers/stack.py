@@ -45,8 +45,10 @@ class PaymentStack:
         wechat_key, alipay_key = merchant_keys()
         self.apiv3_key = secrets.token_hex(16)  # 32 characters
         self.merchant_serial = secrets.token_hex(20).upper()
+        self.app_secret = secrets.token_hex(16)  # the official account's AppSecret (the aggregated code's OAuth step)
         self.wechat = WeChatPaySimulator(mchid=MCHID, appid=APPID, merchant_public_key=wechat_key.public_key(),
-                                         merchant_serial=self.merchant_serial, apiv3_key=self.apiv3_key)
+                                         merchant_serial=self.merchant_serial, apiv3_key=self.apiv3_key,
+                                         app_secret=self.app_secret)
         self.alipay = AlipaySimulator(app_id=ALIPAY_APP_ID, seller_id=SELLER_ID, app_public_key=alipay_key.public_key())
         base = settings or GatewaySettings(alert_check_interval_s=0)
         self.config_path = self.directory / "payment.toml"
@@ -64,13 +66,16 @@ class PaymentStack:
         write_secret(d / "wechat_key.pem", private_pem(wechat_key))
         write_secret(d / "alipay_app_key.pem", private_pem(alipay_key))
         write_secret(d / "alipay_public.pem", public_pem(self.alipay.alipay_key))
+        write_secret(d / "wechat_app_secret", self.app_secret)
         config = {"payment": {
             "channels": list(self.channels), "region_code": "110105",
             "wechat": {"mchid": MCHID, "appid": APPID, "cert_serial_no": self.merchant_serial,
                        "private_key_file": "secrets/wechat_key.pem", "apiv3_key_env": "TEST_WECHATPAY_APIV3_KEY",
                        "platform_cert_dir": "secrets/wechat_platform",
                        "notify_url": self.gateway.base_url + "/notifications/payments/wechat",
-                       "api_base": self.wechat.base_url},
+                       "api_base": self.wechat.base_url,
+                       **({"app_secret_file": "secrets/wechat_app_secret", "oauth_base": self.wechat.base_url,
+                           "sns_base": self.wechat.base_url} if "aggregated" in self.channels else {})},
             "alipay": {"app_id": ALIPAY_APP_ID, "seller_id": SELLER_ID,
                        "app_private_key_file": "secrets/alipay_app_key.pem",
                        "alipay_public_key_file": "secrets/alipay_public.pem",

@@ -1,6 +1,8 @@
 """A WeChat Pay API v3 simulator: checks the merchant's request signatures, signs every answer with its platform key,
-serves its platform certificate (AES-256-GCM encrypted), Native orders, query, close, refund, the trade bill, and
-sends AES-256-GCM encrypted, signed notifications (or repeats, reorders or loses them, as told)."""
+serves its platform certificate (AES-256-GCM encrypted), Native and JSAPI orders, query, close, refund, the trade bill,
+and sends AES-256-GCM encrypted, signed notifications (or repeats, reorders or loses them, as told). For the aggregated
+code it also plays WeChat itself: the official account's OAuth step (authorize redirect, code -> openid) and the
+WeChat app on the phone (opens the code with WeChat's User-Agent, checks the paySign, pays the JSAPI order)."""
 from __future__ import annotations
 
 import base64
@@ -13,7 +15,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs, urlencode, urlparse
 
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.serialization import Encoding
@@ -36,11 +38,22 @@ class SimOrder:
     success_time: str | None = None
     refunded: int = 0
     refunds: dict = field(default_factory=dict)
+    trade_type: str = "NATIVE"
+    openid: str | None = None
+    prepay_id: str | None = None
+
+
+WECHAT_UA = ("Mozilla/5.0 (Linux; Android 13; V2219A Build/TP1A.220624.014; wv) AppleWebKit/537.36 (KHTML, like Gecko) "
+             "Version/4.0 Chrome/107.0.5304.141 Mobile Safari/537.36 XWEB/5023 MMWEBSDK/20230303 MMWEBID/4491 "
+             "MicroMessenger/8.0.34.2340(0x28002237) WeChat/arm64 Weixin NetType/WIFI Language/zh_CN ABI/arm64")
 
 
 class WeChatPaySimulator:
-    def __init__(self, *, mchid: str, appid: str, merchant_public_key, merchant_serial: str, apiv3_key: str):
-        self.mchid, self.appid, self.apiv3_key = mchid, appid, apiv3_key
+    def __init__(self, *, mchid: str, appid: str, merchant_public_key, merchant_serial: str, apiv3_key: str,
+                 app_secret: str = ""):
+        self.mchid, self.appid, self.apiv3_key, self.app_secret = mchid, appid, apiv3_key, app_secret
+        self.oauth_codes: dict[str, str] = {}  # code -> openid, each taken once
+        self.openid = "o" + secrets.token_urlsafe(20)  # the payer signed in to WeChat on the phone
         self.merchant_public_key, self.merchant_serial = merchant_public_key, merchant_serial
         self.platform_key = new_rsa_key()
         self.platform_cert = self_signed_cert(self.platform_key, "Tenpay.com Root CA (simulated)",
@@ -109,11 +122,40 @@ class WeChatPaySimulator:
             return None
         return self.deliver(*self.notification(out_trade_no))
 
+    # -- the WeChat app on the payer's phone (the aggregated code) ------------------------------------------------
+    def open_code(self, url: str, *, user_agent: str = WECHAT_UA):
+        """Opens the kiosk's code in WeChat's browser: the gateway's page, the OAuth redirect through this simulator
+        and back (redirects followed as the browser does). Returns the last answer (requests.Response)."""
+        import requests
+
+        return requests.get(url, headers={"User-Agent": user_agent}, timeout=10)
+
+    @staticmethod
+    def jsapi_params(page: str) -> dict:
+        """The getBrandWCPayRequest parameters the page hands WeixinJSBridge."""
+        match = re.search(r'<script type="application/json" id="wxpay-params">(.*?)</script>', page, re.S)
+        if match is None:
+            raise AssertionError("no WeixinJSBridge parameters on the page")
+        return json.loads(match.group(1))
+
+    def bridge_pay(self, params: dict, *, notify: bool = True) -> tuple[int, bytes] | None:
+        """What WeixinJSBridge.invoke('getBrandWCPayRequest') does: WeChat checks the merchant's paySign over appId,
+        timeStamp, nonceStr and package, that the prepay belongs to this payer, then the payer pays."""
+        message = "\n".join([params["appId"], params["timeStamp"], params["nonceStr"], params["package"]]) + "\n"
+        if params.get("signType") != "RSA" or params["appId"] != self.appid or not rsa_sha256_verify(
+                self.merchant_public_key, base64.b64decode(params["paySign"]), message.encode()):
+            raise RuntimeError("get_brand_wcpay_request:fail (paySign does not verify)")
+        prepay_id = params["package"].removeprefix("prepay_id=")
+        order = next((o for o in self.orders.values() if o.prepay_id == prepay_id), None)
+        if order is None or order.openid != self.openid:
+            raise RuntimeError("get_brand_wcpay_request:fail (unknown prepay)")
+        return self.pay(order.out_trade_no, notify=notify)
+
     def resource(self, order: SimOrder) -> dict:
         return {"mchid": self.mchid, "appid": self.appid, "out_trade_no": order.out_trade_no,
-                "transaction_id": order.transaction_id, "trade_type": "NATIVE", "trade_state": order.state,
+                "transaction_id": order.transaction_id, "trade_type": order.trade_type, "trade_state": order.state,
                 "trade_state_desc": "支付成功", "bank_type": "OTHERS", "attach": "",
-                "success_time": order.success_time, "payer": {"openid": "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
+                "success_time": order.success_time, "payer": {"openid": order.openid or "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o"},
                 "amount": {"total": order.total, "payer_total": order.total, "currency": "CNY",
                            "payer_currency": "CNY"}}
 
@@ -172,7 +214,36 @@ class _Handler(QuietHandler):
         self._json(status, {"code": code, "message": message})
 
     def do_GET(self):
+        url = urlparse(self.path)
+        if url.path in ("/connect/oauth2/authorize", "/sns/oauth2/access_token"):
+            return self._oauth(url.path, parse_qs(url.query))
         self._dispatch("GET", b"")
+
+    def _oauth(self, path: str, query: dict) -> None:
+        """WeChat's official-account OAuth (open.weixin.qq.com / api.weixin.qq.com): no merchant signature."""
+        sim = self.sim
+        arg = {k: v[0] for k, v in query.items()}
+        if path == "/connect/oauth2/authorize":
+            if arg.get("appid") != sim.appid or arg.get("scope") not in ("snsapi_base", "snsapi_userinfo") or \
+                    arg.get("response_type") != "code" or not arg.get("redirect_uri"):
+                return self.answer(200, "redirect_uri 参数错误".encode(), content_type="text/html; charset=utf-8")
+            code = secrets.token_urlsafe(24)
+            with sim.lock:
+                sim.oauth_codes[code] = sim.openid
+            target = arg["redirect_uri"]
+            target += ("&" if "?" in target else "?") + urlencode({"code": code, "state": arg.get("state", "")})
+            return self.answer(302, b"", {"Location": target}, content_type="text/html")
+        with sim.lock:
+            openid = sim.oauth_codes.pop(arg.get("code", ""), None)  # a code is good once
+        if arg.get("appid") != sim.appid or not sim.app_secret or arg.get("secret") != sim.app_secret:
+            return self._json_plain({"errcode": 40125, "errmsg": "invalid appsecret"})
+        if openid is None or arg.get("grant_type") != "authorization_code":
+            return self._json_plain({"errcode": 40029, "errmsg": "invalid code"})
+        return self._json_plain({"access_token": secrets.token_urlsafe(32), "expires_in": 7200,
+                                 "refresh_token": secrets.token_urlsafe(32), "openid": openid, "scope": "snsapi_base"})
+
+    def _json_plain(self, payload: dict) -> None:
+        self.answer(200, json.dumps(payload).encode())
 
     def do_POST(self):
         self._dispatch("POST", self.read_body())
@@ -226,6 +297,29 @@ class _Handler(QuietHandler):
             else:
                 sim.orders[out_trade_no] = SimOrder(out_trade_no, total, description, notify_url)
             return self._json(200, {"code_url": f"weixin://wxpay/bizpayurl?pr={secrets.token_urlsafe(6)}"})
+        if method == "POST" and path == "/v3/pay/transactions/jsapi":
+            if data.get("mchid") != sim.mchid or data.get("appid") != sim.appid:
+                return self._error(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
+            try:
+                out_trade_no, total = data["out_trade_no"], int(data["amount"]["total"])
+                description, notify_url, openid = data["description"], data["notify_url"], data["payer"]["openid"]
+            except (KeyError, TypeError, ValueError):
+                return self._error(400, "PARAM_ERROR", "参数错误")
+            order = sim.orders.get(out_trade_no)
+            if order is not None:
+                if order.state == "SUCCESS":
+                    return self._error(400, "ORDERPAID", "该订单已支付")
+                if order.state == "CLOSED":
+                    return self._error(400, "ORDER_CLOSED", "订单已关闭")
+                if order.total != total or (order.openid and order.openid != openid):
+                    return self._error(400, "INVALID_REQUEST", "订单号重复")
+            else:
+                order = sim.orders[out_trade_no] = SimOrder(out_trade_no, total, description, notify_url,
+                                                            trade_type="JSAPI")
+            order.openid = openid
+            order.prepay_id = order.prepay_id or "wx" + dt.datetime.now(BEIJING).strftime("%d%H%M%S") + \
+                secrets.token_hex(12)
+            return self._json(200, {"prepay_id": order.prepay_id})
         match = re.fullmatch(r"/v3/pay/transactions/out-trade-no/([^/]+)", path)
         if method == "GET" and match:
             if query.get("mchid") != [sim.mchid]:

@@ -13,9 +13,10 @@ from tests.kiosk.flows.test_payment import Run, journal_store, printer, services
 
 
 @contextlib.contextmanager
-def at_the_fees(tmp_path, monkeypatch, device, journal_store):
-    """A site taking WeChat Pay and Alipay; the applicant has chosen their first case: (stack, run, fees step)."""
-    with PaymentStack(tmp_path / "gw", monkeypatch, channels=("wechat", "alipay")) as stack:
+def at_the_fees(tmp_path, monkeypatch, device, journal_store, channels=("wechat", "alipay")):
+    """A site taking `channels` (WeChat Pay and Alipay); the applicant has chosen their first case: (stack, run, fees
+    step)."""
+    with PaymentStack(tmp_path / "gw", monkeypatch, channels=channels) as stack:
         platform = PlatformClient(stack.gateway.base_url, stack.gateway.api_key("demo-hall-01"),
                                   kiosk_id="demo-hall-01")
         try:
