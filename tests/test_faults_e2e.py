@@ -15,7 +15,7 @@ from peripherals.idcard import IdCardSimulator
 from catalog import i18n
 from kiosk_testkit.demo import DemoGateway, demo_site_config
 from kiosk_testkit.harness import KioskProcess
-from tests.screens.test_lockdown import start_xvfb
+from kiosk_testkit.xvfb import VirtualDisplay
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -70,7 +70,8 @@ def stack(tmp_path_factory):
         config = demo_site_config(base / "kiosk", card_port=simulator.path, gateway_url=gateway.demo.url,
                                   kiosk_id=credentials["kiosk_id"], api_key=credentials["api_key"],
                                   extra={"storage": {"offline_probe_s": 1.0, "online_probe_s": 2.0}})
-        xvfb, display = start_xvfb()
+        xvfb = VirtualDisplay(1080, 1920).start()
+        display = xvfb.display
         kiosk = KioskProcess(config, workdir=base / "kiosk", display=display).start()
         yield kiosk, simulator, gateway
     finally:
@@ -80,8 +81,7 @@ def stack(tmp_path_factory):
         if simulator is not None:
             simulator.stop()
         if xvfb is not None:
-            xvfb.terminate()
-            xvfb.wait(10)
+            xvfb.stop()
         gateway.stop()
 
 

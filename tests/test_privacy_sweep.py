@@ -17,7 +17,7 @@ from peripherals.idcard import IdCardSimulator, load_card_file
 from kiosk_testkit.control_client import ControlError
 from kiosk_testkit.demo import DemoGateway, demo_site_config
 from kiosk_testkit.harness import KioskProcess
-from tests.screens.test_lockdown import start_xvfb
+from kiosk_testkit.xvfb import VirtualDisplay
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
@@ -103,7 +103,8 @@ def test_no_personal_data_in_clear_after_every_flow(tmp_path):
         config = demo_site_config(kiosk_dir, card_port=simulator.path, gateway_url=gateway.url,
                                   kiosk_id=credentials["kiosk_id"], api_key=credentials["api_key"],
                                   extra={"logging": {"level": "DEBUG", "file": str(kiosk_dir / "logs" / "kiosk.log")}})
-        xvfb, display = start_xvfb()
+        xvfb = VirtualDisplay(1080, 1920).start()
+        display = xvfb.display
         kiosk = KioskProcess(config, workdir=kiosk_dir, display=display, log_path=kiosk_dir / "console.log",
                              env={"TMPDIR": str(tmp_dir), "TEMP": str(tmp_dir), "TMP": str(tmp_dir)}).start()
         reached = {key: run_person(kiosk, simulator, key) for key in PERSONS}
@@ -115,8 +116,7 @@ def test_no_personal_data_in_clear_after_every_flow(tmp_path):
         if simulator is not None:
             simulator.stop()
         if xvfb is not None:
-            xvfb.terminate()
-            xvfb.wait(10)
+            xvfb.stop()
         gateway.stop()
 
     # The gateway's database holds the registry's data by design; its log must not.
