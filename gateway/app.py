@@ -80,5 +80,11 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
 
         app.include_router(demo_pay.router)
     app.include_router(e_certificates.router)
+    from gateway.routers import help_requests  # call staff (issue 21)
+
+    app.include_router(help_requests.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
+    from gateway.dashboard import help_desk  # the call-staff board (issue 21)
+
+    app.include_router(help_desk.router)
     return app

@@ -258,7 +258,8 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
                       case_cache=offline.store.cases,  # offline, a re-verified person still sees their cases
                       audit_trail=trail, inbox=inbox,
                       handlers={CheckStaffPin: staff.check_pin, **locker_handlers,
-                                RunDeskAction: lambda command, post, cancelled: desk.perform(command, post)},
+                                RunDeskAction: lambda command, post, cancelled: desk.perform(command, post),
+                                **build_help_handlers(config, platform)},
                       in_order=(RunDeskAction,))  # a field chosen, then the keys typed into it
     maintenance = build_maintenance(
         config, staff, devices, counters=counters, locker=lambda: locker, outbox_depth=offline.store.outbox.depth,
@@ -269,6 +270,14 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
     fleet = build_fleet(config, platform, post, session, staff, maintenance, offline, locker, trail, config_path)
     trail.config_loaded(config, "start")
     return Kiosk(session, runtime, platform, devices, offline, maintenance=maintenance, fleet=fleet, locker=locker)
+
+
+def build_help_handlers(config, platform) -> dict:
+    """The runtime's handler of the call-staff part's command (kiosk.staff_help)."""
+    from kiosk.staff_help.requester import HelpRequester
+    from kiosk.staff_help.session_part import RaiseHelpRequest
+
+    return {RaiseHelpRequest: HelpRequester(platform, config.site.location).raise_request}
 
 
 def _audited_command(trail, kind: str, handler, config):

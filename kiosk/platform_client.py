@@ -256,3 +256,7 @@ class PlatformClient:
         if occurred_at is not None:
             body["occurred_at"] = occurred_at.isoformat()
         return self.request("POST", "/v1/lockers/pickups", json=body, idempotency_key=idempotency_key, retry=True)
+
+    def request_help(self, step: str, location: str) -> dict:
+        """Call staff to this kiosk (kiosk.staff_help): {"request_id", "number"}. Not retried: a second tap does."""
+        return self.request("POST", "/v1/help-requests", json={"step": step, "location": location})

@@ -182,6 +182,9 @@ class SessionView:
     staff_locked_s: int | None = None  # on the PIN pad while entry is locked
     staff_checking: bool = False  # on the PIN pad: the PIN typed is being checked
     maintenance_desk: dict | None = None  # in maintenance: what the pages show (MaintenanceDesk.snapshot)
+    help_status: str | None = None  # call staff (kiosk.staff_help): None, "sending", "coming", "failed"
+    help_number: str | None = None  # the help request's number, shown while staff are on their way
+    help_message: str | None = None  # why the call for staff failed (message key)
 
 
 Observer = Callable[[SessionView], None]
@@ -257,7 +260,10 @@ class Session:
         # The parts beside the core, each with its own data, rows, view fields, tick and scrub.
         self.pickup = PickupPart(pickup_only=self.services == ("pickup",), offers_pickup="pickup" in self.services)
         self.staff = StaffPart(maintenance_idle_timeout_s=maintenance_idle_timeout_s)
-        self.parts = (self.pickup, self.staff)
+        from kiosk.staff_help.session_part import HelpPart
+
+        self.help = HelpPart()  # call staff: no personal data
+        self.parts = (self.pickup, self.staff, self.help)
         self._transitions: dict[tuple[Any, type], Handler] = {}
         rows = [(states, event, getattr(self, name)) for states, event, name in self.TRANSITIONS]
         for part in self.parts:

@@ -124,6 +124,9 @@ def prompt_key(view) -> str | None:
     """The catalog key of the instruction the applicant should hear for this view, or None."""
     if getattr(view, "idle_warning", False):
         return "idle.title"
+    help_status = getattr(view, "help_status", None)  # call staff (kiosk.staff_help): the notice over the screen
+    if help_status in ("sending", "coming", "failed"):
+        return f"help.{help_status}"
     state = getattr(view.state, "value", view.state)
     if state == "done":
         return view.outcome or "finished"

@@ -24,6 +24,7 @@ from screens.cases import CasesScreen
 from screens.done import DoneScreen
 from screens.e_certificate import ECertificateScreen
 from screens.fonts import register_font
+from screens.help_notice import HELP_INTENTS, HelpNotice, help_callable
 from screens.identify import IdentifyScreen
 from screens.idle_warning import IdleWarning
 from screens.maintenance import MaintenanceScreen
@@ -95,6 +96,7 @@ INTENTS: dict[str, Callable[[str | None], ev.Event]] = {
     # a maintenance button: "verb" or "verb:value" (test:<device>, load_paper, deposit:<size>, door:<label>...)
     "desk": lambda action: ev.MaintenanceAction(action or ""),
 }
+INTENTS.update(HELP_INTENTS)  # call staff (screens.help_notice)
 
 NORMAL = {
     "color_bg": [0.97, 0.96, 0.94, 1], "color_fg": [0.08, 0.08, 0.08, 1], "color_muted": [0.30, 0.30, 0.30, 1],
@@ -164,6 +166,7 @@ class KioskApp(App):
     color_on_header = ListProperty(NORMAL['color_on_header'])
     color_warn_bg = ListProperty(NORMAL['color_warn_bg'])
     offline = BooleanProperty(False)
+    help_callable = BooleanProperty(False)  # the title bar offers 呼叫工作人员 (an applicant screen)
 
     def __init__(self, ui, post: Callable[[ev.Event], None], initial_view: SessionView, font_path: Path,
                  on_ready: Callable[[], None] | None = None, required_devices=(), camera_preview=None, **kwargs):
@@ -197,6 +200,7 @@ class KioskApp(App):
         Window.clearcolor = self.color_bg
         Builder.load_file(str(KV_DIR / "common.kv"))
         Builder.load_file(str(KV_DIR / "idle_warning.kv"))
+        Builder.load_file(str(KV_DIR / "help_notice.kv"))
         root = FloatLayout()
         self.manager = ScreenManager(transition=NoTransition())
         for name, cls in SCREENS.items():
@@ -204,6 +208,7 @@ class KioskApp(App):
             self.manager.add_widget(cls(name=name))
         root.add_widget(self.manager)
         self.idle_warning = IdleWarning()
+        self.help_notice = HelpNotice()
         Window.bind(on_touch_down=self._on_any_touch)
         return root
 
@@ -234,6 +239,8 @@ class KioskApp(App):
             manager.current = name
             manager.current_screen.activate(view)
         manager.current_screen.render(view)
+        self.help_callable = help_callable(view)
+        self.help_notice.show(root=self.root, view=view)
         self._render_idle_warning(view)
 
     def _render_idle_warning(self, view: SessionView) -> None:
