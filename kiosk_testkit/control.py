@@ -151,6 +151,9 @@ class ControlServer:
         layers = []
         if self.app.idle_warning is not None and self.app.idle_warning.parent is not None:
             layers.append(self.app.idle_warning)
+        notice = getattr(self.app, "help_notice", None)  # call staff (screens/help_notice.py)
+        if notice is not None and notice.parent is not None and not layers:
+            layers.append(notice)
         layers.append(self.app.manager.current_screen)
         return layers
 
@@ -193,7 +196,7 @@ class ControlServer:
                     continue
                 target = widget
                 break
-            if target is not None or layer is self.app.idle_warning:
+            if target is not None or layer is not self.app.manager.current_screen:
                 break  # the overlay covers everything below it
         if target is None:
             return {"ok": False, "error": f"no such button on the {self.app.manager.current} screen"}
