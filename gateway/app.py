@@ -83,6 +83,9 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     from gateway.routers import help_requests  # call staff (issue 21)
 
     app.include_router(help_requests.router)
+    from gateway.routers import staff_assisted  # staff-assisted verification (issue 21)
+
+    app.include_router(staff_assisted.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
     from gateway.dashboard import help_desk  # the call-staff board (issue 21)
 

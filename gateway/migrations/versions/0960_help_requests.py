@@ -1,4 +1,5 @@
-"""help requests: call staff from a kiosk (issue 21)
+"""help requests (call staff from a kiosk) and staff-assisted verification: staff of a hall, one-time staff QR
+codes, the checks they made, and the services a policy opens to them (issue 21)
 
 Revision ID: 0960
 Revises: 0940
@@ -28,8 +29,45 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_help_requests_open', 'help_requests', ['closed_at', 'raised_at'], unique=False)
+    op.create_table('assist_staff',
+    sa.Column('staff_id', sa.String(length=32), nullable=False),
+    sa.Column('hall', sa.String(length=64), nullable=False),
+    sa.Column('card_key', sa.String(length=64), nullable=True),
+    sa.Column('pin_hash', sa.String(length=200), nullable=False),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('locked_until', sa.DateTime(), nullable=True),
+    sa.Column('enabled', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('staff_id'),
+    sa.UniqueConstraint('card_key')
+    )
+    op.create_table('assist_qr_codes',
+    sa.Column('code_hash', sa.String(length=64), nullable=False),
+    sa.Column('staff_id', sa.String(length=32), nullable=False),
+    sa.Column('issued_at', sa.DateTime(), nullable=False),
+    sa.Column('expires_at', sa.DateTime(), nullable=False),
+    sa.Column('used_at', sa.DateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('code_hash')
+    )
+    op.create_table('staff_assisted_checks',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.Column('kiosk_id', sa.String(length=64), nullable=False),
+    sa.Column('staff_id', sa.String(length=32), nullable=False),
+    sa.Column('reason', sa.String(length=16), nullable=False),
+    sa.Column('reason_text', sa.String(length=80), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_staff_assisted_checks_staff', 'staff_assisted_checks', ['staff_id', 'at'], unique=False)
+    with op.batch_alter_table('identity_policies') as batch:
+        batch.add_column(sa.Column('staff_assisted_services', sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('identity_policies') as batch:
+        batch.drop_column('staff_assisted_services')
+    op.drop_index('ix_staff_assisted_checks_staff', table_name='staff_assisted_checks')
+    op.drop_table('staff_assisted_checks')
+    op.drop_table('assist_qr_codes')
+    op.drop_table('assist_staff')
     op.drop_index('ix_help_requests_open', table_name='help_requests')
     op.drop_table('help_requests')
