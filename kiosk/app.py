@@ -273,11 +273,15 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
 
 
 def build_help_handlers(config, platform) -> dict:
-    """The runtime's handler of the call-staff part's command (kiosk.staff_help)."""
+    """The runtime's handlers of the call-staff and staff-assisted parts' commands (kiosk.staff_help, staff_assist)."""
     from kiosk.staff_help.requester import HelpRequester
     from kiosk.staff_help.session_part import RaiseHelpRequest
 
-    return {RaiseHelpRequest: HelpRequester(platform, config.site.location).raise_request}
+    from kiosk.staff_assist.checker import StaffAssistChecker
+    from kiosk.staff_assist.session_part import CheckStaffAssist
+
+    return {RaiseHelpRequest: HelpRequester(platform, config.site.location).raise_request,
+            CheckStaffAssist: StaffAssistChecker(platform).check}
 
 
 def _audited_command(trail, kind: str, handler, config):

@@ -260,3 +260,11 @@ class PlatformClient:
     def request_help(self, step: str, location: str) -> dict:
         """Call staff to this kiosk (kiosk.staff_help): {"request_id", "number"}. Not retried: a second tap does."""
         return self.request("POST", "/v1/help-requests", json={"step": step, "location": location})
+
+    def staff_assisted_verification(self, credential_kind: str, credential: str, pin: str, id_number: str,
+                                    reason: str, reason_text: str | None = None) -> dict:
+        """A staff member vouches for the applicant (kiosk.staff_assist): {"token", "staff_id", "services"}. Not
+        retried: a staff QR code works once, and the PIN counts every try."""
+        return self.request("POST", "/v1/staff-assisted-verifications",
+                            json={"credential_kind": credential_kind, "credential": credential, "pin": pin,
+                                  "id_number": id_number, "reason": reason, "reason_text": reason_text})

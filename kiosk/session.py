@@ -32,10 +32,12 @@ class State(StrEnum):
     MAINTENANCE = "maintenance"
     PICKUP_CODE = "pickup_code"  # a locker: a pickup code was scanned or typed (being checked, or refused)
     STAFF_PIN = "staff_pin"  # a staff card or QR code was presented: the PIN pad
+    STAFF_ASSIST = "staff_assist"  # a staff member vouches for the applicant (kiosk.staff_assist)
 
 
 # States in which an applicant is in front of the kiosk and personal data may be held.
-APPLICANT_STATES = frozenset({State.IDENTIFY, State.VERIFY, State.MENU, State.FLOW, State.DONE, State.PICKUP_CODE})
+APPLICANT_STATES = frozenset({State.IDENTIFY, State.VERIFY, State.MENU, State.FLOW, State.DONE, State.PICKUP_CODE,
+                              State.STAFF_ASSIST})
 
 # Which devices a service cannot run without; the menu offers a service only while they are usable.
 SERVICE_DEVICES: dict[str, tuple[str, ...]] = {
@@ -185,6 +187,9 @@ class SessionView:
     help_status: str | None = None  # call staff (kiosk.staff_help): None, "sending", "coming", "failed"
     help_number: str | None = None  # the help request's number, shown while staff are on their way
     help_message: str | None = None  # why the call for staff failed (message key)
+    assist_page: str | None = None  # staff-assisted check (kiosk.staff_assist): offer, credential, pin, ...
+    assist_message: str | None = None  # why staff were sent back a page (the gateway's code)
+    assist_attempts_left: int | None = None  # PIN tries left for the staff member
 
 
 Observer = Callable[[SessionView], None]
@@ -262,8 +267,11 @@ class Session:
         self.staff = StaffPart(maintenance_idle_timeout_s=maintenance_idle_timeout_s)
         from kiosk.staff_help.session_part import HelpPart
 
+        from kiosk.staff_assist.session_part import StaffAssistPart
+
         self.help = HelpPart()  # call staff: no personal data
-        self.parts = (self.pickup, self.staff, self.help)
+        self.assist = StaffAssistPart()  # staff-assisted verification after a failed face check
+        self.parts = (self.pickup, self.staff, self.help, self.assist)
         self._transitions: dict[tuple[Any, type], Handler] = {}
         rows = [(states, event, getattr(self, name)) for states, event, name in self.TRANSITIONS]
         for part in self.parts:
@@ -312,7 +320,7 @@ class Session:
 
     def available_services(self) -> tuple[str, ...]:
         return tuple(s for s in self.services if not set(SERVICE_DEVICES.get(s, ())) & self.unusable
-                     and (self.online or s not in NETWORK_SERVICES))
+                     and (self.online or s not in NETWORK_SERVICES) and self.assist.allows(s))
 
     def holds_no_personal_data(self) -> bool:
         """Nothing about any applicant: not in the core, not in a part."""

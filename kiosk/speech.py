@@ -134,6 +134,10 @@ def prompt_key(view) -> str | None:
         return view.message
     if state == "verify" and view.verify_guidance:
         return view.verify_guidance
+    if state == "staff_assist":  # kiosk.staff_assist: each page's instruction
+        return view.assist_message or {"credential": "assist.credential", "pin": "assist.pin",
+                                       "applicant_card": "assist.applicant_card", "confirm": "assist.confirm",
+                                       "checking": "assist.checking"}.get(view.assist_page or "", "assist.refused")
     if state == "flow":
         return STEP_PROMPTS.get(view.service or "", {}).get(type(getattr(view, "flow", None)))
     return STATE_PROMPTS.get(state)

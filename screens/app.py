@@ -40,6 +40,7 @@ from screens.pickup_code import PickupCodeScreen
 from screens.pickup_door import PickupDoorScreen
 from screens.proof import ProofScreen
 from screens.staff_pin import StaffPinScreen
+from screens.staff_assist import ASSIST_INTENTS, StaffAssistScreen
 from screens.transfers import TransfersScreen
 from screens.verify import VerifyScreen
 
@@ -71,6 +72,7 @@ SCREENS = {
     "pickup_code": PickupCodeScreen,
     "pickup_door": PickupDoorScreen,
 }
+SCREENS["staff_assist"] = StaffAssistScreen  # a staff member vouches for the applicant (kiosk.staff_assist)
 
 # The screen of each service's flow; a service without its own screen stays on the menu.
 FLOW_SCREENS = {"case_status": "cases", "payment": "pay", "proof": "proof", "transfers": "transfers"}
@@ -97,6 +99,7 @@ INTENTS: dict[str, Callable[[str | None], ev.Event]] = {
     "desk": lambda action: ev.MaintenanceAction(action or ""),
 }
 INTENTS.update(HELP_INTENTS)  # call staff (screens.help_notice)
+INTENTS.update(ASSIST_INTENTS)  # staff-assisted check (screens.staff_assist)
 
 NORMAL = {
     "color_bg": [0.97, 0.96, 0.94, 1], "color_fg": [0.08, 0.08, 0.08, 1], "color_muted": [0.30, 0.30, 0.30, 1],
