@@ -22,10 +22,13 @@ def help_page(request: Request, db: Db) -> Response:
     identity = _identity(request, db)
     if identity is None:
         return _to_login()
+    from gateway.staff_assist import REASONS, counts_per_staff
+
     with _reader(request) as read_db:
         board = help_requests.board(read_db)
+        assisted = counts_per_staff(read_db)
         read_db.rollback()
-    return _page(request, "help.html", {"me": identity, "board": board})
+    return _page(request, "help.html", {"me": identity, "board": board, "assisted": assisted, "reasons": REASONS})
 
 
 @router.get("/api/help")

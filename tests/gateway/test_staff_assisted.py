@@ -115,3 +115,4 @@ def test_the_policy_decides_where_the_method_may_be_used_and_what_it_opens(app, 
     set_policy(db, "demo-hall-02", ["face"])
     db.commit()
     assert_error(client.get("/v1/cases", headers=token), 403, "method_not_allowed")  # withdrawn: refused at once
+
