@@ -86,8 +86,14 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     from gateway.routers import staff_assisted  # staff-assisted verification (issue 21)
 
     app.include_router(staff_assisted.router)
+    from gateway.routers import ratings  # 好差评 call-backs (issue 21)
+
+    app.include_router(ratings.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
     from gateway.dashboard import help_desk  # the call-staff board (issue 21)
 
     app.include_router(help_desk.router)
+    from gateway.dashboard import ratings_page  # 好差评 statistics (issue 21)
+
+    app.include_router(ratings_page.router)
     return app

@@ -259,7 +259,7 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
                       audit_trail=trail, inbox=inbox,
                       handlers={CheckStaffPin: staff.check_pin, **locker_handlers,
                                 RunDeskAction: lambda command, post, cancelled: desk.perform(command, post),
-                                **build_help_handlers(config, platform)},
+                                **build_help_handlers(config, platform, offline.store.outbox)},
                       in_order=(RunDeskAction,))  # a field chosen, then the keys typed into it
     maintenance = build_maintenance(
         config, staff, devices, counters=counters, locker=lambda: locker, outbox_depth=offline.store.outbox.depth,
@@ -272,16 +272,22 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
     return Kiosk(session, runtime, platform, devices, offline, maintenance=maintenance, fleet=fleet, locker=locker)
 
 
-def build_help_handlers(config, platform) -> dict:
-    """The runtime's handlers of the call-staff and staff-assisted parts' commands (kiosk.staff_help, staff_assist)."""
+def build_help_handlers(config, platform, outbox=None) -> dict:
+    """The runtime's handlers of the call-staff, staff-assisted and rating parts' commands (kiosk.staff_help,
+    kiosk.staff_assist, kiosk.rating)."""
     from kiosk.staff_help.requester import HelpRequester
     from kiosk.staff_help.session_part import RaiseHelpRequest
 
     from kiosk.staff_assist.checker import StaffAssistChecker
     from kiosk.staff_assist.session_part import CheckStaffAssist
 
+    from kiosk.rating.delivery import RatingDelivery
+    from kiosk.rating.session_part import RequestCallback, SubmitRating
+
+    rating = RatingDelivery(outbox, platform, config.site.id)
     return {RaiseHelpRequest: HelpRequester(platform, config.site.location).raise_request,
-            CheckStaffAssist: StaffAssistChecker(platform).check}
+            CheckStaffAssist: StaffAssistChecker(platform).check,
+            SubmitRating: rating.submit, RequestCallback: rating.callback}
 
 
 def _audited_command(trail, kind: str, handler, config):

@@ -268,3 +268,8 @@ class PlatformClient:
         return self.request("POST", "/v1/staff-assisted-verifications",
                             json={"credential_kind": credential_kind, "credential": credential, "pin": pin,
                                   "id_number": id_number, "reason": reason, "reason_text": reason_text})
+
+    def request_rating_callback(self, rating_id: str, phone: str) -> None:
+        """A low rating's call-back (kiosk.rating): the phone number goes to the gateway only, kept encrypted there."""
+        self.request("POST", "/v1/rating-callbacks", json={"rating_id": rating_id, "phone": phone},
+                     idempotency_key=f"callback:{rating_id}", retry=True)

@@ -190,6 +190,9 @@ class SessionView:
     assist_page: str | None = None  # staff-assisted check (kiosk.staff_assist): offer, credential, pin, ...
     assist_message: str | None = None  # why staff were sent back a page (the gateway's code)
     assist_attempts_left: int | None = None  # PIN tries left for the staff member
+    rating_page: str | None = None  # 好差评 (kiosk.rating) on the done screen: ask, reasons, callback, phone, thanks
+    rating_level: int | None = None
+    rating_message: str | None = None
 
 
 Observer = Callable[[SessionView], None]
@@ -270,8 +273,11 @@ class Session:
         from kiosk.staff_assist.session_part import StaffAssistPart
 
         self.help = HelpPart()  # call staff: no personal data
+        from kiosk.rating.session_part import RatingPart
+
         self.assist = StaffAssistPart()  # staff-assisted verification after a failed face check
-        self.parts = (self.pickup, self.staff, self.help, self.assist)
+        self.rating = RatingPart()  # 好差评 at the end of every service
+        self.parts = (self.pickup, self.staff, self.help, self.assist, self.rating)
         self._transitions: dict[tuple[Any, type], Handler] = {}
         rows = [(states, event, getattr(self, name)) for states, event, name in self.TRANSITIONS]
         for part in self.parts:

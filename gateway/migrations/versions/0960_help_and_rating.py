@@ -1,5 +1,5 @@
 """help requests (call staff from a kiosk) and staff-assisted verification: staff of a hall, one-time staff QR
-codes, the checks they made, and the services a policy opens to them (issue 21)
+codes, the checks they made, and the services a policy opens to them; 好差评 ratings and their call-backs (issue 21)
 
 Revision ID: 0960
 Revises: 0940
@@ -60,9 +60,34 @@ def upgrade() -> None:
     op.create_index('ix_staff_assisted_checks_staff', 'staff_assisted_checks', ['staff_id', 'at'], unique=False)
     with op.batch_alter_table('identity_policies') as batch:
         batch.add_column(sa.Column('staff_assisted_services', sa.JSON(), nullable=True))
+    op.create_table('service_ratings',
+    sa.Column('rating_id', sa.String(length=36), nullable=False),
+    sa.Column('kiosk_id', sa.String(length=64), nullable=False),
+    sa.Column('hall', sa.String(length=64), nullable=False),
+    sa.Column('service', sa.String(length=32), nullable=False),
+    sa.Column('level', sa.Integer(), nullable=False),
+    sa.Column('reasons', sa.JSON(), nullable=False),
+    sa.Column('outcome', sa.String(length=40), nullable=False),
+    sa.Column('callback', sa.Boolean(), nullable=False),
+    sa.Column('rated_at', sa.DateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('rating_id')
+    )
+    op.create_index('ix_service_ratings_at', 'service_ratings', ['rated_at'], unique=False)
+    op.create_table('rating_callbacks',
+    sa.Column('rating_id', sa.String(length=36), nullable=False),
+    sa.Column('kiosk_id', sa.String(length=64), nullable=False),
+    sa.Column('phone_sealed', sa.LargeBinary(), nullable=False),
+    sa.Column('requested_at', sa.DateTime(), nullable=False),
+    sa.Column('done_at', sa.DateTime(), nullable=True),
+    sa.Column('done_by', sa.String(length=64), nullable=True),
+    sa.PrimaryKeyConstraint('rating_id')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('rating_callbacks')
+    op.drop_index('ix_service_ratings_at', table_name='service_ratings')
+    op.drop_table('service_ratings')
     with op.batch_alter_table('identity_policies') as batch:
         batch.drop_column('staff_assisted_services')
     op.drop_index('ix_staff_assisted_checks_staff', table_name='staff_assisted_checks')
