@@ -128,6 +128,9 @@ def prompt_key(view) -> str | None:
     if help_status in ("sending", "coming", "failed"):
         return f"help.{help_status}"
     state = getattr(view.state, "value", view.state)
+    rating_page = getattr(view, "rating_page", None)  # 好差评 over the done screen (kiosk.rating)
+    if state == "done" and rating_page:
+        return view.rating_message or f"rating.{rating_page}"
     if state == "done":
         return view.outcome or "finished"
     if view.message and state in ("identify", "menu", "flow"):

@@ -151,9 +151,10 @@ class ControlServer:
         layers = []
         if self.app.idle_warning is not None and self.app.idle_warning.parent is not None:
             layers.append(self.app.idle_warning)
-        notice = getattr(self.app, "help_notice", None)  # call staff (screens/help_notice.py)
-        if notice is not None and notice.parent is not None and not layers:
-            layers.append(notice)
+        for name in ("help_notice", "rating_panel"):  # call staff, 好差评 (screens/help_notice.py, rating_panel.py)
+            overlay = getattr(self.app, name, None)
+            if overlay is not None and overlay.parent is not None and not layers:
+                layers.append(overlay)
         layers.append(self.app.manager.current_screen)
         return layers
 

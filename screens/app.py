@@ -41,6 +41,7 @@ from screens.pickup_door import PickupDoorScreen
 from screens.proof import ProofScreen
 from screens.staff_pin import StaffPinScreen
 from screens.staff_assist import ASSIST_INTENTS, StaffAssistScreen
+from screens.rating_panel import RATING_INTENTS, RatingPanel
 from screens.transfers import TransfersScreen
 from screens.verify import VerifyScreen
 
@@ -100,6 +101,7 @@ INTENTS: dict[str, Callable[[str | None], ev.Event]] = {
 }
 INTENTS.update(HELP_INTENTS)  # call staff (screens.help_notice)
 INTENTS.update(ASSIST_INTENTS)  # staff-assisted check (screens.staff_assist)
+INTENTS.update(RATING_INTENTS)  # 好差评 (screens.rating_panel)
 
 NORMAL = {
     "color_bg": [0.97, 0.96, 0.94, 1], "color_fg": [0.08, 0.08, 0.08, 1], "color_muted": [0.30, 0.30, 0.30, 1],
@@ -204,6 +206,7 @@ class KioskApp(App):
         Builder.load_file(str(KV_DIR / "common.kv"))
         Builder.load_file(str(KV_DIR / "idle_warning.kv"))
         Builder.load_file(str(KV_DIR / "help_notice.kv"))
+        Builder.load_file(str(KV_DIR / "rating_panel.kv"))
         root = FloatLayout()
         self.manager = ScreenManager(transition=NoTransition())
         for name, cls in SCREENS.items():
@@ -212,6 +215,7 @@ class KioskApp(App):
         root.add_widget(self.manager)
         self.idle_warning = IdleWarning()
         self.help_notice = HelpNotice()
+        self.rating_panel = RatingPanel()
         Window.bind(on_touch_down=self._on_any_touch)
         return root
 
@@ -243,6 +247,7 @@ class KioskApp(App):
             manager.current_screen.activate(view)
         manager.current_screen.render(view)
         self.help_callable = help_callable(view)
+        self.rating_panel.show(root=self.root, view=view)  # under the help notice and the idle warning
         self.help_notice.show(root=self.root, view=view)
         self._render_idle_warning(view)
 
