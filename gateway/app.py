@@ -89,6 +89,9 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     from gateway.routers import ratings  # 好差评 call-backs (issue 21)
 
     app.include_router(ratings.router)
+    from gateway.routers import queue  # queue tickets and appointment check-in (issue 21)
+
+    app.include_router(queue.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
     from gateway.dashboard import help_desk  # the call-staff board (issue 21)
 

@@ -1,5 +1,5 @@
 """help requests (call staff from a kiosk) and staff-assisted verification: staff of a hall, one-time staff QR
-codes, the checks they made, and the services a policy opens to them; 好差评 ratings and their call-backs (issue 21)
+codes, the checks they made, and the services a policy opens to them; 好差评 ratings and their call-backs; queue tickets (issue 21)
 
 Revision ID: 0960
 Revises: 0940
@@ -73,6 +73,21 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('rating_id')
     )
     op.create_index('ix_service_ratings_at', 'service_ratings', ['rated_at'], unique=False)
+    op.create_table('queue_tickets',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('hall', sa.String(length=64), nullable=False),
+    sa.Column('day', sa.String(length=10), nullable=False),
+    sa.Column('business', sa.String(length=16), nullable=False),
+    sa.Column('number', sa.String(length=8), nullable=False),
+    sa.Column('appointment', sa.String(length=40), nullable=True),
+    sa.Column('kiosk_id', sa.String(length=64), nullable=False),
+    sa.Column('issued_at', sa.DateTime(), nullable=False),
+    sa.Column('called_at', sa.DateTime(), nullable=True),
+    sa.Column('called', sa.Boolean(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('appointment')
+    )
+    op.create_index('ix_queue_tickets_waiting', 'queue_tickets', ['hall', 'day', 'business', 'called'], unique=False)
     op.create_table('rating_callbacks',
     sa.Column('rating_id', sa.String(length=36), nullable=False),
     sa.Column('kiosk_id', sa.String(length=64), nullable=False),
@@ -86,6 +101,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table('rating_callbacks')
+    op.drop_index('ix_queue_tickets_waiting', table_name='queue_tickets')
+    op.drop_table('queue_tickets')
     op.drop_index('ix_service_ratings_at', table_name='service_ratings')
     op.drop_table('service_ratings')
     with op.batch_alter_table('identity_policies') as batch:
