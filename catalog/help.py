@@ -76,4 +76,41 @@ HELP_MESSAGES: dict[str, tuple[str, str]] = {
                              "area code."),
     "rating_callback_failed": ("回电登记没有成功。如需帮助，请到咨询台。",
                                "The call-back could not be booked. Please ask at the information desk."),
+    # -- queue ticket and appointment check-in (kiosk.hall_queue, screens/hall_queue.py) -------------------------
+    "queue.entry": ("不用身份证：取号", "No ID card: take a ticket"),
+    "queue.title": ("取号 / 预约签到", "Queue ticket / appointment check-in"),
+    "queue.choose": ("请选择您要办理的业务", "Choose what you need to do"),
+    "queue.business.transfer": ("转移登记", "Transfer registration"),
+    "queue.business.mortgage": ("抵押登记", "Mortgage registration"),
+    "queue.business.certificate": ("领取证书", "Collect a certificate"),
+    "queue.business.enquiry": ("咨询", "General enquiry"),
+    "queue.appointment": ("网上预约过的，请把预约二维码对准扫码口签到。",
+                          "Booked online? Hold your appointment QR code to the scanner to check in."),
+    "queue.issuing": ("正在取号……", "Taking your ticket..."),
+    "queue.your_number": ("您的号码", "Your number"),
+    "queue.waiting": ("前面还有 {count} 人", "{count} people ahead of you"),
+    "queue.window": ("请到 {area} 等候叫号", "Please wait at {area} to be called"),
+    "queue.printed": ("请取走排队小票。", "Please take your ticket."),
+    "queue.not_printed": ("小票没有打印出来，请记住您的号码。", "The ticket could not be printed: please remember "
+                                                           "your number."),
+    "queue_unavailable": ("暂时不能取号，请到咨询台。", "Tickets cannot be taken right now. Please go to the "
+                                                   "information desk."),
+    "appointment_unknown": ("没有找到今天的这个预约。请到咨询台。", "No appointment for today with this code. "
+                                                          "Please go to the information desk."),
+    "appointment_other_hall": ("这个预约是其他大厅的。", "This appointment is for another hall."),
+    "not_an_appointment": ("这不是预约二维码。", "This is not an appointment code."),
+    # -- service guide (kiosk.guide, screens/guide.py) --------------------------------------------------------
+    "guide.entry": ("不用身份证：办事指南", "No ID card: service guide"),
+    "guide.title": ("办事指南", "Service guide"),
+    "guide.choose": ("请选择业务，查看要带的材料、费用和办理时限", "Choose a service to see what to bring, the fees "
+                                                          "and how long it takes"),
+    "guide.materials": ("需要带的材料：", "What to bring:"),
+    "guide.fees": ("收费：", "Fees:"),
+    "guide.time_limit": ("办理时限：", "Time limit:"),
+    "guide.print": ("打印指南", "Print this guide"),
+    "guide.printing": ("正在打印……", "Printing..."),
+    "guide.printed": ("已打印，请取走。", "Printed: please take it."),
+    "guide.not_printed": ("没有打印出来。可以拍照记下这些内容。", "It could not be printed. You can take a photo of "
+                                                          "this screen."),
+    "guide.note": ("以窗口公布的最新要求为准。", "The counters' published requirements prevail."),
 }

@@ -273,3 +273,11 @@ class PlatformClient:
         """A low rating's call-back (kiosk.rating): the phone number goes to the gateway only, kept encrypted there."""
         self.request("POST", "/v1/rating-callbacks", json={"rating_id": rating_id, "phone": phone},
                      idempotency_key=f"callback:{rating_id}", retry=True)
+
+    def take_queue_ticket(self, business: str) -> dict:
+        """A queue ticket for a business (kiosk.hall_queue): number, waiting_ahead, window area. Not retried."""
+        return self.request("POST", "/v1/queue/tickets", json={"business": business})
+
+    def check_in_appointment(self, code: str) -> dict:
+        """An online appointment checked in by its QR code: its queue ticket (the same one if checked in before)."""
+        return self.request("POST", "/v1/queue/check-ins", json={"code": code}, retry=True)

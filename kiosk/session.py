@@ -33,11 +33,13 @@ class State(StrEnum):
     PICKUP_CODE = "pickup_code"  # a locker: a pickup code was scanned or typed (being checked, or refused)
     STAFF_PIN = "staff_pin"  # a staff card or QR code was presented: the PIN pad
     STAFF_ASSIST = "staff_assist"  # a staff member vouches for the applicant (kiosk.staff_assist)
+    QUEUE = "queue"  # a queue ticket or an appointment check-in, no ID card (kiosk.hall_queue)
+    GUIDE = "guide"  # the service guide, no ID card (kiosk.guide)
 
 
 # States in which an applicant is in front of the kiosk and personal data may be held.
 APPLICANT_STATES = frozenset({State.IDENTIFY, State.VERIFY, State.MENU, State.FLOW, State.DONE, State.PICKUP_CODE,
-                              State.STAFF_ASSIST})
+                              State.STAFF_ASSIST, State.QUEUE, State.GUIDE})
 
 # Which devices a service cannot run without; the menu offers a service only while they are usable.
 SERVICE_DEVICES: dict[str, tuple[str, ...]] = {
@@ -193,6 +195,13 @@ class SessionView:
     rating_page: str | None = None  # 好差评 (kiosk.rating) on the done screen: ask, reasons, callback, phone, thanks
     rating_level: int | None = None
     rating_message: str | None = None
+    queue_page: str | None = None  # queue ticket (kiosk.hall_queue): choose, issuing, ticket
+    queue_ticket: dict | None = None
+    queue_printed: bool = False
+    queue_message: str | None = None
+    guide_page: str | None = None  # service guide (kiosk.guide): list, detail, printing
+    guide_business: str | None = None
+    guide_message: str | None = None
 
 
 Observer = Callable[[SessionView], None]
@@ -276,8 +285,13 @@ class Session:
         from kiosk.rating.session_part import RatingPart
 
         self.assist = StaffAssistPart()  # staff-assisted verification after a failed face check
+        from kiosk.guide.session_part import GuidePart
+        from kiosk.hall_queue.session_part import QueuePart
+
         self.rating = RatingPart()  # 好差评 at the end of every service
-        self.parts = (self.pickup, self.staff, self.help, self.assist, self.rating)
+        self.queue = QueuePart(offered=not self.pickup.pickup_only)  # queue tickets, no ID card
+        self.guide = GuidePart(offered=not self.pickup.pickup_only)  # 办事指南, no ID card
+        self.parts = (self.pickup, self.staff, self.help, self.assist, self.rating, self.queue, self.guide)
         self._transitions: dict[tuple[Any, type], Handler] = {}
         rows = [(states, event, getattr(self, name)) for states, event, name in self.TRANSITIONS]
         for part in self.parts:

@@ -137,6 +137,11 @@ def prompt_key(view) -> str | None:
         return view.message
     if state == "verify" and view.verify_guidance:
         return view.verify_guidance
+    if state == "queue":  # kiosk.hall_queue
+        return view.queue_message or {"choose": "queue.choose", "issuing": "queue.issuing"}.get(
+            view.queue_page or "", "queue.printed" if view.queue_printed else "queue.not_printed")
+    if state == "guide":  # kiosk.guide
+        return view.guide_message or ("guide.choose" if view.guide_page == "list" else None)
     if state == "staff_assist":  # kiosk.staff_assist: each page's instruction
         return view.assist_message or {"credential": "assist.credential", "pin": "assist.pin",
                                        "applicant_card": "assist.applicant_card", "confirm": "assist.confirm",

@@ -42,6 +42,8 @@ from screens.proof import ProofScreen
 from screens.staff_pin import StaffPinScreen
 from screens.staff_assist import ASSIST_INTENTS, StaffAssistScreen
 from screens.rating_panel import RATING_INTENTS, RatingPanel
+from screens.hall_queue import QUEUE_INTENTS, QueueScreen
+from screens.guide import GUIDE_INTENTS, GuideScreen
 from screens.transfers import TransfersScreen
 from screens.verify import VerifyScreen
 
@@ -74,6 +76,10 @@ SCREENS = {
     "pickup_door": PickupDoorScreen,
 }
 SCREENS["staff_assist"] = StaffAssistScreen  # a staff member vouches for the applicant (kiosk.staff_assist)
+SCREENS["queue"] = QueueScreen  # kiosk.hall_queue; its kv is hall_queue.kv
+SCREENS["guide"] = GuideScreen  # kiosk.guide
+
+KV_FILES = {"queue": "hall_queue"}  # a screen whose kv file is not named after it
 
 # The screen of each service's flow; a service without its own screen stays on the menu.
 FLOW_SCREENS = {"case_status": "cases", "payment": "pay", "proof": "proof", "transfers": "transfers"}
@@ -102,6 +108,8 @@ INTENTS: dict[str, Callable[[str | None], ev.Event]] = {
 INTENTS.update(HELP_INTENTS)  # call staff (screens.help_notice)
 INTENTS.update(ASSIST_INTENTS)  # staff-assisted check (screens.staff_assist)
 INTENTS.update(RATING_INTENTS)  # 好差评 (screens.rating_panel)
+INTENTS.update(QUEUE_INTENTS)  # queue tickets (screens.hall_queue)
+INTENTS.update(GUIDE_INTENTS)  # 办事指南 (screens.guide)
 
 NORMAL = {
     "color_bg": [0.97, 0.96, 0.94, 1], "color_fg": [0.08, 0.08, 0.08, 1], "color_muted": [0.30, 0.30, 0.30, 1],
@@ -210,7 +218,7 @@ class KioskApp(App):
         root = FloatLayout()
         self.manager = ScreenManager(transition=NoTransition())
         for name, cls in SCREENS.items():
-            Builder.load_file(str(KV_DIR / f"{name}.kv"))
+            Builder.load_file(str(KV_DIR / f"{KV_FILES.get(name, name)}.kv"))
             self.manager.add_widget(cls(name=name))
         root.add_widget(self.manager)
         self.idle_warning = IdleWarning()
