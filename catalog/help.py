@@ -77,7 +77,7 @@ HELP_MESSAGES: dict[str, tuple[str, str]] = {
     "rating_callback_failed": ("回电登记没有成功。如需帮助，请到咨询台。",
                                "The call-back could not be booked. Please ask at the information desk."),
     # -- queue ticket and appointment check-in (kiosk.hall_queue, screens/hall_queue.py) -------------------------
-    "queue.entry": ("不用身份证：取号", "No ID card: take a ticket"),
+    "queue.entry": ("取号 / 预约签到", "Queue ticket"),
     "queue.title": ("取号 / 预约签到", "Queue ticket / appointment check-in"),
     "queue.choose": ("请选择您要办理的业务", "Choose what you need to do"),
     "queue.business.transfer": ("转移登记", "Transfer registration"),
@@ -100,7 +100,7 @@ HELP_MESSAGES: dict[str, tuple[str, str]] = {
     "appointment_other_hall": ("这个预约是其他大厅的。", "This appointment is for another hall."),
     "not_an_appointment": ("这不是预约二维码。", "This is not an appointment code."),
     # -- service guide (kiosk.guide, screens/guide.py) --------------------------------------------------------
-    "guide.entry": ("不用身份证：办事指南", "No ID card: service guide"),
+    "guide.entry": ("办事指南", "Service guide"),
     "guide.title": ("办事指南", "Service guide"),
     "guide.choose": ("请选择业务，查看要带的材料、费用和办理时限", "Choose a service to see what to bring, the fees "
                                                           "and how long it takes"),
