@@ -15,7 +15,8 @@ import secrets
 from sqlalchemy import Boolean, Index, Integer, String, func, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from gateway.deps import audit, sha256_hex
+from gateway.audit_chain import append as audit  # (not gateway.deps: deps checks staff-assisted tokens here)
+from gateway.digests import sha256_hex
 from gateway.errors import ApiError
 from gateway.help_requests import hall_of
 from gateway.models import Base, utcnow

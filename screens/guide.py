@@ -5,7 +5,8 @@ import logging
 
 from kiosk.guide import entry, load
 from kiosk.guide import events as gev
-from screens.base import BaseScreen, KioskButton, KioskLabel
+from screens.base import BaseScreen, KioskButton
+from screens.page_parts import page_label
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +35,7 @@ class GuideScreen(BaseScreen):
         self.ids.title.text = self.t("guide.title")
 
         def label(text, size=None, bold=False, color=None, halign="left"):
-            widget = KioskLabel(text=text, halign=halign, bold=bold, line_height=1.3)
-            widget.font_size = size or self.app.fs_body
-            if color is not None:
-                widget.color = color
-            body.add_widget(widget)
+            body.add_widget(page_label(text, size=size or self.app.fs_body, bold=bold, color=color, halign=halign))
 
         if view.guide_page == "list" or view.guide_business is None:
             label(self.t("guide.choose"), size=self.app.fs_title, halign="center")

@@ -5,7 +5,8 @@ import logging
 
 from kiosk.hall_queue import BUSINESSES
 from kiosk.hall_queue import events as qev
-from screens.base import BaseScreen, KioskButton, KioskLabel
+from screens.base import BaseScreen, KioskButton
+from screens.page_parts import page_label
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +34,7 @@ class QueueScreen(BaseScreen):
         en = self.app.language == "en"
 
         def label(text, size=None, bold=False, color=None):
-            widget = KioskLabel(text=text, halign="center", bold=bold, line_height=1.3)
-            widget.font_size = size or self.app.fs_title
-            if color is not None:
-                widget.color = color
-            body.add_widget(widget)
+            body.add_widget(page_label(text, size=size, bold=bold, color=color))
 
         if page == "choose":
             label(self.t("queue.choose"))

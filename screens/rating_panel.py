@@ -10,8 +10,8 @@ from kivy.uix.floatlayout import FloatLayout
 from kiosk.rating import LEVELS, LOW_REASONS
 from kiosk.rating import events as rev
 from kiosk.session import State
-from screens.base import KioskLabel
 from screens.maintenance_base import DeskButton, keypad
+from screens.page_parts import key_pressed, page_label
 
 logger = logging.getLogger(__name__)
 
@@ -63,9 +63,7 @@ class RatingPanel(FloatLayout):
         t = app.text
         box = self.ids.box
         box.clear_widgets()
-        title = KioskLabel(text=t(f"rating.{page}"), halign="center", bold=True, line_height=1.3)
-        title.font_size = app.fs_title
-        box.add_widget(title)
+        box.add_widget(page_label(t(f"rating.{page}"), bold=True))
         if page == "ask":
             for level in LEVELS:
                 box.add_widget(self._button(t(f"rating.level.{level}"), "rate", str(level)))
@@ -80,8 +78,7 @@ class RatingPanel(FloatLayout):
             box.add_widget(self._button(t("rating.callback_yes"), "rate_callback", "yes"))
             box.add_widget(self._button(t("rating.callback_no"), "rate_callback", "no", secondary=True))
         elif page == "phone":
-            digits = KioskLabel(text=self._digits or " ", halign="center")
-            digits.font_size = app.fs_huge
+            digits = page_label(self._digits or " ", size=app.fs_huge)
             self.ids["phone_digits"] = digits
             box.add_widget(digits)
             box.add_widget(keypad(self._press, "rate_phone", ("clear", t("staff_pin.clear")),
@@ -89,9 +86,7 @@ class RatingPanel(FloatLayout):
         elif page in ("thanks", "sending"):
             pass
         if view.rating_message:
-            message = KioskLabel(text=app.message(view.rating_message), halign="center")
-            message.color = app.color_warn
-            box.add_widget(message)
+            box.add_widget(page_label(app.message(view.rating_message), size=app.fs_body, color=app.color_warn))
         if page != "sending":
             box.add_widget(self._button(t("rating.close" if page == "thanks" else "rating.skip"), "rate_skip",
                                         secondary=True))
@@ -104,14 +99,9 @@ class RatingPanel(FloatLayout):
         App.get_running_app().post(rev.RatingReasonsGiven(tuple(sorted(self._chosen))))
 
     def _press(self, key: str) -> None:
-        if key == "clear":
-            self._digits = ""
-        elif key == "ok":
-            if self._digits:
-                phone, self._digits = self._digits, ""
-                App.get_running_app().post(rev.RatingPhoneEntered(phone))
-        elif len(self._digits) < MAX_PHONE:
-            self._digits += key
+        self._digits, phone = key_pressed(self._digits, key, MAX_PHONE)
+        if phone is not None:
+            App.get_running_app().post(rev.RatingPhoneEntered(phone))
         label = self.ids.get("phone_digits")
         if label is not None:
             label.text = self._digits or " "

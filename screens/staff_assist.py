@@ -6,8 +6,9 @@ import logging
 from kivy.uix.textinput import TextInput
 
 from kiosk.staff_assist import events as aev
-from screens.base import BaseScreen, KioskButton, KioskLabel
+from screens.base import BaseScreen, KioskLabel
 from screens.maintenance_base import DeskButton, keypad
+from screens.page_parts import key_pressed, page_label
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +46,7 @@ class StaffAssistScreen(BaseScreen):
 
     # -- pages ---------------------------------------------------------------------------------------------------
     def _label(self, text: str, *, size=None, bold=False, color=None, id_=None) -> KioskLabel:
-        label = KioskLabel(text=text, halign="center", bold=bold, line_height=1.3)
-        label.font_size = size or self.app.fs_title
-        if color is not None:
-            label.color = color
+        label = page_label(text, size=size, bold=bold, color=color)
         if id_:
             self.ids[id_] = label
         return label
@@ -99,15 +97,9 @@ class StaffAssistScreen(BaseScreen):
 
     # -- input ----------------------------------------------------------------------------------------------------
     def press(self, key: str) -> None:
-        if key == "clear":
-            self._digits = ""
-        elif key == "ok":
-            if not self._digits:
-                return
-            pin, self._digits = self._digits, ""
+        self._digits, pin = key_pressed(self._digits, key, MAX_PIN)
+        if pin is not None:
             self.app.post(aev.StaffAssistPinEntered(pin))
-        elif key.isdigit() and len(self._digits) < MAX_PIN:
-            self._digits += key
         if self._view is not None:
             self._show("pin", self._view)
 
@@ -115,5 +107,3 @@ class StaffAssistScreen(BaseScreen):
         text = self._other.text if (reason == "other" and self._other is not None) else ""
         self.app.post(aev.StaffAssistConfirmed(reason, text))
 
-
-__all__ = ["ASSIST_INTENTS", "KioskButton", "StaffAssistScreen"]

@@ -31,14 +31,19 @@ def help_page(request: Request, db: Db) -> Response:
     return _page(request, "help.html", {"me": identity, "board": board, "assisted": assisted, "reasons": REASONS})
 
 
-@router.get("/api/help")
-def help_json(request: Request, db: Db) -> Response:
+def signed_in_json(request: Request, db, read) -> Response:
+    """read(read_db) as JSON for a signed-in staff member (the pages' auto-refresh), 401 for anyone else."""
     if _identity(request, db) is None:
         return _json_error(401, "unauthorized", "Sign in to the dashboard first.")
     with _reader(request) as read_db:
-        board = help_requests.board(read_db)
+        data = read(read_db)
         read_db.rollback()
-    return _secure(JSONResponse(board))
+    return _secure(JSONResponse(data))
+
+
+@router.get("/api/help")
+def help_json(request: Request, db: Db) -> Response:
+    return signed_in_json(request, db, help_requests.board)
 
 
 @router.post("/help/{request_id}/close")

@@ -7,10 +7,11 @@ import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path as PathParam, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.responses import RedirectResponse, Response
 
 from gateway import ratings
-from gateway.dashboard.router import _identity, _json_error, _operator_form, _page, _reader, _secure, _to_login
+from gateway.dashboard.help_desk import signed_in_json
+from gateway.dashboard.router import _identity, _operator_form, _page, _reader, _secure, _to_login
 from gateway.deps import Db
 
 logger = logging.getLogger(__name__)
@@ -33,12 +34,7 @@ def ratings_page(request: Request, db: Db, notice: str = "") -> Response:
 
 @router.get("/api/ratings")
 def ratings_json(request: Request, db: Db) -> Response:
-    if _identity(request, db) is None:
-        return _json_error(401, "unauthorized", "Sign in to the dashboard first.")
-    with _reader(request) as read_db:
-        stats = ratings.statistics(read_db)
-        read_db.rollback()
-    return _secure(JSONResponse(stats))
+    return signed_in_json(request, db, ratings.statistics)
 
 
 @router.post("/ratings/{rating_id}/callback-number")
