@@ -99,4 +99,7 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     from gateway.dashboard import ratings_page  # 好差评 statistics (issue 21)
 
     app.include_router(ratings_page.router)
+    from gateway.dashboard import queue_page  # the halls' queues (issue 21)
+
+    app.include_router(queue_page.router)
     return app

@@ -59,3 +59,25 @@ def test_a_production_gateway_has_no_simulated_queue(settings):
     with pytest.raises(ApiError) as refused:
         queue_system.queue_system(dataclasses.replace(settings, production=True))
     assert refused.value.status == 503
+
+
+def test_the_dashboard_shows_who_waits_and_calls_the_next_one(client, hall, db, app, credentials):
+    from fastapi.testclient import TestClient
+
+    from tests.gateway.dashboard.conftest import csrf_of, sign_in
+
+    take(client, hall, "transfer")
+    take(client, hall, "transfer")
+    with TestClient(app, base_url="http://testserver") as operator:
+        assert sign_in(operator, "operator", "operator-demo-pass").status_code == 303
+        page = operator.get("/dashboard/queue").text
+        row = page[page.index('data-business="transfer"'):]
+        assert '<td class="waiting">2</td>' in row[:row.index("</tr>")]
+        called = operator.post("/dashboard/queue/call-next", data={"csrf": csrf_of(page), "hall": "demo-hall",
+                                                                    "business": "transfer", "appointment": "no"},
+                               follow_redirects=False)
+        assert called.status_code == 303
+        page = operator.get("/dashboard/queue").text
+        row = page[page.index('data-business="transfer"'):]
+        assert '<td class="waiting">1</td>' in row[:row.index("</tr>")]
+    assert take(client, hall, "transfer")["waiting_ahead"] == 1  # A002 still waits; A001 was called
