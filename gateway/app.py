@@ -102,4 +102,7 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     from gateway.dashboard import queue_page  # the halls' queues (issue 21)
 
     app.include_router(queue_page.router)
+    from gateway.dashboard import assist_qr  # one-time staff QR codes (issue 21)
+
+    app.include_router(assist_qr.router)
     return app
