@@ -4,7 +4,6 @@ Chinese, English and large text; no personal data in what the gateway keeps of a
 from __future__ import annotations
 
 import re
-import time
 
 import pytest
 import requests
@@ -13,11 +12,11 @@ from sqlalchemy import create_engine, text
 from catalog import i18n
 from kiosk_testkit.demo import DemoStack
 from tests.screens.conftest import assert_fits, running, shot, texts
+from tests.screens.test_signing import place
 from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
-POLL_S = 0.2
 OBAMA_ID = "110105196108041235"
 PHONE = "13800138000"
 
@@ -38,9 +37,7 @@ def to_rating(stack, language="zh_CN"):
     client.wait_for_screen("attract", 60)
     if language != client.state()["language"]:
         client.tap(intent="language", arg=language)
-    stack.simulator.lift()
-    time.sleep(10 * POLL_S)
-    stack.simulator.place("obama")
+    place(stack, "obama")
     client.wait_for_screen("menu", 30)
     client.tap(intent="service", arg="case_status")
     client.wait_for_screen("cases", 30, predicate=lambda s: "BDC" in texts(s))

@@ -4,8 +4,6 @@ simulator (the applicant's card and the demo staff member's card), and the demo 
 counting the check per staff member."""
 from __future__ import annotations
 
-import time
-
 import cv2
 import pytest
 from sqlalchemy import create_engine, select
@@ -17,10 +15,10 @@ from gateway.staff_assist import DEMO_STAFF, StaffAssistedCheck
 from kiosk_testkit.demo import DemoStack
 from tests.kiosk.identity.conftest import still_frame
 from tests.screens.conftest import assert_fits, running, shot, texts
+from tests.screens.test_signing import place
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
-POLL_S = 0.2
 OBAMA_ID = "110105196108041235"
 
 
@@ -33,12 +31,6 @@ def stack(tmp_path_factory, faces_dir):
              "devices": {"camera": {"enabled": True, "source": str(photo), "fps": 5}},
              "session": {"done_timeout_s": 60}}
     yield from running(DemoStack(workdir, config_extra=extra))
-
-
-def place(stack, card):
-    stack.simulator.lift()
-    time.sleep(10 * POLL_S)
-    stack.simulator.place(card)
 
 
 def t(key, **values):
