@@ -50,7 +50,8 @@ def policy_for(db: Session, kiosk, settings) -> KioskPolicy:
                        frozenset(row.staff_assisted_services or ()))
 
 
-def require_method(policy: KioskPolicy, method: str, service: str | None = None, *, staff_vouched: bool = False) -> None:
+def require_method(policy: KioskPolicy, method: str, service: str | None = None, *,
+                   staff_vouched: bool = False) -> None:
     """Refuses an unknown method, one the kiosk's policy does not allow, and card_only for an unlisted service."""
     if method not in KNOWN_METHODS:
         raise ApiError(422, "unknown_method", "This verification method does not exist.")

@@ -81,7 +81,8 @@ class StaffAssistedCheck(Base):
     __table_args__ = (Index("ix_staff_assisted_checks_staff", "staff_id", "at"),)
 
 
-def register_staff(db: Session, references, staff_id: str, hall: str, pin: str, card_id_number: str | None = None) -> None:
+def register_staff(db: Session, references, staff_id: str, hall: str, pin: str,
+                   card_id_number: str | None = None) -> None:
     """Adds or replaces a staff member (an admin step; the demo seeds one)."""
     row = db.get(AssistStaff, staff_id) or AssistStaff(staff_id=staff_id)
     row.hall = hall

@@ -1,4 +1,4 @@
-"""The staff-assisted check (kiosk.staff_assist): staff credential, PIN pad, the applicant's card, confirm and reason."""
+"""The staff-assisted check (kiosk.staff_assist): staff credential, PIN, the applicant's card, confirm and reason."""
 from __future__ import annotations
 
 import logging

@@ -53,14 +53,14 @@ def test_call_staff_from_the_menu_shows_the_number_and_reaches_the_gateway(kiosk
     if language == "en":
         client.tap(intent="language", arg="en")
     kiosk.simulator.place("obama")
-    state = client.wait_for_screen("menu", 30, predicate=lambda s: s["language"] == language)
+    state = client.wait_for_screen("menu", 30, predicate=lambda s: s["settled"] and s["language"] == language)
     assert i18n.text("help.call", language) in button_texts(state)
     assert_fits(state)
     shot(client, language, f"help_menu_button_{kiosk.variant}")
 
     client.tap(intent="call_staff")
     coming = i18n.text("help.coming", language)
-    state = client.wait_until(lambda s: coming in texts(s), 30, "the staff-coming notice")
+    state = client.wait_until(lambda s: s["settled"] and coming in texts(s), 30, "the staff-coming notice")
     rows = gateway_requests(kiosk)
     assert len(rows) == before + 1
     row = rows[-1]

@@ -51,44 +51,46 @@ def test_three_failed_faces_then_staff_vouch_and_the_case_list_opens(stack):
     client.wait_for_screen("attract", 60)
     place(stack, "obama")
     client.wait_for_screen("verify", 30)
-    state = client.wait_for_screen("done", 180, predicate=lambda s: t("assist.offer") in texts(s))
+    state = client.wait_for_screen("done", 180, predicate=lambda s: s["settled"] and t("assist.offer") in texts(s))
     assert t("done.ask_staff_title") in texts(state)
     assert_fits(state)
     shot(client, "zh_CN", "assist_done_offer")
 
     client.tap(intent="staff_assist")
-    state = client.wait_until(lambda s: t("help.coming") in texts(s), 60, "staff called with the offer")
+    client.wait_until(lambda s: s["settled"] and t("help.coming") in texts(s), 60, "staff called with the offer")
     client.tap(intent="help_close")
-    state = client.wait_for_screen("staff_assist", 60, predicate=lambda s: t("assist.credential") in texts(s))
+    state = client.wait_for_screen("staff_assist", 60,
+                                   predicate=lambda s: s["settled"] and t("assist.credential") in texts(s))
     assert_fits(state)
     shot(client, "zh_CN", "assist_credential")
 
     place(stack, "alex_lacamoire")  # the demo staff member's card
-    state = client.wait_until(lambda s: t("assist.pin") in texts(s), 60, "the staff PIN pad")
+    state = client.wait_until(lambda s: s["settled"] and t("assist.pin") in texts(s), 60, "the staff PIN pad")
     for digit in "000000":
         assert client.tap(intent="assist_pin", arg=digit)["ok"]
     client.tap(intent="assist_pin", arg="ok")
-    client.wait_until(lambda s: t("assist.applicant_card") in texts(s), 60, "the applicant's card prompt")
+    client.wait_until(lambda s: s["settled"] and t("assist.applicant_card") in texts(s), 60,
+                      "the applicant's card prompt")
     place(stack, "obama")
-    state = client.wait_until(lambda s: t("assist.confirm") in texts(s), 60, "the confirm page")
+    state = client.wait_until(lambda s: s["settled"] and t("assist.confirm") in texts(s), 60, "the confirm page")
     assert "欧**" in texts(state) and OBAMA_ID not in texts(state)
     shot(client, "zh_CN", "assist_confirm")
     client.tap(intent="assist_reason", arg="elderly")
     # The wrong PIN: back to the pad, with the tries left.
-    state = client.wait_until(lambda s: t("wrong_pin") in texts(s), 60, "the wrong PIN message")
+    state = client.wait_until(lambda s: s["settled"] and t("wrong_pin") in texts(s), 60, "the wrong PIN message")
     assert t("staff_pin.attempts_left", count=4) in texts(state)
     assert_fits(state)
     shot(client, "zh_CN", "assist_wrong_pin")
     for digit in DEMO_STAFF["pin"]:
         client.tap(intent="assist_pin", arg=digit)
     client.tap(intent="assist_pin", arg="ok")
-    client.wait_until(lambda s: t("assist.confirm") in texts(s), 60, "the confirm page again")
+    client.wait_until(lambda s: s["settled"] and t("assist.confirm") in texts(s), 60, "the confirm page again")
     client.tap(intent="assist_reason", arg="elderly")
 
     state = client.wait_for_screen("menu", 60)
     assert "case_status" in [b["arg"] for b in state["buttons"]]
     client.tap(intent="service", arg="case_status")
-    state = client.wait_for_screen("cases", 60, predicate=lambda s: "BDC" in texts(s))
+    state = client.wait_for_screen("cases", 60, predicate=lambda s: s["settled"] and "BDC" in texts(s))
     assert_fits(state)
     shot(client, "zh_CN", "assist_cases")
 

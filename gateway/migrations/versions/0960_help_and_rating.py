@@ -1,5 +1,5 @@
-"""help requests (call staff from a kiosk) and staff-assisted verification: staff of a hall, one-time staff QR
-codes, the checks they made, and the services a policy opens to them; 好差评 ratings and their call-backs; queue tickets (issue 21)
+"""issue 21: help requests (call staff), staff-assisted verification (staff of a hall, one-time staff QR codes,
+their checks, the services a policy opens to them), 好差评 ratings and call-backs, queue tickets
 
 Revision ID: 0960
 Revises: 0940
