@@ -50,6 +50,8 @@ class SiteConfig(Strict):
     required_devices: list[DeviceName] = Field(default_factory=list)
     # A demo site may use the card-only identity method; a real site never can.
     demo: bool = False
+    # Where this kiosk stands in the hall ("一楼大厅 A区 3号机"): staff called to it (kiosk.staff_help) find it there.
+    location: str = Field(default="", max_length=64)
 
 
 class SerialDevice(Strict):

@@ -83,5 +83,29 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
         app.include_router(demo_pay.router)
     app.include_router(e_certificates.router)
     app.include_router(aggregated_pay.router)  # the aggregated code's page (404 unless the site takes `aggregated`)
+    from gateway.routers import help_requests  # call staff (issue 21)
+
+    app.include_router(help_requests.router)
+    from gateway.routers import staff_assisted  # staff-assisted verification (issue 21)
+
+    app.include_router(staff_assisted.router)
+    from gateway.routers import ratings  # 好差评 call-backs (issue 21)
+
+    app.include_router(ratings.router)
+    from gateway.routers import queue  # queue tickets and appointment check-in (issue 21)
+
+    app.include_router(queue.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
+    from gateway.dashboard import help_desk  # the call-staff board (issue 21)
+
+    app.include_router(help_desk.router)
+    from gateway.dashboard import ratings_page  # 好差评 statistics (issue 21)
+
+    app.include_router(ratings_page.router)
+    from gateway.dashboard import queue_page  # the halls' queues (issue 21)
+
+    app.include_router(queue_page.router)
+    from gateway.dashboard import assist_qr  # one-time staff QR codes (issue 21)
+
+    app.include_router(assist_qr.router)
     return app

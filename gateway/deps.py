@@ -182,19 +182,30 @@ def check_applicant(db: Session, kiosk: KioskIdentity, raw_token: str) -> Applic
 
 
 _tokens = ApplicantToken.__table__
-_TOKEN_BY_HASH = select(_tokens.c.kiosk_id, _tokens.c.id_number, _tokens.c.expires_at).where(
+_TOKEN_BY_HASH = select(_tokens.c.kiosk_id, _tokens.c.id_number, _tokens.c.expires_at, _tokens.c.method).where(
     _tokens.c.token_hash == bindparam("token_hash"))
 
 
-def applicant_id_number(db: Connection, kiosk: KioskIdentity, raw_token: str) -> str:
+def applicant_id_number(db: Connection, kiosk: KioskIdentity, raw_token: str, settings: GatewaySettings | None = None,
+                        path: str = "/v1/cases") -> str:
     """check_applicant() for read-only hot paths on a Core connection: the applicant's ID number."""
-    row = db.execute(_TOKEN_BY_HASH, {"token_hash": sha256_hex(raw_token)}).one_or_none()
-    return _valid_token(row, kiosk).id_number
+    row = _valid_token(db.execute(_TOKEN_BY_HASH, {"token_hash": sha256_hex(raw_token)}).one_or_none(), kiosk)
+    if row.method == "staff_assisted":  # what a staff member's word opens is the policy's (gateway.staff_assist)
+        from gateway.staff_assist import require_service
+
+        require_service(Session(bind=db), kiosk, settings or GatewaySettings(), path)
+    return row.id_number
 
 
-def applicant(db: Db, kiosk: CurrentKiosk, x_applicant_token: TokenHeader) -> ApplicantToken:
-    """The verified applicant this kiosk is serving; refuses another kiosk's token and an expired one."""
-    return check_applicant(db, kiosk, x_applicant_token)
+def applicant(request: Request, db: Db, kiosk: CurrentKiosk, x_applicant_token: TokenHeader) -> ApplicantToken:
+    """The verified applicant this kiosk is serving; refuses another kiosk's token and an expired one, and a
+    staff-assisted token at a service its kiosk's policy does not open to it."""
+    token = check_applicant(db, kiosk, x_applicant_token)
+    if token.method == "staff_assisted":
+        from gateway.staff_assist import require_service
+
+        require_service(db, kiosk, request.app.state.settings, request.url.path)
+    return token
 
 
 Applicant = Annotated[ApplicantToken, Depends(applicant)]

@@ -45,6 +45,7 @@ class IdentityPolicy(Base):
     card_only_services: Mapped[list] = mapped_column(JSON)    # the services card_only may open, if any
     max_ids_per_hour: Mapped[int | None] = mapped_column(Integer)
     max_failures_per_hour: Mapped[int | None] = mapped_column(Integer)
+    staff_assisted_services: Mapped[list | None] = mapped_column(JSON)  # what a staff-assisted token opens (0960)
 
 
 class IdentityHold(Base):

@@ -74,6 +74,9 @@ class LiveGateway:
         if self.demo:
             with make_sessionmaker(self.engine)() as db:
                 seed_demo(db)
+                from gateway.staff_assist import seed_demo_staff  # staff-assisted checks (issue 21)
+
+                seed_demo_staff(db, self.settings.audit_seal_key)
                 self.credentials = demo_credentials(db)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_config=None, access_log=False,
                                 lifespan="off", timeout_graceful_shutdown=2,

@@ -258,7 +258,8 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
                       case_cache=offline.store.cases,  # offline, a re-verified person still sees their cases
                       audit_trail=trail, inbox=inbox,
                       handlers={CheckStaffPin: staff.check_pin, **locker_handlers,
-                                RunDeskAction: lambda command, post, cancelled: desk.perform(command, post)},
+                                RunDeskAction: lambda command, post, cancelled: desk.perform(command, post),
+                                **build_help_handlers(config, platform, offline.store.outbox, receipt_printer)},
                       in_order=(RunDeskAction,))  # a field chosen, then the keys typed into it
     maintenance = build_maintenance(
         config, staff, devices, counters=counters, locker=lambda: locker, outbox_depth=offline.store.outbox.depth,
@@ -269,6 +270,32 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
     fleet = build_fleet(config, platform, post, session, staff, maintenance, offline, locker, trail, config_path)
     trail.config_loaded(config, "start")
     return Kiosk(session, runtime, platform, devices, offline, maintenance=maintenance, fleet=fleet, locker=locker)
+
+
+def build_help_handlers(config, platform, outbox=None, receipt_printer=None) -> dict:
+    """The runtime's handlers of the commands of the parts from issue 21: call staff, staff-assisted checks, ratings,
+    queue tickets and the service guide (kiosk.staff_help, staff_assist, rating, hall_queue, guide)."""
+    from kiosk.staff_help.requester import HelpRequester
+    from kiosk.staff_help.session_part import RaiseHelpRequest
+
+    from kiosk.staff_assist.checker import StaffAssistChecker
+    from kiosk.staff_assist.session_part import CheckStaffAssist
+
+    from kiosk.rating.delivery import RatingDelivery
+    from kiosk.rating.session_part import RequestCallback, SubmitRating
+
+    from kiosk.guide.printer import GuideSlipPrinter
+    from kiosk.guide.session_part import PrintGuideSlip
+    from kiosk.hall_queue.desk import QueueDesk
+    from kiosk.hall_queue.session_part import IssueQueueTicket
+
+    rating = RatingDelivery(outbox, platform, config.site.id)
+    kiosk_id = config.gateway.kiosk_id or config.site.id
+    return {RaiseHelpRequest: HelpRequester(platform, config.site.location).raise_request,
+            CheckStaffAssist: StaffAssistChecker(platform).check,
+            SubmitRating: rating.submit, RequestCallback: rating.callback,
+            IssueQueueTicket: QueueDesk(platform, receipt_printer, config.site.name, kiosk_id).issue,
+            PrintGuideSlip: GuideSlipPrinter(receipt_printer, config.site.name).print_slip}
 
 
 def _audited_command(trail, kind: str, handler, config):

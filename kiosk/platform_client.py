@@ -256,3 +256,28 @@ class PlatformClient:
         if occurred_at is not None:
             body["occurred_at"] = occurred_at.isoformat()
         return self.request("POST", "/v1/lockers/pickups", json=body, idempotency_key=idempotency_key, retry=True)
+
+    def request_help(self, step: str, location: str) -> dict:
+        """Call staff to this kiosk (kiosk.staff_help): {"request_id", "number"}. Not retried: a second tap does."""
+        return self.request("POST", "/v1/help-requests", json={"step": step, "location": location})
+
+    def staff_assisted_verification(self, credential_kind: str, credential: str, pin: str, id_number: str,
+                                    reason: str, reason_text: str | None = None) -> dict:
+        """A staff member vouches for the applicant (kiosk.staff_assist): {"token", "staff_id", "services"}. Not
+        retried: a staff QR code works once, and the PIN counts every try."""
+        return self.request("POST", "/v1/staff-assisted-verifications",
+                            json={"credential_kind": credential_kind, "credential": credential, "pin": pin,
+                                  "id_number": id_number, "reason": reason, "reason_text": reason_text})
+
+    def request_rating_callback(self, rating_id: str, phone: str) -> None:
+        """A low rating's call-back (kiosk.rating): the phone number goes to the gateway only, kept encrypted there."""
+        self.request("POST", "/v1/rating-callbacks", json={"rating_id": rating_id, "phone": phone},
+                     idempotency_key=f"callback:{rating_id}", retry=True)
+
+    def take_queue_ticket(self, business: str) -> dict:
+        """A queue ticket for a business (kiosk.hall_queue): number, waiting_ahead, window area. Not retried."""
+        return self.request("POST", "/v1/queue/tickets", json={"business": business})
+
+    def check_in_appointment(self, code: str) -> dict:
+        """An online appointment checked in by its QR code: its queue ticket (the same one if checked in before)."""
+        return self.request("POST", "/v1/queue/check-ins", json={"code": code}, retry=True)

@@ -32,10 +32,14 @@ class State(StrEnum):
     MAINTENANCE = "maintenance"
     PICKUP_CODE = "pickup_code"  # a locker: a pickup code was scanned or typed (being checked, or refused)
     STAFF_PIN = "staff_pin"  # a staff card or QR code was presented: the PIN pad
+    STAFF_ASSIST = "staff_assist"  # a staff member vouches for the applicant (kiosk.staff_assist)
+    QUEUE = "queue"  # a queue ticket or an appointment check-in, no ID card (kiosk.hall_queue)
+    GUIDE = "guide"  # the service guide, no ID card (kiosk.guide)
 
 
 # States in which an applicant is in front of the kiosk and personal data may be held.
-APPLICANT_STATES = frozenset({State.IDENTIFY, State.VERIFY, State.MENU, State.FLOW, State.DONE, State.PICKUP_CODE})
+APPLICANT_STATES = frozenset({State.IDENTIFY, State.VERIFY, State.MENU, State.FLOW, State.DONE, State.PICKUP_CODE,
+                              State.STAFF_ASSIST, State.QUEUE, State.GUIDE})
 
 # Which devices a service cannot run without; the menu offers a service only while they are usable.
 SERVICE_DEVICES: dict[str, tuple[str, ...]] = {
@@ -182,6 +186,22 @@ class SessionView:
     staff_locked_s: int | None = None  # on the PIN pad while entry is locked
     staff_checking: bool = False  # on the PIN pad: the PIN typed is being checked
     maintenance_desk: dict | None = None  # in maintenance: what the pages show (MaintenanceDesk.snapshot)
+    help_status: str | None = None  # call staff (kiosk.staff_help): None, "sending", "coming", "failed"
+    help_number: str | None = None  # the help request's number, shown while staff are on their way
+    help_message: str | None = None  # why the call for staff failed (message key)
+    assist_page: str | None = None  # staff-assisted check (kiosk.staff_assist): offer, credential, pin, ...
+    assist_message: str | None = None  # why staff were sent back a page (the gateway's code)
+    assist_attempts_left: int | None = None  # PIN tries left for the staff member
+    rating_page: str | None = None  # 好差评 (kiosk.rating) on the done screen: ask, reasons, callback, phone, thanks
+    rating_level: int | None = None
+    rating_message: str | None = None
+    queue_page: str | None = None  # queue ticket (kiosk.hall_queue): choose, issuing, ticket
+    queue_ticket: dict | None = None
+    queue_printed: bool = False
+    queue_message: str | None = None
+    guide_page: str | None = None  # service guide (kiosk.guide): list, detail, printing
+    guide_business: str | None = None
+    guide_message: str | None = None
 
 
 Observer = Callable[[SessionView], None]
@@ -257,7 +277,21 @@ class Session:
         # The parts beside the core, each with its own data, rows, view fields, tick and scrub.
         self.pickup = PickupPart(pickup_only=self.services == ("pickup",), offers_pickup="pickup" in self.services)
         self.staff = StaffPart(maintenance_idle_timeout_s=maintenance_idle_timeout_s)
-        self.parts = (self.pickup, self.staff)
+        from kiosk.staff_help.session_part import HelpPart
+
+        from kiosk.staff_assist.session_part import StaffAssistPart
+
+        self.help = HelpPart()  # call staff: no personal data
+        from kiosk.rating.session_part import RatingPart
+
+        self.assist = StaffAssistPart()  # staff-assisted verification after a failed face check
+        from kiosk.guide.session_part import GuidePart
+        from kiosk.hall_queue.session_part import QueuePart
+
+        self.rating = RatingPart()  # 好差评 at the end of every service
+        self.queue = QueuePart(offered=not self.pickup.pickup_only)  # queue tickets, no ID card
+        self.guide = GuidePart(offered=not self.pickup.pickup_only)  # 办事指南, no ID card
+        self.parts = (self.pickup, self.staff, self.help, self.assist, self.rating, self.queue, self.guide)
         self._transitions: dict[tuple[Any, type], Handler] = {}
         rows = [(states, event, getattr(self, name)) for states, event, name in self.TRANSITIONS]
         for part in self.parts:
@@ -306,7 +340,7 @@ class Session:
 
     def available_services(self) -> tuple[str, ...]:
         return tuple(s for s in self.services if not set(SERVICE_DEVICES.get(s, ())) & self.unusable
-                     and (self.online or s not in NETWORK_SERVICES))
+                     and (self.online or s not in NETWORK_SERVICES) and self.assist.allows(s))
 
     def holds_no_personal_data(self) -> bool:
         """Nothing about any applicant: not in the core, not in a part."""

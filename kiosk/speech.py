@@ -124,13 +124,28 @@ def prompt_key(view) -> str | None:
     """The catalog key of the instruction the applicant should hear for this view, or None."""
     if getattr(view, "idle_warning", False):
         return "idle.title"
+    help_status = getattr(view, "help_status", None)  # call staff (kiosk.staff_help): the notice over the screen
+    if help_status in ("sending", "coming", "failed"):
+        return f"help.{help_status}"
     state = getattr(view.state, "value", view.state)
+    rating_page = getattr(view, "rating_page", None)  # 好差评 over the done screen (kiosk.rating)
+    if state == "done" and rating_page:
+        return view.rating_message or f"rating.{rating_page}"
     if state == "done":
         return view.outcome or "finished"
     if view.message and state in ("identify", "menu", "flow"):
         return view.message
     if state == "verify" and view.verify_guidance:
         return view.verify_guidance
+    if state == "queue":  # kiosk.hall_queue
+        return view.queue_message or {"choose": "queue.choose", "issuing": "queue.issuing"}.get(
+            view.queue_page or "", "queue.printed" if view.queue_printed else "queue.not_printed")
+    if state == "guide":  # kiosk.guide
+        return view.guide_message or ("guide.choose" if view.guide_page == "list" else None)
+    if state == "staff_assist":  # kiosk.staff_assist: each page's instruction
+        return view.assist_message or {"credential": "assist.credential", "pin": "assist.pin",
+                                       "applicant_card": "assist.applicant_card", "confirm": "assist.confirm",
+                                       "checking": "assist.checking"}.get(view.assist_page or "", "assist.refused")
     if state == "flow":
         step = getattr(view, "flow", None)
         if isinstance(step, payment.WaitingForPayment) and step.channel == "aggregated":

@@ -151,6 +151,10 @@ class ControlServer:
         layers = []
         if self.app.idle_warning is not None and self.app.idle_warning.parent is not None:
             layers.append(self.app.idle_warning)
+        for name in ("help_notice", "rating_panel"):  # call staff, 好差评 (screens/help_notice.py, rating_panel.py)
+            overlay = getattr(self.app, name, None)
+            if overlay is not None and overlay.parent is not None and not layers:
+                layers.append(overlay)
         layers.append(self.app.manager.current_screen)
         return layers
 
@@ -193,7 +197,7 @@ class ControlServer:
                     continue
                 target = widget
                 break
-            if target is not None or layer is self.app.idle_warning:
+            if target is not None or layer is not self.app.manager.current_screen:
                 break  # the overlay covers everything below it
         if target is None:
             return {"ok": False, "error": f"no such button on the {self.app.manager.current} screen"}

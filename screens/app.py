@@ -24,6 +24,7 @@ from screens.cases import CasesScreen
 from screens.done import DoneScreen
 from screens.e_certificate import ECertificateScreen
 from screens.fonts import register_font
+from screens.help_notice import HELP_INTENTS, HelpNotice, help_callable
 from screens.identify import IdentifyScreen
 from screens.idle_warning import IdleWarning
 from screens.maintenance import MaintenanceScreen
@@ -39,6 +40,10 @@ from screens.pickup_code import PickupCodeScreen
 from screens.pickup_door import PickupDoorScreen
 from screens.proof import ProofScreen
 from screens.staff_pin import StaffPinScreen
+from screens.staff_assist import ASSIST_INTENTS, StaffAssistScreen
+from screens.rating_panel import RATING_INTENTS, RatingPanel
+from screens.hall_queue import QUEUE_INTENTS, QueueScreen
+from screens.guide import GUIDE_INTENTS, GuideScreen
 from screens.transfers import TransfersScreen
 from screens.verify import VerifyScreen
 
@@ -70,6 +75,11 @@ SCREENS = {
     "pickup_code": PickupCodeScreen,
     "pickup_door": PickupDoorScreen,
 }
+SCREENS["staff_assist"] = StaffAssistScreen  # a staff member vouches for the applicant (kiosk.staff_assist)
+SCREENS["queue"] = QueueScreen  # kiosk.hall_queue; its kv is hall_queue.kv
+SCREENS["guide"] = GuideScreen  # kiosk.guide
+
+KV_FILES = {"queue": "hall_queue"}  # a screen whose kv file is not named after it
 
 # The screen of each service's flow; a service without its own screen stays on the menu.
 FLOW_SCREENS = {"case_status": "cases", "payment": "pay", "proof": "proof", "transfers": "transfers"}
@@ -95,6 +105,11 @@ INTENTS: dict[str, Callable[[str | None], ev.Event]] = {
     # a maintenance button: "verb" or "verb:value" (test:<device>, load_paper, deposit:<size>, door:<label>...)
     "desk": lambda action: ev.MaintenanceAction(action or ""),
 }
+INTENTS.update(HELP_INTENTS)  # call staff (screens.help_notice)
+INTENTS.update(ASSIST_INTENTS)  # staff-assisted check (screens.staff_assist)
+INTENTS.update(RATING_INTENTS)  # 好差评 (screens.rating_panel)
+INTENTS.update(QUEUE_INTENTS)  # queue tickets (screens.hall_queue)
+INTENTS.update(GUIDE_INTENTS)  # 办事指南 (screens.guide)
 
 NORMAL = {
     "color_bg": [0.97, 0.96, 0.94, 1], "color_fg": [0.08, 0.08, 0.08, 1], "color_muted": [0.30, 0.30, 0.30, 1],
@@ -164,6 +179,7 @@ class KioskApp(App):
     color_on_header = ListProperty(NORMAL['color_on_header'])
     color_warn_bg = ListProperty(NORMAL['color_warn_bg'])
     offline = BooleanProperty(False)
+    help_callable = BooleanProperty(False)  # the title bar offers 呼叫工作人员 (an applicant screen)
 
     def __init__(self, ui, post: Callable[[ev.Event], None], initial_view: SessionView, font_path: Path,
                  on_ready: Callable[[], None] | None = None, required_devices=(), camera_preview=None, **kwargs):
@@ -197,13 +213,17 @@ class KioskApp(App):
         Window.clearcolor = self.color_bg
         Builder.load_file(str(KV_DIR / "common.kv"))
         Builder.load_file(str(KV_DIR / "idle_warning.kv"))
+        Builder.load_file(str(KV_DIR / "help_notice.kv"))
+        Builder.load_file(str(KV_DIR / "rating_panel.kv"))
         root = FloatLayout()
         self.manager = ScreenManager(transition=NoTransition())
         for name, cls in SCREENS.items():
-            Builder.load_file(str(KV_DIR / f"{name}.kv"))
+            Builder.load_file(str(KV_DIR / f"{KV_FILES.get(name, name)}.kv"))
             self.manager.add_widget(cls(name=name))
         root.add_widget(self.manager)
         self.idle_warning = IdleWarning()
+        self.help_notice = HelpNotice()
+        self.rating_panel = RatingPanel()
         Window.bind(on_touch_down=self._on_any_touch)
         return root
 
@@ -234,6 +254,9 @@ class KioskApp(App):
             manager.current = name
             manager.current_screen.activate(view)
         manager.current_screen.render(view)
+        self.help_callable = help_callable(view)
+        self.rating_panel.show(root=self.root, view=view)  # under the help notice and the idle warning
+        self.help_notice.show(root=self.root, view=view)
         self._render_idle_warning(view)
 
     def _render_idle_warning(self, view: SessionView) -> None:

@@ -15,8 +15,8 @@ class DoneScreen(BaseScreen):
         self.ids.outcome.text = self.app.message(view.outcome or "finished")
         self.ids.message.text = self.app.message(view.message)
         self.ids.receipt.text = self.t("done.receipt") if view.receipt_pending else ""
-        # Without a verified applicant (the check failed) there is no menu to go back to.
+        # Without a verified applicant (the check failed) there is no menu to go back to: the button offers a
+        # staff-assisted check instead (kiosk.staff_assist).
         button = self.ids.menu_button
-        button.opacity = 0 if ask_staff else 1
-        button.disabled = ask_staff
-        button.size_hint_x, button.width = (None, 0) if ask_staff else (1, button.width)
+        button.text = self.t("assist.offer") if ask_staff else self.t("button.menu")
+        button.intent = "staff_assist" if ask_staff else "back"

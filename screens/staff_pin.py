@@ -10,6 +10,7 @@ import logging
 from kiosk import events as ev
 from screens.base import BaseScreen
 from screens.maintenance_base import keypad
+from screens.page_parts import key_pressed
 
 logger = logging.getLogger(__name__)
 
@@ -66,14 +67,10 @@ class StaffPinScreen(BaseScreen):
     def press(self, key: str) -> None:
         if self._checking or self._view is None or self._view.staff_locked_s:
             return
-        if key == "clear":
-            self._digits = ""
-        elif key == "ok":
-            if not self._digits:
-                return
-            pin, self._digits = self._digits, ""
+        if key == "ok" and not self._digits:
+            return
+        self._digits, pin = key_pressed(self._digits, key, MAX_PIN)
+        if pin is not None:
             self._checking = True
             self.app.post(ev.StaffPinEntered(pin))
-        elif key.isdigit() and len(self._digits) < MAX_PIN:
-            self._digits += key
         self._show()

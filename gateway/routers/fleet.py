@@ -271,6 +271,9 @@ def kiosk_event(body: KioskEventIn, key: IdempotencyKey, kiosk: CurrentKiosk, db
     _apply(db, kiosk.kiosk_id, body)
     if body.kind == "locker_pickup":  # the deposit and the case become collected (gateway/routers/lockers.py)
         apply_pickup_event(db, kiosk, body.payload, body.occurred_at)
+    if body.kind == "service_rating":  # 好差评 (gateway/ratings.py): the rating row, nothing about the person
+        __import__("gateway.ratings", fromlist=["x"]).apply_rating_event(db, kiosk.kiosk_id, body.payload,
+                                                                         body.occurred_at)
     db.add(KioskEvent(kiosk_id=kiosk.kiosk_id, idempotency_key=key, body_hash=digest, kind=body.kind,
                       occurred_at=body.occurred_at, received_at=now, payload=body.payload))
     try:

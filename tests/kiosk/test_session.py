@@ -484,7 +484,9 @@ def test_every_state_is_reachable(session):
     session.handle(ev.MaintenanceRequested("s"))
     session.handle(ev.MaintenanceExited())
     session.handle(ev.ServiceModeCommanded(False, "m"))
-    assert reached | {State.PICKUP_CODE} == set(State)  # a locker's state: tests/kiosk/test_session_pickup.py
+    # A locker's state: tests/kiosk/test_session_pickup.py; issue 21's (staff-assisted check, queue ticket, guide):
+    # tests/kiosk/staff_assist/, tests/kiosk/hall_queue/.
+    assert reached | {State.PICKUP_CODE, State.STAFF_ASSIST, State.QUEUE, State.GUIDE} == set(State)
     assert APPLICANT_STATES < set(State)
 
 
