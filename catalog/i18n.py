@@ -10,6 +10,7 @@ import logging
 import string
 
 from catalog.pickup import PICKUP_MESSAGES
+from catalog.keyboard import KEYBOARD_MESSAGES
 
 logger = logging.getLogger(__name__)
 
@@ -492,6 +493,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     "offline_store_unavailable": ("本机存储空间不足，这项业务暂时不能办理。请选择其他服务或到人工窗口办理。",
                                   "This machine is out of storage space, so this service cannot be used right now. "
                                   "Please choose another one or go to a service counter."),
+    **KEYBOARD_MESSAGES,
 }
 
 
