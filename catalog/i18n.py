@@ -11,6 +11,7 @@ import string
 
 from catalog.pickup import PICKUP_MESSAGES
 from catalog.keyboard import KEYBOARD_MESSAGES
+from catalog.certificates import CERTIFICATE_MESSAGES
 
 logger = logging.getLogger(__name__)
 
@@ -494,6 +495,7 @@ CATALOG: dict[str, tuple[str, str]] = {
                                   "This machine is out of storage space, so this service cannot be used right now. "
                                   "Please choose another one or go to a service counter."),
     **KEYBOARD_MESSAGES,
+    **CERTIFICATE_MESSAGES,
 }
 
 

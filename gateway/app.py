@@ -80,5 +80,6 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
 
         app.include_router(demo_pay.router)
     app.include_router(e_certificates.router)
+    app.include_router(__import__("gateway.routers.certificates", fromlist=["router"]).router)  # issue 22
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
     return app

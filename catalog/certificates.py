@@ -1,0 +1,45 @@
+"""Texts (zh_CN, en) of certificate self-print (issue 22): the screen's labels and the flow's message keys."""
+from __future__ import annotations
+
+# key: (zh_CN, en)
+CERTIFICATE_MESSAGES: dict[str, tuple[str, str]] = {
+    "cert.title": ("自助打印不动产权证书", "Print your property certificate"),
+    "cert.choose": ("下面是可以打印的证书。请点一本查看。", "These certificates are ready. Touch one to see it."),
+    "cert.nothing": ("您暂时没有可以打印的证书。", "You have no certificate ready to print yet."),
+    "cert.preview": ("请核对证书内容，无误后点“打印”。", "Please check the certificate. If it is right, touch Print."),
+    "cert.print": ("打印", "Print"),
+    "cert.printing": ("正在打印证书，请稍候……", "Printing your certificate. Please wait..."),
+    "cert.voided": ("印制号 {serial} 的证书纸{reason}，已作废。正在用下一张。",
+                    "Blank {serial}: {reason}. It has been voided; using the next one."),
+    "cert.reason.jam": ("卡纸", "paper jam"),
+    "cert.reason.misprint": ("打印有误", "misprint"),
+    "cert.reason.staff_test": ("工作人员测试", "staff test"),
+    "cert.sign": ("证书已打印，印制号 {serial}。请在下面白色区域签名，确认领取。",
+                  "Printed on blank {serial}. Please sign in the white area below to confirm you received it."),
+    "cert.sign_first": ("请先在白色区域签名。", "Please sign in the white area first."),
+    "cert.clear": ("重新签", "Sign again"),
+    "cert.submit": ("确认领取", "I have received it"),
+    "cert.collected": ("已领取。请从打印机出口取走证书。", "Received. Please take your certificate from the printer."),
+    "cert.case_closed": ("这件业务的证书已全部领取，业务已办结。",
+                         "All certificates of this case are collected: the case is closed."),
+    "cert.next": ("打印下一本", "Print the next one"),
+    "cert.finish": ("完成", "Finish"),
+    "cert.field.certificate_no": ("证书号", "Certificate no."),
+    "cert.field.holder": ("权利人", "Holder"),
+    "cert.field.co_ownership": ("共有情况", "Ownership"),
+    "cert.field.location": ("坐落", "Location"),
+    "cert.field.unit_no": ("不动产单元号", "Unit no."),
+    "cert.field.right_type": ("权利类型", "Right"),
+    "cert.field.use": ("用途", "Use"),
+    "cert.field.area": ("面积", "Area"),
+    "certificate_print_finished": ("证书打印办理完毕。", "Certificate printing is finished."),
+    "certificate_print_failed": ("证书没有打印成功，证书纸已作废。请联系工作人员。",
+                                 "The certificate could not be printed and the blanks were voided. Please ask "
+                                 "staff for help."),
+    "certificate_serial_refused": ("这张证书纸的印制号核对不上，已作废。请联系工作人员。",
+                                   "This blank's serial was not accepted and it was voided. Please ask staff."),
+    "no_blank_certificate": ("证书纸已用完，请联系工作人员。", "There are no blank certificates left. Please ask "
+                                                                 "staff."),
+    "certificate_ledger_error": ("证书纸记录出错，请联系工作人员。", "The blank stock record has a problem. Please ask "
+                                                                     "staff."),
+}
