@@ -54,3 +54,16 @@ class CollectionEvidence(Base):
     kiosk_id: Mapped[str] = mapped_column(String(64))
     collected_at: Mapped[dt.datetime]
     delete_after: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class CertificateShipment(Base):
+    """A certificate sent by courier (EMS): the waybill, the tracking steps seen so far, the address sealed."""
+
+    __tablename__ = "certificate_shipments"
+    waybill_no: Mapped[str] = mapped_column(String(32), primary_key=True)
+    copy_id: Mapped[str] = mapped_column(ForeignKey("certificate_copies.copy_id"), index=True)
+    status: Mapped[str] = mapped_column(String(16))  # created, picked_up, in_transit, delivered, returned
+    events: Mapped[list] = mapped_column(default=list)  # [{"status", "at", "place"}] as the courier reported
+    address_sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[dt.datetime]
+    closed_at: Mapped[dt.datetime | None]

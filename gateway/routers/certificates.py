@@ -11,7 +11,7 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway import certificates as certs
-from gateway.deps import Applicant, CurrentKiosk, Db, IdempotencyKey, audit
+from gateway.deps import AdaptersDep, Applicant, CurrentKiosk, Db, IdempotencyKey, audit
 from gateway.errors import ApiError
 from gateway.idempotency import run_idempotent
 from gateway.routers import KIOSK_ERRORS, errors
@@ -179,3 +179,50 @@ def receive_method(copy_id: CopyId, body: MethodIn, token: Applicant, kiosk: Cur
 def blanks(kiosk: CurrentKiosk, db: Db) -> dict:
     return {"blanks": [{"serial": b.serial, "state": b.state, "copy_id": b.copy_id, "reason": b.reason}
                        for b in certs.blanks_of(db, kiosk.kiosk_id)]}
+
+
+class CourierIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    address: str = Field(min_length=6, max_length=120, description="Where EMS delivers (typed on the kiosk keyboard)")
+
+
+def _shipment_json(shipment) -> dict:
+    return {"waybill_no": shipment.waybill_no, "status": shipment.status, "events": shipment.events or []}
+
+
+@router.post("/v1/certificates/{copy_id}/courier", responses=errors(*KIOSK_ERRORS, 404, 409),
+             summary="Send the certificate by courier (EMS) to an address: the waybill is created with the courier")
+def courier_dispatch(copy_id: CopyId, body: CourierIn, key: IdempotencyKey, token: Applicant, kiosk: CurrentKiosk,
+                     db: Db):
+    from gateway import courier
+    from gateway.adapters.courier import courier_from_environment
+
+    def action():
+        try:
+            case, copy = certs.copy_of(db, token.id_number, copy_id)
+            shipment = courier.dispatch(db, courier_from_environment(), case, copy, body.address)
+        except certs.CertificateRefused as exc:
+            db.rollback()
+            raise _refused(exc) from None
+        audit(db, kiosk.kiosk_id, "certificate_couriered", case.case_id,
+              {"copy": copy_id, "waybill": shipment.waybill_no})
+        return 200, {"copy_id": copy_id, **_shipment_json(shipment)}
+
+    return run_idempotent(db, kiosk.kiosk_id, "certificate_courier", key, {"copy": copy_id, "address": body.address},
+                          action)
+
+
+@router.get("/v1/certificates/{copy_id}/tracking", responses=errors(*KIOSK_ERRORS, 404),
+            summary="The courier's tracking steps of the certificate (brought up to date from the courier)")
+def courier_tracking(copy_id: CopyId, token: Applicant, db: Db, adapters: AdaptersDep) -> dict:
+    from gateway import courier
+    from gateway.adapters.courier import courier_from_environment
+
+    try:
+        _case, copy = certs.copy_of(db, token.id_number, copy_id)
+    except certs.CertificateRefused as exc:
+        raise _refused(exc) from None
+    client = courier_from_environment()
+    shipments = [courier.track(db, client, s, adapters.sms) for s in courier.shipments_of(db, copy_id)]
+    db.commit()
+    return {"copy_id": copy_id, "status": copy.status, "shipments": [_shipment_json(s) for s in shipments]}

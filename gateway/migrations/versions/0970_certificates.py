@@ -1,4 +1,4 @@
-"""certificates: printed copies per case, blank stock by serial, collection evidence (issue 22)
+"""certificates: printed copies per case, blank stock by serial, collection evidence, courier shipments (issue 22)
 
 Revision ID: 0970
 Revises: 0940
@@ -56,9 +56,23 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     op.create_index('ix_collection_evidence_delete_after', 'collection_evidence', ['delete_after'], unique=False)
+    op.create_table('certificate_shipments',
+    sa.Column('waybill_no', sa.String(length=32), nullable=False),
+    sa.Column('copy_id', sa.String(length=40), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('events', sa.JSON(), nullable=False),
+    sa.Column('address_sealed', sa.LargeBinary(), nullable=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
+    sa.Column('closed_at', UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['copy_id'], ['certificate_copies.copy_id'], ),
+    sa.PrimaryKeyConstraint('waybill_no')
+    )
+    op.create_index('ix_certificate_shipments_copy_id', 'certificate_shipments', ['copy_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_certificate_shipments_copy_id', table_name='certificate_shipments')
+    op.drop_table('certificate_shipments')
     op.drop_index('ix_collection_evidence_delete_after', table_name='collection_evidence')
     op.drop_table('collection_evidence')
     op.drop_index('ix_certificate_blanks_kiosk_id', table_name='certificate_blanks')
