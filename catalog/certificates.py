@@ -42,4 +42,17 @@ CERTIFICATE_MESSAGES: dict[str, tuple[str, str]] = {
                                                                  "staff."),
     "certificate_ledger_error": ("证书纸记录出错，请联系工作人员。", "The blank stock record has a problem. Please ask "
                                                                      "staff."),
+    # -- locker recall, on the maintenance locker page (staff) ------------------------------------------------
+    "maint.recall_title": ("超期未取：提醒后仍未取的证书请取回", "Overdue: take back certificates not collected after "
+                                                                 "the reminder"),
+    "maint.recall_check": ("查看超期清单", "Check the overdue list"),
+    "maint.recall_item": ("{compartment} 号格口  业务 {case_id}", "Compartment {compartment}  case {case_id}"),
+    "maint.recall_open": ("开门取回", "Open, take back"),
+    "maint.recall.listed": ("需要取回 {count} 件。", "{count} to take back."),
+    "maint.recall.done": ("{compartment} 号格口已取回，取件码已作废。", "Compartment {compartment} emptied; its pickup "
+                                                                   "code is no longer valid."),
+    "maint.recall.door_not_opened": ("{compartment} 号格口门没有打开。", "Door {compartment} did not open."),
+    "maint.recall.door_left_open": ("{compartment} 号格口门没有关好。", "Door {compartment} was left open."),
+    "maint.recall.still_inside": ("{compartment} 号格口里还有东西，没有取回。", "Something is still in compartment "
+                                                                       "{compartment}: not taken back."),
 }

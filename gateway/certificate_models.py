@@ -67,3 +67,13 @@ class CertificateShipment(Base):
     address_sealed: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[dt.datetime]
     closed_at: Mapped[dt.datetime | None]
+
+
+class LockerRecall(Base):
+    """A locker deposit left past the site's limit: when its holder was reminded, and when staff took it back."""
+
+    __tablename__ = "locker_recalls"
+    deposit_id: Mapped[str] = mapped_column(ForeignKey("locker_deposits.deposit_id"), primary_key=True)
+    reminded_at: Mapped[dt.datetime]
+    recalled_at: Mapped[dt.datetime | None]
+    staff_id: Mapped[str | None] = mapped_column(String(32))

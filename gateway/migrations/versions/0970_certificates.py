@@ -1,4 +1,4 @@
-"""certificates: printed copies per case, blank stock by serial, collection evidence, courier shipments (issue 22)
+"""certificates: printed copies per case, blank stock by serial, collection evidence, courier shipments, locker recalls (issue 22)
 
 Revision ID: 0970
 Revises: 0940
@@ -68,9 +68,18 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('waybill_no')
     )
     op.create_index('ix_certificate_shipments_copy_id', 'certificate_shipments', ['copy_id'], unique=False)
+    op.create_table('locker_recalls',
+    sa.Column('deposit_id', sa.String(length=32), nullable=False),
+    sa.Column('reminded_at', UTCDateTime(), nullable=False),
+    sa.Column('recalled_at', UTCDateTime(), nullable=True),
+    sa.Column('staff_id', sa.String(length=32), nullable=True),
+    sa.ForeignKeyConstraint(['deposit_id'], ['locker_deposits.deposit_id'], ),
+    sa.PrimaryKeyConstraint('deposit_id')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('locker_recalls')
     op.drop_index('ix_certificate_shipments_copy_id', table_name='certificate_shipments')
     op.drop_table('certificate_shipments')
     op.drop_index('ix_collection_evidence_delete_after', table_name='collection_evidence')
