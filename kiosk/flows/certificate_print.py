@@ -20,6 +20,7 @@ from peripherals.status import CompletionCode
 logger = logging.getLogger(__name__)
 
 MAX_BLANKS_PER_CERTIFICATE = 3  # after this many spoilt blanks in a row the printer needs staff
+MISPRINT = "misprint"  # a blank's void reason (gateway.certificates.VOID_REASONS), not a screen message
 PREVIEW_FIELDS = ("certificate_no", "holder", "co_ownership", "location", "unit_no", "right_type", "use", "area")
 
 
@@ -184,9 +185,9 @@ class CertificatePrintFlow(GatewayFlow):
             if code == CompletionCode.SUCCESS and read not in (None, serial):
                 # The tray holds blanks out of the ledger's order: this certificate is on a blank we did not expect
                 logger.warning("certificate printed on blank %s, the ledger expected %s", read, serial)
-                code, reason = CompletionCode.HARDWARE_ERROR, "misprint"
+                code, reason = CompletionCode.HARDWARE_ERROR, MISPRINT
             else:
-                reason = getattr(printer, "last_fault", None) or "misprint"
+                reason = getattr(printer, "last_fault", None) or MISPRINT
             if code == CompletionCode.SUCCESS:
                 self._write_back(ctx, item, serial)
                 self.ledger.finish_print(serial)
@@ -207,5 +208,5 @@ class CertificatePrintFlow(GatewayFlow):
         except PlatformRejected as refused:
             # unknown, used or voided on the gateway: this blank must not count as this certificate
             logger.warning("gateway refused serial %s: %s", serial, refused.code)
-            self.ledger.void_print(serial, reason="misprint")
+            self.ledger.void_print(serial, reason=MISPRINT)
             raise PrintFailed("certificate_serial_refused") from None
