@@ -55,4 +55,29 @@ CERTIFICATE_MESSAGES: dict[str, tuple[str, str]] = {
     "maint.recall.door_left_open": ("{compartment} 号格口门没有关好。", "Door {compartment} was left open."),
     "maint.recall.still_inside": ("{compartment} 号格口里还有东西，没有取回。", "Something is still in compartment "
                                                                        "{compartment}: not taken back."),
+    # -- how to receive (领证方式) ----------------------------------------------------------------------------
+    "cert.other": ("其他领证方式", "Other ways"),
+    "cert.receive_prompt": ("请选择怎样领取这本证书。", "Choose how to receive this certificate."),
+    "cert.receive.window": ("到窗口领取", "At the window"),
+    "cert.receive.locker": ("到取件柜领取", "From the pickup locker"),
+    "cert.receive.courier": ("邮寄到家（EMS）", "By post (EMS)"),
+    "cert.receive.e_certificate": ("只要电子证书", "E-certificate only"),
+    "cert.address_prompt": ("请用下面的键盘输入收件地址（拼音输入汉字），然后点“确认地址”。",
+                            "Type the delivery address on the keyboard below (pinyin for Chinese), then touch "
+                            "Confirm address."),
+    "cert.address_confirm": ("确认地址", "Confirm address"),
+    "cert.recorded.window": ("已记录：到窗口领取。请带上本人身份证原件和受理回执，到大厅“发证窗口”领取。",
+                             "Recorded: at the window. Bring your own ID card and the acceptance notice to the "
+                             "certificate counter in the hall."),
+    "cert.recorded.locker": ("已记录：到取件柜领取。证书放入取件柜后，您会收到取件码短信。",
+                             "Recorded: the pickup locker. You will get a text message with the pickup code once "
+                             "the certificate is in the locker."),
+    "cert.recorded.courier": ("已交给邮政EMS寄出，运单号 {waybill}。可以在“查询办件进度”里看物流。",
+                              "Sent by EMS, waybill {waybill}. You can follow it in the case status."),
+    "cert.recorded.e_certificate": ("已记录：只要电子证书。请在“电子证书”里扫码下载。",
+                                    "Recorded: e-certificate only. Download it with the QR code under "
+                                    "E-certificate."),
+    "address_invalid": ("地址太短或太长，请输入6到120个字的地址。", "The address must be 6 to 120 characters."),
+    "courier_unavailable": ("邮寄暂时不能办理，请选择其他方式。", "Delivery by post is not available now. Please "
+                                                                  "choose another way."),
 }

@@ -41,6 +41,12 @@ def choose_receive_method(platform, token: str, copy_id: str, method: str) -> di
                             json={"method": method}, token=token)
 
 
+def send_by_courier(platform, token: str, copy_id: str, address: str, key: str) -> dict:
+    """The waybill for sending the certificate by courier (EMS) to the address (personal data: never logged)."""
+    return platform.request("POST", f"/v1/certificates/{path_part(copy_id)}/courier", json={"address": address},
+                            token=token, idempotency_key=key)
+
+
 def gateway_blanks(platform) -> list[dict]:
     return platform.request("GET", "/v1/certificate-blanks", retry=True)["blanks"]
 

@@ -15,12 +15,14 @@ logger = logging.getLogger(__name__)
 
 PROMPTS = {cp.CertificatesReady: "cert.choose", cp.NothingToPrint: "cert.nothing",
            cp.CertificatePreview: "cert.preview", cp.PrintingCertificate: "cert.printing",
-           cp.CertificateCollected: "cert.collected"}
+           cp.CertificateCollected: "cert.collected", cp.ReceiveOptions: "cert.receive_prompt",
+           cp.AddressEntry: "cert.address_prompt"}
 
 
 class CertificatePrintScreen(BaseScreen):
     _shown: tuple | None = None
     _pad: SignaturePad | None = None
+    _keyboard = None
 
     def render(self, view) -> None:
         step = view.flow
@@ -33,12 +35,17 @@ class CertificatePrintScreen(BaseScreen):
     def deactivate(self) -> None:
         # the preview shows the holder's name and address, the pad a signature: gone when the screen is left
         self._shown = None
-        self._pad = None
+        self._pad = self._keyboard = None
         self.ids.body.clear_widgets()
         self.ids.footer.clear_widgets()
 
     def _build(self, step) -> None:
         body, footer = self.ids.body, self.ids.footer
+        # Only a long page scrolls: a finger on the signature pad or the keyboard writes or types, and a tap on a
+        # short list goes straight to its button (a scroll view holds every touch back until it knows it is no drag)
+        self.ids.scroller.do_scroll_y = isinstance(step, cp.CertificatePreview) or (
+            isinstance(step, cp.CertificatesReady) and len(step.certificates) > 4)
+        self.ids.scroller.scroll_y = 1
         body.clear_widgets()
         footer.clear_widgets()
         self.ids.prompt.text = self.t(PROMPTS[type(step)]) if type(step) in PROMPTS else ""
@@ -56,7 +63,30 @@ class CertificatePrintScreen(BaseScreen):
                                            font_size=self.app.fs_small))
                 body.add_widget(KioskLabel(text=value))
             footer.add_widget(self._button("button.back", "flow", "back", secondary=True))
+            footer.add_widget(self._button("cert.other", "flow", "other", secondary=True))
             footer.add_widget(self._button("cert.print", "flow", "print"))
+        elif isinstance(step, cp.ReceiveOptions):
+            for method in step.methods:
+                body.add_widget(KioskButton(text=self.t(f"cert.receive.{method}"), intent="flow",
+                                            intent_arg=f"receive:{method}"))
+            footer.add_widget(self._button("button.back", "flow", "back", secondary=True))
+        elif isinstance(step, cp.AddressEntry):
+            from screens.keyboard import ChineseKeyboard
+
+            typed = self._keyboard.text if self._keyboard is not None else ""
+            keyboard = self._keyboard = ChineseKeyboard()
+            keyboard.set_text(typed)  # kept when the screen is redrawn (a language switch, an address refused)
+            body.add_widget(keyboard)
+            footer.add_widget(self._button("button.back", "flow", "back", secondary=True))
+            confirm = KioskButton(text=self.t("cert.address_confirm"))
+            confirm.bind(on_release=lambda *_: self.app.post(ev.FlowAnswer("address", keyboard.text)))
+            footer.add_widget(confirm)
+        elif isinstance(step, cp.ReceiveRecorded):
+            body.add_widget(KioskLabel(text=self.t(f"cert.recorded.{step.method}", waybill=step.waybill),
+                                       color=self.app.color_ok))
+            if step.remaining:
+                footer.add_widget(self._button("cert.next", "flow", "next", secondary=True))
+            footer.add_widget(self._button("cert.finish", "flow", "finish"))
         elif isinstance(step, cp.PrintingCertificate):
             self._voided(body, step.voided)
         elif isinstance(step, cp.SignForReceipt):

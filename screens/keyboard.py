@@ -64,7 +64,12 @@ class ChineseKeyboard(BoxLayout):
         super().__init__(**kwargs)
         self.composer.max_length = int(self.max_length)
         warm_up() if not PinyinDictionary.ready() else None
-        Clock.schedule_once(lambda _dt: self._build_rows(), 0)
+        # Kivy's Clock holds its callbacks weakly: a bound method lives as long as the keyboard, a lambda may not
+        Clock.schedule_once(self._rows_later, 0)
+
+    def _rows_later(self, _dt) -> None:
+        self._build_rows()
+        self._draw_field()
 
     # -- what a screen uses ----------------------------------------------------------------------------------------
     def set_text(self, text: str) -> None:
@@ -139,10 +144,20 @@ class ChineseKeyboard(BoxLayout):
                 self._waiting = Clock.schedule_interval(self._index_ready, 0.2)
         else:
             self._all = composer.candidates()
+        self._draw_field()
         self.pages = (len(self._all) + CANDIDATES_PER_PAGE - 1) // CANDIDATES_PER_PAGE
         self.page = 0
         self._show_page()
         self._label_commands()
+
+    def _draw_field(self) -> None:
+        """What is typed, the pending pinyin underlined, and the caret (set here: a kv expression over two
+        properties missed the text set right after construction)."""
+        field = self.ids.get("field")
+        if field is None:
+            return
+        escaped = self.text.replace("&", "&amp;").replace("[", "&bl;").replace("]", "&br;")
+        field.text = escaped + (f"[u]{self.letters}[/u]" if self.letters else "") + "|"
 
     def _index_ready(self, _dt):
         if not PinyinDictionary.ready():

@@ -3,8 +3,11 @@ co-owner or unit), a preview, printing on the next blank of the certificate prin
 and written back to the gateway, a spoilt blank (jam, misprint) voided with its reason and the next one used, the
 collector's signature for receipt, and the case closing on the gateway once its last certificate is collected.
 
+The preview also offers the other ways to receive it (领证方式): at the window, the pickup locker, courier (EMS) to an
+address typed on the on-screen keyboard, or the e-certificate; the choice is recorded on the gateway.
 Steps shown: CertificatesReady, CertificatePreview, PrintingCertificate, SignForReceipt, CertificateCollected,
-NothingToPrint. FlowAnswer: preview <copy_id>, print, back, sign <PNG bytes>, next, finish.
+NothingToPrint, ReceiveOptions, AddressEntry, ReceiveRecorded. FlowAnswer: preview <copy_id>, print, other, back,
+sign <PNG bytes>, receive <method>, address <text>, next, finish.
 """
 from __future__ import annotations
 
@@ -87,6 +90,34 @@ class CertificateCollected(ev.FlowStep):
     remaining: int = 0
 
 
+RECEIVE_OTHERWISE = ("window", "locker", "courier", "e_certificate")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveOptions(ev.FlowStep):
+    """The other ways to receive this certificate; FlowAnswer receive <method> or back."""
+
+    certificate: CertificateItem
+    methods: tuple[str, ...] = RECEIVE_OTHERWISE
+
+
+@dataclass(frozen=True, kw_only=True)
+class AddressEntry(ev.FlowStep):
+    """Courier: the delivery address, typed on the keyboard; FlowAnswer address <text> or back."""
+
+    certificate: CertificateItem
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReceiveRecorded(ev.FlowStep):
+    """The choice is recorded (waybill: the courier's number); FlowAnswer next or finish."""
+
+    certificate: CertificateItem
+    method: str
+    waybill: str = ""
+    remaining: int = 0
+
+
 class PrintFailed(Exception):
     def __init__(self, message_key: str):
         super().__init__(message_key)
@@ -132,11 +163,14 @@ class CertificatePrintFlow(GatewayFlow):
         content = api.certificate_content(self.platform, ctx.token, item.copy_id)
         entries = tuple((k, str(content.get(k) or "")) for k in PREVIEW_FIELDS if content.get(k))
         ctx.post(ev.FlowUpdate(CertificatePreview(certificate=item, entries=entries)))
-        answer = self._answer(ctx, {"print", "back"})
+        answer = self._answer(ctx, {"print", "back", "other"})
         if answer is None:
             return False
         if answer.action == "back":
             return True
+        if answer.action == "other":
+            del content
+            return self._otherwise(ctx, item, others)
         try:
             serial, voided = self._print(ctx, printer, item, content)
         except PrintFailed as failed:
@@ -159,6 +193,47 @@ class CertificatePrintFlow(GatewayFlow):
             ctx.post(ev.FlowFinished("certificate_print_finished"))
             return False
         return True
+
+    def _otherwise(self, ctx, item: CertificateItem, others: int) -> bool:
+        """How to receive it if not printed here; False when the flow ended."""
+        ctx.post(ev.FlowUpdate(ReceiveOptions(certificate=item)))
+        answer = self._answer(ctx, {"receive", "back"})
+        if answer is None:
+            return False
+        if answer.action == "back" or answer.value not in RECEIVE_OTHERWISE:
+            return True
+        waybill = ""
+        if answer.value == "courier":
+            waybill = self._courier(ctx, item)
+            if waybill is None:
+                return not ctx.is_over()
+        else:
+            api.choose_receive_method(self.platform, ctx.token, item.copy_id, answer.value)
+        logger.info("certificate_print: %s to be received by %s", item.copy_id, answer.value)
+        ctx.post(ev.FlowUpdate(ReceiveRecorded(certificate=item, method=answer.value, waybill=waybill,
+                                               remaining=others)))
+        answer = self._answer(ctx, {"next", "finish"})
+        if answer is None:
+            return False
+        if answer.action == "finish":
+            ctx.post(ev.FlowFinished("certificate_print_finished"))
+            return False
+        return True
+
+    def _courier(self, ctx, item: CertificateItem) -> str | None:
+        """The address typed until the gateway and the courier accept it; the waybill number, or None (back)."""
+        message = None
+        while True:
+            ctx.post(ev.FlowUpdate(AddressEntry(certificate=item, message=message)))
+            answer = self._answer(ctx, {"address", "back"})
+            if answer is None or answer.action == "back":
+                return None
+            try:
+                sent = api.send_by_courier(self.platform, ctx.token, item.copy_id, answer.value, new_idempotency_key())
+            except PlatformRejected as refused:
+                message = "address_invalid" if refused.status == 422 else "courier_unavailable"
+                continue
+            return str(sent.get("waybill_no") or "")
 
     def _print(self, ctx, printer, item: CertificateItem, content: dict) -> tuple[str, tuple]:
         """The certificate on the next good blank: each spoilt one voided (ledger and gateway) and the next used."""
@@ -210,3 +285,4 @@ class CertificatePrintFlow(GatewayFlow):
             logger.warning("gateway refused serial %s: %s", serial, refused.code)
             self.ledger.void_print(serial, reason=MISPRINT)
             raise PrintFailed("certificate_serial_refused") from None
+

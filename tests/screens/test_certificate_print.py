@@ -6,6 +6,7 @@ prints on the next blank; the case closes; the ledger reconciles with the gatewa
 are refused by the gateway."""
 from __future__ import annotations
 
+import os
 import time
 
 import pytest
@@ -14,8 +15,10 @@ from sqlalchemy import create_engine, select
 from sqlalchemy.orm import Session as DbSession
 
 from catalog import i18n
-from gateway.certificate_models import CertificateBlank, CertificateCopy, CollectionEvidence
+from gateway.certificate_models import CertificateBlank, CertificateCopy, CertificateShipment, CollectionEvidence
+from gateway.adapters.courier import COURIER_URL_ENV
 from gateway.certificates import issue_stock
+from gateway.courier_simulator import CourierSimulator
 from gateway.models import Case, CaseStep
 from gateway.seed import demo_person
 from kiosk.documents.ledger import BlankLedger
@@ -31,7 +34,15 @@ SERIALS = [f"BJ{n:08d}" for n in range(20260001, 20260007)]
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory):
+def courier():
+    simulator = CourierSimulator().start()
+    yield simulator
+    simulator.stop()
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory, courier):
+    os.environ[COURIER_URL_ENV] = courier.url  # the gateway process inherits it
     workdir = tmp_path_factory.mktemp("certprint")
     printed = workdir / "certificates"
     extra = {"devices": {"certificate_printer": {"enabled": True, "output_dir": str(printed),
@@ -39,7 +50,10 @@ def stack(tmp_path_factory):
     demo = DemoStack(workdir, config_extra=extra)
     demo.printed = printed
     demo.ledger_file = workdir / "ledger.sqlite3"
-    yield from running(demo)
+    try:
+        yield from running(demo)
+    finally:
+        os.environ.pop(COURIER_URL_ENV, None)
 
 
 def db_session(stack):
@@ -160,3 +174,72 @@ def test_two_certificates_print_with_a_jam_and_the_case_closes(stack):
     # the printer simulator saved two certificates, one per good blank
     assert sorted(p.name for p in stack.printed.glob("certificate-*.pdf")) == [
         f"certificate-{SERIALS[1]}.pdf", f"certificate-{SERIALS[2]}.pdf"]
+
+
+def key_at(client, text: str) -> None:
+    """A finger on the keyboard key (or candidate) showing this text."""
+    state = client.state()
+    found = [t for t in state["texts"] if t["text"] == text and t["height"] >= 60]
+    assert found, f"no key {text!r} on screen"
+    key = found[-1]
+    client.call("tap_at", x=key["x"] + key["width"] / 2, y=key["y"] + key["height"] / 2)
+    time.sleep(0.15)
+
+
+def type_pinyin(client, letters: str, pick: str) -> None:
+    for letter in letters:
+        key_at(client, letter)
+    client.wait_until(lambda s: any(t["text"] == pick for t in s["texts"]), 20, f"the candidate {pick}")
+    key_at(client, pick)
+
+
+def test_the_certificate_goes_by_courier_to_an_address_typed_in_pinyin(stack, courier):
+    client = stack.client
+    client.wait_for_screen("attract", 60)
+    sign_in(stack, "biden")
+    client.tap(intent="service", arg="certificate_print")
+    state = client.wait_for_screen("certificate_print", 30, predicate=step_shown("cert.choose"))
+    (preview,) = [b["arg"] for b in state["buttons"] if b["arg"].startswith("preview:")]
+    copy_id = preview.split(":", 1)[1]
+    client.tap(intent="flow", arg=preview)
+    client.wait_for_screen("certificate_print", 30, predicate=step_shown("cert.preview"))
+    client.tap(intent="flow", arg="other")
+    state = client.wait_for_screen("certificate_print", 30, predicate=step_shown("cert.receive_prompt"))
+    assert {b["arg"] for b in state["buttons"] if b["arg"].startswith("receive:")} == {
+        "receive:window", "receive:locker", "receive:courier", "receive:e_certificate"}
+    both_languages(client, "certificate_receive_options")
+    client.tap(intent="flow", arg="receive:courier")
+    client.wait_for_screen("certificate_print", 30, predicate=step_shown("cert.address_prompt"))
+    client.tap(text=i18n.text("cert.address_confirm", "zh_CN"))  # nothing typed: refused, nothing sent
+    client.wait_until(step_shown("address_invalid"), 20)
+    assert courier.waybills == {} or all(w["reference"] != copy_id for w in courier.waybills.values())
+    type_pinyin(client, "shanghaishi", "上海市")
+    type_pinyin(client, "pudong", "浦东")
+    type_pinyin(client, "xinqu", "新区")
+    for key in "88":
+        key_at(client, key)
+    type_pinyin(client, "hao", "号")
+    client.wait_until(lambda s: any("上海市浦东新区88号" in t["text"] for t in s["texts"]), 10, "the typed address")
+    client.tap(intent="language", arg="en")  # a redraw in the other language keeps what was typed
+    client.wait_until(lambda s: s["language"] == "en" and s["settled"] and any(
+        "上海市浦东新区88号" in t["text"] for t in s["texts"]), 10, "the address kept in English")
+    assert_fits(client.state())
+    shot(client, "en", "certificate_address_keyboard")
+    client.tap(intent="language", arg="zh_CN")
+    state = client.wait_until(lambda s: s["language"] == "zh_CN" and s["settled"] and any(
+        "上海市浦东新区88号" in t["text"] for t in s["texts"]), 10, "the address kept in Chinese")
+    assert_fits(state)
+    shot(client, "zh_CN", "certificate_address_keyboard")
+    client.tap(text=i18n.text("cert.address_confirm", "zh_CN"))
+    state = client.wait_for_screen("certificate_print", 30, predicate=lambda s: "EK" in texts(s))
+    (waybill,) = [w for w, v in courier.waybills.items() if v["reference"] == copy_id]
+    assert waybill in texts(state)
+    shot(client, "zh_CN", "certificate_courier_sent")
+    client.tap(intent="flow", arg="finish")
+    client.wait_for_screen("done", 30)
+    stack.simulator.lift()
+    with db_session(stack) as db:
+        copy = db.get(CertificateCopy, copy_id)
+        assert (copy.receive_method, copy.status) == ("courier", "dispatched")
+        assert "上海市浦东新区88号".encode() not in db.get(CertificateShipment, waybill).address_sealed
+    assert "上海市浦东新区88号" not in stack.kiosk.log_text()
