@@ -186,6 +186,10 @@ class CertificatePrintFlow(GatewayFlow):
                     result.get("case_closed"))
         ctx.post(ev.FlowUpdate(CertificateCollected(certificate=item, serial=serial,
                                                     case_closed=bool(result.get("case_closed")), remaining=others)))
+        return self._next_or_finish(ctx)
+
+    def _next_or_finish(self, ctx) -> bool:
+        """After one certificate: True for the next one, False when the person finished or the flow ended."""
         answer = self._answer(ctx, {"next", "finish"})
         if answer is None:
             return False
@@ -212,13 +216,7 @@ class CertificatePrintFlow(GatewayFlow):
         logger.info("certificate_print: %s to be received by %s", item.copy_id, answer.value)
         ctx.post(ev.FlowUpdate(ReceiveRecorded(certificate=item, method=answer.value, waybill=waybill,
                                                remaining=others)))
-        answer = self._answer(ctx, {"next", "finish"})
-        if answer is None:
-            return False
-        if answer.action == "finish":
-            ctx.post(ev.FlowFinished("certificate_print_finished"))
-            return False
-        return True
+        return self._next_or_finish(ctx)
 
     def _courier(self, ctx, item: CertificateItem) -> str | None:
         """The address typed until the gateway and the courier accept it; the waybill number, or None (back)."""

@@ -18,26 +18,20 @@ from catalog import i18n
 from gateway.certificate_models import CertificateBlank, CertificateCopy, CertificateShipment, CollectionEvidence
 from gateway.adapters.courier import COURIER_URL_ENV
 from gateway.certificates import issue_stock
-from gateway.courier_simulator import CourierSimulator
 from gateway.models import Case, CaseStep
 from gateway.seed import demo_person
 from kiosk.documents.ledger import BlankLedger
 from kiosk_testkit.demo import DemoStack
 from peripherals.printer.certificate_simulator import inject, stack_blanks
+from tests.gateway import test_certificate_courier as courier_tests
 from tests.screens.conftest import assert_fits, running, shot, texts
 from tests.screens.test_pay import sign_in, step_shown
-from tests.waiting import wait_for
+from tests.screens.test_signing import both_languages
 
 pytestmark = [pytest.mark.ui, pytest.mark.slow]
 
+courier = courier_tests.courier  # the simulated courier service on loopback (a module fixture)
 SERIALS = [f"BJ{n:08d}" for n in range(20260001, 20260007)]
-
-
-@pytest.fixture(scope="module")
-def courier():
-    simulator = CourierSimulator().start()
-    yield simulator
-    simulator.stop()
 
 
 @pytest.fixture(scope="module")
@@ -87,17 +81,6 @@ def sign(client):
     for x, y, x2, y2 in ((150, 1050, 300, 800), (300, 800, 420, 1010), (480, 950, 760, 930), (800, 1050, 900, 760)):
         client.call("swipe", x=x, y=y, x2=x2, y2=y2, frames=10)
         time.sleep(0.3)
-
-
-def both_languages(client, name):
-    for language in ("zh_CN", "en"):
-        if language == "en":
-            client.tap(intent="language", arg="en")
-        state = client.wait_until(lambda s, language=language: s["language"] == language and s["settled"], 10)
-        assert_fits(state)
-        shot(client, language, name)
-    client.tap(intent="language", arg="zh_CN")
-    client.wait_until(lambda s: s["language"] == "zh_CN" and s["settled"], 10)
 
 
 def test_two_certificates_print_with_a_jam_and_the_case_closes(stack):
