@@ -12,6 +12,8 @@ import string
 from catalog.pickup import PICKUP_MESSAGES
 from catalog.payment import PAYMENT_MESSAGES
 from catalog.help import HELP_MESSAGES
+from catalog.keyboard import KEYBOARD_MESSAGES
+from catalog.certificates import CERTIFICATE_MESSAGES
 
 logger = logging.getLogger(__name__)
 
@@ -496,6 +498,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     "offline_store_unavailable": ("本机存储空间不足，这项业务暂时不能办理。请选择其他服务或到人工窗口办理。",
                                   "This machine is out of storage space, so this service cannot be used right now. "
                                   "Please choose another one or go to a service counter."),
+    **KEYBOARD_MESSAGES,
+    **CERTIFICATE_MESSAGES,
 }
 
 

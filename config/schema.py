@@ -169,6 +169,8 @@ class LockerConfig(SerialDevice):
     code_max_failures: int = Field(default=5, ge=1, le=20)
     code_lockout_s: float = Field(default=300, gt=0, le=86400)
     door_close_timeout_s: float = Field(default=120, gt=0, le=3600)
+    # A deposit not collected after this many days: its holder is reminded by SMS, then staff recall it (issue 22).
+    recall_after_days: int = Field(default=5, ge=1, le=90)
 
     @model_validator(mode="before")
     @classmethod

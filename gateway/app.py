@@ -95,6 +95,7 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     from gateway.routers import queue  # queue tickets and appointment check-in (issue 21)
 
     app.include_router(queue.router)
+    app.include_router(__import__("gateway.routers.certificates", fromlist=["router"]).router)  # issue 22
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
     from gateway.dashboard import help_desk  # the call-staff board (issue 21)
 

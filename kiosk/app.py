@@ -172,6 +172,12 @@ def build_devices(config, post, staff=None) -> list:
             printer = DocumentPrinter.from_config(device_cfg)
             printer.add_listener(status_listener(post))
             devices.append(printer)
+        elif name == "certificate_printer":
+            from peripherals.printer.certificate_simulator import certificate_printer_from_config
+
+            printer = certificate_printer_from_config(device_cfg, demo=config.site.demo)
+            printer.add_listener(status_listener(post))
+            devices.append(printer)
         elif name == "locker":
             pass  # built with its ledger and code verifier by build_locker, once the offline store is open
         else:
@@ -241,6 +247,11 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
         receipt_printer=receipt_printer, document_printer=trail.audited_printer(by_name.get("document_printer")),
         payment_journal=PaymentJournal(offline.store.store, audit=trail.journal_hook), outbox=offline.store.outbox,
         office=config.site.name, kiosk_id=kiosk_id)
+    if "certificate_printer" in by_name:  # issue 22: self-print on blank stock, with the blank ledger
+        from kiosk.maintenance.wiring import open_ledger
+
+        flow_services.certificate_printer = trail.audited_printer(by_name["certificate_printer"])
+        flow_services.certificate_ledger = open_ledger(config)
     flows = default_flows(platform, flow_services, verifier=verifiers.get(config.identity.method),
                           identity_method=config.identity.method)
     site_services = [s.value for s in config.site.services]

@@ -21,6 +21,7 @@ from screens.attract import AttractScreen
 from screens.bank_signing import BankSigningScreen
 from screens.bridge import ViewBridge
 from screens.cases import CasesScreen
+from screens.certificate_print import CertificatePrintScreen
 from screens.done import DoneScreen
 from screens.e_certificate import ECertificateScreen
 from screens.fonts import register_font
@@ -74,6 +75,7 @@ SCREENS = {
     "mortgage_certificate": MortgageCertificateScreen,
     "pickup_code": PickupCodeScreen,
     "pickup_door": PickupDoorScreen,
+    "certificate_print": CertificatePrintScreen,
 }
 SCREENS["staff_assist"] = StaffAssistScreen  # a staff member vouches for the applicant (kiosk.staff_assist)
 SCREENS["queue"] = QueueScreen  # kiosk.hall_queue; its kv is hall_queue.kv
@@ -87,6 +89,7 @@ FLOW_SCREENS["mortgage_signing"] = "bank_signing"
 FLOW_SCREENS["e_certificate"] = "e_certificate"
 FLOW_SCREENS["mortgage_certificate"] = "mortgage_certificate"
 FLOW_SCREENS["pickup"] = "pickup_door"
+FLOW_SCREENS["certificate_print"] = "certificate_print"
 
 # What a touch may ask of the core. The screens name an intent; this table turns it into a session event.
 INTENTS: dict[str, Callable[[str | None], ev.Event]] = {

@@ -14,7 +14,7 @@ SIZES = ("small", "medium", "large")
 
 class MaintenanceLockerScreen(MaintenancePage):
     page = "locker"  # a scan here is the case to deposit (kiosk.maintenance.session_part.PAGE_SCANS)
-    shows = frozenset({"compartments", "deposit_case", "actions"})
+    shows = frozenset({"compartments", "deposit_case", "actions", "recalls"})
 
     def fill(self, body, snapshot: dict) -> None:
         compartments = snapshot["compartments"]
@@ -42,3 +42,18 @@ class MaintenanceLockerScreen(MaintenancePage):
         door = snapshot["actions"].get("open_door")
         if door:
             body.add_widget(label(self.action_text(door, compartment=door["detail"]), colour=self.action_colour(door)))
+        self.fill_recalls(body, snapshot)
+
+    def fill_recalls(self, body, snapshot: dict) -> None:
+        """Deposits left past the site's limit (issue 22): check the list, take each one back."""
+        body.add_widget(label(self.t("maint.recall_title"), bold=True))
+        body.add_widget(button(self.t("maint.recall_check"), "recalls", secondary=True))
+        for due in snapshot.get("recalls") or ():
+            body.add_widget(row(label(self.t("maint.recall_item", compartment=due["compartment"],
+                                             case_id=due["case_id"])),
+                                button(self.t("maint.recall_open"), f"recall:{due['deposit_id']}", width=300)))
+        for name in ("recalls", "recall"):
+            action = snapshot["actions"].get(name)
+            if action:
+                body.add_widget(label(self.action_text(action, compartment=action["detail"], count=action["detail"]),
+                                      colour=self.action_colour(action)))

@@ -181,3 +181,58 @@ def apply_pickup_event(db, kiosk: KioskIdentity, payload: dict, occurred_at: dt.
         raise ApiError(422, "event_invalid", exc.message) from None
     if newly:
         audit(db, kiosk.kiosk_id, "locker_pickup", record.case_id, {"compartment": compartment, "code_id": code_id})
+
+
+# -- recall of deposits left past the site's limit (issue 22: gateway/locker_recall.py) ---------------------------
+class RecallItem(BaseModel):
+    deposit_id: str
+    code_id: str | None
+    compartment: str
+    case_id: str
+    deposited_at: dt.datetime
+    reminded_at: dt.datetime
+
+
+class RecallList(BaseModel):
+    recalls: list[RecallItem]
+
+
+class RecallRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    staff_id: str = Field(min_length=1, max_length=32, pattern=r"^[A-Za-z0-9_-]+$")
+
+
+@router.get("/v1/lockers/recalls", response_model=RecallList, responses=errors(*KIOSK_ERRORS),
+            summary="Deposits past the site's limit: reminders sent, and the ones staff should take back")
+def recalls(kiosk: CurrentKiosk, db: Db, adapters: AdaptersDep, after_days: int = 5) -> dict:
+    from gateway.locker_recall import remind_and_list
+
+    _locker(kiosk)
+    if not 1 <= after_days <= 90:
+        raise ApiError(422, "after_days_invalid", "after_days must be 1 to 90.")
+    due = remind_and_list(db, kiosk.kiosk_id, adapters.sms, after_days)
+    db.commit()
+    return {"recalls": [{"deposit_id": d.deposit_id, "code_id": code.code_id if code else None,
+                         "compartment": d.compartment, "case_id": d.case_id, "deposited_at": d.deposited_at,
+                         "reminded_at": r.reminded_at} for d, r, code in due]}
+
+
+@router.post("/v1/lockers/recalls/{deposit_id}", responses=errors(*KIOSK_ERRORS, 404, 409),
+             summary="Staff took a recalled certificate out: its pickup code becomes invalid")
+def recall_deposit(deposit_id: str, body: RecallRequest, key: IdempotencyKey, kiosk: CurrentKiosk, db: Db):
+    from gateway.locker_recall import RecallRefused, recall
+
+    _locker(kiosk)
+
+    def action():
+        try:
+            record = recall(db, kiosk.kiosk_id, deposit_id, body.staff_id)
+        except RecallRefused as exc:
+            db.rollback()
+            raise ApiError(exc.status, exc.code, str(exc)) from None
+        audit(db, kiosk.kiosk_id, "locker_recall", record.case_id, {"compartment": record.compartment,
+                                                                   "staff": body.staff_id})
+        return 200, {"deposit_id": deposit_id, "compartment": record.compartment, "status": "recalled"}
+
+    return run_idempotent(db, kiosk.kiosk_id, "locker_recall", key, {**body.model_dump(), "deposit": deposit_id},
+                          action)

@@ -248,6 +248,13 @@ class BlankLedger:
                                    (serial,)).fetchone()
         return BlankEntry(*row) if row else None
 
+    def entries(self) -> list[BlankEntry]:
+        """Every serial ever loaded, in stack order (for reconciliation with the gateway)."""
+        with self._lock:
+            rows = self._db.execute("SELECT serial, state, case_id, reason FROM blanks "
+                                    "ORDER BY stack_id, position").fetchall()
+        return [BlankEntry(*r) for r in rows]
+
     def unreported(self) -> list[BlankEntry]:
         """Printed and voided serials the gateway has not yet been told about (the outbox sends them)."""
         with self._lock:

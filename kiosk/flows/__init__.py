@@ -20,6 +20,8 @@ class FlowServices:
     office: str = ""
     kiosk_id: str = ""
     poll_interval_s: float = 2.0
+    certificate_printer: object | None = None  # peripherals.printer CertificatePrinter (or its simulator)
+    certificate_ledger: object | None = None  # kiosk.documents.ledger.BlankLedger
 
 
 def default_flows(platform, services: FlowServices | None = None, *, verifier=None,
@@ -48,4 +50,8 @@ def default_flows(platform, services: FlowServices | None = None, *, verifier=No
         from kiosk.pickup.handover import pickup_from_menu
 
         flows["pickup"] = pickup_from_menu
+    if services is not None and services.certificate_printer is not None and services.certificate_ledger is not None:
+        from kiosk.flows.certificate_print import CertificatePrintFlow
+
+        flows["certificate_print"] = CertificatePrintFlow(platform, services, ledger=services.certificate_ledger)
     return flows

@@ -97,6 +97,7 @@ class MaintenanceDesk:
         self._lock = threading.Lock()
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="maintenance")
         self._last_state: str | None = None
+        self.recalls: list = []  # kiosk.pickup.recall.RecallDue: deposits left past the site's limit
 
     def close(self) -> None:
         self.stop_preview()
@@ -129,6 +130,8 @@ class MaintenanceDesk:
             "deposit_case": deposit_case,
             "compartments": self._compartments(),
             "camera": self.camera is not None,
+            "recalls": [{"deposit_id": r.deposit_id, "compartment": r.compartment, "case_id": r.case_id}
+                        for r in list(self.recalls)],
         }
 
     def _device_rows(self) -> list[dict]:
@@ -323,6 +326,38 @@ class MaintenanceDesk:
             return bool(result.opened), "maint.door_opened" if result.opened else "maint.door_not_opened", label
         return self._start("open_door", work)
 
+    # -- locker recall (issue 22: kiosk.pickup.recall) -----------------------------------------------------------
+    def load_recalls(self) -> bool:
+        """Asks the gateway which deposits are past the site's limit (it reminds their holders first)."""
+        def work():
+            from kiosk.pickup.recall import recall_list
+
+            parts = self.locker()
+            if parts is None or getattr(parts, "platform", None) is None:
+                return False, "maint.no_locker", ""
+            due = recall_list(parts.platform, parts.recall_after_days)
+            self.recalls = due
+            return True, "maint.recall.listed", str(len(due))
+        return self._start("recalls", work)
+
+    def recall(self, deposit_id: str) -> bool:
+        """Opens a listed deposit's door for staff to take the certificate back; its code becomes invalid."""
+        due = next((r for r in self.recalls if r.deposit_id == deposit_id), None)
+        if due is None:
+            return False
+
+        def work():
+            from kiosk.pickup.recall import recall
+
+            parts = self.locker()
+            if parts is None:
+                return False, "maint.no_locker", ""
+            ok, key = recall(parts, parts.platform, due, self.staff_id() or "staff")
+            if ok:
+                self.recalls = [r for r in self.recalls if r.deposit_id != deposit_id]
+            return ok, key, due.compartment
+        return self._start("recall", work)
+
     # -- the session's RunDeskAction (a runtime handler): staff's buttons, the page's scan target, a refresh ----------
     def perform(self, command, post, cancelled=None) -> None:
         """Runs one action ("verb" or "verb:value"; an unknown one changes nothing) and posts what the pages show."""
@@ -332,7 +367,8 @@ class MaintenanceDesk:
                    "blank_key": lambda: self.type_blank(value), "deposit": lambda: self.deposit(value),
                    "door": lambda: self.open_door(value), "scan_for": lambda: self.scan_for(value or None),
                    "preview": lambda: self.start_preview() if value == "on" else self.stop_preview(),
-                   "refresh": lambda: None}
+                   "refresh": lambda: None,
+                   "recalls": self.load_recalls, "recall": lambda: self.recall(value)}
         action = actions.get(verb)
         if action is None:
             logger.warning("maintenance: unknown desk action %r", verb[:32])

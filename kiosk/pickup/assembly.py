@@ -24,6 +24,8 @@ class LockerParts:
     verifier: PickupVerifier
     service: LockerService
     handover: object | None = None  # kiosk.pickup.handover.Handover when the kiosk runs it (start/stop/doors)
+    platform: object | None = None  # the PlatformClient (locker recall, kiosk.pickup.recall)
+    recall_after_days: int = 5  # the site's limit before a deposit is reminded and then recalled
 
     def start(self) -> None:
         """Settle the journal from the sensors (before the first applicant), then watch the doors."""
@@ -73,4 +75,5 @@ def assemble(config, *, platform, sealer, record_pickup: RecordPickup,
                             door_close_timeout_s=locker.door_close_timeout_s)
     logger.info("locker assembled: %s boards %s, %d compartments", locker.protocol, locker.boards,
                 len(bank.compartments))
-    return LockerParts(controller, bank, ledger, keys, verifier, service, handover)
+    return LockerParts(controller, bank, ledger, keys, verifier, service, handover, platform=platform,
+                       recall_after_days=locker.recall_after_days)

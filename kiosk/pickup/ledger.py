@@ -194,6 +194,18 @@ class PickupLedger:
                          (code_id, reason, self.clock()))
             conn.execute("DELETE FROM deposit_references WHERE code_id = ?", (code_id,))
 
+    def withdraw(self, code_id: str, reason: str) -> None:
+        """Staff took the deposit back (a recall): its code is revoked, its references go, its compartment is free."""
+        with self._tx() as conn:
+            row = conn.execute("SELECT compartment FROM deposits WHERE code_id = ? AND state = 'active'",
+                               (code_id,)).fetchone()
+            conn.execute("INSERT OR IGNORE INTO revoked_codes (code_id, reason, revoked_at) VALUES (?, ?, ?)",
+                         (code_id, reason, self.clock()))
+            conn.execute("DELETE FROM deposit_references WHERE code_id = ?", (code_id,))
+            conn.execute("UPDATE deposits SET state = 'withdrawn' WHERE code_id = ?", (code_id,))
+            if row is not None:
+                conn.execute("UPDATE compartments SET state = 'free', claim = NULL WHERE label = ?", (row[0],))
+
     # -- reference encodings of a deposit's holder and agents ---------------------------------------------------
     def add_references(self, code_id: str, references: Iterable[tuple[str, bytes]]) -> None:
         """(subject, gateway-sealed bytes) pairs for this code; sealed again with the locker's storage key."""
