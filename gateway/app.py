@@ -80,5 +80,7 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
 
         app.include_router(demo_pay.router)
     app.include_router(e_certificates.router)
+    from gateway.routers import kiosk_event_batches  # an outbox backlog delivered many events to a request
+    app.include_router(kiosk_event_batches.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
     return app

@@ -108,5 +108,11 @@ async def background_tasks(app):
         for task in tasks:
             task.cancel()
         for task in tasks:
+            # A cancel that arrives while the task waits on a worker thread (anyio.to_thread, shielded) can be
+            # swallowed: cancel again until it has ended.
+            while not task.done():
+                await asyncio.wait({task}, timeout=0.05)
+                if not task.done():
+                    task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task

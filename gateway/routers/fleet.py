@@ -259,12 +259,38 @@ def _apply(db, kiosk_id: str, event: KioskEventIn) -> None:
              summary="Deliver one event from the kiosk's outbox (exactly once per Idempotency-Key)")
 def kiosk_event(body: KioskEventIn, key: IdempotencyKey, kiosk: CurrentKiosk, db: Db) -> dict:
     digest = body_hash(body.model_dump(mode="json"))
-    existing = db.execute(select(KioskEvent).where(KioskEvent.kiosk_id == kiosk.kiosk_id,
-                                                   KioskEvent.idempotency_key == key)).scalar_one_or_none()
-    if existing is not None:
-        if existing.body_hash != digest:
-            raise ApiError(409, "idempotency_conflict", "This Idempotency-Key was already used for a different event.")
+    try:
+        status = store_event(db, kiosk, key, body, digest)  # its audit entry autoflushes the event: inside the try
+        if status == "duplicate":
+            return {"status": status}
+        db.commit()
+    except IntegrityError:
+        # A concurrent delivery of the same key won the race (PostgreSQL): look again.
+        db.rollback()
+        if _known_event(db, kiosk.kiosk_id, key, digest) is None:
+            raise
         return {"status": "duplicate"}
+    return {"status": "accepted"}
+
+
+def _known_event(db, kiosk_id: str, key: str, digest: str) -> str | None:
+    """"duplicate" when the key was already applied with this body; a 409 when with another; None if unknown."""
+    existing = db.execute(select(KioskEvent.body_hash).where(KioskEvent.kiosk_id == kiosk_id,
+                                                             KioskEvent.idempotency_key == key)).scalar_one_or_none()
+    if existing is None:
+        return None
+    if existing != digest:
+        raise ApiError(409, "idempotency_conflict", "This Idempotency-Key was already used for a different event.")
+    return "duplicate"
+
+
+def store_event(db, kiosk, key: str, body: KioskEventIn, digest: str) -> str:
+    """Applies one kiosk event and keeps it, in the caller's transaction (not committed): "accepted", or
+    "duplicate" when the key was already applied with the same body (nothing written); an ApiError refuses it.
+    Shared by the one-event endpoint and the batch endpoint (gateway/routers/kiosk_event_batches.py)."""
+    known = _known_event(db, kiosk.kiosk_id, key, digest)
+    if known is not None:
+        return known
     now = utcnow()
     if body.occurred_at > now + MAX_CLOCK_AHEAD:
         raise ApiError(422, "event_invalid", "occurred_at is in the future; check the kiosk's clock.")
@@ -273,17 +299,5 @@ def kiosk_event(body: KioskEventIn, key: IdempotencyKey, kiosk: CurrentKiosk, db
         apply_pickup_event(db, kiosk, body.payload, body.occurred_at)
     db.add(KioskEvent(kiosk_id=kiosk.kiosk_id, idempotency_key=key, body_hash=digest, kind=body.kind,
                       occurred_at=body.occurred_at, received_at=now, payload=body.payload))
-    try:
-        audit(db, kiosk.kiosk_id, "kiosk_event", body.kind, None)  # autoflushes the event: inside the try
-        db.commit()
-    except IntegrityError:
-        # A concurrent delivery of the same key won the race (PostgreSQL): look again.
-        db.rollback()
-        existing = db.execute(select(KioskEvent).where(KioskEvent.kiosk_id == kiosk.kiosk_id,
-                                                       KioskEvent.idempotency_key == key)).scalar_one_or_none()
-        if existing is None:
-            raise
-        if existing.body_hash != digest:
-            raise ApiError(409, "idempotency_conflict", "This Idempotency-Key was already used for a different event.")
-        return {"status": "duplicate"}
-    return {"status": "accepted"}
+    audit(db, kiosk.kiosk_id, "kiosk_event", body.kind, None)
+    return "accepted"
