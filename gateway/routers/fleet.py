@@ -284,19 +284,24 @@ def _known_event(db, kiosk_id: str, key: str, digest: str) -> str | None:
     return "duplicate"
 
 
+def apply_event(db, kiosk, event: KioskEventIn) -> None:
+    """The effects of one event on the gateway's state (an ApiError refuses it), in the caller's transaction."""
+    _apply(db, kiosk.kiosk_id, event)
+    if event.kind == "locker_pickup":  # the deposit and the case become collected (gateway/routers/lockers.py)
+        apply_pickup_event(db, kiosk, event.payload, event.occurred_at)
+
+
 def store_event(db, kiosk, key: str, body: KioskEventIn, digest: str) -> str:
     """Applies one kiosk event and keeps it, in the caller's transaction (not committed): "accepted", or
     "duplicate" when the key was already applied with the same body (nothing written); an ApiError refuses it.
-    Shared by the one-event endpoint and the batch endpoint (gateway/routers/kiosk_event_batches.py)."""
+    The batch endpoint (gateway/routers/kiosk_event_batches.py) does the same for many at once."""
     known = _known_event(db, kiosk.kiosk_id, key, digest)
     if known is not None:
         return known
     now = utcnow()
     if body.occurred_at > now + MAX_CLOCK_AHEAD:
         raise ApiError(422, "event_invalid", "occurred_at is in the future; check the kiosk's clock.")
-    _apply(db, kiosk.kiosk_id, body)
-    if body.kind == "locker_pickup":  # the deposit and the case become collected (gateway/routers/lockers.py)
-        apply_pickup_event(db, kiosk, body.payload, body.occurred_at)
+    apply_event(db, kiosk, body)
     db.add(KioskEvent(kiosk_id=kiosk.kiosk_id, idempotency_key=key, body_hash=digest, kind=body.kind,
                       occurred_at=body.occurred_at, received_at=now, payload=body.payload))
     audit(db, kiosk.kiosk_id, "kiosk_event", body.kind, None)

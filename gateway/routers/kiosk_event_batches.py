@@ -5,14 +5,18 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from gateway import audit_chain
 from gateway.deps import CurrentKiosk, Db
 from gateway.errors import ApiError
 from gateway.idempotency import body_hash
+from gateway.models import KioskEvent, utcnow
 from gateway.routers import KIOSK_ERRORS, errors
-from gateway.routers.fleet import KioskEventIn, store_event
+from gateway.routers.fleet import MAX_CLOCK_AHEAD, KioskEventIn, apply_event
 
 logger = logging.getLogger(__name__)
 
@@ -54,16 +58,17 @@ class EventBatchOut(BaseModel):
 
 @router.post("/v1/kiosk-events/batch", response_model=EventBatchOut, responses=errors(*KIOSK_ERRORS),
              summary="Deliver many outbox events at once; each is applied exactly once and answered in order")
-def kiosk_event_batch(body: EventBatchIn, kiosk: CurrentKiosk, db: Db) -> dict:
+def kiosk_event_batch(body: EventBatchIn, kiosk: CurrentKiosk, db: Db) -> JSONResponse:
     # All the batch's effects commit together, or none does (a crash mid-batch: the kiosk sends it all again and
-    # what was applied before answers "duplicate"). Each event runs in its own savepoint, so a refused one leaves
-    # no trace and the others go on.
+    # what was applied before answers "duplicate"). An event with effects (a command result, a pickup) runs them in
+    # its own savepoint, so a refused one leaves no trace and the others go on. The events and their audit entries
+    # are written together at the end: one multi-row insert each, the audit chain's head taken once.
+    parsed = [_parse(item) for item in body.events]
     for attempt in range(COMMIT_ATTEMPTS):
-        held_kinds: set[str] = set()
-        results = [_outcome(db, kiosk, item, held_kinds) for item in body.events]
         try:
+            results = _store_batch(db, kiosk, parsed)
             db.commit()
-            return {"results": results}
+            return JSONResponse({"results": results})
         except IntegrityError:
             # The same key delivered concurrently by another request won (PostgreSQL): go again; it is a duplicate.
             db.rollback()
@@ -72,25 +77,63 @@ def kiosk_event_batch(body: EventBatchIn, kiosk: CurrentKiosk, db: Db) -> dict:
     raise AssertionError("unreachable")
 
 
-def _outcome(db, kiosk, item: dict, held_kinds: set) -> dict:
+def _parse(item: dict) -> tuple[str | None, KioskEventIn | ApiError, str | None]:
+    """(idempotency key, the event or why it is refused, its body hash)."""
     key = item.get("idempotency_key") if isinstance(item.get("idempotency_key"), str) else None
-    kind = item.get("kind")
-    if isinstance(kind, str) and kind in held_kinds:
-        return {"idempotency_key": key, "status": "held", "error": None}
     try:
+        BatchEventIn.model_validate(item)
+        event = KioskEventIn.model_validate({k: v for k, v in item.items() if k != "idempotency_key"})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        kind = item.get("kind")
+        return key, ApiError(422, "event_invalid", f"{where}: {first['msg']}"), kind if isinstance(kind, str) else None
+    return key, event, body_hash(event.model_dump(mode="json"))
+
+
+_events = KioskEvent.__table__
+_KNOWN = select(_events.c.idempotency_key, _events.c.body_hash).where(
+    _events.c.kiosk_id == bindparam("kiosk_id"), _events.c.idempotency_key.in_(bindparam("keys", expanding=True)))
+_WITH_EFFECTS = frozenset({"command_result", "locker_pickup"})
+
+
+def _store_batch(db, kiosk, parsed: list) -> list[dict]:
+    keys = [key for key, event, _ in parsed if isinstance(event, KioskEventIn)]
+    known = dict(db.execute(_KNOWN, {"kiosk_id": kiosk.kiosk_id, "keys": keys}).all()) if keys else {}
+    held_kinds: set[str] = set()
+    now = utcnow()
+    rows, audits, results = [], [], []
+    for key, event, digest in parsed:
+        kind = event.kind if isinstance(event, KioskEventIn) else digest  # (for a refused one, its kind if any)
+        if kind in held_kinds:
+            results.append({"idempotency_key": key, "status": "held", "error": None})
+            continue
         try:
-            BatchEventIn.model_validate(item)
-            event = KioskEventIn.model_validate({k: v for k, v in item.items() if k != "idempotency_key"})
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(part) for part in first["loc"])
-            raise ApiError(422, "event_invalid", f"{where}: {first['msg']}") from None
-        with db.begin_nested():
-            status = store_event(db, kiosk, key, event, body_hash(event.model_dump(mode="json")))
-            db.flush()  # a key taken concurrently fails here, inside the savepoint, or at commit
-    except ApiError as refusal:
-        if refusal.status not in EVENT_IS_WRONG and isinstance(kind, str):
-            held_kinds.add(kind)
-        return {"idempotency_key": key, "status": "rejected",
-                "error": {"status": refusal.status, "code": refusal.code, "message": refusal.message}}
-    return {"idempotency_key": key, "status": status, "error": None}
+            if isinstance(event, ApiError):
+                raise event
+            if key in known:
+                if known[key] != digest:
+                    raise ApiError(409, "idempotency_conflict",
+                                   "This Idempotency-Key was already used for a different event.")
+                results.append({"idempotency_key": key, "status": "duplicate", "error": None})
+                continue
+            if event.occurred_at > now + MAX_CLOCK_AHEAD:
+                raise ApiError(422, "event_invalid", "occurred_at is in the future; check the kiosk's clock.")
+            if event.kind in _WITH_EFFECTS:
+                with db.begin_nested():
+                    apply_event(db, kiosk, event)
+        except ApiError as refusal:
+            if refusal.status not in EVENT_IS_WRONG and kind is not None:
+                held_kinds.add(kind)
+            results.append({"idempotency_key": key, "status": "rejected",
+                            "error": {"status": refusal.status, "code": refusal.code, "message": refusal.message}})
+            continue
+        known[key] = digest
+        rows.append({"kiosk_id": kiosk.kiosk_id, "idempotency_key": key, "body_hash": digest, "kind": event.kind,
+                     "occurred_at": event.occurred_at, "received_at": now, "payload": event.payload})
+        audits.append((kiosk.kiosk_id, "kiosk_event", event.kind, None))
+        results.append({"idempotency_key": key, "status": "accepted", "error": None})
+    if rows:
+        db.execute(insert(_events), rows)
+        audit_chain.append_many(db, audits, at=now)
+    return results

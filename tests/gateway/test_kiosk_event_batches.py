@@ -62,41 +62,57 @@ def test_events_from_the_one_event_endpoint_are_duplicates_in_a_batch(client, ha
 
 
 def test_a_refused_event_holds_back_the_rest_of_its_kind_only(client, hall, db, monkeypatch):
-    real = batches.store_event
-
-    def refusing(db_, kiosk, key, event, digest):
-        if key == "h2":
+    def refusing(db_, kiosk, event):
+        if event.payload.get("n") == 2:
             raise ApiError(404, "case_not_found", "No such case.")  # not about the event's form: may pass later
-        return real(db_, kiosk, key, event, digest)
 
-    monkeypatch.setattr(batches, "store_event", refusing)
-    events = [_event("h1", "pickup_done"), _event("h2", "pickup_done"), _event("h3", "serial_used"),
-              _event("h4", "pickup_done")]
+    monkeypatch.setattr(batches, "_WITH_EFFECTS", frozenset({"pickup_done"}))
+    monkeypatch.setattr(batches, "apply_event", refusing)
+    events = [_event("h1", "pickup_done", n=1), _event("h2", "pickup_done", n=2), _event("h3", "serial_used", n=3),
+              _event("h4", "pickup_done", n=4)]
     results = client.post("/v1/kiosk-events/batch", headers=hall, json={"events": events}).json()["results"]
     assert [r["status"] for r in results] == ["accepted", "rejected", "accepted", "held"]
+    assert results[1]["error"] == {"status": 404, "code": "case_not_found", "message": "No such case."}
     assert [k for k, _ in _stored(db, ["h1", "h2", "h3", "h4"])] == ["h1", "h3"]
 
 
 def test_a_failure_mid_batch_stores_nothing_and_the_replay_applies_each_once(app, credentials, hall, db,
                                                                               monkeypatch):
-    real = batches.store_event
     calls = {"n": 0}
 
-    def crashing(db_, kiosk, key, event, digest):
+    def crashing(db_, kiosk, event):
         calls["n"] += 1
         if calls["n"] == 4:
             raise RuntimeError("the database went away")  # not a refusal: the whole request fails
-        return real(db_, kiosk, key, event, digest)
 
-    monkeypatch.setattr(batches, "store_event", crashing)
+    monkeypatch.setattr(batches, "_WITH_EFFECTS", frozenset({"document_printed"}))
+    monkeypatch.setattr(batches, "apply_event", crashing)
     events = [_event(f"c{i}", n=i) for i in range(6)]
+    audits = db.execute(select(func.count()).select_from(AuditEntry)).scalar_one()
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.post("/v1/kiosk-events/batch", headers=hall, json={"events": events}).status_code == 500
         assert _stored(db, [e["idempotency_key"] for e in events]) == []  # the first three were rolled back too
-        monkeypatch.setattr(batches, "store_event", real)
+        assert db.execute(select(func.count()).select_from(AuditEntry)).scalar_one() == audits
         results = client.post("/v1/kiosk-events/batch", headers=hall, json={"events": events}).json()["results"]
     assert [r["status"] for r in results] == ["accepted"] * 6
     assert [k for k, _ in _stored(db, [e["idempotency_key"] for e in events])] == [f"c{i}" for i in range(6)]
+    assert db.execute(select(func.count()).select_from(AuditEntry)).scalar_one() == audits + 6
+
+
+def test_command_results_and_their_audit_entries_in_a_batch(client, hall, db):
+    from gateway.fleet import queue_command
+    from gateway.models import KioskCommand
+    command_id = queue_command(db, "demo-hall-01", "print_test_page")
+    events = [_event("cr1", "command_result", command_id=command_id, status="done"),
+              _event("cr2", "command_result", command_id="C-not-ours", status="done")]
+    results = client.post("/v1/kiosk-events/batch", headers=hall, json={"events": events}).json()["results"]
+    assert [r["status"] for r in results] == ["accepted", "rejected"]
+    db.rollback()
+    command = db.get(KioskCommand, command_id)
+    assert command.done_at is not None and command.result == {"status": "done"}
+    from gateway.audit_chain import verify_chain
+    report = verify_chain(db)
+    assert report.ok, report.problems  # the batch's entries are chained like any other
 
 
 @pytest.mark.parametrize("body, where", [({"events": []}, "events"), ({}, "events"),
