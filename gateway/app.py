@@ -24,7 +24,8 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     from gateway.audit_chain import use_seal_key
 
     use_seal_key(settings.audit_seal_key)  # before the migrations: one of them seals the head
-    engine = engine if engine is not None else make_engine(settings.database_url)
+    engine = engine if engine is not None else make_engine(settings.database_url,
+                                                           prepared=settings.database_prepared_statements)
     if settings.run_migrations:
         migrate(engine)
     from gateway.background import background_tasks  # alert check, SQLite checkpoints

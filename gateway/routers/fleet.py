@@ -8,14 +8,15 @@ from typing import Any
 
 import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.db import RELAXED_DURABILITY, GroupCommit
+from gateway import pg_hot_paths
 from gateway.deps import (ApiKey, CurrentKiosk, Db, IdempotencyKey, api_key_of, audit, authenticate_in, count_request,
-                          find_kiosk)
+                          find_kiosk, kiosk_refusal, rate_refusal, sha256_hex)
 from gateway.errors import ApiError
 from gateway.idempotency import body_hash
 from gateway.jsonsafe import check_json
@@ -65,13 +66,19 @@ class HeartbeatReply(BaseModel):
 
 @router.post("/v1/heartbeats", response_model=HeartbeatReply, responses=errors(*KIOSK_ERRORS, 409),
              summary="Report device status; receive queued commands")
-async def heartbeat(request: Request, body: Heartbeat, credentials: ApiKey) -> JSONResponse:
+async def heartbeat(request: Request, body: Heartbeat, credentials: ApiKey) -> Response:
     # The hottest call of the fleet: authentication, rate count and the heartbeat itself in one transaction.
     api_key = api_key_of(credentials)
     state = request.app.state
     engine = state.engine
     # Returned as a response, so FastAPI does not validate and re-encode what record_heartbeat built exactly.
-    if engine.dialect.name == "sqlite":
+    if engine.dialect.name == "postgresql":
+        # One statement, one round trip (gateway/pg_hot_paths.py); the reply comes back as JSON text from it.
+        reply = await anyio.to_thread.run_sync(_heartbeat_in_one_statement, state, api_key, peer_cert_name.get(),
+                                               body)
+        if reply is not None:
+            return Response(reply, media_type="application/json")
+    elif engine.dialect.name == "sqlite":
         # On SQLite the heartbeat row and the rate count may be lost in a power cut (the next heartbeat replaces
         # them), so heartbeats are written without the fsync (RELAXED_DURABILITY), several to a transaction
         # (GroupCommit). One that must audit a device status change is written alone and durably, in a worker
@@ -91,6 +98,23 @@ async def heartbeat(request: Request, body: Heartbeat, credentials: ApiKey) -> J
             return record_heartbeat(db, kiosk, body)
 
     return JSONResponse(await anyio.to_thread.run_sync(durable))
+
+
+def _heartbeat_in_one_statement(state, api_key: str, peer_cert: str | None, body: Heartbeat) -> str | None:
+    """The heartbeat on PostgreSQL in one statement: the reply's JSON text; None for one that changes a device status
+    (nothing written: it goes the general way, with its audit entry); a refusal is raised."""
+    settings = state.settings
+    now = utcnow()
+    outcome = pg_hot_paths.heartbeat(
+        state.engine, key_hash=sha256_hex(api_key), cert=peer_cert, require_cert=settings.require_client_cert,
+        limit=settings.rate_limit_per_minute, body=body, extra=body.model_extra or None, now=now,
+        redeliver_before=now - COMMAND_REDELIVER_AFTER, prepare=settings.database_prepared_statements)
+    refusal = kiosk_refusal(outcome.kiosk_id, outcome.enabled, settings, peer_cert)
+    if refusal is None and not outcome.changed:
+        refusal = rate_refusal(outcome.rate_count, settings.rate_limit_per_minute, now.timestamp())
+    if refusal is not None:
+        raise refusal
+    return outcome.reply
 
 
 def _group_commit(state) -> GroupCommit:
