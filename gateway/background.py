@@ -116,3 +116,6 @@ async def background_tasks(app):
                     task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        pool = getattr(state, "hot_path_pool", None)
+        if pool is not None:  # the PostgreSQL hot paths' connections (gateway/pg_hot_paths.py)
+            await pool.close()

@@ -83,8 +83,12 @@ def make_engine(url: str, *, schema: str | None = None, prepared: bool = True) -
     # No ping before every checkout (a round trip of its own on every request); a connection that broke (a server
     # or PgBouncer restart) is recycled: SQLAlchemy drops the pool on a disconnect error, the hot paths retry once on
     # a fresh connection (gateway.pg_hot_paths), and idle ones are replaced after five minutes.
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=False, pool_recycle=300,
-                         connect_args=connect_args)
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=False, pool_recycle=300,
+                           connect_args=connect_args)
+    # What gateway.pg_hot_paths needs to open its own asynchronous connections to the same database.
+    engine.hot_path_connect = {"conninfo": parsed.set(drivername="postgresql").render_as_string(hide_password=False),
+                               "kwargs": dict(connect_args)}
+    return engine
 
 
 SQLITE_LOCK_WAIT_S = 10.0

@@ -2,12 +2,14 @@
 heartbeat row and its pending commands) and an applicant's case list (kiosk, rate count, token, cases and steps)."""
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import logging
 from dataclasses import dataclass
 
 from psycopg import OperationalError as PsycopgOperationalError
+from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine
 
 logger = logging.getLogger(__name__)
@@ -93,28 +95,62 @@ def _naive_utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.timezone.utc).replace(tzinfo=None)
 
 
-def run_statement(engine: Engine, sql: str, params: dict, *, prepare: bool) -> list[tuple]:
-    """Runs one statement in autocommit on a pooled connection: one round trip (prepared after its first use unless
-    a transaction-pooling PgBouncer is in front, which cannot keep prepared statements). A connection found broken
-    is dropped and the statement tried once more on a fresh one."""
-    for attempt in (1, 2):
-        raw = engine.raw_connection()
-        try:
-            conn = raw.driver_connection
-            conn.autocommit = True
+POOL_MAX = 10  # connections per gateway process for the hot paths (the engine's pool serves everything else)
+
+
+class HotPathPool:
+    """Asynchronous autocommit connections of one gateway process for the hot paths (psycopg_pool), awaited in the
+    event loop: no worker-thread hop, no ping before use, the statement prepared after its first use unless a
+    transaction-pooling PgBouncer is in front (it cannot keep prepared statements). Per event loop (a test's client
+    runs its own); closed with the app (gateway.background)."""
+
+    def __init__(self, engine: Engine, prepared: bool):
+        connect = engine.hot_path_connect
+        self._conninfo = connect["conninfo"]
+        self._kwargs = {k: v for k, v in connect["kwargs"].items() if k != "prepare_threshold"}
+        self._kwargs.update(autocommit=True, prepare_threshold=0 if prepared else None)
+        self._pools: dict[asyncio.AbstractEventLoop, AsyncConnectionPool] = {}
+
+    async def _pool(self) -> AsyncConnectionPool:
+        loop = asyncio.get_running_loop()
+        pool = self._pools.get(loop)
+        if pool is None:
+            for old_loop in [other for other in self._pools if other.is_closed()]:
+                del self._pools[old_loop]  # a finished test's loop: its connections went with it
+            pool = AsyncConnectionPool(self._conninfo, kwargs=self._kwargs, min_size=1, max_size=POOL_MAX,
+                                       open=False, name="gateway-hot-paths")
+            self._pools[loop] = pool
+            await pool.open()
+        return pool
+
+    async def fetchall(self, sql: str, params: dict) -> list[tuple]:
+        """One statement, one round trip; a connection found broken is dropped by the pool and the statement tried
+        once more on a fresh one."""
+        pool = await self._pool()
+        for attempt in (1, 2):
             try:
-                return conn.execute(sql, params, prepare=prepare if prepare else False).fetchall()
-            finally:
-                if not conn.closed:
-                    conn.autocommit = False
-        except PsycopgOperationalError:
-            raw.invalidate()
-            if attempt == 2:
-                raise
-            logger.warning("database connection lost; retrying on a new one")
-        finally:
-            raw.close()
-    raise AssertionError("unreachable")
+                async with pool.connection() as conn:
+                    cursor = await conn.execute(sql, params)
+                    return await cursor.fetchall()
+            except PsycopgOperationalError:
+                if attempt == 2:
+                    raise
+                logger.warning("database connection lost; retrying on a new one")
+        raise AssertionError("unreachable")
+
+    async def close(self) -> None:
+        loop = asyncio.get_running_loop()
+        pool = self._pools.pop(loop, None)
+        if pool is not None:
+            await pool.close()
+
+
+def hot_path_pool(state) -> HotPathPool:
+    """The app's pool (app.state), made on first use."""
+    pool = getattr(state, "hot_path_pool", None)
+    if pool is None:
+        pool = state.hot_path_pool = HotPathPool(state.engine, state.settings.database_prepared_statements)
+    return pool
 
 
 @dataclass(frozen=True)
@@ -128,15 +164,15 @@ class HeartbeatOutcome:
     reply: str | None
 
 
-def heartbeat(engine: Engine, *, key_hash: str, cert: str | None, require_cert: bool, limit: int, body,
-              extra: dict | None, now: dt.datetime, redeliver_before: dt.datetime, prepare: bool) -> HeartbeatOutcome:
+async def heartbeat(pool: HotPathPool, *, key_hash: str, cert: str | None, require_cert: bool, limit: int, body,
+                    extra: dict | None, now: dt.datetime, redeliver_before: dt.datetime) -> HeartbeatOutcome:
     window = int(now.timestamp() // 60) * 60
     params = {"key_hash": key_hash, "cert": cert, "require_cert": require_cert, "window": window, "limit": limit,
               "now": _naive_utc(now), "redeliver_before": _naive_utc(redeliver_before),
               "devices": json.dumps(body.devices), "stock": json.dumps(body.stock),
               "outbox_depth": body.outbox_depth, "version": body.version, "uptime_s": body.uptime_s,
               "extra": json.dumps(extra) if extra is not None else None}
-    kiosk_id, enabled, changed, count, reply = run_statement(engine, HEARTBEAT_SQL, params, prepare=prepare)[0]
+    kiosk_id, enabled, changed, count, reply = (await pool.fetchall(HEARTBEAT_SQL, params))[0]
     recorded = kiosk_id is not None and enabled and not changed and (limit <= 0 or (count or 0) <= limit) and (
         not require_cert or cert == kiosk_id)
     return HeartbeatOutcome(kiosk_id, enabled, bool(changed), count, reply if recorded else None)
@@ -163,17 +199,17 @@ class StepRow:
     at: dt.datetime
 
 
-def case_list(engine: Engine, *, key_hash: str, token_hash: str, cert: str | None, require_cert: bool, limit: int,
-              now: dt.datetime, today: dt.date, prepare: bool):
+async def case_list(pool: HotPathPool, *, key_hash: str, token_hash: str, cert: str | None, require_cert: bool,
+                    limit: int, now: dt.datetime, today: dt.date):
     """(kiosk_id, enabled, rate count, the token's kiosk, its expiry (aware), [(CaseRow, [StepRow], [restriction])])
     with each restriction as the case list answers it."""
     from gateway.register_entry import LAPSING_KINDS
 
     window = int(now.timestamp() // 60) * 60
-    rows = run_statement(engine, CASE_LIST_SQL, {
+    rows = await pool.fetchall(CASE_LIST_SQL, {
         "key_hash": key_hash, "token_hash": token_hash, "cert": cert, "require_cert": require_cert,
         "window": window, "limit": limit, "now": _naive_utc(now), "today": today,
-        "lapsing": list(LAPSING_KINDS)}, prepare=prepare)
+        "lapsing": list(LAPSING_KINDS)})
     first = rows[0]
     expires = first[4].replace(tzinfo=dt.timezone.utc) if first[4] is not None else None
     cases = []

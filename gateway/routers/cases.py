@@ -5,7 +5,6 @@ import datetime as dt
 import logging
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
@@ -93,8 +92,7 @@ async def list_cases(request: Request, credentials: ApiKey, x_applicant_token: T
     api_key = api_key_of(credentials)
     state = request.app.state
     if state.engine.dialect.name == "postgresql":  # one statement, one round trip (gateway/pg_hot_paths.py)
-        return JSONResponse(await anyio.to_thread.run_sync(_cases_in_one_statement, state, api_key,
-                                                           peer_cert_name.get(), x_applicant_token))
+        return JSONResponse(await _cases_in_one_statement(state, api_key, peer_cert_name.get(), x_applicant_token))
 
     def run() -> dict:
         kiosk = authenticate(state.engine, state.settings, api_key)
@@ -106,14 +104,14 @@ async def list_cases(request: Request, credentials: ApiKey, x_applicant_token: T
     return JSONResponse(await run_db(state.engine, run))
 
 
-def _cases_in_one_statement(state, api_key: str, peer_cert: str | None, raw_token: str) -> dict:
+async def _cases_in_one_statement(state, api_key: str, peer_cert: str | None, raw_token: str) -> dict:
     settings = state.settings
     now = utcnow()
     today = today_in_china()
-    kiosk_id, enabled, count, token_kiosk, expires_at, cases = pg_hot_paths.case_list(
-        state.engine, key_hash=sha256_hex(api_key), token_hash=sha256_hex(raw_token), cert=peer_cert,
-        require_cert=settings.require_client_cert, limit=settings.rate_limit_per_minute, now=now, today=today,
-        prepare=settings.database_prepared_statements)
+    kiosk_id, enabled, count, token_kiosk, expires_at, cases = await pg_hot_paths.case_list(
+        pg_hot_paths.hot_path_pool(state), key_hash=sha256_hex(api_key), token_hash=sha256_hex(raw_token),
+        cert=peer_cert, require_cert=settings.require_client_cert, limit=settings.rate_limit_per_minute, now=now,
+        today=today)
     refusal = (kiosk_refusal(kiosk_id, enabled, settings, peer_cert)
                or rate_refusal(count, settings.rate_limit_per_minute, now.timestamp()))
     if refusal is not None:

@@ -74,8 +74,7 @@ async def heartbeat(request: Request, body: Heartbeat, credentials: ApiKey) -> R
     # Returned as a response, so FastAPI does not validate and re-encode what record_heartbeat built exactly.
     if engine.dialect.name == "postgresql":
         # One statement, one round trip (gateway/pg_hot_paths.py); the reply comes back as JSON text from it.
-        reply = await anyio.to_thread.run_sync(_heartbeat_in_one_statement, state, api_key, peer_cert_name.get(),
-                                               body)
+        reply = await _heartbeat_in_one_statement(state, api_key, peer_cert_name.get(), body)
         if reply is not None:
             return Response(reply, media_type="application/json")
     elif engine.dialect.name == "sqlite":
@@ -100,15 +99,15 @@ async def heartbeat(request: Request, body: Heartbeat, credentials: ApiKey) -> R
     return JSONResponse(await anyio.to_thread.run_sync(durable))
 
 
-def _heartbeat_in_one_statement(state, api_key: str, peer_cert: str | None, body: Heartbeat) -> str | None:
+async def _heartbeat_in_one_statement(state, api_key: str, peer_cert: str | None, body: Heartbeat) -> str | None:
     """The heartbeat on PostgreSQL in one statement: the reply's JSON text; None for one that changes a device status
     (nothing written: it goes the general way, with its audit entry); a refusal is raised."""
     settings = state.settings
     now = utcnow()
-    outcome = pg_hot_paths.heartbeat(
-        state.engine, key_hash=sha256_hex(api_key), cert=peer_cert, require_cert=settings.require_client_cert,
-        limit=settings.rate_limit_per_minute, body=body, extra=body.model_extra or None, now=now,
-        redeliver_before=now - COMMAND_REDELIVER_AFTER, prepare=settings.database_prepared_statements)
+    outcome = await pg_hot_paths.heartbeat(
+        pg_hot_paths.hot_path_pool(state), key_hash=sha256_hex(api_key), cert=peer_cert,
+        require_cert=settings.require_client_cert, limit=settings.rate_limit_per_minute, body=body,
+        extra=body.model_extra or None, now=now, redeliver_before=now - COMMAND_REDELIVER_AFTER)
     refusal = kiosk_refusal(outcome.kiosk_id, outcome.enabled, settings, peer_cert)
     if refusal is None and not outcome.changed:
         refusal = rate_refusal(outcome.rate_count, settings.rate_limit_per_minute, now.timestamp())
