@@ -161,7 +161,8 @@ def stop_gateway(server: subprocess.Popen) -> None:
         server.kill()
 
 
-def measure(database: str, workers: int, keys: list[str], args, tmp: Path, extra_pid: int | None) -> list[dict]:
+def measure(database: str, workers: int, keys: list[str], args, tmp: Path, extra_pid: int | None,
+            db_pid: int | None = None) -> list[dict]:
     """floor, heartbeats, floor, cases on one freshly started gateway; each row with the server's CPU per request
     (and the pooler's, when there is one)."""
     server, port = start_gateway(database, workers, pgbouncer=extra_pid is not None, tmp=tmp)
@@ -169,9 +170,13 @@ def measure(database: str, workers: int, keys: list[str], args, tmp: Path, extra
         rows = []
         for phase in ("floor", "heartbeats", "floor", "cases"):
             before = process_tree_cpu_s(extra_pid) if extra_pid else 0.0
+            db_before = process_tree_cpu_s(db_pid) if db_pid else 0.0
             row = run_phase(port, keys, phase, args.clients, args.warmup, args.seconds, server.pid)
             pooler = (process_tree_cpu_s(extra_pid) - before) if extra_pid else 0.0
             row["pooler_cpu_ms"] = pooler * 1000 / max(1, row["requests"])
+            # Over the phase with its warm-up (the server's own figure is over the measured window only).
+            row["db_cpu_ms"] = ((process_tree_cpu_s(db_pid) - db_before) * 1000 / max(1, row["requests"])
+                                * args.seconds / (args.seconds + args.warmup + 1.0)) if db_pid else None
             rows.append(row)
         return rows
     finally:
@@ -225,8 +230,10 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-gateway-")))
         database = args.database or f"sqlite:///{tmp / 'gateway.db'}"
         on_sqlite = database.startswith("sqlite")
+        db_pid = None
         if not on_sqlite:
-            from pg_cluster import fresh_database, pgbouncer
+            from pg_cluster import fresh_database, pgbouncer, server_pid
+            db_pid = server_pid(database)
             database = stack.enter_context(fresh_database(database))
         pooler_pid = None
         keys = demo_kiosk_keys(database, args.clients)
@@ -244,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{args.seconds:g} s per phase after {args.warmup:g} s warm-up; {os.cpu_count()} CPUs")
         results = {}
         for workers in counts:
-            results[workers] = measure(str(database), workers, keys, args, tmp, pooler_pid)
+            results[workers] = measure(str(database), workers, keys, args, tmp, pooler_pid, db_pid)
             print_rows(results[workers], workers)
     print("server CPU: the gateway processes' CPU time per answered request over the measured window; on a machine "
           "others share, it is steadier than req/s")
@@ -252,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     for workers, rows in results.items():
         hb, cases = rows[1], rows[3]
         pooler = f", PgBouncer {hb['pooler_cpu_ms']:.3f} ms CPU per heartbeat" if args.pgbouncer else ""
+        if hb.get("db_cpu_ms") is not None:
+            pooler += f", PostgreSQL ~{hb['db_cpu_ms']:.3f} ms per heartbeat, ~{cases['db_cpu_ms']:.3f} per case list"
         print(f"  {workers} worker(s): {hb['rps']:6.0f} heartbeats/s ({hb['rps'] / rows[0]['rps']:.2f}x floor, "
               f"p99 {hb['p99_ms']:.1f} ms, {hb['cpu_ms']:.3f} ms server CPU = {hb['cpu_ms'] / rows[0]['cpu_ms']:.1f}x "
               f"floor){pooler}; {cases['rps']:6.0f} case lists/s ({cases['rps'] / rows[2]['rps']:.2f}x floor, "

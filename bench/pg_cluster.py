@@ -105,3 +105,16 @@ pidfile = {folder / 'pgbouncer.pid'}
         except subprocess.TimeoutExpired:
             proc.kill()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def server_pid(url: str) -> int | None:
+    """The PostgreSQL postmaster's pid (its backends are its children: their CPU is the database's), or None when
+    its data directory is not readable from here."""
+    parsed = make_url(url)
+    try:
+        with psycopg.connect(host=parsed.host or "127.0.0.1", port=parsed.port or 5432,
+                             user=parsed.username or "postgres", password=parsed.password, dbname="postgres") as conn:
+            folder = conn.execute("SELECT setting FROM pg_settings WHERE name = 'data_directory'").fetchone()[0]
+        return int((Path(folder) / "postmaster.pid").read_text().splitlines()[0])
+    except (OSError, ValueError, IndexError, psycopg.Error):
+        return None
