@@ -6,6 +6,7 @@ batches against the floor's request rate. Run: .venv/bin/python bench/bench_outb
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
 import sqlite3
@@ -92,6 +93,19 @@ def health_rate(gateway: GatewayProcess, n: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
+def gateway_events(gateway: GatewayProcess) -> list[tuple[str, str, dict]]:
+    """(idempotency key, kind, payload) of every event the gateway holds, in arrival order, on either database."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(gateway.database)
+    try:
+        with engine.connect() as db:
+            rows = db.execute(text("SELECT idempotency_key, kind, payload FROM kiosk_events ORDER BY id")).all()
+    finally:
+        engine.dispose()
+    return [(key, kind, json.loads(payload) if isinstance(payload, str) else payload) for key, kind, payload in rows]
+
+
 def catch_up_after_a_day_offline(gateway: GatewayProcess, offline: OfflineStore, client: PlatformClient,
                                  backlog: int, request_size: int = 200) -> dict:
     """A kiosk back online with `backlog` events waiting, in three kinds: the batched delivery's events/s next to
@@ -114,14 +128,12 @@ def catch_up_after_a_day_offline(gateway: GatewayProcess, offline: OfflineStore,
     seconds = time.perf_counter() - t0
     health_after = health_rate(gateway, 500)
     client.post_events = real
-    checked = "not checked (the gateway is not on SQLite)"
-    if gateway.database.startswith("sqlite"):
-        keys = {e.idempotency_key: e for e in sent}
-        copies = [(key, kind, payload["n"]) for key, kind, payload in gateway.events() if key in keys]
-        once = len(copies) == backlog and len({key for key, _, _ in copies}) == backlog
-        ordered = all([n for _, k, n in copies if k == kind] == sorted(n for _, k, n in copies if k == kind)
-                      for kind in kinds)
-        checked = "yes" if once and ordered else f"NO (once: {once}, in order: {ordered})"
+    keys = {e.idempotency_key for e in sent}
+    copies = [(key, kind, payload["n"]) for key, kind, payload in gateway_events(gateway) if key in keys]
+    once = len(copies) == backlog and len({key for key, _, _ in copies}) == backlog
+    ordered = all([n for _, k, n in copies if k == kind] == sorted(n for _, k, n in copies if k == kind)
+                  for kind in kinds)
+    checked = "yes" if once and ordered else f"NO (once: {once}, in order: {ordered})"
     return {"events": backlog, "seconds": seconds, "rate": backlog / seconds, "requests": len(requests_made),
             "request_size": request_size, "health": (health_before + health_after) / 2, "checked": checked,
             "backend": gateway.database.split(":", 1)[0]}
@@ -180,7 +192,8 @@ def main() -> int:
         finally:
             gateway.stop()
             offline.close()
-        print(f"delivery to the real gateway on loopback (SQLite behind it), {pending} events, one request each")
+        print(f"delivery to the real gateway on loopback ({gateway.database.split(':', 1)[0]} behind it), {pending} "
+              f"events, one request each")
         print(f"  GET /v1/health               {health:8.1f} req/s   (floor of any request)")
         print(f"  raw POST /v1/kiosk-events    {raw:8.1f} ev/s")
         print(f"  outbox delivery              {rate:8.1f} ev/s   ratio to raw POST {rate / raw:5.2f}x, "

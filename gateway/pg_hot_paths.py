@@ -108,7 +108,8 @@ class HotPathPool:
         connect = engine.hot_path_connect
         self._conninfo = connect["conninfo"]
         self._kwargs = {k: v for k, v in connect["kwargs"].items() if k != "prepare_threshold"}
-        self._kwargs.update(autocommit=True, prepare_threshold=0 if prepared else None)
+        self._kwargs.update(autocommit=True, prepare_threshold=0 if prepared else None,
+                            application_name="kiosk-gateway-hot-paths")
         self._pools: dict[asyncio.AbstractEventLoop, AsyncConnectionPool] = {}
 
     async def _pool(self) -> AsyncConnectionPool:
@@ -124,8 +125,8 @@ class HotPathPool:
         return pool
 
     async def fetchall(self, sql: str, params: dict) -> list[tuple]:
-        """One statement, one round trip; a connection found broken is dropped by the pool and the statement tried
-        once more on a fresh one."""
+        """One statement, one round trip; a connection found broken is dropped by the pool (with every other idle
+        one that broke too) and the statement tried once more on a fresh one."""
         pool = await self._pool()
         for attempt in (1, 2):
             try:
@@ -136,6 +137,7 @@ class HotPathPool:
                 if attempt == 2:
                     raise
                 logger.warning("database connection lost; retrying on a new one")
+                await pool.check()  # the others went with it (a server or PgBouncer restart): drop them all
         raise AssertionError("unreachable")
 
     async def close(self) -> None:
