@@ -77,8 +77,8 @@ def kiosk_event_batch(body: EventBatchIn, kiosk: CurrentKiosk, db: Db) -> JSONRe
     raise AssertionError("unreachable")
 
 
-def _parse(item: dict) -> tuple[str | None, KioskEventIn | ApiError, str | None]:
-    """(idempotency key, the event or why it is refused, its body hash)."""
+def _parse(item: dict) -> tuple[str | None, KioskEventIn | ApiError, str | None, str | None]:
+    """(idempotency key, the event or why it is refused, its body hash, its kind as sent)."""
     key = item.get("idempotency_key") if isinstance(item.get("idempotency_key"), str) else None
     try:
         BatchEventIn.model_validate(item)
@@ -87,8 +87,9 @@ def _parse(item: dict) -> tuple[str | None, KioskEventIn | ApiError, str | None]
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         kind = item.get("kind")
-        return key, ApiError(422, "event_invalid", f"{where}: {first['msg']}"), kind if isinstance(kind, str) else None
-    return key, event, body_hash(event.model_dump(mode="json"))
+        return key, ApiError(422, "event_invalid", f"{where}: {first['msg']}"), None, \
+            kind if isinstance(kind, str) else None
+    return key, event, body_hash(event.model_dump(mode="json")), event.kind
 
 
 _events = KioskEvent.__table__
@@ -98,13 +99,12 @@ _WITH_EFFECTS = frozenset({"command_result", "locker_pickup"})
 
 
 def _store_batch(db, kiosk, parsed: list) -> list[dict]:
-    keys = [key for key, event, _ in parsed if isinstance(event, KioskEventIn)]
+    keys = [key for key, event, _, _ in parsed if isinstance(event, KioskEventIn)]
     known = dict(db.execute(_KNOWN, {"kiosk_id": kiosk.kiosk_id, "keys": keys}).all()) if keys else {}
     held_kinds: set[str] = set()
     now = utcnow()
     rows, audits, results = [], [], []
-    for key, event, digest in parsed:
-        kind = event.kind if isinstance(event, KioskEventIn) else digest  # (for a refused one, its kind if any)
+    for key, event, digest, kind in parsed:
         if kind in held_kinds:
             results.append({"idempotency_key": key, "status": "held", "error": None})
             continue
