@@ -16,17 +16,23 @@ logger = logging.getLogger(__name__)
 
 # One statement: the data-modifying CTEs all run, in one snapshot, whatever the final SELECT reads. A heartbeat that
 # changes a device status (whose audit entry must be written in the same transaction) writes nothing here and says
-# so (`changed`): the caller takes the general path for it. Old rate windows of the kiosk are forgotten on the way.
+# so (`changed`): the caller takes the general path for it. So does one whose audit log head goes backwards
+# (gateway.routers.fleet.audit_rollback: refused there, with its alert). The head kept is the new one with any
+# earlier rollback flag carried on, or the old one when none is sent (fleet._audit_head_to_store). Old rate windows
+# of the kiosk are forgotten on the way.
 HEARTBEAT_SQL = """
 WITH k AS (
-    SELECT kiosk_id, enabled, devices FROM kiosks WHERE api_key_hash = %(key_hash)s
+    SELECT kiosk_id, enabled, devices, audit_head::jsonb AS head FROM kiosks WHERE api_key_hash = %(key_hash)s
 ), ok AS (
-    SELECT kiosk_id, devices FROM k WHERE enabled AND (NOT %(require_cert)s OR kiosk_id = %(cert)s)
+    SELECT kiosk_id, devices, head FROM k WHERE enabled AND (NOT %(require_cert)s OR kiosk_id = %(cert)s)
 ), changed AS (
     SELECT 1 FROM ok
-    WHERE ok.devices IS NOT NULL AND ok.devices::jsonb <> '{}'::jsonb
-      AND EXISTS (SELECT 1 FROM jsonb_each(%(devices)s::jsonb) AS n
-                  WHERE (ok.devices::jsonb -> n.key) IS DISTINCT FROM n.value)
+    WHERE (ok.devices IS NOT NULL AND ok.devices::jsonb <> '{}'::jsonb
+           AND EXISTS (SELECT 1 FROM jsonb_each(%(devices)s::jsonb) AS n
+                       WHERE (ok.devices::jsonb -> n.key) IS DISTINCT FROM n.value))
+       OR (%(head_sent)s AND ok.head IS NOT NULL AND jsonb_typeof(ok.head) = 'object'
+           AND (%(head_seq)s::bigint IS NULL OR %(head_seq)s::bigint < (ok.head ->> 'seq')::bigint
+                OR (%(head_seq)s::bigint = (ok.head ->> 'seq')::bigint AND %(head_hash)s::text <> ok.head ->> 'hash')))
 ), rate AS (
     INSERT INTO rate_windows (kiosk_id, window_start, count)
     SELECT kiosk_id, %(window)s, 1 FROM ok WHERE %(limit)s > 0 AND NOT EXISTS (SELECT 1 FROM changed)
@@ -38,7 +44,12 @@ WITH k AS (
 ), hb AS (
     UPDATE kiosks SET last_heartbeat_at = %(now)s, devices = %(devices)s::json, stock = %(stock)s::json,
                       outbox_depth = %(outbox_depth)s, version = %(version)s, uptime_s = %(uptime_s)s,
-                      heartbeat_extra = %(extra)s::json
+                      heartbeat_extra = %(extra)s::json,
+                      audit_head = CASE WHEN %(head_seq)s::bigint IS NULL THEN kiosks.audit_head
+                          ELSE (jsonb_build_object('seq', %(head_seq)s::bigint, 'hash', %(head_hash)s::text)
+                                || CASE WHEN jsonb_typeof(ok.head) = 'object' AND ok.head ? 'rollback'
+                                        THEN jsonb_build_object('rollback', ok.head -> 'rollback')
+                                        ELSE '{}'::jsonb END)::json END
     FROM ok WHERE kiosks.kiosk_id = ok.kiosk_id AND NOT EXISTS (SELECT 1 FROM changed)
       AND (%(limit)s <= 0 OR (SELECT count FROM rate) <= %(limit)s)
     RETURNING kiosks.kiosk_id
@@ -173,7 +184,10 @@ async def heartbeat(pool: HotPathPool, *, key_hash: str, cert: str | None, requi
               "now": _naive_utc(now), "redeliver_before": _naive_utc(redeliver_before),
               "devices": json.dumps(body.devices), "stock": json.dumps(body.stock),
               "outbox_depth": body.outbox_depth, "version": body.version, "uptime_s": body.uptime_s,
-              "extra": json.dumps(extra) if extra is not None else None}
+              "extra": json.dumps(extra) if extra is not None else None,
+              "head_sent": "audit_head" in body.model_fields_set,
+              "head_seq": body.audit_head.seq if body.audit_head is not None else None,
+              "head_hash": body.audit_head.hash if body.audit_head is not None else None}
     kiosk_id, enabled, changed, count, reply = (await pool.fetchall(HEARTBEAT_SQL, params))[0]
     recorded = kiosk_id is not None and enabled and not changed and (limit <= 0 or (count or 0) <= limit) and (
         not require_cert or cert == kiosk_id)

@@ -17,6 +17,7 @@ from sqlalchemy import text
 from gateway import cluster
 from gateway.cluster import ClusterJob, JobRunner
 from tests.gateway.cluster_holder import journal_job
+from tests.waiting import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 WAIT_S = 30.0
@@ -35,15 +36,6 @@ def _url_and_schema(engine) -> tuple[str, str]:
         schema = db.execute(text("SELECT current_schema()")).scalar_one()
     return engine.url.render_as_string(hide_password=False), schema
 
-
-def _wait_for(condition, what: str):
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def test_a_lease_has_one_holder_until_released_or_expired(engine_m):
@@ -115,8 +107,8 @@ def test_a_job_whose_holder_is_killed_mid_job_completes_once_elsewhere(engine_m,
     holder = subprocess.Popen([sys.executable, "-m", "tests.gateway.cluster_holder", url, schema, str(journal),
                                "3600", str(lease_s)], cwd=ROOT)
     try:
-        started = _wait_for(lambda: [line for line in journal.read_text().splitlines() if line.startswith("start")],
-                            "the first process to start the job")
+        started = wait_for(lambda: [line for line in journal.read_text().splitlines() if line.startswith("start")],
+                           WAIT_S, what="the first process to start the job")
         holder.send_signal(signal.SIGKILL)  # mid-job: it never writes 'done' nor releases the lease
         holder.wait(10)
     finally:
@@ -143,3 +135,27 @@ def test_a_job_whose_holder_is_killed_mid_job_completes_once_elsewhere(engine_m,
     assert row.holder is None and row.last_done_by == "survivor"
     # Done once: polling again runs nothing (next due in an hour).
     assert asyncio.run(survivor.run_due()) == []
+
+
+def test_the_retention_purge_keeps_a_live_sign_in_lockout_and_drops_finished_windows(app, engine_m):
+    from sqlalchemy import insert, select
+
+    from gateway.background import cluster_jobs
+    from gateway.dashboard import login_guard
+    from gateway.models import RateWindow
+    from gateway.retention import purge_expired
+
+    assert "retention-purge" in cluster_jobs(app).jobs  # runs once across the cluster, through its lease
+    now = dt.datetime.now(dt.timezone.utc)
+    sign_in_window = int(now.timestamp() // login_guard.WINDOW_S) * login_guard.WINDOW_S
+    minute = int(now.timestamp() // 60) * 60
+    with engine_m.begin() as db:
+        db.execute(insert(RateWindow), [
+            {"kiosk_id": "login-user:abc", "window_start": sign_in_window, "count": login_guard.MAX_FAILURES_PER_USER},
+            {"kiosk_id": "demo-hall-01", "window_start": minute, "count": 3},
+            {"kiosk_id": "demo-bank-01", "window_start": minute - 3600, "count": 9}])
+    # Up to 14 minutes into the sign-in window: its lockout must survive every purge that runs meanwhile.
+    counts = purge_expired(engine_m, now=now.replace(microsecond=0))
+    with engine_m.connect() as db:
+        kept = set(db.execute(select(RateWindow.kiosk_id)).scalars())
+    assert kept == {"login-user:abc", "demo-hall-01"} and counts["rate_windows"] == 1
