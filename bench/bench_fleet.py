@@ -288,6 +288,20 @@ def dashboard_loads(base: str, t0: float, end: float, every: float, out: list, e
             due += every
 
 
+def audit_key_file(folder: Path) -> Path:
+    """A fresh audit seal secret (0600) for the run: the seeding here and every gateway host seal the shared audit
+    chain with it (a gateway on a shared database refuses the demo key)."""
+    from gateway.audit_chain import use_seal_key
+    from gateway.secret_files import create_private_file
+
+    path = folder / "audit.key"
+    create_private_file(path)
+    secret = secrets.token_urlsafe(32)
+    path.write_text(secret, encoding="utf-8")
+    use_seal_key(secret)
+    return path
+
+
 def seed(database: str, kiosks: int) -> list[str]:
     from sqlalchemy import insert
 
@@ -321,11 +335,12 @@ def summarise(rows: list, start: float, column: int = 1) -> dict:
             "p99": lat[min(len(lat) - 1, int(len(lat) * 0.99))], "max": lat[-1]}
 
 
-def start_gateway(database: str, workers: int, pgbouncer: bool, log: Path) -> tuple[subprocess.Popen, int]:
+def start_gateway(database: str, workers: int, pgbouncer: bool, log: Path,
+                  audit_key: Path) -> tuple[subprocess.Popen, int]:
     port = free_port()
     # The rate limit stays on (its database write is part of every heartbeat's cost).
     server = subprocess.Popen([sys.executable, "-m", "gateway.cli", "--port", str(port), "--database", database,
-                               "--workers", str(workers), "--log-level", "WARNING"]
+                               "--workers", str(workers), "--log-level", "WARNING", "--audit-key-file", str(audit_key)]
                               + (["--pgbouncer"] if pgbouncer else []),
                               cwd=ROOT, stdout=subprocess.DEVNULL, stderr=open(log, "wb"))
     if not wait_healthy(f"http://{HOST}:{port}", server):
@@ -370,13 +385,14 @@ def main(argv: list[str] | None = None) -> int:
             if args.pgbouncer:
                 database = stack.enter_context(pgbouncer(database))
         setup_started = time.monotonic()
+        audit_key = audit_key_file(Path(tmp))
         keys = seed(str(database), args.kiosks)
         servers, ports = [], []
         procs: list[mp.Process] = []
         try:
             for host in range(args.hosts):
                 server, port = start_gateway(str(database), args.workers, args.pgbouncer,
-                                             Path(tmp) / f"gateway-{host}.log")
+                                             Path(tmp) / f"gateway-{host}.log", audit_key)
                 servers.append(server)
                 ports.append(port)
             setup_s = time.monotonic() - setup_started

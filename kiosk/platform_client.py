@@ -246,7 +246,7 @@ class PlatformClient:
     def post_events(self, events: list[dict]) -> list[dict]:
         """Delivers many outbox events in one request (each {idempotency_key, kind, occurred_at, payload}); one
         result each, in order: {"idempotency_key", "status": accepted|duplicate|rejected|held, "error"}."""
-        data = self._request("POST", "/v1/kiosk-events/batch", json={"events": events}, retry=True)
+        data = self.request("POST", "/v1/kiosk-events/batch", json={"events": events}, retry=True)
         results = list(data["results"])
         if len(results) != len(events):
             raise PlatformUnavailable(f"batch answer has {len(results)} results for {len(events)} events")

@@ -24,6 +24,25 @@ def test_the_case_list_in_one_statement_is_the_general_answer(client, obama, db)
     with db.get_bind().connect() as conn:
         expected = applicant_cases(conn, OBAMA)
     assert answer.json() == expected and len(expected["cases"]) > 1
+    # The restrictions in force on the cases' properties come with them (a mortgage with its amount, a seizure with
+    # its end date), as on the general path.
+    kinds = {r["kind"] for case in answer.json()["cases"] for r in case["restrictions"]}
+    assert {"mortgage", "seizure"} <= kinds
+
+
+def test_a_lapsed_seizure_is_not_in_the_case_list_in_one_statement(client, obama, db):
+    from gateway.models import PropertyRestriction
+
+    seizures = db.query(PropertyRestriction).filter_by(kind="seizure").all()
+    assert seizures
+    for row in seizures:
+        row.ends_on = row.registered_on  # it lapsed long ago
+    db.commit()
+    answer = client.get("/v1/cases", headers=obama)
+    with db.get_bind().connect() as conn:
+        expected = applicant_cases(conn, OBAMA)
+    assert answer.json() == expected
+    assert "seizure" not in {r["kind"] for case in answer.json()["cases"] for r in case["restrictions"]}
 
 
 def test_a_heartbeat_after_the_database_dropped_its_connections_is_answered(client, hall, db):

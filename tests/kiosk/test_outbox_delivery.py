@@ -292,7 +292,7 @@ def test_an_invalid_event_in_a_batch_is_dead_lettered_and_the_rest_go(gateway, o
 def test_a_gateway_without_the_batch_endpoint_gets_the_events_one_by_one(gateway, offline):
     sent = [offline.outbox.enqueue("pickup_done", {"n": n}) for n in range(5)]
     client = client_for(gateway)
-    real = client._request
+    real = client.request
 
     def old_gateway(method, path, **kwargs):
         if path == "/v1/kiosk-events/batch":
@@ -300,7 +300,7 @@ def test_a_gateway_without_the_batch_endpoint_gets_the_events_one_by_one(gateway
             raise PlatformRejected("not_found", 404)
         return real(method, path, **kwargs)
 
-    client._request = old_gateway
+    client.request = old_gateway
     delivery = OutboxDelivery(offline.outbox, client)
     assert delivery.deliver_pending().accepted == 5
     assert len(held(gateway, {e.idempotency_key for e in sent})) == 5
