@@ -24,7 +24,8 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     from gateway.audit_chain import use_seal_key
 
     use_seal_key(settings.audit_seal_key)  # before the migrations: one of them seals the head
-    engine = engine if engine is not None else make_engine(settings.database_url)
+    engine = engine if engine is not None else make_engine(settings.database_url,
+                                                           prepared=settings.database_prepared_statements)
     if settings.run_migrations:
         migrate(engine)
     from gateway.background import background_tasks  # alert check, SQLite checkpoints
@@ -96,6 +97,8 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
 
     app.include_router(queue.router)
     app.include_router(__import__("gateway.routers.certificates", fromlist=["router"]).router)  # issue 22
+    from gateway.routers import kiosk_event_batches  # an outbox backlog delivered many events to a request
+    app.include_router(kiosk_event_batches.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
     from gateway.dashboard import help_desk  # the call-staff board (issue 21)
 

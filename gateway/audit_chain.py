@@ -136,6 +136,34 @@ def append(db, actor: str, action: str, subject: str | None = None, detail: dict
     return seq
 
 
+def append_many(db, entries: list[tuple[str, str, str | None, dict | None]], at: dt.datetime | None = None) -> None:
+    """Appends several entries (actor, action, subject, detail) in the caller's transaction, in order, taking the
+    head once for all of them (a batch of kiosk events: gateway/routers/kiosk_event_batches.py)."""
+    if not entries:
+        return
+    at = at or utcnow()
+    row = db.execute(update(AuditChainHead).where(AuditChainHead.id == HEAD_ID)
+                     .values(seq=AuditChainHead.seq + len(entries))
+                     .returning(AuditChainHead.seq, AuditChainHead.hash, AuditChainHead.seal)).one_or_none()
+    if row is None:
+        raise RuntimeError("the audit chain head row is missing: run the gateway's migrations")
+    seq, prev_hash = int(row[0]) - len(entries), row[1]
+    state = seal_state(seq, prev_hash, row[2])
+    if state is None:  # as in _advance: appending goes on, every seal says where the chain was found broken
+        state = f"broken@{seq}"
+        logger.error("audit chain head at entry %d is not sealed with this gateway's key: the chain was tampered "
+                     "with (or the audit key changed); run `kiosk-gateway audit-verify`", seq)
+    rows = []
+    for actor, action, subject, detail in entries:
+        seq += 1
+        hash_ = entry_hash(seq, at, actor, action, subject, detail, prev_hash)
+        rows.append({"at": at, "actor": actor, "action": action, "subject": subject, "detail": detail, "seq": seq,
+                     "prev_hash": prev_hash, "hash": hash_})
+        prev_hash = hash_
+    db.execute(insert(AuditEntry), rows)
+    _set_head(db, seq, prev_hash, state)
+
+
 @event.listens_for(Session, "before_flush")
 def _chain_new_entries(session: Session, _flush_context, _instances) -> None:
     """Entries added with session.add() get their place in the chain as they are flushed."""

@@ -95,6 +95,8 @@ def _serve_parser() -> argparse.ArgumentParser:
                    help="uvicorn worker processes (stateless; default 1). On SQLite one is usually fastest (one write "
                         "lock for the whole database: bench/bench_gateway.py); two keep heartbeats quick while staff "
                         "load the dashboard of a large fleet (bench/bench_fleet.py); more for PostgreSQL")
+    p.add_argument("--pgbouncer", action="store_true",
+                   help="the database URL is a PgBouncer in transaction pooling mode: no prepared statements")
     p.add_argument("--rate-limit-per-minute", type=int, default=GatewaySettings.rate_limit_per_minute,
                    help="requests per kiosk per minute (0 = no limit)")
     p.add_argument("--token-ttl", type=int, default=GatewaySettings.applicant_token_ttl_s,
@@ -295,9 +297,10 @@ def main(argv: list[str] | None = None) -> int:
                                applicant_token_ttl_s=args.token_ttl, require_client_cert=args.production,
                                audit_seal_key=audit_key, production=args.production, public_only=args.public,
                                demo=args.demo, simulated_payment=args.demo,
-                               payment_config=str(args.payment_config) if args.payment_config else None)
+                               payment_config=str(args.payment_config) if args.payment_config else None,
+                               database_prepared_statements=not args.pgbouncer)
     try:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, prepared=settings.database_prepared_statements)
         migrate(engine)
     except Exception as exc:  # a bad URL or an unreachable server: one line, not a traceback
         print(f"kiosk-gateway: cannot open the database: {type(exc).__name__}: {str(exc).splitlines()[0]}",

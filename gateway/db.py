@@ -23,8 +23,9 @@ logger = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
-def make_engine(url: str, *, schema: str | None = None) -> Engine:
-    """An engine for a SQLAlchemy URL; `schema` (PostgreSQL only) puts everything in that schema, as tests do."""
+def make_engine(url: str, *, schema: str | None = None, prepared: bool = True) -> Engine:
+    """An engine for a SQLAlchemy URL; `schema` (PostgreSQL only) puts everything in that schema, as tests do;
+    prepared=False (PostgreSQL behind a transaction-pooling PgBouncer) turns psycopg's prepared statements off."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
@@ -77,7 +78,17 @@ def make_engine(url: str, *, schema: str | None = None) -> Engine:
     connect_args = {}
     if schema:
         connect_args["options"] = f"-csearch_path={schema}"
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True, connect_args=connect_args)
+    if not prepared:
+        connect_args["prepare_threshold"] = None
+    # No ping before every checkout (a round trip of its own on every request); a connection that broke (a server
+    # or PgBouncer restart) is recycled: SQLAlchemy drops the pool on a disconnect error, the hot paths retry once on
+    # a fresh connection (gateway.pg_hot_paths), and idle ones are replaced after five minutes.
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=False, pool_recycle=300,
+                           connect_args=connect_args)
+    # What gateway.pg_hot_paths needs to open its own asynchronous connections to the same database.
+    engine.hot_path_connect = {"conninfo": parsed.set(drivername="postgresql").render_as_string(hide_password=False),
+                               "kwargs": dict(connect_args)}
+    return engine
 
 
 SQLITE_LOCK_WAIT_S = 10.0

@@ -121,14 +121,23 @@ def find_kiosk(db, settings: GatewaySettings, api_key: str, peer_cert: str | Non
     """The enabled kiosk the key belongs to, or a 401/403 refusal; writes nothing. `peer_cert`: the CN of the
     request's client certificate (gateway.tls), checked when the settings require one."""
     row = db.execute(_KIOSK_BY_KEY, {"key_hash": sha256_hex(api_key)}).one_or_none()
-    if row is None:
-        raise ApiError(401, "unknown_kiosk", "The API key does not belong to any kiosk.",
-                       {"WWW-Authenticate": "Bearer"})
-    if settings.require_client_cert and peer_cert != row.kiosk_id:
-        raise ApiError(403, "certificate_mismatch", "The client certificate does not belong to this kiosk.")
-    if not row.enabled:
-        raise ApiError(403, "kiosk_disabled", "This kiosk has been disabled by the registration centre.")
+    refusal = kiosk_refusal(row.kiosk_id if row else None, row.enabled if row else None, settings, peer_cert)
+    if refusal is not None:
+        raise refusal
     return KioskIdentity(row.kiosk_id, row.site_kind, bool(row.demo), row.devices, row.audit_head)
+
+
+def kiosk_refusal(kiosk_id: str | None, enabled: bool | None, settings: GatewaySettings,
+                  peer_cert: str | None) -> ApiError | None:
+    """Why the kiosk found for a key (None: no kiosk) may not call, or None (also gateway.pg_hot_paths' callers)."""
+    if kiosk_id is None:
+        return ApiError(401, "unknown_kiosk", "The API key does not belong to any kiosk.",
+                        {"WWW-Authenticate": "Bearer"})
+    if settings.require_client_cert and peer_cert != kiosk_id:
+        return ApiError(403, "certificate_mismatch", "The client certificate does not belong to this kiosk.")
+    if not enabled:
+        return ApiError(403, "kiosk_disabled", "This kiosk has been disabled by the registration centre.")
+    return None
 
 
 def count_request(db, settings: GatewaySettings, kiosk_id: str) -> ApiError | None:
@@ -139,8 +148,14 @@ def count_request(db, settings: GatewaySettings, kiosk_id: str) -> ApiError | No
         return None
     now = utcnow().timestamp()
     window = int(now // 60) * 60
-    if _count_request(db, kiosk_id, window) <= limit:
+    return rate_refusal(_count_request(db, kiosk_id, window), limit, now)
+
+
+def rate_refusal(count: int | None, limit: int, now: float) -> ApiError | None:
+    """The 429 for the `count`th request in the current one-minute window when that is over `limit`, else None."""
+    if limit <= 0 or count is None or count <= limit:
         return None
+    window = int(now // 60) * 60
     retry = max(1, int(window + 60 - now))
     return ApiError(429, "rate_limited", f"Too many requests from this kiosk; retry in {retry} s.",
                     {"Retry-After": str(retry)})
@@ -170,11 +185,17 @@ def api_key_of(credentials: HTTPAuthorizationCredentials | None) -> str:
 
 
 def _valid_token(token, kiosk: KioskIdentity):
-    if token is None or token.kiosk_id != kiosk.kiosk_id:
-        raise ApiError(401, "token_invalid", "The applicant token is not valid for this kiosk.")
-    if token.expires_at <= utcnow():
-        raise ApiError(401, "token_expired", "The applicant token has expired; verify the applicant again.")
+    check_token(token.kiosk_id if token is not None else None, token.expires_at if token is not None else None,
+                kiosk.kiosk_id)
     return token
+
+
+def check_token(token_kiosk_id: str | None, expires_at, kiosk_id: str) -> None:
+    """Refuses a token that is unknown (token_kiosk_id None), another kiosk's, or expired."""
+    if token_kiosk_id is None or token_kiosk_id != kiosk_id:
+        raise ApiError(401, "token_invalid", "The applicant token is not valid for this kiosk.")
+    if expires_at <= utcnow():
+        raise ApiError(401, "token_expired", "The applicant token has expired; verify the applicant again.")
 
 
 def check_applicant(db: Session, kiosk: KioskIdentity, raw_token: str) -> ApplicantToken:

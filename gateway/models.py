@@ -377,3 +377,18 @@ class ECertificateLink(Base):
     created_at: Mapped[dt.datetime]
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     downloads: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ClusterLease(Base):
+    """A named lease shared by every gateway process (gateway/cluster.py): who holds it until when, and for a
+    background job when it last completed and when it is next due."""
+
+    __tablename__ = "cluster_leases"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(128))
+    token: Mapped[int] = mapped_column(BigInteger, default=0)
+    taken_at: Mapped[dt.datetime | None]
+    expires_at: Mapped[dt.datetime | None]
+    next_due_at: Mapped[dt.datetime | None]
+    last_done_at: Mapped[dt.datetime | None]
+    last_done_by: Mapped[str | None] = mapped_column(String(128))

@@ -70,4 +70,7 @@ class GatewaySettings:
     # (production); None stamps time with the folder's demo TSA key.
     seal_dir: Path | None = None
     seal_tsa_url: str | None = None
+    # Server-side prepared statements on PostgreSQL (the hot paths: gateway/pg_hot_paths.py). Off behind a PgBouncer
+    # in transaction pooling mode (`kiosk-gateway --pgbouncer`): before 1.21 it cannot keep them across transactions.
+    database_prepared_statements: bool = True
     extra: dict = field(default_factory=dict)

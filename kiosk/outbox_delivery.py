@@ -1,4 +1,5 @@
-"""The outbox delivery thread: drains the durable outbox to the gateway in order per kind, exactly once in effect."""
+"""The outbox delivery thread: drains the durable outbox to the gateway in batches, in order per kind, exactly once
+in effect."""
 from __future__ import annotations
 
 import logging
@@ -22,6 +23,9 @@ class EventSink(Protocol):
     """What delivery needs from kiosk.platform_client.PlatformClient."""
 
     def post_event(self, kind: str, idempotency_key: str, occurred_at: str, payload: dict) -> str: ...
+
+    # Optional: many events in one request, one answer each (see OutboxDelivery._settle).
+    # def post_events(self, events: list[dict]) -> list[dict]: ...
 
 
 @dataclass
@@ -60,9 +64,15 @@ class OutboxDelivery:
     and at once when the connectivity monitor sees the gateway come back."""
 
     def __init__(self, outbox: Outbox, sink: EventSink, *, connectivity=None, batch: int = 50,
-                 idle_s: float = 30.0, clock: Callable[[], float] = time.time):
+                 idle_s: float = 30.0, clock: Callable[[], float] = time.time, request_size: int = 200,
+                 batched: bool | None = None):
         self.outbox = outbox
         self.sink = sink
+        # Many events to a request when the sink can (kiosk.platform_client.PlatformClient.post_events), unless
+        # told otherwise; `batch` is how many of each kind one pass takes from the outbox.
+        post_events = getattr(sink, "post_events", None)
+        self._post_events = post_events if batched is not False and callable(post_events) else None
+        self.request_size = max(1, request_size)
         self.connectivity = connectivity
         self.batch = batch
         self.idle_s = idle_s
@@ -131,45 +141,127 @@ class OutboxDelivery:
         return min(self.idle_s, max(0.0, next_due - self.clock()))
 
     def deliver_pending(self) -> DeliveryPass:
-        """One pass: send what is due, oldest first; stops at the first sign the gateway is unreachable."""
+        """One pass: send what is due, oldest first; stops at the first sign the gateway is unreachable. With a
+        sink that takes batches (post_events), up to `request_size` events go in each request."""
         result = DeliveryPass()
+        events = self.outbox.due(self.clock(), per_kind=self.batch)
+        if self._post_events is not None:
+            self._deliver_in_batches(events, result)
+        else:
+            self._deliver_one_by_one(events, result)
+        if result.delivered and self._down_logged:
+            logger.info("outbox: gateway reachable again; %d events still waiting", self.outbox.depth())
+            self._down_logged = False
+        return result
+
+    def _deliver_in_batches(self, events: list, result: DeliveryPass) -> None:
+        for start in range(0, len(events), self.request_size):
+            if self._stop.is_set():
+                return
+            chunk = events[start:start + self.request_size]
+            try:
+                answers = self._post_events([{"idempotency_key": e.idempotency_key, "kind": e.kind,
+                                              "occurred_at": e.occurred_at, "payload": e.payload} for e in chunk])
+            except PlatformUnavailable as exc:
+                self._gateway_down(chunk[0], exc, result)
+                return
+            except PlatformRejected as exc:
+                if _status_of(exc) in (404, 405):  # a gateway from before batches: one by one from now on
+                    self._post_events = None
+                    if not self._deliver_one_by_one(chunk, result):
+                        return
+                    continue
+                if _status_of(exc) in PERMANENT_STATUSES:
+                    # The request as a whole was refused (too large, or an envelope this gateway cannot read): the
+                    # events go one by one, so that each gets its own answer.
+                    if not self._deliver_one_by_one(chunk, result):
+                        return
+                    continue
+                self._refused(chunk[0], exc, result)
+                return
+            except Exception as exc:
+                delay = self.outbox.mark_failed(chunk[0].seq, type(exc).__name__)
+                self._paused_until = self.clock() + delay
+                logger.error("outbox: sending a batch of %d events failed (%s); retrying in %.1f s", len(chunk),
+                             type(exc).__name__, delay)
+                result.retried += 1
+                return
+            self._report(True)
+            self._settle(chunk, answers, result)
+
+    def _settle(self, chunk: list, answers: list[dict], result: DeliveryPass) -> None:
+        """Acknowledges each event of a batch by its own answer."""
+        done: list[int] = []
+        try:
+            for event, answer in zip(chunk, answers, strict=True):
+                status = answer.get("status")
+                if status in ("accepted", "duplicate"):
+                    done.append(event.seq)
+                    if status == "duplicate":
+                        result.duplicates += 1
+                    else:
+                        result.accepted += 1
+                elif status == "rejected":
+                    error = answer.get("error") or {}
+                    status_code, code = error.get("status"), str(error.get("code", "rejected"))
+                    if status_code in PERMANENT_STATUSES:
+                        self.outbox.dead_letter(event.seq, f"{status_code} {code}")
+                        result.dead_lettered += 1
+                    else:  # its kind waits out the back-off; the gateway held the rest of the kind ("held")
+                        delay = self.outbox.mark_failed(event.seq, f"{status_code} {code}")
+                        logger.warning("outbox: gateway refused a %s event (%s %s); retrying in %.1f s",
+                                       event.kind, status_code, code, delay)
+                        result.retried += 1
+                # "held": not looked at, behind a refused event of its kind; it stays pending and goes again
+        finally:
+            # A crash before this line only means the same keys are sent again: the gateway answers "duplicate".
+            self.outbox.mark_delivered(done)
+
+    def _gateway_down(self, event, exc: Exception, result: DeliveryPass) -> None:
+        delay = self.outbox.mark_failed(event.seq, _code_of(exc))
+        self._paused_until = self.clock() + delay
+        result.retried += 1
+        result.gateway_down = True
+        self._report(False, _code_of(exc))
+        if not self._down_logged:
+            logger.warning("outbox: gateway unreachable (%s); %d events waiting, retrying in %.1f s",
+                           _code_of(exc), self.outbox.depth(), delay)
+            self._down_logged = True
+
+    def _refused(self, event, exc: PlatformRejected, result: DeliveryPass) -> None:
+        # Refused for a reason that may pass and is not about this event (kiosk key not registered yet, rate
+        # limit): keep it, and pause the whole pass rather than hammer with the rest.
+        code, status_code = _code_of(exc), _status_of(exc)
+        delay = self.outbox.mark_failed(event.seq, f"{status_code} {code}")
+        self._paused_until = self.clock() + delay
+        logger.warning("outbox: gateway refused a %s event (%s %s); retrying in %.1f s",
+                       event.kind, status_code, code, delay)
+        result.retried += 1
+        self._report(True)  # the gateway answered: the link itself is up
+
+    def _deliver_one_by_one(self, events: list, result: DeliveryPass) -> bool:
+        """Each event its own request; False when the pass must stop (gateway down, or refusing)."""
         done: list[int] = []
         held: set[str] = set()
         try:
-            for event in self.outbox.due(self.clock(), per_kind=self.batch):
+            for event in events:
                 if self._stop.is_set():
-                    break
+                    return False
                 if event.kind in held:
                     continue
                 try:
                     status = self.sink.post_event(event.kind, event.idempotency_key, event.occurred_at, event.payload)
                 except PlatformUnavailable as exc:
-                    delay = self.outbox.mark_failed(event.seq, _code_of(exc))
-                    self._paused_until = self.clock() + delay
-                    result.retried += 1
-                    result.gateway_down = True
-                    self._report(False, _code_of(exc))
-                    if not self._down_logged:
-                        logger.warning("outbox: gateway unreachable (%s); %d events waiting, retrying in %.1f s",
-                                       _code_of(exc), self.outbox.depth(), delay)
-                        self._down_logged = True
-                    break
+                    self._gateway_down(event, exc, result)
+                    return False
                 except PlatformRejected as exc:
-                    code, status_code = _code_of(exc), _status_of(exc)
-                    if status_code in PERMANENT_STATUSES:
-                        self.outbox.dead_letter(event.seq, f"{status_code} {code}")
+                    if _status_of(exc) in PERMANENT_STATUSES:
+                        self.outbox.dead_letter(event.seq, f"{_status_of(exc)} {_code_of(exc)}")
                         result.dead_lettered += 1
                         self._report(True)
                         continue
-                    # Refused for a reason that may pass and is not about this event (kiosk key not registered
-                    # yet, rate limit): keep it, and pause the whole pass rather than hammer with the rest.
-                    delay = self.outbox.mark_failed(event.seq, f"{status_code} {code}")
-                    self._paused_until = self.clock() + delay
-                    logger.warning("outbox: gateway refused a %s event (%s %s); retrying in %.1f s",
-                                   event.kind, status_code, code, delay)
-                    result.retried += 1
-                    self._report(True)  # the gateway answered: the link itself is up
-                    break
+                    self._refused(event, exc, result)
+                    return False
                 except Exception as exc:
                     delay = self.outbox.mark_failed(event.seq, type(exc).__name__)
                     # Type only: an exception's text could quote the payload, which may be personal.
@@ -190,10 +282,7 @@ class OutboxDelivery:
         finally:
             # A crash before this line only means the same keys are sent again: the gateway answers "duplicate".
             self.outbox.mark_delivered(done)
-        if result.delivered and self._down_logged:
-            logger.info("outbox: gateway reachable again; %d events still waiting", self.outbox.depth())
-            self._down_logged = False
-        return result
+        return True
 
     def _report(self, ok: bool, reason: str = "") -> None:
         if self.connectivity is None:

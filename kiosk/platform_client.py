@@ -243,6 +243,15 @@ class PlatformClient:
                              idempotency_key=idempotency_key, retry=True)
         return str(data["status"])
 
+    def post_events(self, events: list[dict]) -> list[dict]:
+        """Delivers many outbox events in one request (each {idempotency_key, kind, occurred_at, payload}); one
+        result each, in order: {"idempotency_key", "status": accepted|duplicate|rejected|held, "error"}."""
+        data = self.request("POST", "/v1/kiosk-events/batch", json={"events": events}, retry=True)
+        results = list(data["results"])
+        if len(results) != len(events):
+            raise PlatformUnavailable(f"batch answer has {len(results)} results for {len(events)} events")
+        return results
+
     def pickup_keys(self) -> list[dict]:
         return list(self.request("GET", "/v1/pickup-keys", retry=True)["public_keys"])
 

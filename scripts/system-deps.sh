@@ -6,6 +6,7 @@ PACKAGES=(
   fonts-wqy-microhei              # CJK font: Chinese on screen, on receipts and in PDFs
   libgl1 libgl1-mesa-dri libegl1 libmtdev1   # OpenGL (software) and touch input for Kivy
   postgresql                      # the production database, used by the PostgreSQL test run
+  pgbouncer                       # the connection pooler in front of PostgreSQL in the scale-out benches (bench/pg_cluster.py)
   chromium chromium-driver        # a real browser for the dashboard and payment-page tests
   libzbar0                        # independent QR decoder used to check printed codes
   espeak-ng                       # optional spoken prompts

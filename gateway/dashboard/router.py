@@ -1,6 +1,7 @@
 """The staff dashboard's pages and JSON endpoints under /dashboard (not part of the kiosk API's OpenAPI document)."""
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import hmac
@@ -10,9 +11,10 @@ import threading
 import time
 from pathlib import Path
 from typing import Annotated
+from urllib.parse import quote
 
 import anyio
-from fastapi import APIRouter, Form, Path as PathParam, Request
+from fastapi import APIRouter, Depends, Form, Path as PathParam, Request
 from fastapi.responses import FileResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import create_engine, func, select
@@ -132,17 +134,39 @@ def _ago(moment: dt.datetime | None, now: dt.datetime) -> str:
     return f"{seconds // 3600} h ago"
 
 
-def _fleet_rows(db, health: list[KioskHealth], limit: int | None) -> dict:
+@dataclasses.dataclass(frozen=True)
+class FleetView:
+    """Which kiosks the fleet page shows: one page of PAGE_ROWS, worst first, optionally one colour and/or kiosk ids
+    containing some text. A fleet of 100,000 kiosks is never rendered whole."""
+
+    page: int = 1
+    colour: str | None = None
+    q: str | None = None
+
+    def query_string(self, page: int | None = None) -> str:
+        parts = {"page": page or self.page, "colour": self.colour, "q": self.q}
+        return "&".join(f"{k}={quote(str(v))}" for k, v in parts.items() if v not in (None, ""))
+
+
+def fleet_view(page: int = 1, colour: str | None = None, q: str | None = None) -> FleetView:
+    return FleetView(max(1, min(page, 10 ** 6)), colour if colour in COLOUR_ORDER else None,
+                     (q or "").strip()[:64] or None)
+
+
+def _fleet_rows(db, health: list[KioskHealth], view: FleetView) -> dict:
     now = utcnow()
     counts = {colour: 0 for colour in COLOUR_ORDER}
     for h in health:
         counts[h.colour] += 1
-    ordered = sorted(health, key=lambda h: (COLOUR_ORDER[h.colour], h.kiosk_id))
-    shown = ordered if limit is None else ordered[:limit]
+    matching = [h for h in health if (view.colour is None or h.colour == view.colour)
+                and (view.q is None or view.q in h.kiosk_id)]
+    pages = max(1, -(-len(matching) // PAGE_ROWS))
+    page = min(view.page, pages)
+    ordered = sorted(matching, key=lambda h: (COLOUR_ORDER[h.colour], h.kiosk_id))
+    shown = ordered[(page - 1) * PAGE_ROWS:page * PAGE_ROWS]
     query = select(Kiosk.kiosk_id, Kiosk.site_kind, Kiosk.last_heartbeat_at, Kiosk.stock, Kiosk.outbox_depth,
                    Kiosk.version, Kiosk.heartbeat_extra)
-    if len(shown) <= 500:
-        query = query.where(Kiosk.kiosk_id.in_([h.kiosk_id for h in shown]))
+    query = query.where(Kiosk.kiosk_id.in_([h.kiosk_id for h in shown]))
     meta = {r.kiosk_id: r for r in db.execute(query)}
     rows = []
     for h in shown:
@@ -163,7 +187,9 @@ def _fleet_rows(db, health: list[KioskHealth], limit: int | None) -> dict:
     open_alerts = db.execute(select(func.count()).select_from(FleetAlert)
                              .where(FleetAlert.cleared_at.is_(None), FleetAlert.acked_at.is_(None))).scalar_one()
     return {"generated_at": now.isoformat(timespec="seconds"), "counts": counts, "total": len(health),
-            "shown": len(rows), "unacknowledged_alerts": open_alerts, "kiosks": rows}
+            "matching": len(matching), "shown": len(rows), "page": page, "pages": pages,
+            "first": (page - 1) * PAGE_ROWS + 1 if rows else 0, "unacknowledged_alerts": open_alerts,
+            "kiosks": rows}
 
 
 # -- sign in / out ------------------------------------------------------------------------------------------------
@@ -242,13 +268,13 @@ def logout(request: Request, db: Db) -> Response:
 
 # -- pages --------------------------------------------------------------------------------------------------------
 @router.get("")
-def fleet_page(request: Request, db: Db, all: bool = False) -> Response:
+def fleet_page(request: Request, db: Db, view: Annotated[FleetView, Depends(fleet_view)]) -> Response:
     identity = _identity(request, db)
     if identity is None:
         return _to_login()
     with _reader(request) as read_db:
-        fleet = _fleet_rows(read_db, _fleet(request, db, read_db), None if all else PAGE_ROWS)
-    return _page(request, "fleet.html", {"me": identity, "fleet": fleet, "show_all": all})
+        fleet = _fleet_rows(read_db, _fleet(request, db, read_db), view)
+    return _page(request, "fleet.html", {"me": identity, "fleet": fleet, "view": view})
 
 
 @router.get("/kiosks/{kiosk_id}")
@@ -272,7 +298,7 @@ def kiosk_page(request: Request, db: Db, kiosk_id: str, notice: str = "") -> Res
 
 
 def _fleet_rows_for(db, health: KioskHealth) -> dict:
-    rows = _fleet_rows(db, [health], None)["kiosks"]
+    rows = _fleet_rows(db, [health], FleetView())["kiosks"]
     return rows[0]
 
 
@@ -412,11 +438,11 @@ def acknowledge_alert(request: Request, db: Db, alert_id: Annotated[int, PathPar
 
 # -- JSON for the auto-refresh ------------------------------------------------------------------------------------
 @router.get("/api/fleet")
-def fleet_json(request: Request, db: Db, all: bool = False) -> Response:
+def fleet_json(request: Request, db: Db, view: Annotated[FleetView, Depends(fleet_view)]) -> Response:
     if _identity(request, db) is None:
         return _json_error(401, "unauthorized", "Sign in to the dashboard first.")
     with _reader(request) as read_db:
-        fleet = _fleet_rows(read_db, _fleet(request, db, read_db), None if all else PAGE_ROWS)
+        fleet = _fleet_rows(read_db, _fleet(request, db, read_db), view)
     return _secure(JSONResponse(fleet))
 
 

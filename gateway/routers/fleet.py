@@ -8,14 +8,15 @@ from typing import Any
 
 import anyio
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from gateway.db import RELAXED_DURABILITY, GroupCommit
+from gateway import pg_hot_paths
 from gateway.deps import (ApiKey, CurrentKiosk, Db, IdempotencyKey, api_key_of, audit, authenticate_in, count_request,
-                          find_kiosk)
+                          find_kiosk, kiosk_refusal, rate_refusal, sha256_hex)
 from gateway.errors import ApiError
 from gateway.idempotency import body_hash
 from gateway.jsonsafe import check_json
@@ -65,13 +66,18 @@ class HeartbeatReply(BaseModel):
 
 @router.post("/v1/heartbeats", response_model=HeartbeatReply, responses=errors(*KIOSK_ERRORS, 409),
              summary="Report device status; receive queued commands")
-async def heartbeat(request: Request, body: Heartbeat, credentials: ApiKey) -> JSONResponse:
+async def heartbeat(request: Request, body: Heartbeat, credentials: ApiKey) -> Response:
     # The hottest call of the fleet: authentication, rate count and the heartbeat itself in one transaction.
     api_key = api_key_of(credentials)
     state = request.app.state
     engine = state.engine
     # Returned as a response, so FastAPI does not validate and re-encode what record_heartbeat built exactly.
-    if engine.dialect.name == "sqlite":
+    if engine.dialect.name == "postgresql":
+        # One statement, one round trip (gateway/pg_hot_paths.py); the reply comes back as JSON text from it.
+        reply = await _heartbeat_in_one_statement(state, api_key, peer_cert_name.get(), body)
+        if reply is not None:
+            return Response(reply, media_type="application/json")
+    elif engine.dialect.name == "sqlite":
         # On SQLite the heartbeat row and the rate count may be lost in a power cut (the next heartbeat replaces
         # them), so heartbeats are written without the fsync (RELAXED_DURABILITY), several to a transaction
         # (GroupCommit). One that must audit a device status change is written alone and durably, in a worker
@@ -91,6 +97,23 @@ async def heartbeat(request: Request, body: Heartbeat, credentials: ApiKey) -> J
             return record_heartbeat(db, kiosk, body)
 
     return JSONResponse(await anyio.to_thread.run_sync(durable))
+
+
+async def _heartbeat_in_one_statement(state, api_key: str, peer_cert: str | None, body: Heartbeat) -> str | None:
+    """The heartbeat on PostgreSQL in one statement: the reply's JSON text; None for one that changes a device status
+    (nothing written: it goes the general way, with its audit entry); a refusal is raised."""
+    settings = state.settings
+    now = utcnow()
+    outcome = await pg_hot_paths.heartbeat(
+        pg_hot_paths.hot_path_pool(state), key_hash=sha256_hex(api_key), cert=peer_cert,
+        require_cert=settings.require_client_cert, limit=settings.rate_limit_per_minute, body=body,
+        extra=body.model_extra or None, now=now, redeliver_before=now - COMMAND_REDELIVER_AFTER)
+    refusal = kiosk_refusal(outcome.kiosk_id, outcome.enabled, settings, peer_cert)
+    if refusal is None and not outcome.changed:
+        refusal = rate_refusal(outcome.rate_count, settings.rate_limit_per_minute, now.timestamp())
+    if refusal is not None:
+        raise refusal
+    return outcome.reply
 
 
 def _group_commit(state) -> GroupCommit:
@@ -259,34 +282,53 @@ def _apply(db, kiosk_id: str, event: KioskEventIn) -> None:
              summary="Deliver one event from the kiosk's outbox (exactly once per Idempotency-Key)")
 def kiosk_event(body: KioskEventIn, key: IdempotencyKey, kiosk: CurrentKiosk, db: Db) -> dict:
     digest = body_hash(body.model_dump(mode="json"))
-    existing = db.execute(select(KioskEvent).where(KioskEvent.kiosk_id == kiosk.kiosk_id,
-                                                   KioskEvent.idempotency_key == key)).scalar_one_or_none()
-    if existing is not None:
-        if existing.body_hash != digest:
-            raise ApiError(409, "idempotency_conflict", "This Idempotency-Key was already used for a different event.")
-        return {"status": "duplicate"}
-    now = utcnow()
-    if body.occurred_at > now + MAX_CLOCK_AHEAD:
-        raise ApiError(422, "event_invalid", "occurred_at is in the future; check the kiosk's clock.")
-    _apply(db, kiosk.kiosk_id, body)
-    if body.kind == "locker_pickup":  # the deposit and the case become collected (gateway/routers/lockers.py)
-        apply_pickup_event(db, kiosk, body.payload, body.occurred_at)
-    if body.kind == "service_rating":  # 好差评 (gateway/ratings.py): the rating row, nothing about the person
-        __import__("gateway.ratings", fromlist=["x"]).apply_rating_event(db, kiosk.kiosk_id, body.payload,
-                                                                         body.occurred_at)
-    db.add(KioskEvent(kiosk_id=kiosk.kiosk_id, idempotency_key=key, body_hash=digest, kind=body.kind,
-                      occurred_at=body.occurred_at, received_at=now, payload=body.payload))
     try:
-        audit(db, kiosk.kiosk_id, "kiosk_event", body.kind, None)  # autoflushes the event: inside the try
+        status = store_event(db, kiosk, key, body, digest)  # its audit entry autoflushes the event: inside the try
+        if status == "duplicate":
+            return {"status": status}
         db.commit()
     except IntegrityError:
         # A concurrent delivery of the same key won the race (PostgreSQL): look again.
         db.rollback()
-        existing = db.execute(select(KioskEvent).where(KioskEvent.kiosk_id == kiosk.kiosk_id,
-                                                       KioskEvent.idempotency_key == key)).scalar_one_or_none()
-        if existing is None:
+        if _known_event(db, kiosk.kiosk_id, key, digest) is None:
             raise
-        if existing.body_hash != digest:
-            raise ApiError(409, "idempotency_conflict", "This Idempotency-Key was already used for a different event.")
         return {"status": "duplicate"}
     return {"status": "accepted"}
+
+
+def _known_event(db, kiosk_id: str, key: str, digest: str) -> str | None:
+    """"duplicate" when the key was already applied with this body; a 409 when with another; None if unknown."""
+    existing = db.execute(select(KioskEvent.body_hash).where(KioskEvent.kiosk_id == kiosk_id,
+                                                             KioskEvent.idempotency_key == key)).scalar_one_or_none()
+    if existing is None:
+        return None
+    if existing != digest:
+        raise ApiError(409, "idempotency_conflict", "This Idempotency-Key was already used for a different event.")
+    return "duplicate"
+
+
+def apply_event(db, kiosk, event: KioskEventIn) -> None:
+    """The effects of one event on the gateway's state (an ApiError refuses it), in the caller's transaction."""
+    _apply(db, kiosk.kiosk_id, event)
+    if event.kind == "locker_pickup":  # the deposit and the case become collected (gateway/routers/lockers.py)
+        apply_pickup_event(db, kiosk, event.payload, event.occurred_at)
+    if event.kind == "service_rating":  # 好差评 (gateway/ratings.py): the rating row, nothing about the person
+        __import__("gateway.ratings", fromlist=["x"]).apply_rating_event(db, kiosk.kiosk_id, event.payload,
+                                                                         event.occurred_at)
+
+
+def store_event(db, kiosk, key: str, body: KioskEventIn, digest: str) -> str:
+    """Applies one kiosk event and keeps it, in the caller's transaction (not committed): "accepted", or
+    "duplicate" when the key was already applied with the same body (nothing written); an ApiError refuses it.
+    The batch endpoint (gateway/routers/kiosk_event_batches.py) does the same for many at once."""
+    known = _known_event(db, kiosk.kiosk_id, key, digest)
+    if known is not None:
+        return known
+    now = utcnow()
+    if body.occurred_at > now + MAX_CLOCK_AHEAD:
+        raise ApiError(422, "event_invalid", "occurred_at is in the future; check the kiosk's clock.")
+    apply_event(db, kiosk, body)
+    db.add(KioskEvent(kiosk_id=kiosk.kiosk_id, idempotency_key=key, body_hash=digest, kind=body.kind,
+                      occurred_at=body.occurred_at, received_at=now, payload=body.payload))
+    audit(db, kiosk.kiosk_id, "kiosk_event", body.kind, None)
+    return "accepted"

@@ -227,3 +227,80 @@ def test_a_failing_store_does_not_spin_the_thread(gateway, offline):
     finally:
         delivery.stop()
     assert 1 <= len(calls) <= 4
+
+
+class _KioskDied(BaseException):
+    """Stands for the kiosk process dying: not an Exception, so nothing in delivery catches it."""
+
+
+def test_batches_carry_the_backlog_each_event_once_in_order(gateway, offline):
+    sent = [offline.outbox.enqueue(kind, {"n": n}) for n in range(150) for kind in ("pickup_done", "serial_used")]
+    client = client_for(gateway)
+    requests_made = []
+    real = client.post_events
+
+    def counting(events):
+        requests_made.append(len(events))
+        return real(events)
+
+    client.post_events = counting
+    delivery = OutboxDelivery(offline.outbox, client, batch=100, request_size=64)
+    drain(delivery, offline.outbox)
+    assert sum(requests_made) == 300 and max(requests_made) == 64  # many events to a request
+    keys = {e.idempotency_key for e in sent}
+    copies = held(gateway, keys)
+    assert set(copies) == keys and all(len(v) == 1 for v in copies.values())
+    arrival = [(kind, payload["n"]) for key, kind, payload in gateway.events() if key in keys]
+    for kind in ("pickup_done", "serial_used"):
+        assert [n for k, n in arrival if k == kind] == list(range(150))
+
+
+def test_a_kiosk_that_dies_after_the_gateway_took_a_batch_replays_it_as_duplicates(gateway, offline):
+    sent = [offline.outbox.enqueue("document_printed", {"n": n}) for n in range(30)]
+    client = client_for(gateway)
+    real = client.post_events
+    calls = {"n": 0}
+
+    def dies_after_the_second_answer(events):
+        answers = real(events)
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise _KioskDied  # the gateway applied this batch; the kiosk never recorded it
+        return answers
+
+    client.post_events = dies_after_the_second_answer
+    with pytest.raises(_KioskDied):
+        OutboxDelivery(offline.outbox, client, request_size=10).deliver_pending()
+    assert offline.outbox.counts()["delivered"] == 10 and offline.outbox.depth() == 20
+    # The kiosk starts again with a fresh client: the second batch answers "duplicate", the third "accepted".
+    result = OutboxDelivery(offline.outbox, client_for(gateway), request_size=10).deliver_pending()
+    assert (result.duplicates, result.accepted) == (10, 10)
+    copies = held(gateway, {e.idempotency_key for e in sent})
+    assert len(copies) == 30 and all(len(v) == 1 for v in copies.values())
+
+
+def test_an_invalid_event_in_a_batch_is_dead_lettered_and_the_rest_go(gateway, offline):
+    ok1 = offline.outbox.enqueue("command_result", {"command_id": "nope", "status": "done"})  # 422: unknown command
+    ok2 = offline.outbox.enqueue("pickup_done", {"n": 1})
+    ok3 = offline.outbox.enqueue("command_result", {"status": "done"})  # 422: no command_id
+    result = OutboxDelivery(offline.outbox, client_for(gateway)).deliver_pending()
+    assert (result.accepted, result.dead_lettered) == (1, 2)
+    assert [d.seq for d in offline.outbox.dead_letters()] == [ok1.seq, ok3.seq]
+    assert set(held(gateway, {ok1.idempotency_key, ok2.idempotency_key, ok3.idempotency_key})) == {ok2.idempotency_key}
+
+
+def test_a_gateway_without_the_batch_endpoint_gets_the_events_one_by_one(gateway, offline):
+    sent = [offline.outbox.enqueue("pickup_done", {"n": n}) for n in range(5)]
+    client = client_for(gateway)
+    real = client.request
+
+    def old_gateway(method, path, **kwargs):
+        if path == "/v1/kiosk-events/batch":
+            from kiosk.platform_client import PlatformRejected
+            raise PlatformRejected("not_found", 404)
+        return real(method, path, **kwargs)
+
+    client.request = old_gateway
+    delivery = OutboxDelivery(offline.outbox, client)
+    assert delivery.deliver_pending().accepted == 5
+    assert len(held(gateway, {e.idempotency_key for e in sent})) == 5

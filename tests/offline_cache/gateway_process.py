@@ -21,10 +21,11 @@ KIOSK_ID = "demo-hall-01"
 class GatewayProcess:
     """`start()` seeds the demo on first use; later starts reuse the same database, port and kiosk key."""
 
-    def __init__(self, workdir: Path, port: int | None = None):
+    def __init__(self, workdir: Path, port: int | None = None, database: str | None = None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.db_path = self.workdir / "gateway.db"
+        self.database = database or f"sqlite:///{self.db_path}"  # events() reads the SQLite file only
         self.credentials_path = self.workdir / "credentials.json"
         self.log_path = self.workdir / "gateway.log"
         self.port = port or free_port()
@@ -34,7 +35,7 @@ class GatewayProcess:
 
     def start(self, timeout_s: float = 60.0) -> None:
         args = [sys.executable, "-m", "gateway.cli", "--host", "127.0.0.1", "--port", str(self.port),
-                "--database", f"sqlite:///{self.db_path}", "--rate-limit-per-minute", "0", "--log-level", "WARNING"]
+                "--database", self.database, "--rate-limit-per-minute", "0", "--log-level", "WARNING"]
         if self.api_key is None:
             args += ["--demo", "--credentials-out", str(self.credentials_path)]
         log = open(self.log_path, "ab")
