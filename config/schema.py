@@ -280,6 +280,8 @@ class StorageConfig(Strict):
 class LoggingConfig(Strict):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     file: Path | None = None
+    # "json": one JSON object a line (python-json-logger) for the centre's log collector; masked all the same.
+    format: Literal["text", "json"] = "text"
 
 
 _SCRYPT_HASH = r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"

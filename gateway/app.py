@@ -81,4 +81,7 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
         app.include_router(demo_pay.router)
     app.include_router(e_certificates.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
+    from gateway import metrics  # Prometheus /metrics, protected, and the request timing behind it
+
+    metrics.install(app)
     return app

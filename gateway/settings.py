@@ -70,4 +70,10 @@ class GatewaySettings:
     # (production); None stamps time with the folder's demo TSA key.
     seal_dir: Path | None = None
     seal_tsa_url: str | None = None
+    # /metrics (gateway.metrics): answered to a scrape with this bearer token, to a client address in metrics_allow
+    # (comma-separated addresses or networks), or to signed-in staff; never to anyone else.
+    metrics_token: str | None = None
+    metrics_allow: str = ""
+    # Log lines as JSON objects (python-json-logger) instead of text; still masked.
+    log_json: bool = False
     extra: dict = field(default_factory=dict)

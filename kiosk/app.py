@@ -364,7 +364,7 @@ def run_kiosk(config, headless: bool = False, config_path=None, ui_control=None)
     if ui_control is not None and not config.site.demo:
         raise CliError("the UI control channel is for demo and test sites only (site.demo = true)")
 
-    configure_logging(config.logging.level, config.logging.file)
+    configure_logging(config.logging.level, config.logging.file, config.logging.format == "json")
     font = None
     if not headless:
         from screens.fonts import FontNotFound, find_font
