@@ -81,6 +81,9 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
         app.include_router(demo_pay.router)
     app.include_router(e_certificates.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
+    from gateway.dashboard import config_pages  # central configuration: site profiles, overrides, diff
+
+    app.include_router(config_pages.router)
     from gateway import metrics  # Prometheus /metrics, protected, and the request timing behind it
 
     metrics.install(app)

@@ -344,6 +344,7 @@ def build_fleet(config, platform, post, session, staff, maintenance, offline, lo
 
     reload = ConfigReload(config_path, config, post=post, sign_in=staff, agent_ref=lambda: agent)
     audited = lambda kind, handler: _audited_command(trail, kind, handler, config)  # noqa: E731
+    central = build_central_config(config, config_path, reload, session, trail)
     agent = build_fleet_agent(
         config, platform, post, devices=heartbeat_devices, stock=stock_provider(desk),
         outbox_depth=offline.store.outbox.depth, last_error=maintenance.recent_errors.last,
@@ -352,8 +353,30 @@ def build_fleet(config, platform, post, session, staff, maintenance, offline, lo
                                 print_test_page if "receipt_printer" in desk.tests.names() else None),
         read_logs=audited("read_logs", lambda: read_log_tail(config.logging.file, maintenance.recent_errors.recent)),
         reload_config=audited("reload_config", reload if config_path else None),
-        audit_head=trail.head)  # each heartbeat reports the log's head: the gateway refuses one that goes back
+        audit_head=trail.head,  # each heartbeat reports the log's head: the gateway refuses one that goes back
+        central=central)
     return agent
+
+
+def build_central_config(config, config_path, reload, session, trail):
+    """Central configuration from the heartbeat reply (kiosk.fleet.central_config), applied when the session is
+    back on the attract screen; a change of devices restarts the process (systemd starts it again)."""
+    if not config_path:
+        return None
+    from config.central import load_raw
+    from kiosk.fleet.central_config import CentralConfig
+    from kiosk.session import State
+
+    def apply(new) -> str:
+        outcome = reload.apply(new)
+        trail.config_loaded(new, "central")
+        return outcome
+
+    central = CentralConfig(load_raw(config_path), config.storage.data_dir, apply=apply,
+                            restart=lambda _reason: os.kill(os.getpid(), signal.SIGTERM),
+                            idle=lambda: session.state == State.ATTRACT, audit=trail.record)
+    session.subscribe(lambda _view: central.step())  # the moment a session ends
+    return central
 
 def run_kiosk(config, headless: bool = False, config_path=None, ui_control=None) -> int:
     """Runs the kiosk until stopped. `ui_control(app)` (tests and demo only, from kiosk_testkit.kiosk_main) makes the

@@ -228,9 +228,13 @@ class PlatformClient:
         return self.request("POST", f"/v1/cases/{path_part(case_id)}/e-certificate-links", token=token)
 
     def heartbeat(self, payload: dict) -> list[dict]:
+        return list(self.heartbeat_reply(payload).get("commands", []))
+
+    def heartbeat_reply(self, payload: dict) -> dict:
+        """The whole reply: commands, and the central configuration while the kiosk should run another."""
         # Not retried: the next heartbeat is the retry.
         data = self.request("POST", "/v1/heartbeats", json=payload, idempotency_key=new_idempotency_key())
-        return list(data.get("commands", []))
+        return data if isinstance(data, dict) else {}
 
     def post_event(self, kind: str, idempotency_key: str, occurred_at: dt.datetime | str, payload: dict) -> str:
         """Delivers one outbox event; "accepted" or "duplicate" (already applied under this key)."""

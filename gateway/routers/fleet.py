@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from gateway.central_config import heartbeat_reply_part
 from gateway.db import RELAXED_DURABILITY, GroupCommit
 from gateway.deps import (ApiKey, CurrentKiosk, Db, IdempotencyKey, api_key_of, audit, authenticate_in, count_request,
                           find_kiosk)
@@ -61,6 +62,8 @@ class Command(BaseModel):
 
 class HeartbeatReply(BaseModel):
     commands: list[Command]
+    config: dict[str, Any] | None = Field(default=None, description="central configuration to apply at the next idle "
+                                          "moment: {version, hash, overlay} (gateway/central_config.py)")
 
 
 @router.post("/v1/heartbeats", response_model=HeartbeatReply, responses=errors(*KIOSK_ERRORS, 409),
@@ -218,9 +221,11 @@ def record_heartbeat(db, kiosk, body: Heartbeat, *, commit: bool = True) -> dict
                                                    "redeliver_before": now - COMMAND_REDELIVER_AFTER}))
     if pending:
         db.execute(_MARK_DELIVERED, {"command_ids": [c.command_id for c in pending], "delivered_at": now})
+    reply = {"commands": [{"command_id": c.command_id, "kind": c.kind, "args": c.args} for c in pending]}
+    reply.update(heartbeat_reply_part(db, kiosk, body))  # central configuration, while the kiosk runs another
     if commit:
         db.commit()
-    return {"commands": [{"command_id": c.command_id, "kind": c.kind, "args": c.args} for c in pending]}
+    return reply
 
 
 class KioskEventIn(BaseModel):

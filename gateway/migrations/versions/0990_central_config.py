@@ -1,0 +1,55 @@
+"""central configuration: site profiles and kiosk overrides (versioned), kiosk sites, effective overlays, desired
+
+Revision ID: 0990
+Revises: 0940
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from gateway.models import UTCDateTime
+
+revision = '0990'
+down_revision = '0940'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table('config_revisions',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('scope', sa.String(length=80), nullable=False),
+    sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_config_revisions_scope', 'config_revisions', ['scope', 'id'], unique=False)
+    op.create_table('kiosk_config_sites',
+    sa.Column('kiosk_id', sa.String(length=64), nullable=False),
+    sa.Column('site', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('kiosk_id')
+    )
+    op.create_table('config_effective',
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('overlay', sa.JSON(), nullable=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('sha256')
+    )
+    op.create_table('kiosk_config_desired',
+    sa.Column('kiosk_id', sa.String(length=64), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('version', sa.String(length=32), nullable=False),
+    sa.Column('updated_at', UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('kiosk_id')
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('kiosk_config_desired')
+    op.drop_table('config_effective')
+    op.drop_table('kiosk_config_sites')
+    op.drop_index('ix_config_revisions_scope', table_name='config_revisions')
+    op.drop_table('config_revisions')
