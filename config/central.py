@@ -15,9 +15,9 @@ from config.errors import ConfigError
 from config.loader import _apply_env, _first_problem
 from config.schema import KioskConfig
 
-# What the centre never sets: the kiosk's own link to it (URL, id, key, certificates) and its local storage (data
-# folder, key file). A wrong value there would cut the kiosk off or lose its data; they stay in the site file.
-LOCAL_SECTIONS = ("gateway", "storage")
+# What the centre never sets: the kiosk's own link to it (URL, id, key, certificates), its local storage (data
+# folder, key file) and the release keys it trusts. A wrong value there would cut the kiosk off or lose its data; they stay in the site file.
+LOCAL_SECTIONS = ("gateway", "storage", "updates")
 # Nor whether the kiosk is a demo one (demo identity, simulated payment): only its own site file may say so.
 LOCAL_KEYS = (("site", "demo"), ("site", "id"))
 # Sections applied to a running kiosk (kiosk.fleet.wiring.LIVE_SECTIONS); a change elsewhere waits for a restart.

@@ -312,6 +312,15 @@ class FleetConfig(Strict):
     pin_lockout_s: float = Field(default=300, gt=0, le=86400)
 
 
+class UpdatesConfig(Strict):
+    """Software updates (kiosk/updates/): the Ed25519 public keys a release bundle must be signed with, how long a
+    new release has to pass its health check, and the window in which a crash still rolls it back."""
+
+    trusted_key_files: list[Path] = Field(default_factory=list)
+    health_timeout_s: float = Field(default=120, ge=5, le=3600)
+    crash_window_s: float = Field(default=300, ge=10, le=86400)
+
+
 class KioskConfig(Strict):
     site: SiteConfig
     devices: DevicesConfig = DevicesConfig()
@@ -322,6 +331,7 @@ class KioskConfig(Strict):
     storage: StorageConfig = StorageConfig()
     logging: LoggingConfig = LoggingConfig()
     fleet: FleetConfig = FleetConfig()
+    updates: UpdatesConfig = UpdatesConfig()
 
     @model_validator(mode="after")
     def _required_devices_enabled(self):

@@ -84,6 +84,11 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     from gateway.dashboard import config_pages  # central configuration: site profiles, overrides, diff
 
     app.include_router(config_pages.router)
+    from gateway import releases  # software releases: the kiosks' bundle downloads
+    from gateway.dashboard import release_pages  # upload, rollout by group, each kiosk's version and update state
+
+    app.include_router(releases.router)
+    app.include_router(release_pages.router)
     from gateway import metrics  # Prometheus /metrics, protected, and the request timing behind it
 
     metrics.install(app)

@@ -46,6 +46,20 @@ async def _payment_watch(state) -> None:
             logger.exception("payment watch pass failed")
 
 
+async def _rollouts(state) -> None:
+    from gateway.releases import advance
+
+    def one_pass() -> None:
+        with state.sessionmaker() as db:
+            advance(db)
+    while True:
+        await asyncio.sleep(state.settings.rollout_check_interval_s)
+        try:
+            await anyio.to_thread.run_sync(one_pass)
+        except Exception:  # the database busy or down: the next pass tries again
+            logger.exception("rollout pass failed")
+
+
 @contextlib.asynccontextmanager
 async def background_tasks(app):
     """The app's lifespan (FastAPI(lifespan=...)): starts the tasks, and stops them when the server shuts down."""
@@ -62,6 +76,8 @@ async def background_tasks(app):
         tasks.append(loop.create_task(_payment_watch(state), name="payment-watch"))
     if state.engine.dialect.name == "sqlite":
         tasks.append(loop.create_task(_checkpoints(state.engine), name="wal-checkpoints"))
+    if getattr(state.settings, "rollout_check_interval_s", 0) > 0:  # software rollouts move on with no page open
+        tasks.append(loop.create_task(_rollouts(state), name="rollouts"))
     try:
         yield
     finally:

@@ -74,6 +74,8 @@ class GatewaySettings:
     # (comma-separated addresses or networks), or to signed-in staff; never to anyone else.
     metrics_token: str | None = None
     metrics_allow: str = ""
+    # Seconds between two passes over the running software rollouts (gateway.releases.advance); 0: off.
+    rollout_check_interval_s: float = 5.0
     # Log lines as JSON objects (python-json-logger) instead of text; still masked.
     log_json: bool = False
     extra: dict = field(default_factory=dict)

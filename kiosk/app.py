@@ -345,6 +345,7 @@ def build_fleet(config, platform, post, session, staff, maintenance, offline, lo
     reload = ConfigReload(config_path, config, post=post, sign_in=staff, agent_ref=lambda: agent)
     audited = lambda kind, handler: _audited_command(trail, kind, handler, config)  # noqa: E731
     central = build_central_config(config, config_path, reload, session, trail)
+    updater = build_updater(config, platform, session, trail)
     agent = build_fleet_agent(
         config, platform, post, devices=heartbeat_devices, stock=stock_provider(desk),
         outbox_depth=offline.store.outbox.depth, last_error=maintenance.recent_errors.last,
@@ -355,7 +356,37 @@ def build_fleet(config, platform, post, session, staff, maintenance, offline, lo
         reload_config=audited("reload_config", reload if config_path else None),
         audit_head=trail.head,  # each heartbeat reports the log's head: the gateway refuses one that goes back
         central=central)
+    if agent is not None and updater is not None:
+        agent.handlers.install_update = updater.install
+        agent.payload_extra = _joined(agent.payload_extra, updater.releases.report)
+        session.subscribe(lambda _view: updater.step())  # the switch waits for the attract screen
     return agent
+
+
+def _joined(*providers):
+    providers = [p for p in providers if p is not None]
+    return lambda: {k: v for p in providers for k, v in (p() or {}).items()}
+
+
+def build_updater(config, platform, session, trail):
+    """Software updates (kiosk.updates) when the kiosk runs under the release launcher with trusted keys."""
+    from kiosk.updates.releases import ROOT_ENV
+
+    root = os.environ.get(ROOT_ENV)
+    if not root or platform is None or not config.updates.trusted_key_files:
+        return None
+    from kiosk.platform_client import path_part
+    from kiosk.session import State
+    from kiosk.updates.health import Updater
+    from kiosk.updates.releases import Releases
+
+    def fetch(version: str, dest: Path) -> None:
+        response = platform.request("GET", f"/v1/releases/{path_part(version)}/bundle", expect_json=False,
+                                    retry=True, timeout_s=120)
+        dest.write_bytes(response.content)
+
+    return Updater(Releases(Path(root)), config.updates.trusted_key_files, fetch=fetch,
+                   idle=lambda: session.state == State.ATTRACT, window_s=config.updates.crash_window_s)
 
 
 def build_central_config(config, config_path, reload, session, trail):
@@ -403,15 +434,26 @@ def run_kiosk(config, headless: bool = False, config_path=None, ui_control=None)
     except OfflineCacheError as exc:  # e.g. a bad key file: one line, never a traceback
         raise CliError(str(exc)) from None
     if headless:
-        return _run_headless(kiosk)
+        return _run_headless(kiosk, config)
     return _run_ui(kiosk, config, font, ui_control)
 
 
-def _run_headless(kiosk: Kiosk) -> int:
+def _update_health(kiosk: Kiosk, config, drawn) -> None:
+    """Under the release launcher, a trial release checks its health (kiosk.updates.health) and confirms itself or
+    rolls back."""
+    from kiosk.updates.health import UpdateHealth, kiosk_checks
+
+    health = UpdateHealth.from_env(kiosk_checks(kiosk, config, drawn), timeout_s=config.updates.health_timeout_s)
+    if health is not None:
+        health.start()
+
+
+def _run_headless(kiosk: Kiosk, config) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     kiosk.start()
+    _update_health(kiosk, config, drawn=lambda: True)  # headless: no screen to draw
     logger.info("kiosk core running headless")
     try:
         stop.wait()
@@ -429,8 +471,13 @@ def _run_ui(kiosk: Kiosk, config, font, ui_control=None) -> int:
     from screens.app import KioskApp
 
     control = None
-    app = KioskApp(config.ui, kiosk.runtime.post, kiosk.session.view(), font,
-                   on_ready=lambda: setattr(control, "ready", True) if control else None,
+    drawn = threading.Event()
+
+    def on_ready():
+        drawn.set()
+        if control:
+            control.ready = True
+    app = KioskApp(config.ui, kiosk.runtime.post, kiosk.session.view(), font, on_ready=on_ready,
                    required_devices=[d.value for d in config.site.required_devices],
                    camera_preview=kiosk.maintenance.preview if kiosk.maintenance else None)
     kiosk.session.subscribe(app.bridge)
@@ -445,6 +492,7 @@ def _run_ui(kiosk: Kiosk, config, font, ui_control=None) -> int:
         control.start()
     signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.stop(), 0))
     kiosk.start()
+    _update_health(kiosk, config, drawn=drawn.is_set)
     try:
         app.run()
     except KeyboardInterrupt:

@@ -1,4 +1,5 @@
-"""central configuration: site profiles and kiosk overrides (versioned), kiosk sites, effective overlays, desired
+"""fleet operations II: central configuration (site profiles and kiosk overrides, versioned; kiosk sites, effective
+overlays, desired), software releases and their rollouts
 
 Revision ID: 0990
 Revises: 0940
@@ -45,9 +46,33 @@ def upgrade() -> None:
     sa.Column('updated_at', UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('kiosk_id')
     )
+    op.create_table('releases',
+    sa.Column('version', sa.String(length=32), nullable=False),
+    sa.Column('sha256', sa.String(length=64), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('manifest', sa.JSON(), nullable=False),
+    sa.Column('bundle', sa.LargeBinary(), nullable=False),
+    sa.Column('uploaded_at', UTCDateTime(), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('version')
+    )
+    op.create_table('rollouts',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('version', sa.String(length=32), nullable=False),
+    sa.Column('stages', sa.JSON(), nullable=False),
+    sa.Column('stage', sa.Integer(), nullable=False),
+    sa.Column('state', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.String(length=200), nullable=False),
+    sa.Column('commands', sa.JSON(), nullable=False),
+    sa.Column('created_at', UTCDateTime(), nullable=False),
+    sa.Column('created_by', sa.String(length=64), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
 
 
 def downgrade() -> None:
+    op.drop_table('rollouts')
+    op.drop_table('releases')
     op.drop_table('kiosk_config_desired')
     op.drop_table('config_effective')
     op.drop_table('kiosk_config_sites')
