@@ -359,6 +359,7 @@ def build_fleet(config, platform, post, session, staff, maintenance, offline, lo
     if agent is not None and updater is not None:
         agent.handlers.install_update = updater.install
         agent.payload_extra = _joined(agent.payload_extra, updater.releases.report)
+        agent.on_reply = _each(agent.on_reply, updater.on_reply)
         session.subscribe(lambda _view: updater.step())  # the switch waits for the attract screen
     return agent
 
@@ -366,6 +367,15 @@ def build_fleet(config, platform, post, session, staff, maintenance, offline, lo
 def _joined(*providers):
     providers = [p for p in providers if p is not None]
     return lambda: {k: v for p in providers for k, v in (p() or {}).items()}
+
+
+def _each(*handlers):
+    handlers = [h for h in handlers if h is not None]
+
+    def call(reply):
+        for handler in handlers:
+            handler(reply)
+    return call
 
 
 def build_updater(config, platform, session, trail):

@@ -122,11 +122,19 @@ class Updater:
         self.restart = restart
         self.window_s = window_s
         self.ready: str | None = None  # installed, waiting for an idle moment
+        self.restart_due: str | None = None  # switched, the process to restart at the next idle moment
+        self._armed = False
         self._lock = threading.Lock()
 
     def install(self, args: dict) -> str:
         """args: {"version"}; fetch(version, path) downloads that release's bundle from the gateway."""
         version = str(args.get("version", ""))[:32]
+        running = os.environ.get(VERSION_ENV) or self.releases.current()
+        if version == running:
+            return f"release {version} is already running"
+        state = self.releases.state()
+        if state.get("failed") == version:
+            raise BundleRefused(f"release {version} was rolled back on this kiosk: {state.get('reason', '')}"[:200])
         bundle = self.releases.root / "incoming.bundle"
         self.releases.root.mkdir(parents=True, exist_ok=True)
         self.fetch(version, bundle)
@@ -142,15 +150,35 @@ class Updater:
         return f"release {manifest.version} installed; switching at the next idle moment"
 
     def step(self) -> str | None:
-        """Switches to the installed release and restarts if the kiosk is idle now."""
+        """At an idle moment: switches to the installed release; at the next one (the command's result delivered
+        by then), restarts into it. Never while an applicant is in session."""
         with self._lock:
-            version = self.ready
-            if version is None or not self.idle():
+            if not self.idle():
                 return None
-            self.ready = None
-            self.releases.switch(version, window_s=self.window_s)
-        self.restart(f"switching to release {version}")
+            if self.restart_due is not None:
+                if not self._armed:  # the install command's result has not gone out yet
+                    return None
+                version, self.restart_due = self.restart_due, None
+                restart = True
+            elif self.ready is not None:
+                version, self.ready = self.ready, None
+                self.releases.switch(version, window_s=self.window_s)
+                self.restart_due, self._armed = version, False
+                return version
+            else:
+                return None
+        if restart:
+            self.restart(f"switching to release {version}")
         return version
+
+    def on_reply(self, _reply) -> None:
+        """After each heartbeat: a heartbeat after the switch has delivered the command's result first (the agent
+        delivers results, then heartbeats), so the restart may come from the next one on."""
+        with self._lock:
+            if self.restart_due is not None and not self._armed:
+                self._armed = True
+                return
+        self.step()
 
 
 __all__ = ["UpdateHealth", "Updater", "kiosk_checks", "BundleRefused"]

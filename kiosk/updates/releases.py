@@ -195,7 +195,8 @@ class Releases:
         return previous
 
     def report(self) -> dict:
-        """For the heartbeat: the running release and the update state."""
+        """For the heartbeat: the running release (the launcher's, else the current link) and the update state."""
         state = self.state()
-        return {"release": self.current(), "update_state": state.get("state"),
+        running = os.environ.get("KIOSK_RELEASE_VERSION") or self.current()
+        return {"release": running, "update_state": state.get("state"),
                 "update_detail": {k: state[k] for k in ("to", "failed", "reason") if k in state}}
