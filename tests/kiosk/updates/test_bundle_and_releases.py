@@ -138,3 +138,26 @@ def test_a_power_cut_during_the_switch_starts_the_new_version_as_a_trial(bundles
     releases.recover()
     assert releases.current() == "0.3.0" and releases.version_of("previous") == "0.1.0"
     assert releases.state()["state"] == "trial" and releases.state()["starts"] == 1
+
+
+def test_a_crash_within_the_window_after_a_healthy_start_rolls_back(bundles, trusted_key_file, tmp_path):
+    keys = load_public_keys([trusted_key_file])
+    now = [1000.0]
+    releases = Releases(tmp_path / "opt", clock=lambda: now[0])
+    releases.install_first(bundles["0.1.0"], keys)
+    releases.install(bundles["0.3.0"], keys)
+    releases.switch("0.3.0", window_s=60)
+    releases.recover()
+    releases.confirm()  # its health check passed
+    assert releases.state()["state"] == "healthy"
+    now[0] += 30  # it crashed 30 s later: the supervisor starts it again
+    releases.recover()
+    assert releases.current() == "0.1.0" and releases.state()["reason"] == "the new version crashed within its window"
+    # The same, past the window: the version stays and becomes stable.
+    releases.install(bundles["0.3.0"], keys)
+    releases.switch("0.3.0", window_s=60)
+    releases.recover()
+    releases.confirm()
+    now[0] += 61
+    releases.recover()
+    assert releases.current() == "0.3.0" and releases.state()["state"] == "stable"
