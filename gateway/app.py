@@ -89,6 +89,9 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
 
     app.include_router(releases.router)
     app.include_router(release_pages.router)
+    from gateway.dashboard import availability_pages  # availability by kiosk and hall, work orders
+
+    app.include_router(availability_pages.router)
     from gateway import metrics  # Prometheus /metrics, protected, and the request timing behind it
 
     metrics.install(app)

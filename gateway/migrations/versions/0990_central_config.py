@@ -1,5 +1,5 @@
 """fleet operations II: central configuration (site profiles and kiosk overrides, versioned; kiosk sites, effective
-overlays, desired), software releases and their rollouts
+overlays, desired), software releases and their rollouts, work orders, site opening hours
 
 Revision ID: 0990
 Revises: 0940
@@ -69,8 +69,33 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
 
+    op.create_table('work_orders',
+    sa.Column('id', sa.Integer(), autoincrement=True, nullable=False),
+    sa.Column('kiosk_id', sa.String(length=64), nullable=False),
+    sa.Column('cause', sa.String(length=16), nullable=False),
+    sa.Column('subject', sa.String(length=64), nullable=False),
+    sa.Column('detail', sa.String(length=200), nullable=False),
+    sa.Column('opened_at', UTCDateTime(), nullable=False),
+    sa.Column('assigned_to', sa.String(length=64), nullable=True),
+    sa.Column('notes', sa.JSON(), nullable=False),
+    sa.Column('resolved_at', UTCDateTime(), nullable=True),
+    sa.Column('resolved_by', sa.String(length=64), nullable=True),
+    sa.Column('closed_at', UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('id')
+    )
+    op.create_index('ix_work_orders_open', 'work_orders', ['closed_at', 'kiosk_id'], unique=False)
+    op.create_table('site_hours',
+    sa.Column('site', sa.String(length=64), nullable=False),
+    sa.Column('timezone', sa.String(length=64), nullable=False),
+    sa.Column('hours', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('site')
+    )
+
 
 def downgrade() -> None:
+    op.drop_table('site_hours')
+    op.drop_index('ix_work_orders_open', table_name='work_orders')
+    op.drop_table('work_orders')
     op.drop_table('rollouts')
     op.drop_table('releases')
     op.drop_table('kiosk_config_desired')
