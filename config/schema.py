@@ -310,6 +310,8 @@ class FleetConfig(Strict):
     # Wrong PINs in a row before maintenance entry locks, and for how long.
     pin_max_failures: int = Field(default=5, ge=1, le=20)
     pin_lockout_s: float = Field(default=300, gt=0, le=86400)
+    # Local time ("HH:MM") of the scheduled nightly restart (kiosk/fleet/nightly.py), at the next idle moment; None: off.
+    nightly_restart: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 class UpdatesConfig(Strict):

@@ -356,6 +356,13 @@ def build_fleet(config, platform, post, session, staff, maintenance, offline, lo
         reload_config=audited("reload_config", reload if config_path else None),
         audit_head=trail.head,  # each heartbeat reports the log's head: the gateway refuses one that goes back
         central=central)
+    if config.fleet.nightly_restart:
+        from kiosk.fleet.nightly import NightlyRestart
+        from kiosk.session import State
+
+        nightly = NightlyRestart(config.fleet.nightly_restart, idle=lambda: session.state == State.ATTRACT,
+                                 restart=lambda _reason: os.kill(os.getpid(), signal.SIGTERM)).start()
+        session.subscribe(lambda _view: nightly.check())  # the moment a session ends
     if agent is not None and updater is not None:
         agent.handlers.install_update = updater.install
         agent.payload_extra = _joined(agent.payload_extra, updater.releases.report)
