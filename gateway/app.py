@@ -92,6 +92,11 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     from gateway.dashboard import availability_pages  # availability by kiosk and hall, work orders
 
     app.include_router(availability_pages.router)
+    from gateway import remote_view  # screenshots asked of a kiosk, uploaded by it
+    from gateway.dashboard import remote_pages  # the remote view: screenshot and masked log tail
+
+    app.include_router(remote_view.router)
+    app.include_router(remote_pages.router)
     from gateway import metrics  # Prometheus /metrics, protected, and the request timing behind it
 
     metrics.install(app)

@@ -22,7 +22,7 @@ from gateway.models import Base, Kiosk, KioskCommand, utcnow
 
 logger = logging.getLogger(__name__)
 
-MAX_BUNDLE_BYTES = 256 * 1024 * 1024
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024  # gateway.request_limits lets the dashboard's upload through
 VERSION_RE = re.compile(r"^[0-9][0-9A-Za-z.+_-]{0,31}$")
 DONE_STATES = ("healthy", "stable")
 

@@ -356,6 +356,15 @@ def build_fleet(config, platform, post, session, staff, maintenance, offline, lo
         reload_config=audited("reload_config", reload if config_path else None),
         audit_head=trail.head,  # each heartbeat reports the log's head: the gateway refuses one that goes back
         central=central)
+    if agent is not None and hasattr(platform, "upload_screenshot"):
+        from kiosk.fleet.remote_view import RemoteView
+        from kiosk.session import State
+
+        remote = agent.remote_view = RemoteView(idle=lambda: session.state in (State.ATTRACT, State.OUT_OF_SERVICE),
+                                                upload=platform.upload_screenshot)
+        agent.handlers.screenshot = remote.command
+        session.subscribe(lambda _view: threading.Thread(target=remote.step, daemon=True).start()
+                          if remote.waiting else None)  # a waiting screenshot is taken when the session ends
     if config.fleet.nightly_restart:
         from kiosk.fleet.nightly import NightlyRestart
         from kiosk.session import State
@@ -510,6 +519,12 @@ def _run_ui(kiosk: Kiosk, config, font, ui_control=None) -> int:
     signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.stop(), 0))
     kiosk.start()
     _update_health(kiosk, config, drawn=drawn.is_set)
+    if getattr(kiosk.fleet, "remote_view", None) is not None:  # staff's screenshots come from this window
+        from screens.screen_capture import capture_png
+
+        # Only the attract and out-of-service screens, as drawn (checked on the Kivy thread, before the read).
+        kiosk.fleet.remote_view.capture = lambda: capture_png(
+            allowed=lambda: app.manager.current in ("attract", "out_of_service"))
     try:
         app.run()
     except KeyboardInterrupt:

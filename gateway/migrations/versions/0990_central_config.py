@@ -1,5 +1,5 @@
 """fleet operations II: central configuration (site profiles and kiosk overrides, versioned; kiosk sites, effective
-overlays, desired), software releases and their rollouts, work orders, site opening hours
+overlays, desired), software releases and their rollouts, work orders, site opening hours, kiosk screenshots
 
 Revision ID: 0990
 Revises: 0940
@@ -91,8 +91,23 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('site')
     )
 
+    op.create_table('kiosk_screenshots',
+    sa.Column('request_id', sa.String(length=32), nullable=False),
+    sa.Column('kiosk_id', sa.String(length=64), nullable=False),
+    sa.Column('command_id', sa.String(length=32), nullable=False),
+    sa.Column('requested_at', UTCDateTime(), nullable=False),
+    sa.Column('requested_by', sa.String(length=64), nullable=False),
+    sa.Column('taken_at', UTCDateTime(), nullable=True),
+    sa.Column('size', sa.Integer(), nullable=True),
+    sa.Column('png', sa.LargeBinary(), nullable=True),
+    sa.PrimaryKeyConstraint('request_id')
+    )
+    op.create_index('ix_kiosk_screenshots_kiosk_id', 'kiosk_screenshots', ['kiosk_id'], unique=False)
+
 
 def downgrade() -> None:
+    op.drop_index('ix_kiosk_screenshots_kiosk_id', table_name='kiosk_screenshots')
+    op.drop_table('kiosk_screenshots')
     op.drop_table('site_hours')
     op.drop_index('ix_work_orders_open', table_name='work_orders')
     op.drop_table('work_orders')

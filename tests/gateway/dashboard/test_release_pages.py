@@ -3,6 +3,7 @@ changes nothing; each kiosk's release and update state from its heartbeats; a ki
 from __future__ import annotations
 
 import io
+import os
 import tarfile
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -18,7 +19,7 @@ from tests.gateway.dashboard.conftest import csrf_of
 
 def small_bundle(tmp_path, version="0.5.0"):
     wheel = tmp_path / f"demo_pkg-{version}-py3-none-any.whl"
-    wheel.write_bytes(b"PK\x05\x06" + b"\x00" * 18)  # an empty zip: the gateway does not install it
+    wheel.write_bytes(os.urandom(1_500_000))  # the size of a real release (the gateway does not install it)
     return build_bundle(tmp_path / f"{version}.bundle", [wheel], version, CONFIG_SCHEMA,
                         Ed25519PrivateKey.generate()).read_bytes()
 
