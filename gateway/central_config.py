@@ -83,10 +83,7 @@ def parse_toml(text: str, what: str) -> dict:
         body = tomllib.loads(text or "")
     except tomllib.TOMLDecodeError as exc:
         raise CentralConfigRefused(f"{what}: not valid TOML: {exc}") from None
-    try:
-        return check_overlay_shape(body)
-    except ConfigError as exc:
-        raise CentralConfigRefused(f"{what}: {exc.key}: {exc.problem}" if exc.key else f"{what}: {exc.problem}")
+    return check_shape(body, what)
 
 
 def _base_for(site_kind: str) -> dict:

@@ -19,6 +19,7 @@ from gateway.deps import CurrentKiosk, Db, audit
 from gateway.errors import ApiError
 from gateway.fleet import queue_command
 from gateway.models import Base, Kiosk, KioskCommand, utcnow
+from gateway.routers import KIOSK_ERRORS, errors
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +170,7 @@ router = APIRouter(tags=["fleet"])
 
 
 @router.get("/v1/releases/{version}/bundle", summary="Download a release bundle (the kiosk checks its signature)",
-            response_class=Response)
+            response_class=Response, responses=errors(*KIOSK_ERRORS, 404))
 def release_bundle(kiosk: CurrentKiosk, db: Db,
                    version: str = PathParam(max_length=32, pattern=VERSION_RE.pattern)) -> Response:
     release = db.get(Release, version)

@@ -14,6 +14,7 @@ from gateway.deps import CurrentKiosk, Db, audit
 from gateway.errors import ApiError
 from gateway.fleet import queue_command
 from gateway.models import Base, utcnow
+from gateway.routers import KIOSK_ERRORS, errors
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,7 @@ router = APIRouter(tags=["fleet"])
 
 
 @router.post("/v1/kiosk-screenshots/{request_id}", status_code=204, response_model=None,
+             responses=errors(*KIOSK_ERRORS, 404, 409),
              summary="Upload the screenshot staff asked for (PNG body), taken while no applicant was in session")
 async def upload_screenshot(request: Request, kiosk: CurrentKiosk, db: Db,
                             request_id: str = PathParam(pattern=r"^S[0-9a-f]{16}$")) -> None:

@@ -11,6 +11,7 @@ from typing import Callable
 
 from config.central import needs_restart, overlay_hash, validate_over
 from config.errors import ConfigError
+from kiosk.durable_json import write_json_atomically
 
 logger = logging.getLogger(__name__)
 
@@ -53,23 +54,6 @@ def load_running(config_path, config, env=None):
         logger.warning("stored central configuration %s no longer validates (%s): the site file alone is used",
                        stored.get("version"), exc)
         return config
-
-
-def _write_atomically(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as out:
-        json.dump(data, out, ensure_ascii=False, sort_keys=True)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)  # the old file or the new one, never half of either
-    try:
-        fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
 
 
 class CentralConfig:
@@ -131,7 +115,7 @@ class CentralConfig:
                 return None
             restart = needs_restart(self.running.get("overlay") or {}, pending["overlay"])
             stored = {k: pending[k] for k in ("version", "hash", "overlay")}
-            _write_atomically(overlay_path(self.data_dir), stored)
+            write_json_atomically(overlay_path(self.data_dir), stored)
             self.pending = None
             if restart:
                 self.restart_requested = True

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from kiosk.durable_json import fsync_dir, write_json_atomically
 from kiosk.updates.bundle import BundleRefused, Manifest, verify_bundle
 
 logger = logging.getLogger(__name__)
@@ -20,27 +21,6 @@ ROOT_ENV = "KIOSK_RELEASE_ROOT"
 # The config schema version this software reads (config/schema.py); a bundle for another one is refused, since a
 # site file would need changing with it (not done by an update).
 CONFIG_SCHEMA = 1
-
-
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
-
-
-def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", encoding="utf-8") as out:
-        json.dump(data, out, sort_keys=True)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
 
 
 class Releases:
@@ -63,7 +43,7 @@ class Releases:
             return {"state": "stable"}
 
     def set_state(self, **state) -> dict:
-        _write_json(self.root / STATE_FILE, state)
+        write_json_atomically(self.root / STATE_FILE, state)
         return state
 
     def version_of(self, link: str) -> str | None:
@@ -88,7 +68,7 @@ class Releases:
             tmp.unlink()
         os.symlink(Path("releases") / version, tmp)
         os.replace(tmp, self.root / name)
-        _fsync_dir(self.root)
+        fsync_dir(self.root)
 
     def install_first(self, bundle: Path, trusted: list) -> str:
         """A kiosk's first installation (the installer's, and tests'): the release becomes current, stable."""
@@ -153,7 +133,7 @@ class Releases:
         final = self.dir / manifest.version
         shutil.rmtree(final, ignore_errors=True)
         os.replace(partial, final)
-        _fsync_dir(self.dir)
+        fsync_dir(self.dir)
         logger.info("release %s installed beside %s", manifest.version, self.current())
         return manifest
 
