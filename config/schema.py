@@ -284,6 +284,8 @@ class StorageConfig(Strict):
 class LoggingConfig(Strict):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     file: Path | None = None
+    # "json": one JSON object a line (python-json-logger) for the centre's log collector; masked all the same.
+    format: Literal["text", "json"] = "text"
 
 
 _SCRYPT_HASH = r"^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$"
@@ -312,6 +314,17 @@ class FleetConfig(Strict):
     # Wrong PINs in a row before maintenance entry locks, and for how long.
     pin_max_failures: int = Field(default=5, ge=1, le=20)
     pin_lockout_s: float = Field(default=300, gt=0, le=86400)
+    # Local time ("HH:MM") of the scheduled nightly restart (kiosk/fleet/nightly.py), at the next idle moment; None: off.
+    nightly_restart: str | None = Field(default=None, pattern=r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+class UpdatesConfig(Strict):
+    """Software updates (kiosk/updates/): the Ed25519 public keys a release bundle must be signed with, how long a
+    new release has to pass its health check, and the window in which a crash still rolls it back."""
+
+    trusted_key_files: list[Path] = Field(default_factory=list)
+    health_timeout_s: float = Field(default=120, ge=5, le=3600)
+    crash_window_s: float = Field(default=300, ge=10, le=86400)
 
 
 class KioskConfig(Strict):
@@ -324,6 +337,7 @@ class KioskConfig(Strict):
     storage: StorageConfig = StorageConfig()
     logging: LoggingConfig = LoggingConfig()
     fleet: FleetConfig = FleetConfig()
+    updates: UpdatesConfig = UpdatesConfig()
 
     @model_validator(mode="after")
     def _required_devices_enabled(self):

@@ -112,4 +112,23 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     from gateway.dashboard import assist_qr  # one-time staff QR codes (issue 21)
 
     app.include_router(assist_qr.router)
+    from gateway.dashboard import config_pages  # central configuration: site profiles, overrides, diff
+
+    app.include_router(config_pages.router)
+    from gateway import releases  # software releases: the kiosks' bundle downloads
+    from gateway.dashboard import release_pages  # upload, rollout by group, each kiosk's version and update state
+
+    app.include_router(releases.router)
+    app.include_router(release_pages.router)
+    from gateway.dashboard import availability_pages  # availability by kiosk and hall, work orders
+
+    app.include_router(availability_pages.router)
+    from gateway import remote_view  # screenshots asked of a kiosk, uploaded by it
+    from gateway.dashboard import remote_pages  # the remote view: screenshot and masked log tail
+
+    app.include_router(remote_view.router)
+    app.include_router(remote_pages.router)
+    from gateway import metrics  # Prometheus /metrics, protected, and the request timing behind it
+
+    metrics.install(app)
     return app

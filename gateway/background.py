@@ -90,6 +90,20 @@ def _register_payment_jobs(state, runner: JobRunner) -> None:
     runner.register(ClusterJob("payment-reconciliation", settings.payment_watch_interval_s, reconcile))
 
 
+async def _rollouts(state) -> None:
+    from gateway.releases import advance
+
+    def one_pass() -> None:
+        with state.sessionmaker() as db:
+            advance(db)
+    while True:
+        await asyncio.sleep(state.settings.rollout_check_interval_s)
+        try:
+            await anyio.to_thread.run_sync(one_pass)
+        except Exception:  # the database busy or down: the next pass tries again
+            logger.exception("rollout pass failed")
+
+
 @contextlib.asynccontextmanager
 async def background_tasks(app):
     """The app's lifespan (FastAPI(lifespan=...)): starts the tasks, and stops them when the server shuts down."""
@@ -102,6 +116,8 @@ async def background_tasks(app):
         tasks.append(loop.create_task(runner.run(), name="cluster-jobs"))
     if state.engine.dialect.name == "sqlite":
         tasks.append(loop.create_task(_checkpoints(state.engine), name="wal-checkpoints"))
+    if getattr(state.settings, "rollout_check_interval_s", 0) > 0:  # software rollouts move on with no page open
+        tasks.append(loop.create_task(_rollouts(state), name="rollouts"))
     try:
         yield
     finally:

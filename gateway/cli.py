@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 SETTINGS_ENV = "KIOSK_GATEWAY_SETTINGS"
 AUDIT_KEY_ENV = "KIOSK_GATEWAY_AUDIT_KEY_FILE"  # the audit seal key file for the admin commands
 PAYMENT_CONFIG_ENV = "KIOSK_GATEWAY_PAYMENT_CONFIG"
+LOG_JSON_ENV = "KIOSK_GATEWAY_LOG_JSON"
+METRICS_TOKEN_ENV = "KIOSK_GATEWAY_METRICS_TOKEN_FILE"
 DEFAULT_DATABASE = f"sqlite:///{Path.cwd() / 'var' / 'gateway.db'}"
 
 
@@ -43,9 +45,15 @@ class _StderrOfTheMoment(logging.StreamHandler):
     stream = property(lambda self: sys.stderr, lambda self, _value: None)
 
 
-def configure_logging(level: str) -> None:
+def configure_logging(level: str, json_lines: bool = False) -> None:
     handler = _StderrOfTheMoment()
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if json_lines:  # one JSON object a line (python-json-logger) for the centre's log collector
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                                           rename_fields={"asctime": "time", "levelname": "level", "name": "logger"}))
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(_ScrubIdNumbers())
     root = logging.getLogger()
     root.handlers[:] = [handler]
@@ -71,7 +79,7 @@ def app_from_env():
     """Uvicorn factory for worker processes: settings come from the environment the parent set."""
     from gateway.app import create_app
 
-    configure_logging(os.environ.get("KIOSK_GATEWAY_LOG_LEVEL", "INFO"))
+    configure_logging(os.environ.get("KIOSK_GATEWAY_LOG_LEVEL", "INFO"), os.environ.get(LOG_JSON_ENV) == "1")
     # The event loop (and with it every heartbeat on SQLite, gateway.db.run_db) shares the GIL with the worker
     # threads of the sync endpoints; a dashboard read of thousands of kiosks would otherwise keep it for the default
     # 5 ms at a time, each time the loop wants it back.
@@ -125,6 +133,12 @@ def _serve_parser() -> argparse.ArgumentParser:
                         f"default ${PAYMENT_CONFIG_ENV}); without it only --demo has payment (simulated)")
     p.add_argument("--access-log", action="store_true", help="log every request line (off: URLs may carry secrets)")
     p.add_argument("--log-level", default="INFO")
+    p.add_argument("--log-json", action="store_true", help="log lines as JSON objects (python-json-logger), masked")
+    p.add_argument("--metrics-token-file", type=Path, default=os.environ.get(METRICS_TOKEN_ENV) or None,
+                   help="file holding the bearer token Prometheus scrapes /metrics with (mode 0600; default "
+                        f"${METRICS_TOKEN_ENV}); without it /metrics answers only --metrics-allow and signed-in staff")
+    p.add_argument("--metrics-allow", default="",
+                   help="comma-separated addresses or networks that may scrape /metrics without a token")
     return p
 
 
@@ -281,7 +295,12 @@ def main(argv: list[str] | None = None) -> int:
         for problem in payment_problems:
             print(f"kiosk-gateway: {problem}", file=sys.stderr)
         return 1
-    configure_logging(args.log_level)
+    configure_logging(args.log_level, args.log_json)
+    try:
+        metrics_token, metrics_allow = _metrics_access(args.metrics_token_file, args.metrics_allow)
+    except ValueError as exc:
+        print(f"kiosk-gateway: {exc}", file=sys.stderr)
+        return 1
     from gateway.db import make_engine, make_sessionmaker, migrate
     from gateway.seed import demo_credentials, seed_demo
 
@@ -298,7 +317,8 @@ def main(argv: list[str] | None = None) -> int:
                                audit_seal_key=audit_key, production=args.production, public_only=args.public,
                                demo=args.demo, simulated_payment=args.demo,
                                payment_config=str(args.payment_config) if args.payment_config else None,
-                               database_prepared_statements=not args.pgbouncer)
+                               database_prepared_statements=not args.pgbouncer,
+                               metrics_token=metrics_token, metrics_allow=metrics_allow, log_json=args.log_json)
     try:
         engine = make_engine(settings.database_url, prepared=settings.database_prepared_statements)
         migrate(engine)
@@ -336,6 +356,7 @@ def main(argv: list[str] | None = None) -> int:
     engine.dispose()
     os.environ[SETTINGS_ENV] = _settings_to_env(settings)
     os.environ["KIOSK_GATEWAY_LOG_LEVEL"] = args.log_level
+    os.environ[LOG_JSON_ENV] = "1" if args.log_json else "0"
     if not args.payment_config and not args.demo:
         logger.warning("no --payment-config: this gateway takes no payments (payment orders answer 503)")
     logger.info("serving on http://%s:%d with %d worker(s)", args.host, args.port, args.workers)
@@ -413,8 +434,38 @@ def tls_options(cert: Path | None, key: Path | None, client_ca: Path | None) -> 
     return uvicorn_options(cert, key, client_ca)
 
 
+def _metrics_access(token_file: Path | None, allow: str) -> tuple[str | None, str]:
+    """The scrape token (read from its file, which must not be readable by others) and the checked allow-list."""
+    from gateway.metrics import allowed_networks
+
+    allowed_networks(allow)  # a bad entry stops start-up with its name
+    if token_file is None:
+        return None, allow
+    try:
+        if token_file.stat().st_mode & 0o077:
+            raise ValueError(f"{token_file}: the metrics token file must be mode 0600")
+        token = token_file.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ValueError(f"cannot read the metrics token file {token_file}: {exc.strerror}") from None
+    if len(token) < 16:
+        raise ValueError(f"{token_file}: the metrics token needs at least 16 characters")
+    return token, allow
+
+
+def _multiprocess_metrics(workers: int) -> None:
+    """Several workers: prometheus-client's multiprocess mode, in a fresh folder (set before any worker starts)."""
+    from gateway.metrics import MULTIPROC_ENV
+
+    if workers <= 1 or os.environ.get(MULTIPROC_ENV):
+        return
+    import tempfile
+
+    os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="kiosk-gateway-metrics-")
+
+
 def serve(host: str, port: int, workers: int, *, access_log: bool = False, log_level: str = "INFO",
           tls: dict | None = None) -> None:
+    _multiprocess_metrics(workers)
     import uvicorn
     from uvicorn.supervisors import Multiprocess
 

@@ -12,7 +12,8 @@ from gateway.models import Kiosk, KioskCommand, AuditEntry, utcnow
 logger = logging.getLogger(__name__)
 
 COMMAND_KINDS = frozenset({"out_of_service", "in_service", "reload_config", "print_test_page", "restart_app",
-                           "open_compartment"})
+                           "open_compartment", "install_update",
+                           "screenshot"})
 
 
 class UnknownKiosk(LookupError):

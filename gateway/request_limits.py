@@ -19,6 +19,10 @@ UPLOAD_LIMITS = (
     (re.compile(r"^/v1/bank/applications/[^/]+/signatures$"), 1024 * 1024),  # a signature PNG (512 KiB) in base64
     # A sealed PDF uploaded to the public check (gateway.routers.pages MAX_UPLOAD_BYTES, plus the form's framing).
     (re.compile(r"^/verify$"), 10 * 1024 * 1024 + 64 * 1024),
+    # A release bundle uploaded by staff (gateway.releases.MAX_BUNDLE_BYTES, plus the form's framing).
+    (re.compile(r"^/dashboard/releases$"), 64 * 1024 * 1024 + 64 * 1024),
+    # A kiosk's screenshot (gateway.remote_view.MAX_PNG_BYTES).
+    (re.compile(r"^/v1/kiosk-screenshots/[^/]+$"), 2 * 1024 * 1024),
 )
 # A body above this size is read only once its API key is known to belong to a kiosk (one indexed read); smaller
 # ones are cheaper to read than to look up twice, so the hot paths (heartbeats) keep their single lookup.

@@ -73,4 +73,12 @@ class GatewaySettings:
     # Server-side prepared statements on PostgreSQL (the hot paths: gateway/pg_hot_paths.py). Off behind a PgBouncer
     # in transaction pooling mode (`kiosk-gateway --pgbouncer`): before 1.21 it cannot keep them across transactions.
     database_prepared_statements: bool = True
+    # /metrics (gateway.metrics): answered to a scrape with this bearer token, to a client address in metrics_allow
+    # (comma-separated addresses or networks), or to signed-in staff; never to anyone else.
+    metrics_token: str | None = None
+    metrics_allow: str = ""
+    # Seconds between two passes over the running software rollouts (gateway.releases.advance); 0: off.
+    rollout_check_interval_s: float = 5.0
+    # Log lines as JSON objects (python-json-logger) instead of text; still masked.
+    log_json: bool = False
     extra: dict = field(default_factory=dict)

@@ -382,6 +382,8 @@ def build_fleet(config, platform, post, session, staff, maintenance, offline, lo
 
     reload = ConfigReload(config_path, config, post=post, sign_in=staff, agent_ref=lambda: agent)
     audited = lambda kind, handler: _audited_command(trail, kind, handler, config)  # noqa: E731
+    central = build_central_config(config, config_path, reload, session, trail)
+    updater = build_updater(config, platform, session, trail)
     agent = build_fleet_agent(
         config, platform, post, devices=heartbeat_devices, stock=stock_provider(desk),
         outbox_depth=offline.store.outbox.depth, last_error=maintenance.recent_errors.last,
@@ -390,8 +392,86 @@ def build_fleet(config, platform, post, session, staff, maintenance, offline, lo
                                 print_test_page if "receipt_printer" in desk.tests.names() else None),
         read_logs=audited("read_logs", lambda: read_log_tail(config.logging.file, maintenance.recent_errors.recent)),
         reload_config=audited("reload_config", reload if config_path else None),
-        audit_head=trail.head)  # each heartbeat reports the log's head: the gateway refuses one that goes back
+        audit_head=trail.head,  # each heartbeat reports the log's head: the gateway refuses one that goes back
+        central=central)
+    if agent is not None and hasattr(platform, "upload_screenshot"):
+        from kiosk.fleet.remote_view import RemoteView
+        from kiosk.session import State
+
+        remote = agent.remote_view = RemoteView(idle=lambda: session.state in (State.ATTRACT, State.OUT_OF_SERVICE),
+                                                upload=platform.upload_screenshot)
+        agent.handlers.screenshot = remote.command
+        session.subscribe(lambda _view: threading.Thread(target=remote.step, daemon=True).start()
+                          if remote.waiting else None)  # a waiting screenshot is taken when the session ends
+    if config.fleet.nightly_restart:
+        from kiosk.fleet.nightly import NightlyRestart
+        from kiosk.session import State
+
+        nightly = NightlyRestart(config.fleet.nightly_restart, idle=lambda: session.state == State.ATTRACT,
+                                 restart=lambda _reason: os.kill(os.getpid(), signal.SIGTERM)).start()
+        session.subscribe(lambda _view: nightly.check())  # the moment a session ends
+    if agent is not None and updater is not None:
+        agent.handlers.install_update = updater.install
+        agent.payload_extra = _joined(agent.payload_extra, updater.releases.report)
+        agent.on_reply = _each(agent.on_reply, updater.on_reply)
+        session.subscribe(lambda _view: updater.step())  # the switch waits for the attract screen
     return agent
+
+
+def _joined(*providers):
+    providers = [p for p in providers if p is not None]
+    return lambda: {k: v for p in providers for k, v in (p() or {}).items()}
+
+
+def _each(*handlers):
+    handlers = [h for h in handlers if h is not None]
+
+    def call(reply):
+        for handler in handlers:
+            handler(reply)
+    return call
+
+
+def build_updater(config, platform, session, trail):
+    """Software updates (kiosk.updates) when the kiosk runs under the release launcher with trusted keys."""
+    from kiosk.updates.releases import ROOT_ENV
+
+    root = os.environ.get(ROOT_ENV)
+    if not root or platform is None or not config.updates.trusted_key_files:
+        return None
+    from kiosk.platform_client import path_part
+    from kiosk.session import State
+    from kiosk.updates.health import Updater
+    from kiosk.updates.releases import Releases
+
+    def fetch(version: str, dest: Path) -> None:
+        response = platform.request("GET", f"/v1/releases/{path_part(version)}/bundle", expect_json=False,
+                                    retry=True, timeout_s=120)
+        dest.write_bytes(response.content)
+
+    return Updater(Releases(Path(root)), config.updates.trusted_key_files, fetch=fetch,
+                   idle=lambda: session.state == State.ATTRACT, window_s=config.updates.crash_window_s)
+
+
+def build_central_config(config, config_path, reload, session, trail):
+    """Central configuration from the heartbeat reply (kiosk.fleet.central_config), applied when the session is
+    back on the attract screen; a change of devices restarts the process (systemd starts it again)."""
+    if not config_path:
+        return None
+    from config.central import load_raw
+    from kiosk.fleet.central_config import CentralConfig
+    from kiosk.session import State
+
+    def apply(new) -> str:
+        outcome = reload.apply(new)
+        trail.config_loaded(new, "central")
+        return outcome
+
+    central = CentralConfig(load_raw(config_path), config.storage.data_dir, apply=apply,
+                            restart=lambda _reason: os.kill(os.getpid(), signal.SIGTERM),
+                            idle=lambda: session.state == State.ATTRACT, audit=trail.record)
+    session.subscribe(lambda _view: central.step())  # the moment a session ends
+    return central
 
 def run_kiosk(config, headless: bool = False, config_path=None, ui_control=None) -> int:
     """Runs the kiosk until stopped. `ui_control(app)` (tests and demo only, from kiosk_testkit.kiosk_main) makes the
@@ -402,7 +482,7 @@ def run_kiosk(config, headless: bool = False, config_path=None, ui_control=None)
     if ui_control is not None and not config.site.demo:
         raise CliError("the UI control channel is for demo and test sites only (site.demo = true)")
 
-    configure_logging(config.logging.level, config.logging.file)
+    configure_logging(config.logging.level, config.logging.file, config.logging.format == "json")
     font = None
     if not headless:
         from screens.fonts import FontNotFound, find_font
@@ -418,15 +498,26 @@ def run_kiosk(config, headless: bool = False, config_path=None, ui_control=None)
     except OfflineCacheError as exc:  # e.g. a bad key file: one line, never a traceback
         raise CliError(str(exc)) from None
     if headless:
-        return _run_headless(kiosk)
+        return _run_headless(kiosk, config)
     return _run_ui(kiosk, config, font, ui_control)
 
 
-def _run_headless(kiosk: Kiosk) -> int:
+def _update_health(kiosk: Kiosk, config, drawn) -> None:
+    """Under the release launcher, a trial release checks its health (kiosk.updates.health) and confirms itself or
+    rolls back."""
+    from kiosk.updates.health import UpdateHealth, kiosk_checks
+
+    health = UpdateHealth.from_env(kiosk_checks(kiosk, config, drawn), timeout_s=config.updates.health_timeout_s)
+    if health is not None:
+        health.start()
+
+
+def _run_headless(kiosk: Kiosk, config) -> int:
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     kiosk.start()
+    _update_health(kiosk, config, drawn=lambda: True)  # headless: no screen to draw
     logger.info("kiosk core running headless")
     try:
         stop.wait()
@@ -444,8 +535,13 @@ def _run_ui(kiosk: Kiosk, config, font, ui_control=None) -> int:
     from screens.app import KioskApp
 
     control = None
-    app = KioskApp(config.ui, kiosk.runtime.post, kiosk.session.view(), font,
-                   on_ready=lambda: setattr(control, "ready", True) if control else None,
+    drawn = threading.Event()
+
+    def on_ready():
+        drawn.set()
+        if control:
+            control.ready = True
+    app = KioskApp(config.ui, kiosk.runtime.post, kiosk.session.view(), font, on_ready=on_ready,
                    required_devices=[d.value for d in config.site.required_devices],
                    camera_preview=kiosk.maintenance.preview if kiosk.maintenance else None)
     kiosk.session.subscribe(app.bridge)
@@ -460,6 +556,13 @@ def _run_ui(kiosk: Kiosk, config, font, ui_control=None) -> int:
         control.start()
     signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.stop(), 0))
     kiosk.start()
+    _update_health(kiosk, config, drawn=drawn.is_set)
+    if getattr(kiosk.fleet, "remote_view", None) is not None:  # staff's screenshots come from this window
+        from screens.screen_capture import capture_png
+
+        # Only the attract and out-of-service screens, as drawn (checked on the Kivy thread, before the read).
+        kiosk.fleet.remote_view.capture = lambda: capture_png(
+            allowed=lambda: app.manager.current in ("attract", "out_of_service"))
     try:
         app.run()
     except KeyboardInterrupt:

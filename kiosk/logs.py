@@ -17,7 +17,15 @@ class StderrHandler(logging.StreamHandler):
     stream = property(lambda self: sys.stderr, lambda self, _value: None)
 
 
-def configure_logging(level: str = "INFO", file: Path | None = None) -> None:
+def json_formatter() -> logging.Formatter:
+    """One JSON object a line (python-json-logger): time, level, logger, message, and the exception if any."""
+    from pythonjsonlogger.json import JsonFormatter
+
+    return JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s",
+                         rename_fields={"asctime": "time", "levelname": "level", "name": "logger"})
+
+
+def configure_logging(level: str = "INFO", file: Path | None = None, json_lines: bool = False) -> None:
     handlers: list[logging.Handler] = [StderrHandler()]
     if file is not None:
         file.parent.mkdir(parents=True, exist_ok=True)
@@ -26,7 +34,7 @@ def configure_logging(level: str = "INFO", file: Path | None = None) -> None:
     for handler in list(root.handlers):
         root.removeHandler(handler)
     for handler in handlers:
-        handler.setFormatter(logging.Formatter(FORMAT))
+        handler.setFormatter(json_formatter() if json_lines else logging.Formatter(FORMAT))
         handler.addFilter(PersonalDataFilter())
         root.addHandler(handler)
     root.setLevel(level)

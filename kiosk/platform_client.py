@@ -228,9 +228,27 @@ class PlatformClient:
         return self.request("POST", f"/v1/cases/{path_part(case_id)}/e-certificate-links", token=token)
 
     def heartbeat(self, payload: dict) -> list[dict]:
+        return list(self.heartbeat_reply(payload).get("commands", []))
+
+    def heartbeat_reply(self, payload: dict) -> dict:
+        """The whole reply: commands, and the central configuration while the kiosk should run another."""
         # Not retried: the next heartbeat is the retry.
         data = self.request("POST", "/v1/heartbeats", json=payload, idempotency_key=new_idempotency_key())
-        return list(data.get("commands", []))
+        return data if isinstance(data, dict) else {}
+
+    def upload_screenshot(self, request_id: str, png: bytes) -> None:
+        """Staff's requested screenshot (gateway.remote_view), as the PNG body."""
+        path = f"/v1/kiosk-screenshots/{path_part(request_id)}"
+        try:
+            response = self.session.post(self.base_url + path, data=png, headers={"Content-Type": "image/png"},
+                                         timeout=self.timeout_s * 4, verify=self._verify)
+        except requests.RequestException as exc:
+            raise PlatformUnavailable(type(exc).__name__) from None
+        if response.status_code >= 500:
+            raise PlatformUnavailable(f"HTTP {response.status_code}")
+        if response.status_code >= 400:
+            code, message = self._error(response)
+            raise PlatformRejected(code, response.status_code, message)
 
     def post_event(self, kind: str, idempotency_key: str, occurred_at: dt.datetime | str, payload: dict) -> str:
         """Delivers one outbox event; "accepted" or "duplicate" (already applied under this key)."""

@@ -239,13 +239,10 @@ class ControlServer:
         return {"ok": True, "frames": frames}
 
     def _screenshot(self, path: Path) -> dict:
-        from kivy.graphics.opengl import GL_RGB, GL_UNSIGNED_BYTE, glReadPixels
-        from PIL import Image
+        from screens.screen_capture import grab_image
 
-        Window.dispatch("on_draw")  # draw the current scene into the back buffer and read it before any flip
-        width, height = Window.size
-        data = glReadPixels(0, 0, width, height, GL_RGB, GL_UNSIGNED_BYTE)
-        image = Image.frombytes("RGB", (width, height), data).transpose(Image.Transpose.FLIP_TOP_BOTTOM)
+        image = grab_image()  # the current scene drawn into the back buffer and read before any flip
+        width, height = image.size
         path.parent.mkdir(parents=True, exist_ok=True)
         image.save(path)
         return {"ok": True, "path": str(path), "width": width, "height": height}

@@ -15,6 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from gateway.dashboard.health import KioskHealth, assess, assess_report, interval_s, with_silence
+from gateway import work_orders  # a fault opens a work order; it closes when the alert clears
 from gateway.dashboard.models import FleetAlert
 from gateway.db import READ_ONLY, make_sessionmaker, run_db
 from gateway.deps import audit
@@ -119,6 +120,7 @@ def sync_alerts(db: Session, health: list[KioskHealth], now: dt.datetime | None 
             if alert.kind in STICKY_KINDS:
                 continue
             alert.cleared_at = now
+            work_orders.fault_cleared(db, alert.kiosk_id, alert.kind, alert.subject, now)  # healthy again
             changed += 1
         elif alert.detail != wanted[key].detail[:200] and alert.kind != "silent":
             alert.detail = wanted[key].detail[:200]
@@ -126,6 +128,7 @@ def sync_alerts(db: Session, health: list[KioskHealth], now: dt.datetime | None 
         if key not in open_alerts and raise_alert(db, key[0], condition.kind, condition.subject,
                                                   condition.detail[:200], now):
             logger.info("alert raised: %s %s %s", key[0], condition.kind, condition.subject)
+            work_orders.fault_raised(db, key[0], condition.kind, condition.subject, condition.detail, now)
             changed += 1
     db.commit()
     return changed

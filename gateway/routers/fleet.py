@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 import functools
+import json
 import logging
 from typing import Any
 
@@ -13,6 +15,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from gateway.central_config import cached_reply_part, heartbeat_reply_part
 from gateway.db import RELAXED_DURABILITY, GroupCommit
 from gateway import pg_hot_paths
 from gateway.deps import (ApiKey, CurrentKiosk, Db, IdempotencyKey, api_key_of, audit, authenticate_in, count_request,
@@ -62,6 +65,8 @@ class Command(BaseModel):
 
 class HeartbeatReply(BaseModel):
     commands: list[Command]
+    config: dict[str, Any] | None = Field(default=None, description="central configuration to apply at the next idle "
+                                          "moment: {version, hash, overlay} (gateway/central_config.py)")
 
 
 @router.post("/v1/heartbeats", response_model=HeartbeatReply, responses=errors(*KIOSK_ERRORS, 409),
@@ -113,7 +118,22 @@ async def _heartbeat_in_one_statement(state, api_key: str, peer_cert: str | None
         refusal = rate_refusal(outcome.rate_count, settings.rate_limit_per_minute, now.timestamp())
     if refusal is not None:
         raise refusal
+    # Central configuration (gateway/central_config.py) rides on the reply; its rows are cached per process, so
+    # this costs a query only every CACHE_S seconds.
+    part = cached_reply_part(state.engine, outcome.kiosk_id, body)
+    if part is None:
+        def ask() -> dict:
+            with state.engine.connect() as db:
+                return heartbeat_reply_part(db, _KioskRef(outcome.kiosk_id), body)
+        part = await anyio.to_thread.run_sync(ask)
+    if part:
+        return json.dumps({**json.loads(outcome.reply), **part})
     return outcome.reply
+
+
+@dataclass(frozen=True)
+class _KioskRef:
+    kiosk_id: str
 
 
 def _group_commit(state) -> GroupCommit:
@@ -241,9 +261,11 @@ def record_heartbeat(db, kiosk, body: Heartbeat, *, commit: bool = True) -> dict
                                                    "redeliver_before": now - COMMAND_REDELIVER_AFTER}))
     if pending:
         db.execute(_MARK_DELIVERED, {"command_ids": [c.command_id for c in pending], "delivered_at": now})
+    reply = {"commands": [{"command_id": c.command_id, "kind": c.kind, "args": c.args} for c in pending]}
+    reply.update(heartbeat_reply_part(db, kiosk, body))  # central configuration, while the kiosk runs another
     if commit:
         db.commit()
-    return {"commands": [{"command_id": c.command_id, "kind": c.kind, "args": c.args} for c in pending]}
+    return reply
 
 
 class KioskEventIn(BaseModel):

@@ -25,7 +25,9 @@ def _check(args) -> int:
 
 
 def _run(args) -> int:
-    config = load_config(args.config)
+    from kiosk.fleet.central_config import load_running
+
+    config = load_running(args.config, load_config(args.config))  # with the central configuration last applied
     from kiosk.app import run_kiosk  # deferred: `kiosk config check` must not pay for device and UI imports
     return run_kiosk(config, headless=args.headless or os.environ.get("KIOSK_HEADLESS") == "1",
                      config_path=args.config)

@@ -52,7 +52,8 @@ class FleetAgent:
                  outbox_depth: Callable[[], int] | None = None, doors_open: Callable[[], list] | None = None,
                  last_error: Callable[[], str | None] | None = None, data_dir: Path | str = "/",
                  audit_head: Callable[[], dict | None] | None = None,
-                 version: str = __version__, clock: Callable[[], float] = time.monotonic):
+                 version: str = __version__, clock: Callable[[], float] = time.monotonic,
+                 payload_extra: Callable[[], dict] | None = None, on_reply: Callable[[dict], None] | None = None):
         self.client = client
         self.change_interval(interval_s)
         self.handlers = handlers or CommandHandlers()
@@ -62,6 +63,9 @@ class FleetAgent:
         self.doors_open = doors_open
         self.last_error_source = last_error
         self.audit_head = audit_head
+        # More heartbeat fields (central configuration's running hash...) and a reader of the whole reply.
+        self.payload_extra = payload_extra
+        self.on_reply = on_reply
         self.data_dir = Path(data_dir)
         self.version = version
         self.clock = clock
@@ -116,7 +120,11 @@ class FleetAgent:
         with self._lock:
             acknowledged = self._deliver_results()
             try:
-                commands = self.client.heartbeat(self.payload(acknowledged))
+                if hasattr(self.client, "heartbeat_reply"):
+                    reply = self.client.heartbeat_reply(self.payload(acknowledged))
+                    commands = reply.get("commands") or []
+                else:
+                    reply, commands = {}, self.client.heartbeat(self.payload(acknowledged))
             except PlatformError as exc:
                 self._note_error(f"heartbeat failed: {exc.message_key}")
                 return []
@@ -147,7 +155,12 @@ class FleetAgent:
             self.results = (self.results + done)[-MAX_PENDING_RESULTS:]
             if len(self.pending) > MAX_PENDING_RESULTS:  # a long outage: the oldest results are given up
                 self.pending = self.pending[-MAX_PENDING_RESULTS:]
-            return done
+        if self.on_reply is not None:
+            try:
+                self.on_reply(reply)
+            except Exception:  # e.g. a config that cannot be written: the next heartbeat tries again
+                logger.exception("heartbeat reply handler failed")
+        return done
 
     def _deliver_results(self) -> list[str]:
         delivered, kept = [], []
@@ -202,6 +215,9 @@ class FleetAgent:
             "doors_open": list(self._read(self.doors_open, []) or []),
             "command_results": acknowledged or [],
         }
+        if self.payload_extra is not None:
+            for key, value in (self._read(self.payload_extra, {}) or {}).items():
+                body.setdefault(key, value)
         if self.audit_head is not None:
             # The audit log's head ({"seq", "hash"}, None while it is empty): the gateway refuses one that goes
             # backwards. Not sent at all when it cannot be read, which the gateway takes as "not reported".

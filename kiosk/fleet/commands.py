@@ -11,7 +11,8 @@ from kiosk.privacy import scrub_text
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("out_of_service", "in_service", "reload_config", "print_test_page", "upload_logs")
+KINDS = ("out_of_service", "in_service", "reload_config", "print_test_page", "upload_logs", "install_update",
+         "screenshot")
 # What fits in one command_result event beside its other fields (the gateway takes 16 KB of JSON per payload).
 MAX_LOG_CHARS = 12_000
 MAX_MESSAGE = 200
@@ -40,6 +41,10 @@ class CommandHandlers:
     reload_config: Callable[[], str | None] | None = None
     print_test_page: Callable[[], str | None] | None = None
     read_logs: Callable[[], str] | None = None
+    # install_update(args) -> outcome: kiosk.updates.health.Updater.install (the release installed beside this one)
+    install_update: Callable[[dict], str] | None = None
+    # screenshot(args) -> outcome: kiosk.fleet.remote_view.RemoteView.command (taken when no session)
+    screenshot: Callable[[dict], str] | None = None
 
 
 def mask_logs(text: str) -> str:
@@ -64,6 +69,14 @@ def execute(command: dict, handlers: CommandHandlers) -> CommandResult:
             return _callback(command_id, kind, handlers.reload_config, "config reloaded")
         if kind == "print_test_page":
             return _callback(command_id, kind, handlers.print_test_page, "test page printed")
+        if kind == "install_update":
+            if handlers.install_update is None:
+                return CommandResult(command_id, kind, False, "not supported on this kiosk")
+            return CommandResult(command_id, kind, True, scrub_text(str(handlers.install_update(args)))[:200])
+        if kind == "screenshot":
+            if handlers.screenshot is None:
+                return CommandResult(command_id, kind, False, "not supported on this kiosk")
+            return CommandResult(command_id, kind, True, scrub_text(str(handlers.screenshot(args)))[:200])
         if kind == "upload_logs":
             if handlers.read_logs is None:
                 return CommandResult(command_id, kind, False, "no log source configured")

@@ -46,11 +46,18 @@ class ConfigReload:
 
     def __call__(self) -> str:
         from config import load_config
-        from kiosk.maintenance.staff import StaffGate
+
+        from kiosk.fleet.central_config import load_running
 
         if self.path is None:
             raise RuntimeError("this kiosk was not started from a config file")
-        new = load_config(self.path)  # ConfigError: one line, nothing applied
+        # ConfigError: one line, nothing applied. The central configuration's overlay stays merged in.
+        return self.apply(load_running(self.path, load_config(self.path)))
+
+    def apply(self, new) -> str:
+        """Applies a validated KioskConfig's live sections (the site file reloaded, or a central overlay)."""
+        from kiosk.maintenance.staff import StaffGate
+
         old = self.current
         changed = [name for name in type(new).model_fields if getattr(new, name) != getattr(old, name)]
         if self.post is not None:
@@ -80,7 +87,8 @@ def build_fleet_agent(config, platform, post, *, devices: Callable[[], dict], st
                       outbox_depth: Callable[[], int] | None, last_error: Callable[[], str | None] | None,
                       print_test_page: Callable[[], str | None] | None, read_logs: Callable[[], str] | None,
                       reload_config: Callable[[], str] | None, doors_open: Callable[[], list] | None = None,
-                      audit_head: Callable[[], dict | None] | None = None) -> FleetAgent | None:
+                      audit_head: Callable[[], dict | None] | None = None,
+                      central=None) -> FleetAgent | None:
     """The agent when config.fleet enables it and there is a gateway client; None otherwise."""
     if not config.fleet.enabled or platform is None or not hasattr(platform, "heartbeat"):
         if config.fleet.enabled:
@@ -91,4 +99,6 @@ def build_fleet_agent(config, platform, post, *, devices: Callable[[], dict], st
     return FleetAgent.from_config(config.fleet, platform, handlers=handlers, devices=devices, stock=stock,
                                   outbox_depth=outbox_depth, last_error=last_error, doors_open=doors_open,
                                   audit_head=audit_head,
-                                  data_dir=Path(config.storage.data_dir))
+                                  data_dir=Path(config.storage.data_dir),
+                                  payload_extra=central.heartbeat_fields if central is not None else None,
+                                  on_reply=central.on_reply if central is not None else None)
