@@ -41,6 +41,9 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.adapters = adapters or simulated_adapters(settings)
     app.state.seal = app.state.seal_trust = None
+    from gateway.business_catalogue import DEFAULT_PATH, load_catalogue
+
+    app.state.business_catalogue = load_catalogue(settings.business_catalogue or DEFAULT_PATH)  # a bad file stops here
     if settings.seal_dir is not None:
         from gateway.seal import Seal, SealFiles
         from gateway.seal_check import SealTrust
@@ -80,5 +83,8 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
 
         app.include_router(demo_pay.router)
     app.include_router(e_certificates.router)
+    from gateway.routers import applications  # 一窗受理: the business catalogue
+
+    app.include_router(applications.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
     return app

@@ -70,4 +70,6 @@ class GatewaySettings:
     # (production); None stamps time with the folder's demo TSA key.
     seal_dir: Path | None = None
     seal_tsa_url: str | None = None
+    # The self-service business catalogue (gateway/business_catalogue.py); None: gateway/data/businesses.toml.
+    business_catalogue: Path | None = None
     extra: dict = field(default_factory=dict)
