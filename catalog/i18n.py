@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import string
 
+from catalog.application import APPLICATION_MESSAGES
 from catalog.pickup import PICKUP_MESSAGES
 
 logger = logging.getLogger(__name__)
@@ -464,6 +465,7 @@ CATALOG: dict[str, tuple[str, str]] = {
                           "This is the case on your acceptance notice. Your other cases are in the main menu."),
     # -- certificate pickup locker (issue 9): code screen, door screen; the core's texts in catalog/pickup.py ----
     **PICKUP_MESSAGES,
+    **APPLICATION_MESSAGES,
     "pickup_code_accepted": ("取件码正确。请把领取人的身份证放在读卡区，核验身份后开门。",
                              "Your code is right. Place the ID card of the person collecting on the reader; the door "
                              "opens once we have checked who you are."),

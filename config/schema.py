@@ -209,6 +209,9 @@ class DevicesConfig(Strict):
     document_printer: DocumentPrinterConfig = DocumentPrinterConfig(enabled=False)
     certificate_printer: CertificatePrinterConfig = CertificatePrinterConfig(enabled=False)
     locker: LockerConfig = LockerConfig(enabled=False)
+    # The document camera (高拍仪) for one-window application materials: a second camera, configured like `camera`
+    # (a UVC device path, or a video file from peripherals/document_camera/simulator.py in a demo).
+    document_camera: CameraConfig = CameraConfig(enabled=False, width=1600, height=1200)
 
 
 class GatewayConfig(Strict):
@@ -332,4 +335,14 @@ class KioskConfig(Strict):
             # A real site's link carries ID numbers and payments: mutual TLS only (docs/install-kiosk.md).
             raise ValueError("gateway.url: a plain http:// gateway is only allowed when site.demo = true; "
                              "use https:// (mutual TLS)")
+        document_camera = self.devices.document_camera
+        if document_camera.enabled and not self.site.demo and _simulated_source(document_camera.source):
+            raise ValueError("devices.document_camera.source: a video or image file (the simulator) is only "
+                             "allowed when site.demo = true; name the camera's /dev/v4l/by-id/... path")
         return self
+
+
+def _simulated_source(source: str) -> bool:
+    """A file standing in for a camera (peripherals.camera.source decides the same way)."""
+    text = source.strip()
+    return not (text.isdigit() or text.startswith("/dev/") or "://" in text)
