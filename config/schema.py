@@ -95,6 +95,12 @@ class CameraConfig(Strict):
     reconnect_s: float = Field(default=1.0, gt=0, le=60)
 
 
+class DocumentCameraConfig(CameraConfig):
+    # A page needs far more pixels than a face: A4 at about 100 dpi fills most of a 1600x1200 frame.
+    width: int = Field(default=1600, gt=0)
+    height: int = Field(default=1200, gt=0)
+
+
 class ReceiptPrinterConfig(Strict):
     enabled: bool = True
     # serial:<pyserial url>[?baud=N], usb:<vid>:<pid>, net:<host>[:port] (9100), file:<path> (e.g. /dev/usb/lp0)
@@ -211,7 +217,7 @@ class DevicesConfig(Strict):
     locker: LockerConfig = LockerConfig(enabled=False)
     # The document camera (高拍仪) for one-window application materials: a second camera, configured like `camera`
     # (a UVC device path, or a video file from peripherals/document_camera/simulator.py in a demo).
-    document_camera: CameraConfig = CameraConfig(enabled=False, width=1600, height=1200)
+    document_camera: DocumentCameraConfig = DocumentCameraConfig(enabled=False)
 
 
 class GatewayConfig(Strict):

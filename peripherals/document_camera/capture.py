@@ -144,9 +144,9 @@ def glare_share_of(page: np.ndarray) -> float:
     return float(blown.mean())
 
 
-def process(frame: np.ndarray, limits: CaptureLimits = CaptureLimits()) -> Capture:
-    """One frame through the whole pipeline."""
-    corners = find_page(frame, limits)
+def process(frame: np.ndarray, limits: CaptureLimits = CaptureLimits(), corners: np.ndarray | None = None) -> Capture:
+    """One frame through the whole pipeline (`corners`: the page already found in this frame by find_page)."""
+    corners = corners if corners is not None else find_page(frame, limits)
     if corners is None:
         return Capture(None, Rejection.NO_PAGE)
     if _cut_off(corners, frame, limits.edge_margin_px):

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from peripherals.document_camera.capture import (Capture, CaptureLimits, Rejection, encode_page, pages_to_pdf,
-                                                 process, steady, thumbnail)
+from peripherals.document_camera.capture import (Capture, CaptureLimits, Rejection, encode_page, find_page,
+                                                 pages_to_pdf, process, steady, thumbnail)
 
 logger = logging.getLogger(__name__)
 
@@ -28,17 +28,18 @@ class PageWatcher:
         self.rejection: Rejection | None = None
 
     def feed(self, frame: np.ndarray) -> Capture | None:
-        capture = process(frame, self.limits)
-        still = steady(self._previous, capture.corners, self.limits)
-        self._previous = capture.corners
-        if capture.rejection is Rejection.NO_PAGE:
+        # Only the page's corners for a frame in which it may still move (cheap, on a small copy); the whole pipeline
+        # runs once it lies still.
+        corners = find_page(frame, self.limits)
+        still = steady(self._previous, corners, self.limits)
+        self._previous = corners
+        if corners is None:
             self.rejection = None
             self._taken = False
             return None
-        if self._taken:
-            return None
-        if not still:
-            return None  # still moving: say nothing yet
+        if self._taken or not still:
+            return None  # already taken, or still moving: say nothing yet
+        capture = process(frame, self.limits, corners)
         if capture.accepted:
             self.rejection = None
             self._taken = True
