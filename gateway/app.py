@@ -44,6 +44,11 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     from gateway.business_catalogue import DEFAULT_PATH, load_catalogue
 
     app.state.business_catalogue = load_catalogue(settings.business_catalogue or DEFAULT_PATH)  # a bad file stops here
+    from gateway import material_models  # noqa: F401  (its table, for the migrations' metadata)
+    from gateway.material_store import open_store
+    from gateway.settings import REPO_ROOT
+
+    app.state.material_store = open_store(settings.material_store, REPO_ROOT / "var" / "materials")
     if settings.seal_dir is not None:
         from gateway.seal import Seal, SealFiles
         from gateway.seal_check import SealTrust
@@ -83,8 +88,9 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
 
         app.include_router(demo_pay.router)
     app.include_router(e_certificates.router)
-    from gateway.routers import applications  # 一窗受理: the business catalogue
+    from gateway.routers import applications, material_uploads  # 一窗受理: the catalogue, the materials' upload
 
     app.include_router(applications.router)
+    app.include_router(material_uploads.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
     return app

@@ -185,7 +185,7 @@ def parse_catalogue(text: str, origin: str = "catalogue") -> Catalogue:
 
 
 @functools.lru_cache(maxsize=4)
-def load_catalogue(path: Path = DEFAULT_PATH) -> Catalogue:
+def load_catalogue(path: Path | str = DEFAULT_PATH) -> Catalogue:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:

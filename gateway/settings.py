@@ -71,5 +71,8 @@ class GatewaySettings:
     seal_dir: Path | None = None
     seal_tsa_url: str | None = None
     # The self-service business catalogue (gateway/business_catalogue.py); None: gateway/data/businesses.toml.
-    business_catalogue: Path | None = None
+    business_catalogue: str | None = None
+    # Where application materials are kept, encrypted (gateway/material_store.py): a folder, or
+    # s3://bucket?endpoint=https://host for an S3-compatible store shared by several gateway hosts. None: var/materials.
+    material_store: str | None = None
     extra: dict = field(default_factory=dict)

@@ -88,7 +88,7 @@ def test_the_gateway_refuses_to_start_on_a_bad_catalogue(tmp_path, engine):
     bad = tmp_path / "businesses.toml"
     bad.write_text(SHIPPED.replace('receipt = "acceptance"', 'receipt = "maybe"', 1), encoding="utf-8")
     with pytest.raises(CatalogueError, match="receipt"):
-        create_app(GatewaySettings(business_catalogue=bad, alert_check_interval_s=0), engine=engine)
+        create_app(GatewaySettings(business_catalogue=str(bad), alert_check_interval_s=0), engine=engine)
 
 
 def test_the_kiosk_api_serves_the_catalogue(client, hall):
