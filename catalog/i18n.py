@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import string
 
+from catalog.application import APPLICATION_MESSAGES
 from catalog.pickup import PICKUP_MESSAGES
 from catalog.payment import PAYMENT_MESSAGES
 from catalog.help import HELP_MESSAGES
@@ -470,6 +471,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     **PICKUP_MESSAGES,
     **PAYMENT_MESSAGES,
     **HELP_MESSAGES,
+    **APPLICATION_MESSAGES,
     "pickup_code_accepted": ("取件码正确。请把领取人的身份证放在读卡区，核验身份后开门。",
                              "Your code is right. Place the ID card of the person collecting on the reader; the door "
                              "opens once we have checked who you are."),

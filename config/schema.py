@@ -97,6 +97,12 @@ class CameraConfig(Strict):
     reconnect_s: float = Field(default=1.0, gt=0, le=60)
 
 
+class DocumentCameraConfig(CameraConfig):
+    # A page needs far more pixels than a face: A4 at about 100 dpi fills most of a 1600x1200 frame.
+    width: int = Field(default=1600, gt=0)
+    height: int = Field(default=1200, gt=0)
+
+
 class ReceiptPrinterConfig(Strict):
     enabled: bool = True
     # serial:<pyserial url>[?baud=N], usb:<vid>:<pid>, net:<host>[:port] (9100), file:<path> (e.g. /dev/usb/lp0)
@@ -213,6 +219,9 @@ class DevicesConfig(Strict):
     document_printer: DocumentPrinterConfig = DocumentPrinterConfig(enabled=False)
     certificate_printer: CertificatePrinterConfig = CertificatePrinterConfig(enabled=False)
     locker: LockerConfig = LockerConfig(enabled=False)
+    # The document camera (高拍仪) for one-window application materials: a second camera, configured like `camera`
+    # (a UVC device path, or a video file from peripherals/document_camera/simulator.py in a demo).
+    document_camera: DocumentCameraConfig = DocumentCameraConfig(enabled=False)
 
 
 class GatewayConfig(Strict):
@@ -350,4 +359,14 @@ class KioskConfig(Strict):
             # A real site's link carries ID numbers and payments: mutual TLS only (docs/install-kiosk.md).
             raise ValueError("gateway.url: a plain http:// gateway is only allowed when site.demo = true; "
                              "use https:// (mutual TLS)")
+        document_camera = self.devices.document_camera
+        if document_camera.enabled and not self.site.demo and _simulated_source(document_camera.source):
+            raise ValueError("devices.document_camera.source: a video or image file (the simulator) is only "
+                             "allowed when site.demo = true; name the camera's /dev/v4l/by-id/... path")
         return self
+
+
+def _simulated_source(source: str) -> bool:
+    """A file standing in for a camera (peripherals.camera.source decides the same way)."""
+    text = source.strip()
+    return not (text.isdigit() or text.startswith("/dev/") or "://" in text)

@@ -42,6 +42,14 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.adapters = adapters or simulated_adapters(settings)
     app.state.seal = app.state.seal_trust = None
+    from gateway.business_catalogue import DEFAULT_PATH, load_catalogue
+
+    app.state.business_catalogue = load_catalogue(settings.business_catalogue or DEFAULT_PATH)  # a bad file stops here
+    from gateway import material_models  # noqa: F401  (its table, for the migrations' metadata)
+    from gateway.material_store import open_store
+    from gateway.settings import REPO_ROOT
+
+    app.state.material_store = open_store(settings.material_store, REPO_ROOT / "var" / "materials")
     if settings.seal_dir is not None:
         from gateway.seal import Seal, SealFiles
         from gateway.seal_check import SealTrust
@@ -99,6 +107,10 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     app.include_router(__import__("gateway.routers.certificates", fromlist=["router"]).router)  # issue 22
     from gateway.routers import kiosk_event_batches  # an outbox backlog delivered many events to a request
     app.include_router(kiosk_event_batches.router)
+    from gateway.routers import applications, material_uploads  # 一窗受理: the catalogue, the materials' upload
+
+    app.include_router(applications.router)
+    app.include_router(material_uploads.router)
     app.include_router(__import__("gateway.dashboard", fromlist=["router"]).router)  # the staff dashboard
     from gateway.dashboard import help_desk  # the call-staff board (issue 21)
 

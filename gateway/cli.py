@@ -128,6 +128,9 @@ def _serve_parser() -> argparse.ArgumentParser:
                    help="the registration centre's seal folder (seal.pem, seal.key mode 0600, ca.pem, ca.crl); "
                         "with --demo a demo CA and seal are made in var/seal when not given")
     p.add_argument("--seal-tsa-url", help="the RFC 3161 time-stamping authority (required with --production)")
+    p.add_argument("--material-store", default=None,
+                   help="where application materials are kept, encrypted: a folder (default var/materials) or "
+                        "s3://bucket?endpoint=https://host for an S3-compatible store shared by several hosts")
     p.add_argument("--payment-config", type=Path, default=os.environ.get(PAYMENT_CONFIG_ENV) or None,
                    help="payment channels, merchant ids and where their keys are (gateway/payment_config.py; "
                         f"default ${PAYMENT_CONFIG_ENV}); without it only --demo has payment (simulated)")
@@ -318,7 +321,8 @@ def main(argv: list[str] | None = None) -> int:
                                demo=args.demo, simulated_payment=args.demo,
                                payment_config=str(args.payment_config) if args.payment_config else None,
                                database_prepared_statements=not args.pgbouncer,
-                               metrics_token=metrics_token, metrics_allow=metrics_allow, log_json=args.log_json)
+                               metrics_token=metrics_token, metrics_allow=metrics_allow, log_json=args.log_json,
+                               material_store=args.material_store)
     try:
         engine = make_engine(settings.database_url, prepared=settings.database_prepared_statements)
         migrate(engine)

@@ -23,6 +23,8 @@ UPLOAD_LIMITS = (
     (re.compile(r"^/dashboard/releases$"), 64 * 1024 * 1024 + 64 * 1024),
     # A kiosk's screenshot (gateway.remote_view.MAX_PNG_BYTES).
     (re.compile(r"^/v1/kiosk-screenshots/[^/]+$"), 2 * 1024 * 1024),
+    # One chunk of an application material (gateway.routers.material_uploads CHUNK_MAX).
+    (re.compile(r"^/v1/material-uploads/[0-9a-f]+/chunks/[0-9]+$"), 512 * 1024),
 )
 # A body above this size is read only once its API key is known to belong to a kiosk (one indexed read); smaller
 # ones are cheaper to read than to look up twice, so the hot paths (heartbeats) keep their single lookup.

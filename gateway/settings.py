@@ -81,4 +81,9 @@ class GatewaySettings:
     rollout_check_interval_s: float = 5.0
     # Log lines as JSON objects (python-json-logger) instead of text; still masked.
     log_json: bool = False
+    # The self-service business catalogue (gateway/business_catalogue.py); None: gateway/data/businesses.toml.
+    business_catalogue: str | None = None
+    # Where application materials are kept, encrypted (gateway/material_store.py): a folder, or
+    # s3://bucket?endpoint=https://host for an S3-compatible store shared by several gateway hosts. None: var/materials.
+    material_store: str | None = None
     extra: dict = field(default_factory=dict)
