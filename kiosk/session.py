@@ -221,6 +221,7 @@ class Session:
         (ANY, ev.SessionSettingsChanged, "_settings"),
         (ANY, ev.ConnectivityChanged, "_connectivity"),
         (ANY, ev.LanguageChanged, "_language"),
+        (State.DONE, ev.ServiceChosen, "_service_chosen"),  # an outcome's next step (print the other proof)
     )
 
     def __init__(self, services: Iterable[str], required_devices: Iterable[str] = (), *,
