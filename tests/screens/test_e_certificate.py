@@ -57,7 +57,7 @@ def test_the_qr_code_on_screen_downloads_the_certificate_and_the_contract(kiosk,
     url = urls[0]
     assert url.startswith(kiosk.gateway.url + "/e-certificates/")
     page = requests.get(url, timeout=60)
-    assert page.status_code == 200 and "电子证书下载" in page.text
+    assert page.status_code == 200 and "电子证照下载" in page.text
     for document in ("e-certificate.pdf", "contract.pdf"):
         pdf = requests.get(f"{url}/{document}", timeout=60)
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
