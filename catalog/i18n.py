@@ -11,6 +11,7 @@ import string
 
 from catalog.outcomes import OUTCOME_MESSAGES
 from catalog.pickup import PICKUP_MESSAGES
+from catalog.site_texts import SITE_MESSAGES
 
 logger = logging.getLogger(__name__)
 
@@ -467,6 +468,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     # -- certificate pickup locker (issue 9): code screen, door screen; the core's texts in catalog/pickup.py ----
     **PICKUP_MESSAGES,
     **OUTCOME_MESSAGES,
+    **SITE_MESSAGES,
     "pickup_code_accepted": ("取件码正确。请把领取人的身份证放在读卡区，核验身份后打开格口。",
                              "Your code is right. Place the ID card of the person collecting on the reader; the door "
                              "opens once we have checked who you are."),

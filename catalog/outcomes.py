@@ -37,6 +37,15 @@ OUTCOME_MESSAGES: dict[str, tuple[str, str]] = {
     "fee.deed_tax": ("契税", "Deed tax"),
     "fee.registration_fee": ("不动产登记费", "Registration fee"),
     "fee.maintenance_fund": ("住宅专项维修资金", "Housing maintenance fund"),
+    # the locker (screens/pickup_code.py, screens/pickup_door.py)
+    "pickup.backspace": ("退格", "Delete"),
+    "pickup.close_title": ("{compartment} 号格口门未关好", "Door {compartment} is not closed"),
+    "pickup.again": ("重新扫码取件", "Start again with my code"),
+    "pickup.staff_hint": ("请到服务台找工作人员，告诉他们格口号：{compartment}",
+                          "Please go to the help desk and tell the staff the compartment number: {compartment}"),
+    "pickup.agent_hint": ("请由本人或登记的代领人，用自己的身份证重新扫码取件。",
+                          "The owner or their registered agent should start again with the code and their own ID "
+                          "card."),
     # direct next steps
     "outcome.next.property_record": ("打印名下房产证明", "Print the proof of my property"),
     "outcome.next.no_property": ("打印无房证明", "Print the no-property proof"),
@@ -91,6 +100,10 @@ NEXT_STEPS: dict[str, tuple[str, str]] = {
     "no_properties": ("proof", "outcome.next.no_property"),
     "payment_expired": ("payment", "outcome.next.pay_again"),
 }
+
+# messages that say something went right: shown in the "ok" colour, never the red warning one
+POSITIVE: frozenset[str] = frozenset({"pickup_code_accepted", "matched", "picked_up", "payment_done",
+                                      "proof_printed", "transfers_submitted", "mortgage_submitted"})
 
 
 def title_key(outcome: str | None) -> str:
