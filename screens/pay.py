@@ -115,11 +115,6 @@ class PayScreen(BaseScreen):
                 body.add_widget(image)
             body.add_widget(KioskLabel(text=self.t("pay.amount", amount=yuan(step.total_fen or 0)),
                                        bold=True, halign="center", font_size=self.app.fs_title))
-            if step.case is not None:  # a resumed order shows what it pays for, as the fees page did
-                body.add_widget(KioskLabel(text=f"{self._case_title(step.case.title, step.case.kind)}  {step.case.case_id}", halign="center",
-                                           color=self.app.color_muted, font_size=self.app.fs_small))
-            for item in step.items:
-                body.add_widget(FeeRow(name=self._fee_name(item), amount=yuan(item.amount_fen)))
             self._countdown = KioskLabel(text="", halign="center", color=self.app.color_warn)
             body.add_widget(self._countdown)
             if step.channel_name or step.channels:
@@ -128,6 +123,14 @@ class PayScreen(BaseScreen):
                     font_size=self.app.fs_small))
             body.add_widget(KioskLabel(text=self.t("pay.waiting"), halign="center", color=self.app.color_muted,
                                        font_size=self.app.fs_small))
+            # What the order pays for, as the fees page showed it (a case chosen again resumes its order here),
+            # below the countdown so that the QR code, the amount and the time left stay in view.
+            if step.case is not None:
+                title = self._case_title(step.case.title, step.case.kind)
+                body.add_widget(KioskLabel(text=f"{title}  {step.case.case_id}", halign="center",
+                                           color=self.app.color_muted, font_size=self.app.fs_small))
+            for item in step.items:
+                body.add_widget(FeeRow(name=self._fee_name(item), amount=yuan(item.amount_fen)))
             footer = ("flow", "cancel", "pay.cancel", None)
         elif type(step) in WAIT_TEXTS:
             prompt = self.t(WAIT_TEXTS[type(step)])
