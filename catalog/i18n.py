@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import string
 
+from catalog.maintenance_words import MAINTENANCE_MESSAGES
 from catalog.outcomes import OUTCOME_MESSAGES
 from catalog.pickup import PICKUP_MESSAGES
 from catalog.site_texts import SITE_MESSAGES
@@ -469,6 +470,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     **PICKUP_MESSAGES,
     **OUTCOME_MESSAGES,
     **SITE_MESSAGES,
+    **MAINTENANCE_MESSAGES,
     "pickup_code_accepted": ("取件码正确。请把领取人的身份证放在读卡区，核验身份后打开格口。",
                              "Your code is right. Place the ID card of the person collecting on the reader; the door "
                              "opens once we have checked who you are."),
