@@ -22,7 +22,7 @@ MAINTENANCE_MESSAGES: dict[str, tuple[str, str]] = {
     "maint.level.ERROR": ("错误", "Error"),
     "maint.level.CRITICAL": ("严重错误", "Critical error"),
     "maint.level.WARNING": ("警告", "Warning"),
-    "maint.log_line": ("{time}  {level}（{source}）", "{time}  {level} ({source})"),
+    "maint.log_line": ("{time}  {level}（来自{source}）", "{time}  {level} (from {source})"),
 }
 
 # the logger name's part that names a device -> the device's catalog key
