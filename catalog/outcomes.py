@@ -46,6 +46,11 @@ OUTCOME_MESSAGES: dict[str, tuple[str, str]] = {
     "pickup.agent_hint": ("请由本人或登记的代领人，用自己的身份证重新扫码取件。",
                           "The owner or their registered agent should start again with the code and their own ID "
                           "card."),
+    # the bank: a decline is confirmed
+    "bank.decline_confirm": ("您选择的拒绝原因是：{reason}。拒绝后这份申请不会提交，确定要拒绝签字吗？",
+                             "Your reason: {reason}. If you decline, this application will not be sent. Decline "
+                             "to sign?"),
+    "bank.decline_confirmed": ("确认拒绝签字", "Yes, decline"),
     # direct next steps
     "outcome.next.property_record": ("打印名下房产证明", "Print the proof of my property"),
     "outcome.next.no_property": ("打印无房证明", "Print the no-property proof"),
