@@ -51,6 +51,10 @@ OUTCOME_MESSAGES: dict[str, tuple[str, str]] = {
                              "Your reason: {reason}. If you decline, this application will not be sent. Decline "
                              "to sign?"),
     "bank.decline_confirmed": ("确认拒绝签字", "Yes, decline"),
+    # transfers: the utilities apart from the household registration
+    "transfers.group.utilities": ("水电气过户（供水、供电、燃气公司办理）",
+                                  "Utility accounts (moved by the water, power and gas companies)"),
+    "transfers.group.household": ("户口迁移（由公安派出所办理）", "Household registration (done by the police station)"),
     # direct next steps
     "outcome.next.property_record": ("打印名下房产证明", "Print the proof of my property"),
     "outcome.next.no_property": ("打印无房证明", "Print the no-property proof"),
