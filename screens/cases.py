@@ -147,6 +147,8 @@ class CasesScreen(BaseScreen):
         rejection = getattr(case, "rejection_reason", None)
         kind = _label("kind", getattr(case, "kind", ""), language)
         title = str(getattr(case, "title", "") or kind)
+        if language == "en" and f"kind.{getattr(case, 'kind', '')}" in i18n.CATALOG:
+            title = kind  # the gateway's titles are Chinese: in English the kind of registration is named
         card = CaseCard(
             title=title,
             kind="" if kind == title else kind,
