@@ -55,7 +55,7 @@ LABELS = {
     "mortgagee": ("权利人（抵押权人）", "Mortgagee"), "mortgagor": ("义务人（抵押人）", "Mortgagor"),
     "property_certificate_no": ("不动产权证书号", "Property certificate No."), "amount": ("被担保主债权数额", "Secured amount"),
     "loan_term": ("债务履行期限", "Term of the debt"), "right": ("证明权利或事项", "Right or matter"),
-    "case_id": ("业务号", "Case No."), "kind": ("登记类型", "Registration"), "applicant": ("申请人", "Applicant"),
+    "case_id": ("业务编号", "Case No."), "kind": ("登记类型", "Registration"), "applicant": ("申请人", "Applicant"),
     "received_on": ("受理日期", "Received on"), "due": ("承诺办结日期", "To be completed by"),
     "limit": ("法定办理时限", "Statutory time limit"),
 }

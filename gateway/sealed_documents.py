@@ -13,6 +13,7 @@ from fastapi import Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from catalog.beijing_time import beijing
 from gateway import proof_documents
 from gateway.bank_recording import PROOF_KIND as MORTGAGE_KIND, certificate_json
 from gateway.casework import deadline_of
@@ -115,12 +116,12 @@ def _registry_rows(db: Session, kind: str, ref: str) -> tuple[str, tuple[tuple[s
             return None
         return REASONS[kind], (("编号", proof.proof_id), ("权利人", mask_name(proof.holder_name)),
                                ("证件号码", mask_id_number(proof.id_number)), ("出具机构", proof.office),
-                               ("出具时间", proof.issued_at.strftime("%Y-%m-%d %H:%M UTC")), ("验证码", ref))
+                               ("出具时间", beijing(proof.issued_at) + "（北京时间）"), ("验证码", ref))
     if kind == "acceptance_receipt":
         case = db.get(Case, ref)
         if case is None:
             return None
-        return REASONS[kind], (("业务号", case.case_id), ("登记类型", case.title),
+        return REASONS[kind], (("业务编号", case.case_id), ("登记类型", case.title),
                                ("受理日期", case.received_on.isoformat()))
     if kind == "e_certificate":
         try:
@@ -130,7 +131,7 @@ def _registry_rows(db: Session, kind: str, ref: str) -> tuple[str, tuple[tuple[s
         case = db.get(Case, ident.serial)
         if case is None or case.status not in CERTIFICATE_STATUSES or not case.certificate_no:
             return None
-        return REASONS[kind], (("证照标识", ref), ("证号", case.certificate_no), ("业务号", case.case_id))
+        return REASONS[kind], (("证照标识", ref), ("证号", case.certificate_no), ("业务编号", case.case_id))
     return None
 
 

@@ -37,13 +37,14 @@ class FlowContext:
     """What a running flow gets: its service, a way to post events, and a cancel flag set when the session ends."""
 
     def __init__(self, service: str, post: Callable[[ev.Event], None], cancelled: threading.Event, token: str | None,
-                 applicant_name: str | None = None):
+                 applicant_name: str | None = None, applicant_id_number: str | None = None):
         self.service = service
         self.post = post
         self.cancelled = cancelled
         self.token = token
         # The verified card's name, for paper the applicant takes away (masked there); never logged.
         self.applicant_name = applicant_name
+        self.applicant_id_number = applicant_id_number  # the card's number, for an official proof only; never logged
         self.inbox: queue.Queue[ev.FlowAnswer] = queue.Queue()  # the answers the session delivers (DeliverFlowAnswer)
         self.closed = threading.Event()  # set when the session leaves this flow (back to the menu, or ended)
 
@@ -207,7 +208,8 @@ class Runtime:
                 self._flow.closed.set()
             card = self.session.personal.card
             self._flow = FlowContext(command.service, self._poster(cancelled), cancelled, command.token,
-                                     applicant_name=getattr(card, "name", None) or getattr(card, "name_en", None))
+                                     applicant_name=getattr(card, "name", None) or getattr(card, "name_en", None),
+                                     applicant_id_number=getattr(card, "id_number", None))
             self._workers.submit(self._execute, command, cancelled, self._flow)
             return
         workers = self._in_order_worker if type(command) in self.in_order else self._workers

@@ -241,6 +241,7 @@ class Session:
         (ANY, ev.SessionSettingsChanged, "_settings"),
         (ANY, ev.ConnectivityChanged, "_connectivity"),
         (ANY, ev.LanguageChanged, "_language"),
+        (State.DONE, ev.ServiceChosen, "_next_step"),  # an outcome's next step (print the proof of the property)
     )
 
     def __init__(self, services: Iterable[str], required_devices: Iterable[str] = (), *,
@@ -555,6 +556,12 @@ class Session:
         self.enter(State.FLOW)
         self.touch()
         return [StartFlow(event.service, self.personal.token)]
+
+    def _next_step(self, event: ev.ServiceChosen) -> list[Command]:
+        """From the done screen, the outcome's next step: only for the verified applicant still in front of it."""
+        if self.personal.verification is None:
+            return []
+        return self._service_chosen(event)
 
     def _flow_update(self, event: ev.FlowUpdate) -> list[Command]:
         self.personal.flow = event.step

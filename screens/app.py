@@ -16,7 +16,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 
 from kiosk import events as ev
 from kiosk.session import SessionView, State
-from catalog import i18n
+from catalog import i18n, site_texts
 from screens.attract import AttractScreen
 from screens.bank_signing import BankSigningScreen
 from screens.bridge import ViewBridge
@@ -199,6 +199,8 @@ class KioskApp(App):
         self.required_devices = frozenset(required_devices)
         self.camera_preview = camera_preview
         self.language = initial_view.language
+        # the bank's and the locker's own header and start text (catalog.site_texts)
+        self.site = site_texts.site_of((*initial_view.services, *initial_view.services_unavailable))
         scale = 1.25 if ui.large_text else 1.0
         for name in ("fs_huge", "fs_title", "fs_body", "fs_small", "fs_button", "button_height"):
             setattr(self, name, round(getattr(self, name) * scale))
@@ -275,7 +277,7 @@ class KioskApp(App):
     # -- what screens and kv use ---------------------------------------------------------------------------------
     def text(self, key: str, *_bindings, **values) -> str:
         """Catalog text in the current language; kv passes app.language as an extra argument to rebind on change."""
-        return i18n.text(key, self.language, **values)
+        return i18n.text(site_texts.site_key(key, getattr(self, "site", "hall")), self.language, **values)
 
     def message(self, key: str | None) -> str:
         return i18n.message(key, self.language)

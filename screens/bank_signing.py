@@ -62,6 +62,7 @@ class BankSigningScreen(BaseScreen):
         self._pad: SignaturePad | None = None
         self._guidance: KioskLabel | None = None
         self._field: KioskLabel | None = None  # the sign-in keypad's field, updated in place as keys are typed
+        self._declining: str | None = None  # the decline reason chosen and awaiting confirmation
 
     # -- answers ---------------------------------------------------------------------------------------------
     def answer(self, action: str, value=None) -> None:
@@ -70,6 +71,7 @@ class BankSigningScreen(BaseScreen):
     def deactivate(self) -> None:
         # The body may show the application and a signature: drop them when the screen goes.
         self._shown = self._step = None
+        self._declining = None
         self._pad = None
         self.ids.body.clear_widgets()
         self.ids.footer.clear_widgets()
@@ -90,6 +92,8 @@ class BankSigningScreen(BaseScreen):
                 self._show_typed(step)
         else:
             key = (type(step), step, language)
+            if not getattr(step, "declining", False):
+                self._declining = None  # a reason is confirmed only on the decline step it was chosen on
         if key == self._shown:
             return
         keep_pad = self._pad if isinstance(step, ms.Sign) and step == self._step else None  # a language switch
@@ -215,12 +219,21 @@ class BankSigningScreen(BaseScreen):
     # reading the application, large type, scrollable
     def _render_read_application(self, step, language) -> None:
         application, party = step.application, step.party
+        if step.declining and self._declining in DECLINE_REASONS:
+            # One tap on a reason does not decline: the party confirms it (or goes back to the reasons).
+            reason = self._declining
+            self._title("bank.decline_title", self.t("bank.decline_confirm", reason=self.t(f"bank.reason.{reason}")))
+            self.ids.footer.add_widget(_button(self.t("button.back"), lambda: self._choose_reason(None),
+                                               secondary=True))
+            self.ids.footer.add_widget(_button(self.t("bank.decline_confirmed"), lambda: self.answer(
+                "decline", i18n.text(f"bank.reason.{reason}", "zh_CN"))))
+            return
         if step.declining:
             self._title("bank.decline_title", self.t("bank.decline_prompt"))
             for reason in DECLINE_REASONS:
                 self.ids.body.add_widget(_button(
                     self.t(f"bank.reason.{reason}"), secondary=True,
-                    on_press=lambda r=reason: self.answer("decline", i18n.text(f"bank.reason.{r}", "zh_CN"))))
+                    on_press=lambda r=reason: self._choose_reason(r)))
             self.ids.footer.add_widget(_button(self.t("button.back"), lambda: self.answer("back"), secondary=True))
             return
         self._title("bank.read_title", self.t("bank.read_prompt", party=self._party_text(party)))
@@ -249,6 +262,12 @@ class BankSigningScreen(BaseScreen):
         footer = self.ids.footer
         footer.add_widget(_button(self.t("bank.decline"), lambda: self.answer("decline"), secondary=True))
         footer.add_widget(_button(self.t("bank.agree"), lambda: self.answer("agree")))
+
+    def _choose_reason(self, reason: str | None) -> None:
+        """A decline reason chosen (None: back to the reasons): redrawn here, the flow hears only the confirmation."""
+        self._declining = reason
+        self._shown = None
+        self.render(self.app.view)
 
     # the signature pad
     def _render_sign(self, step, language) -> None:

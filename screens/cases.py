@@ -62,6 +62,14 @@ def _label(prefix: str, value: str | None, language: str) -> str:
 
 
 RESTRICTION_KINDS = ("mortgage", "seizure", "advance_notice", "objection")
+# The registration's steps in the order they happen; a refusal ends the line wherever it came.
+STEP_ORDER = ("received", "under_review", "tax_assessed", "paid", "recorded", "certificate_ready", "collected",
+              "rejected")
+
+
+def _step_rank(step) -> int:
+    status = getattr(step, "status", "")
+    return STEP_ORDER.index(status) if status in STEP_ORDER else len(STEP_ORDER)
 
 
 def restriction_text(restriction, language: str) -> str:
@@ -139,6 +147,8 @@ class CasesScreen(BaseScreen):
         rejection = getattr(case, "rejection_reason", None)
         kind = _label("kind", getattr(case, "kind", ""), language)
         title = str(getattr(case, "title", "") or kind)
+        if language == "en" and f"kind.{getattr(case, 'kind', '')}" in i18n.CATALOG:
+            title = kind  # the gateway's titles are Chinese: in English the kind of registration is named
         card = CaseCard(
             title=title,
             kind="" if kind == title else kind,
@@ -153,8 +163,11 @@ class CasesScreen(BaseScreen):
                 i18n.text("cases.rejection", language, reason=rejection) if rejection else "",
                 *(restriction_text(r, language) for r in getattr(case, "restrictions", ()) or ())))),
             next_action=_next_action(getattr(case, "next_action", None), language))
-        steps = tuple(getattr(case, "timeline", ()) or ())
-        current = next((i for i, step in enumerate(steps) if not getattr(step, "done", False)), len(steps))
+        # The same order of steps for every case, and the ring on the step the status text names.
+        steps = tuple(sorted(getattr(case, "timeline", ()) or (), key=_step_rank))
+        statuses = [getattr(step, "status", "") for step in steps]
+        current = statuses.index(status) if status in statuses else next(
+            (i for i, step in enumerate(steps) if not getattr(step, "done", False)), len(steps))
         timeline = card.ids.timeline
         for i, step in enumerate(steps):
             timeline.add_widget(TimelineStep(

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from catalog import i18n
+from catalog import i18n, maintenance_words
 from screens.maintenance_base import MaintenancePage, button, label, row
 
 logger = logging.getLogger(__name__)
@@ -57,6 +57,12 @@ class MaintenanceScreen(MaintenancePage):
             if name == "scanner" and snapshot["code"]:
                 values["code"] = snapshot["code"]
             shown = self.action_text(action, **values)
-            if action.get("detail") and action["message_key"] in ("maint.passed", "maint.failed"):
-                shown += f"  {action['detail']}"
+            detail = action.get("detail") if action["message_key"] in ("maint.passed", "maint.failed") else ""
+            words = maintenance_words.detail_keys(detail) if detail and detail != "ok" else None
+            if words is not None:  # "test page: no_media" -> 测试页：缺纸
+                key, found = words
+                shown += "  " + self.t(key, result=self.t(f"maint.code.{found['code']}"))
             body.add_widget(label(shown, size="fs_small", colour=self.action_colour(action)))
+            if detail and detail != "ok" and words is None:  # no words for it: shown as what it is, technical
+                body.add_widget(label(self.t("maint.result.technical", detail=detail), size="fs_small",
+                                      colour="color_muted"))

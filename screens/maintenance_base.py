@@ -92,6 +92,7 @@ def row(*widgets, height: float = KEY_HEIGHT) -> BoxLayout:
     """Widgets side by side in one line at least `height` high (taller when a label in it wraps)."""
     line = BoxLayout(orientation="horizontal", size_hint_y=None, height=height, spacing=24)
     for widget in widgets:
+        widget.pos_hint = {"center_y": 0.5}  # a short label and a tall button share one centre line
         line.add_widget(widget)
         if isinstance(widget, KioskLabel):
             widget.bind(height=lambda _w, h, l=line, m=height: setattr(l, "height", max(m, h)))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+from catalog import i18n, maintenance_words
 from screens.maintenance_base import MaintenancePage, label
 
 logger = logging.getLogger(__name__)
@@ -35,6 +36,12 @@ class MaintenanceLogScreen(MaintenancePage):
         if not snapshot["errors"]:
             body.add_widget(label(self.t("maint.no_errors"), colour="color_muted"))
         for entry in snapshot["errors"]:
-            body.add_widget(label(f"{entry['at'][11:19]} {entry['level']} {entry['source']}\n{entry['message']}",
+            # In words first (when, how bad, which part), the logged text below it as technical detail.
+            level_key, device = f"maint.level.{entry['level']}", maintenance_words.source_key(entry["source"])
+            level = self.t(level_key) if level_key in i18n.CATALOG else entry["level"]
+            body.add_widget(label(self.t("maint.log_line", time=entry["at"][11:19], level=level,
+                                         source=self.t(device) if device else entry["source"]),
                                   size="fs_small", colour="color_warn" if entry["level"] in ("ERROR", "CRITICAL")
                                   else None))
+            body.add_widget(label(self.t("maint.result.technical", detail=entry["message"]), size="fs_small",
+                                  colour="color_muted"))

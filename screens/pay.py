@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from kivy.app import App
 from kivy.graphics.texture import Texture
 from kivy.properties import StringProperty
 from kivy.uix.boxlayout import BoxLayout
@@ -13,6 +14,7 @@ from kiosk.documents.receipts import yuan
 from kiosk.flows.payment import CreatingOrder, Fees, NothingToPay, PrintingReceipt, Reconciling, WaitingForPayment
 from kiosk.flows.steps import ChooseCase
 from catalog import i18n
+from catalog.durations import time_left
 from screens.base import BaseScreen, KioskButton, KioskLabel
 
 logger = logging.getLogger(__name__)
@@ -38,9 +40,8 @@ def qr_texture(data: str) -> Texture:
 
 
 def clock_text(seconds: int | None) -> str:
-    if seconds is None:
-        return ""
-    return f"{seconds // 60:d}:{seconds % 60:02d}"
+    """The time left in words ("剩余 14 分 58 秒"), never like a clock time."""
+    return time_left(seconds, App.get_running_app().language)
 
 
 class FeeRow(BoxLayout):
@@ -93,7 +94,7 @@ class PayScreen(BaseScreen):
             body.add_widget(KioskLabel(text=f"{title}  {step.case.case_id}",
                                        color=self.app.color_muted, font_size=self.app.fs_small))
             for item in step.items:
-                body.add_widget(FeeRow(name=item.name, amount=yuan(item.amount_fen)))
+                body.add_widget(FeeRow(name=self._fee_name(item), amount=yuan(item.amount_fen)))
             body.add_widget(FeeRow(name=self.t("pay.total", amount=""), amount=yuan(step.total_fen),
                                    bold="1"))
             if len(step.channel_options) > 1:  # the site takes several: each channel's own QR code, the applicant picks
@@ -103,9 +104,9 @@ class PayScreen(BaseScreen):
                     name = self.t(key) if key in i18n.CATALOG else option.name
                     body.add_widget(KioskButton(text=self.t("pay.with", channel=name), intent="flow",
                                                 intent_arg=f"confirm:{option.channel}"))
-                footer = ("flow", "cancel", "pay.cancel", None)
+                footer = ("back", "", "button.back", None)  # nothing is ordered yet: back to the menu
             else:
-                footer = ("flow", "cancel", "pay.cancel", ("flow", "confirm", "pay.confirm"))
+                footer = ("back", "", "button.back", ("flow", "confirm", "pay.confirm"))
         elif isinstance(step, WaitingForPayment):
             aggregated = step.channel == "aggregated"  # one code: the phone pays in the app that scans it
             prompt = self.t("pay.scan_aggregated" if aggregated else "pay.scan")
@@ -126,6 +127,14 @@ class PayScreen(BaseScreen):
                     font_size=self.app.fs_small))
             body.add_widget(KioskLabel(text=self.t("pay.waiting"), halign="center", color=self.app.color_muted,
                                        font_size=self.app.fs_small))
+            # What the order pays for, as the fees page showed it (a case chosen again resumes its order here),
+            # below the countdown so that the QR code, the amount and the time left stay in view.
+            if step.case is not None:
+                title = self._case_title(step.case.title, step.case.kind)
+                body.add_widget(KioskLabel(text=f"{title}  {step.case.case_id}", halign="center",
+                                           color=self.app.color_muted, font_size=self.app.fs_small))
+            for item in step.items:
+                body.add_widget(FeeRow(name=self._fee_name(item), amount=yuan(item.amount_fen)))
             footer = ("flow", "cancel", "pay.cancel", None)
         elif type(step) in WAIT_TEXTS:
             prompt = self.t(WAIT_TEXTS[type(step)])
@@ -139,6 +148,13 @@ class PayScreen(BaseScreen):
         if (self.app.language == "en" or not title) and key in i18n.CATALOG:
             return self.t(key)
         return title or ""
+
+    def _fee_name(self, item) -> str:
+        """A fee's name in the applicant's language: the gateway's Chinese name, or the catalog's for its code."""
+        key = f"fee.{item.code}"
+        if self.app.language == "en" and key in i18n.CATALOG:
+            return self.t(key)
+        return item.name
 
     def _footer(self, intent, arg, text_key, second) -> None:
         first_button, second_button = self.ids.first_button, self.ids.second_button

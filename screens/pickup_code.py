@@ -10,7 +10,7 @@ import logging
 from kiosk.pickup.steps import CheckingCode, CodeRefused
 from kiosk.session import State
 from screens.base import BaseScreen
-from screens.maintenance_base import keypad
+from screens.maintenance_base import DeskButton, keypad
 
 logger = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class PickupCodeScreen(BaseScreen):
         self._built = None
         self._view = None
         self._forget = None
+        self._clear = None
 
     def activate(self, view) -> None:
         self._digits = ""
@@ -60,8 +61,14 @@ class PickupCodeScreen(BaseScreen):
             self._built = self.app.language
             pad = self.ids.pad
             pad.clear_widgets()
-            pad.add_widget(keypad(self.press, "pickup_key", ("clear", self.t("pickup.clear")),
+            pad.add_widget(keypad(self.press, "pickup_key", ("back", self.t("pickup.backspace")),
                                   ("ok", self.t("pickup.ok"))))
+            footer = self.ids.footer  # 清除 beside 退出: the keypad's own corner key deletes one digit
+            if self._clear is not None:
+                footer.remove_widget(self._clear)
+            self._clear = DeskButton(lambda: self.press("clear"), secondary=True, text=self.t("pickup.clear"),
+                                     intent="pickup_key", intent_arg="clear")
+            footer.add_widget(self._clear, index=len(footer.children))
         self._show()
 
     def _show(self) -> None:
@@ -74,6 +81,8 @@ class PickupCodeScreen(BaseScreen):
             message = self.t("pickup.locked", minutes=max(1, -(-locked // 60)))
         elif checking:
             message = self.t("pickup.checking")
+        elif self._digits:
+            message = ""  # new digits are being typed: the answer to the last ones no longer stands
         else:
             message = self.app.message(view.message)
         self.ids.message.text = message
@@ -90,6 +99,8 @@ class PickupCodeScreen(BaseScreen):
             return
         if key == "clear":
             self._digits = ""
+        elif key == "back":
+            self._digits = self._digits[:-1]
         elif key == "ok":
             if len(self._digits) != DIGITS:
                 return

@@ -7,7 +7,7 @@ import logging
 from kiosk.flows.steps import ChooseCase
 from kiosk.flows.transfers import ChooseUtilities, NothingToTransfer
 from catalog import i18n
-from screens.base import BaseScreen, KioskButton
+from screens.base import BaseScreen, KioskButton, KioskLabel
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +44,16 @@ class TransfersScreen(BaseScreen):
         elif isinstance(step, ChooseUtilities):
             self.ids.prompt.text = (f"{self._title(step.case.title, step.case.kind)}  "
                                     f"{step.case.case_id}\n{self.t('transfers.prompt')}")
-            for utility in step.utilities:
-                box.add_widget(KioskButton(intent="flow", intent_arg=f"toggle:{utility}"))
+            # The utilities and the household registration are different things, done by different offices.
+            groups = (("transfers.group.utilities", [u for u in step.utilities if u != "household"]),
+                      ("transfers.group.household", [u for u in step.utilities if u == "household"]))
+            for heading, items in groups:
+                if not items:
+                    continue
+                box.add_widget(KioskLabel(text=self.t(heading), bold=True, color=self.app.color_muted,
+                                          font_size=self.app.fs_small))
+                for utility in items:
+                    box.add_widget(KioskButton(intent="flow", intent_arg=f"toggle:{utility}"))
             self._show_selection(selected)
         else:
             self.ids.prompt.text = ""
@@ -54,7 +62,7 @@ class TransfersScreen(BaseScreen):
         confirm = self.ids.confirm_button
         confirm.available = bool(selected)
         for button in self.ids.choices.children:
-            if not button.intent_arg.startswith("toggle:"):
+            if not getattr(button, "intent_arg", "").startswith("toggle:"):
                 continue
             utility = button.intent_arg.split(":", 1)[1]
             name = self.t(f"utility.{utility}")

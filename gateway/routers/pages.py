@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import select
 
+from catalog.beijing_time import beijing
 from gateway.adapters.payment import CHANNEL_NAMES
 from gateway.deps import Db, Settings, count_in_window
 from gateway.errors import ApiError
@@ -33,6 +34,7 @@ def yuan(fen: int) -> str:
 
 
 templates.env.filters["yuan"] = yuan
+templates.env.filters["beijing"] = beijing  # every time a person reads: Beijing time
 
 
 def _html_error(request: Request, status: int, title: str, message: str) -> HTMLResponse:

@@ -68,7 +68,7 @@ def build_mortgage_certificate_pdf(certificate: dict) -> bytes:
             ("被担保主债权数额", amount),
             ("债务履行期限", f"{months} 个月"),
             ("登记日期", _issued(certificate["recorded_on"])),
-            ("业务号", certificate.get("case_id") or ""))
+            ("业务编号", certificate.get("case_id") or ""))
     y = height - 66 * mm
     label_w = 45 * mm
     for label, value in rows:

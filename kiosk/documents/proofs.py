@@ -2,7 +2,8 @@
 
 Built from the gateway's answer to POST /v1/proofs: the issuing office, the date, the verification code and a QR
 code of verify_url (the gateway's public /verify/<code> page) let anyone check the paper against the registry. The
-holder's ID number is printed only as the gateway masked it.
+holder's ID number is printed in full (an official proof) when the kiosk has it from the card just read, else as
+the gateway masked it.
 """
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfgen import canvas
 
+from catalog.beijing_time import BEIJING
 from kiosk.documents.fonts import register_cjk_font
 from pdfparts import wrap
 
@@ -36,17 +38,23 @@ class ProofDataError(ValueError):
 
 
 def _issued(value) -> str:
-    if isinstance(value, datetime):
-        return value.strftime("%Y年%m月%d日")
-    text = str(value)
-    try:
-        return datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%Y年%m月%d日")
-    except ValueError:
-        return text
+    """The day of issue in Beijing time (the gateway writes UTC: 20:00Z is already the next day in Beijing)."""
+    if not isinstance(value, datetime):
+        try:
+            value = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            return str(value)
+    return (value.astimezone(BEIJING) if value.tzinfo else value).strftime("%Y年%m月%d日")
 
 
-def build_proof_pdf(kind: str, proof: dict) -> bytes:
-    """kind: property_record | no_property; proof: the gateway's proof JSON."""
+def same_number(full: str, masked: str) -> bool:
+    """The full ID number is the one the gateway masked: same length, and every unmasked character agrees."""
+    return len(full) == len(masked) and all(m == "*" or m == f for f, m in zip(full, masked))
+
+
+def build_proof_pdf(kind: str, proof: dict, id_number: str | None = None) -> bytes:
+    """kind: property_record | no_property; proof: the gateway's proof JSON. id_number: the holder's own number
+    from the card just read; an official proof shows it in full (when it is the number the gateway masked)."""
     if kind not in KINDS:
         raise ProofDataError(f"unknown proof kind {kind!r}")
     missing = [k for k in REQUIRED if not proof.get(k)]
@@ -70,7 +78,9 @@ def build_proof_pdf(kind: str, proof: dict) -> bytes:
 
     y = height - 60 * mm
     pdf.setFont(font, 12)
-    for label, value in (("权利人", proof["holder_name"]), ("证件号码", proof["id_number_masked"])):
+    masked = proof["id_number_masked"]
+    shown_id = id_number if id_number and same_number(id_number, masked) else masked
+    for label, value in (("权利人", proof["holder_name"]), ("证件号码", shown_id)):
         pdf.drawString(left, y, f"{label}：{value}")
         y -= 8 * mm
     y -= 4 * mm

@@ -11,6 +11,7 @@ from functools import lru_cache
 
 import jinja2
 
+from catalog.beijing_time import BEIJING
 from kiosk.documents.markup import escape, parse
 from kiosk.privacy import mask_id_number, mask_name
 from peripherals.printer.layout import Element
@@ -32,8 +33,8 @@ def yuan(amount_fen) -> str:
 
 
 def _datetime(value) -> str:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime):  # Beijing time, whatever zone the kiosk's clock is in (naive: the local clock)
+        return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, date):
         return value.strftime("%Y-%m-%d")
     return "" if value is None else str(value)

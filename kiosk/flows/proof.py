@@ -48,7 +48,7 @@ class ProofFlow(GatewayFlow):
             return
         from kiosk.documents.proofs import build_proof_pdf
 
-        pdf = build_proof_pdf(kind, proof)
+        pdf = build_proof_pdf(kind, proof, id_number=getattr(ctx, "applicant_id_number", None))
         job = f"proof-{proof['proof_id']}"
         del proof  # the PDF carries the holder's name: neither is kept beyond the print job
         self._print_document(ctx, printer, pdf, job, "proof_printed")

@@ -63,6 +63,10 @@ def test_paying_on_the_phone_page_moves_the_case_to_paid(client, obama, db):
     url = urlparse(order["pay_url"])
     page = client.get(f"{url.path}?{url.query}")
     assert page.status_code == 200 and "确认支付" in page.text and re.search(r"¥[\d,]+\.\d\d", page.text)
+    # The deadline a person reads is Beijing time (UTC+8), not the server's UTC.
+    expires = dt.datetime.fromisoformat(order["expires_at"].replace("Z", "+00:00"))
+    beijing = expires.astimezone(dt.timezone(dt.timedelta(hours=8))).strftime("%H:%M")
+    assert f'请在北京时间 <span id="expires">{beijing}</span> 前完成支付' in page.text and "UTC" not in page.text
     secret = url.query.split("=", 1)[1]
     assert client.get(f"{url.path}?t=wrong").status_code == 404
     done = client.post(url.path, data={"t": secret, "action": "pay"})

@@ -150,6 +150,20 @@ def test_back_from_done_returns_to_menu(session):
     assert session.state == State.MENU
 
 
+def test_an_outcomes_next_step_starts_that_service_from_done(session):
+    to_flow(session, "proof")
+    session.handle(ev.FlowFinished("properties_exist"))
+    assert session.handle(ev.ServiceChosen("proof")) == [StartFlow("proof", "tok-1")]
+    assert session.state == State.FLOW and session.view().outcome is None
+
+
+def test_no_service_starts_from_done_without_a_verified_applicant(session):
+    session.handle(ev.CardRead(Card()))
+    session.handle(ev.VerificationFailed("no_match"))
+    assert session.state == State.DONE
+    assert session.handle(ev.ServiceChosen("proof")) == [] and session.state == State.DONE
+
+
 def test_done_returns_to_attract_after_its_timeout(session, clock):
     to_flow(session)
     session.handle(ev.FlowFinished("shown"))

@@ -48,7 +48,9 @@ def test_the_qr_code_on_screen_downloads_the_certificate_and_the_contract(kiosk,
     assert_fits(state)
     shown = texts(state)
     assert choices[0] in shown
-    countdown = re.escape(i18n.text("e_cert.countdown", language, time="TIME")).replace("TIME", r"(\d+):(\d\d)")
+    # the time left in minutes and seconds, as a person says it ("剩余 14 分 58 秒"), never like a clock time
+    left = r"剩余 (\d+) 分 (\d+) 秒" if language == "zh_CN" else r"(\d+) min (\d+) s left"
+    countdown = re.escape(i18n.text("e_cert.countdown", language, time="TIME")).replace("TIME", left)
     match = re.search(countdown, shown)
     assert match, "a countdown until the link expires"
     assert 0 < int(match[1]) * 60 + int(match[2]) <= 15 * 60
@@ -57,7 +59,7 @@ def test_the_qr_code_on_screen_downloads_the_certificate_and_the_contract(kiosk,
     url = urls[0]
     assert url.startswith(kiosk.gateway.url + "/e-certificates/")
     page = requests.get(url, timeout=60)
-    assert page.status_code == 200 and "电子证书下载" in page.text
+    assert page.status_code == 200 and "电子证照下载" in page.text
     for document in ("e-certificate.pdf", "contract.pdf"):
         pdf = requests.get(f"{url}/{document}", timeout=60)
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"

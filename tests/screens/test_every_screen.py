@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 
 from catalog import i18n
+from catalog.durations import time_left
 from kiosk_testkit.demo import demo_site_config
 from kiosk_testkit.harness import KioskProcess
 from tests.screens.conftest import assert_fits, shot, texts
@@ -91,6 +92,11 @@ def t(key: str, language: str, **values) -> str:
     return i18n.text(key, language, **values)
 
 
+def title_of(case: dict, language: str) -> str:
+    """A case's title as the card shows it: the gateway's Chinese title, in English the kind of registration."""
+    return t(f"kind.{case['kind']}", language) if language == "en" else case["title"]
+
+
 def check(ui: Shots, screen: str, name: str, *expected: str, predicate=None) -> dict:
     """Wait for the screen showing the expected texts; it must fit; save its screenshot and check it is not blank."""
     client = ui.kiosk.client
@@ -137,7 +143,9 @@ def test_every_screen(ui):
     client.post("CasesLoaded", cases=CASES)
     client.tap(intent="service", arg="case_status")
     state = check(ui, "cases", "cases", t("cases.title", lang), t("cases.count", lang, count=4),
-                  "存量房买卖转移登记", t("cases.days_left", lang, days=2), t("status.under_review", lang))
+                  title_of(CASES[0], lang), t("cases.days_left", lang, days=2), t("status.under_review", lang))
+    if lang == "en":
+        assert "存量房买卖转移登记" not in texts(state), "case titles in English"
     shown = texts(state)
     assert t("cases.extension", lang, reason=CASES[1]["extension_reason"]) in shown
     assert t("cases.rejection", lang, reason=CASES[3]["rejection_reason"]) in shown
@@ -148,7 +156,7 @@ def test_every_screen(ui):
     # The 好差评 rating over the done screen at the end of every service (kiosk.rating): skipped here.
     check(ui, "done", "done_rating", t("rating.ask", lang), t("rating.level.5", lang), predicate=lambda s: s["overlay"])
     client.tap(intent="rate_skip")
-    state = check(ui, "done", "done", t("done.title", lang), t("finished", lang),
+    state = check(ui, "done", "done", t("outcome.title.finished", lang), t("finished", lang),
                   t("done.take_card", lang), predicate=lambda s: not s["overlay"])
     client.tap(intent="back")
     client.wait_for_screen("menu")
@@ -305,7 +313,8 @@ def test_applicant_services_screens(ui):
         "documents": ["e_certificate", "contract"], "expires_at": time.time() + 600})
     state = check(ui, "e_certificate", "e_certificate_showing_qr", t("e_cert.scan", lang),
                   t("e_cert.private", lang), t("e_cert.done", lang))
-    assert any(t("e_cert.countdown", lang, time=f"{m}:{s:02d}") in texts(state) for m in (9, 10) for s in range(60))
+    assert any(t("e_cert.countdown", lang, time=time_left(m * 60 + s, lang)) in texts(state)
+               for m in (9, 10) for s in range(60)), "the time left in minutes and seconds, not like a clock time"
     client.render(**base, flow={"type": "LinkExpired", "case": {"case_id": "BDC2026000103"}})
     check(ui, "e_certificate", "e_certificate_expired", t("e_cert.expired", lang), t("e_cert.again", lang),
           t("e_cert.close", lang))
@@ -316,14 +325,55 @@ def test_applicant_services_screens(ui):
     client.render(state="done", language=lang, outcome="e_certificate_done")
     check(ui, "done", "e_certificate_done", t("e_certificate_done", lang))
     client.render(state="done", language=lang, outcome="proof_printed", receipt_pending=True)
-    check(ui, "done", "done_receipt_pending", t("done.receipt", lang), t("done.take_card", lang))
+    state = check(ui, "done", "done_receipt_pending", t("outcome.title.proof_printed", lang),
+                  t("outcome.take.document", lang), t("done.take_card", lang))
+    assert t("done.receipt", lang) not in texts(state), "an A4 proof is not a slip"
+    outcome_screens(ui)
 
     client.render(state="identify", language=lang, notice_case_id="BDC2026000102")
     check(ui, "identify", "identify_notice", t("identify.notice", lang, case_id="BDC2026000102"))
     client.render(state="flow", language=lang, service="case_status", cases=CASES, cases_loaded=True,
                   flow={"type": "CaseList"}, focus_case="BDC2026000102")
-    state = check(ui, "cases", "cases_from_notice", t("cases.from_notice", lang), "继承取得首次登记")
-    assert "存量房买卖转移登记" not in texts(state), "only the notice's case"
+    state = check(ui, "cases", "cases_from_notice", t("cases.from_notice", lang), title_of(CASES[1], lang))
+    assert title_of(CASES[0], lang) not in texts(state), "only the notice's case"
+    client.render(state="attract", language=lang)
+    client.wait_for_screen("attract")
+
+
+def outcome_screens(ui: Shots) -> None:
+    """Issue 20 items 10, 11, 8, 16, 19: each outcome its own title and next step; the QR page's countdown in words and
+    the fee breakdown on it; the fees page's 返回; fee names in English."""
+    kiosk, lang = ui
+    client = kiosk.client
+    services = {"services": ["case_status", "payment", "proof"]}
+    client.render(state="done", language=lang, outcome="properties_exist", **services)
+    state = check(ui, "done", "done_properties_exist", t("outcome.title.properties_exist", lang),
+                  t("properties_exist", lang), t("outcome.next.property_record", lang))
+    assert t("done.title", lang) not in texts(state), "a refusal is not titled 谢谢使用"
+    assert {"intent": "service", "arg": "proof"}.items() <= next(
+        b for b in state["buttons"] if b["intent"] == "service").items(), "the button opens the proof service"
+    client.render(state="done", language=lang, outcome="payment_cancelled", **services)
+    state = check(ui, "done", "done_payment_cancelled", t("outcome.title.payment_cancelled", lang),
+                  t("payment_cancelled", lang))
+    assert not [b for b in state["buttons"] if b["intent"] == "service"], "no next step where there is none"
+    base = {"state": "flow", "language": lang, "service": "payment", "applicant_name": "欧**",
+            "applicant_id": "1101**********1235", **services}
+    case = {"case_id": "BDC2026000105", "title": "存量房买卖转移登记", "kind": "transfer"}
+    items = [{"code": "deed_tax", "name": "契税", "amount_fen": 5_250_000},
+             {"code": "registration_fee", "name": "不动产登记费", "amount_fen": 8_000}]
+    client.render(**base, flow={"type": "WaitingForPayment", "case": case, "order_id": "PO1",
+                                "pay_url": "http://127.0.0.1:8600/pay/PO1?t=x", "total_fen": 5_258_000,
+                                "items": items, "seconds_left": 898})
+    state = check(ui, "pay", "pay_qr_countdown", t("pay.countdown", lang, time=time_left(898, lang)),
+                  t("fee.deed_tax", lang), "￥52,500.00", t("pay.cancel", lang))
+    assert "14:58" not in texts(state)
+    client.render(**base, flow={"type": "Fees", "case": case, "items": items, "total_fen": 5_258_000,
+                                "channels": ["微信支付"], "channel_options": []})
+    state = check(ui, "pay", "pay_fees_back", t("pay.confirm_hint", lang), t("fee.deed_tax", lang),
+                  t("button.back", lang), t("pay.confirm", lang))
+    assert "back" in [b["intent"] for b in state["buttons"]], "the fees page has 返回"
+    if lang == "en":
+        assert "契税" not in texts(state), "fee names in English"
     client.render(state="attract", language=lang)
     client.wait_for_screen("attract")
 
@@ -365,7 +415,8 @@ def test_pickup_screens(ui):
     client.render(state="attract", **locker)
     state = check(ui, "pickup_code", "pickup_attract", t("pickup.title", lang), t("pickup.prompt", lang),
                   t("pickup.digits_hint", lang),
-                  predicate=lambda s: len([b for b in s["buttons"] if b["intent"] == "pickup_key"]) == 12)
+                  predicate=lambda s: len([b for b in s["buttons"] if b["intent"] == "pickup_key"]) == 13)
+    assert {"back", "clear", "ok"} <= {b["arg"] for b in state["buttons"] if b["intent"] == "pickup_key"}
     assert not [b for b in state["buttons"] if b["intent"] == "cancel"], "nothing to cancel before a code"
     for key in "1234":
         client.tap(intent="pickup_key", arg=key)
@@ -373,6 +424,13 @@ def test_pickup_screens(ui):
     client.render(state="pickup_code", service="pickup", message="digits_wrong", flow={"type": "CodeRefused"},
                   **locker)
     check(ui, "pickup_code", "pickup_digits_wrong", t("digits_wrong", lang), t("pickup.cancel", lang))
+    for key in "567":  # new digits: the answer to the last ones goes; the delete key takes one back
+        client.tap(intent="pickup_key", arg=key)
+    client.tap(intent="pickup_key", arg="back")
+    state = check(ui, "pickup_code", "pickup_typing_again", "56__ ____")
+    assert t("digits_wrong", lang) not in texts(state), "no stale refusal while new digits are typed"
+    client.tap(intent="pickup_key", arg="clear")
+    client.wait_for_screen("pickup_code", predicate=lambda s: "____ ____" in texts(s))
     for reason in ("code_expired", "code_used", "code_malformed", "code_wrong_locker"):
         client.render(state="pickup_code", service="pickup", message=reason, flow={"type": "CodeRefused"}, **locker)
         check(ui, "pickup_code", f"pickup_{reason}", t(reason, lang))
@@ -401,9 +459,18 @@ def test_pickup_screens(ui):
     for outcome in ("door_did_not_open", "person_mismatch", "item_not_taken"):
         client.render(**done, outcome=outcome, flow={"type": "TakeCertificate", "compartment": "A02"})
         check(ui, "pickup_door", f"pickup_{outcome}", t("pickup.not_done_title", lang), t(outcome, lang))
+    # the wrong person and a stuck door: what to do now, and a button for it, not only 完成
+    client.render(**done, outcome="door_did_not_open", flow={"type": "DoorRetrying", "compartment": "A02"})
+    check(ui, "pickup_door", "pickup_door_did_not_open_next", t("pickup.staff_hint", lang, compartment="A02"),
+          t("pickup.again", lang))
+    client.render(**done, outcome="person_mismatch", flow={"type": "TakeCertificate", "compartment": "A02"})
+    check(ui, "pickup_door", "pickup_person_mismatch_next", t("pickup.agent_hint", lang), t("pickup.again", lang))
     client.render(**done, outcome="door_left_open", locker_alarms=["A02"],
                   flow={"type": "TakeCertificate", "compartment": "A02"})
-    check(ui, "pickup_door", "pickup_door_left_open", t("door_left_open", lang),
-          t("pickup.alarm", lang, compartments="A02"))
+    state = check(ui, "pickup_door", "pickup_door_left_open", t("door_left_open", lang),
+                  t("pickup.close_title", lang, compartment="A02"))
+    shown = texts(state)
+    assert t("pickup.take", lang, compartment="A02") not in shown, "not 已打开 and 未关好 together"
+    assert t("pickup.alarm", lang, compartments="A02") not in shown, "the door is named once"
     client.render(state="attract", language=lang)
     client.wait_for_screen("attract")

@@ -20,8 +20,35 @@ def test_full_stop_never_starts_a_line():
 
 
 def test_no_single_character_alone_on_the_last_line():
+    lines = break_lines("请到人工窗口办理业务，谢谢", 240, measure).split("\n")  # 12 of 13 fit: "谢" moves down
+    assert lines == ["请到人工窗口办理业务，", "谢谢"]
+
+
+def test_a_term_of_the_glossary_stays_on_one_line():
     lines = break_lines("请把身份证放在下方的读卡区", 240, measure).split("\n")  # 12 of 13 fit
-    assert lines == ["请把身份证放在下方的读", "卡区"]
+    assert lines == ["请把身份证放在下方的", "读卡区"]
+    for width in range(100, 400, 20):  # the longest term is 80 wide
+        for line in break_lines("状态：待缴税费，请在读卡区放身份证", width, measure).split("\n"):
+            assert not line.startswith(("费", "税费", "卡区", "区", "份证", "证")), (width, line)
+
+
+def test_an_amount_is_never_split_from_its_sign():
+    for width in range(120, 420, 10):
+        lines = break_lines("应付金额：￥52,500.00，请核对", width, measure).split("\n")
+        assert any("￥52,500.00" in line for line in lines), (width, lines)
+        assert "￥" not in [line.strip() for line in lines]
+
+
+def test_a_short_bracketed_phrase_stays_whole():
+    text = "不动产登记资料查询结果证明（名下房产）"
+    for width in range(200, 460, 20):
+        lines = break_lines(text, width, measure).split("\n")
+        assert any("（名下房产）" in line for line in lines), (width, lines)
+
+
+def test_a_whole_piece_wider_than_the_line_still_breaks():
+    lines = break_lines("￥123,456,789.00", 60, measure).split("\n")
+    assert len(lines) > 1 and "".join(lines) == "￥123,456,789.00"
 
 
 def test_latin_words_and_numbers_stay_whole():

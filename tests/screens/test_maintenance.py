@@ -118,7 +118,10 @@ def test_staff_card_and_pin_then_device_tests_and_supplies(stack, printer_sim):
 
     printer_sim.clear()
     client.tap(intent="desk", arg="test:receipt_printer")
-    client.wait_for_screen("maintenance", 30, predicate=lambda s: t("maint.passed") in texts(s))
+    state = client.wait_for_screen("maintenance", 30, predicate=lambda s: t("maint.passed") in texts(s))
+    # the result in plain words, not the device's raw "test page: success"
+    assert t("maint.result.test_page", result=t("maint.code.success")) in texts(state)
+    assert "test page: success" not in texts(state)
     assert printer_sim.wait_for_receipts(1, 10)
     assert "TEST PAGE" in printer_sim.receipts[-1].decode("gb18030", errors="replace")
 

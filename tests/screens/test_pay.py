@@ -120,14 +120,15 @@ def test_pay_by_phone_then_the_receipt_prints_with_amount_and_invoice_qr(kiosk, 
     state = client.wait_for_screen("pay", 30, predicate=step_shown("pay.scan"))
     assert_fits(state)
     assert i18n.text("pay.amount", "zh_CN", amount=total) in texts(state)
-    assert any(t["text"].startswith("请在 ") for t in texts_of(state)), "a countdown is shown"
+    assert any(t["text"].startswith("请在有效时间内完成付款：剩余 ") and "分" in t["text"] for t in texts_of(state)), \
+        "a countdown in minutes and seconds left"
     pay_url = qr_on_screen(client, SCREENSHOTS / "zh_CN" / "pay_qr.png")
     assert pay_url.startswith(kiosk.gateway.url + "/pay/")
     assert printer_sim.receipts == []
     pay_by_phone(pay_url)
     state = client.wait_for_screen("done", 30)
     assert i18n.text("payment_done", "zh_CN") in texts(state)
-    assert i18n.text("done.receipt", "zh_CN") in texts(state)
+    assert i18n.text("outcome.take.receipt", "zh_CN") in texts(state)
     assert_fits(state)
     shot(client, "zh_CN", "pay_done")
     assert printer_sim.wait_for_receipts(1, 10)

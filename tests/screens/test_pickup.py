@@ -293,8 +293,11 @@ def test_a_door_left_open_raises_an_alarm_until_it_is_shut(kiosk):
     wait_door(kiosk, lock)
     kiosk.locker.remove_item(0, lock)  # taken; the door is left standing open
     state = client.wait_for_screen("pickup_door", DOOR_CLOSE_TIMEOUT_S + 20, predicate=lambda s: t(
-        "pickup.alarm", compartments=compartment) in texts(s))
+        "pickup.close_title", compartment=compartment) in texts(s))
     assert t("door_left_open") in texts(state)
+    # the open door is named once, in the title: not also "已打开" or the standing alarm for the same door
+    assert t("pickup.take", compartment=compartment) not in texts(state)
+    assert t("pickup.alarm", compartments=compartment) not in texts(state)
     shot(client, "zh_CN", "pickup_locker_door_left_open")
     client.tap(intent="cancel")
     state = client.wait_for_screen("pickup_code", 20, predicate=shown("pickup.alarm", compartments=compartment))

@@ -2,6 +2,7 @@
 to a directory; the test taps the real widgets and decodes the printed proof's QR code."""
 from __future__ import annotations
 
+import re
 import subprocess
 
 import pytest
@@ -54,10 +55,17 @@ def test_proof_is_printed_and_its_qr_code_verifies(kiosk, tmp_path, language, pe
     client.tap(intent="flow", arg=f"choose:{kind}")
     state = client.wait_for_screen("done", 30)
     assert i18n.text("proof_printed", language) in texts(state)
+    assert i18n.text("outcome.take.document", language) in texts(state), "the A4 document, not a slip"
     assert_fits(state)
     shot(client, language, "proof_done")
     pdfs = list((kiosk.workdir / "printed").glob("*.pdf"))
     assert len(pdfs) == 1, "one proof printed"
+    # an official proof: the holder's ID number in full (from the card), while the screens mask it
+    text = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdfs[0]), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    shown_id = re.search(r"证件号码：(\S+)", text)[1]
+    assert "*" not in shown_id and len(shown_id) >= 15
+    assert shown_id not in texts(state)
     subprocess.run(["pdftoppm", "-r", "100", "-png", "-singlefile", str(pdfs[0]), str(tmp_path / "page")],
                    check=True)
     urls = [r.text for r in zxingcpp.read_barcodes(Image.open(tmp_path / "page.png"))]
@@ -73,5 +81,13 @@ def test_no_property_proof_for_an_owner_is_explained(kiosk):
     client.tap(intent="flow", arg="choose:no_property")
     state = client.wait_for_screen("done", 30)
     assert i18n.text("properties_exist", "zh_CN") in texts(state)
+    assert i18n.text("outcome.title.properties_exist", "zh_CN") in texts(state), "its own title, not 谢谢使用"
     assert_fits(state)
     assert list((kiosk.workdir / "printed").glob("*.pdf")) == []
+    shot(client, "zh_CN", "proof_properties_exist")
+    # the refusal's direct next step: the proof of the property, one tap away
+    client.tap(intent="service", arg="proof")
+    client.wait_for_screen("proof", 30, predicate=choice_shown("property_record"))
+    client.tap(intent="flow", arg="choose:property_record")
+    state = client.wait_for_screen("done", 30, predicate=lambda s: i18n.text("proof_printed", "zh_CN") in texts(s))
+    assert len(list((kiosk.workdir / "printed").glob("*.pdf"))) == 1

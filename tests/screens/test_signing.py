@@ -233,6 +233,17 @@ def test_a_party_declines_with_a_reason(stack):
     wait_text(client, zh("bank.decline_prompt"))
     both_languages(client, "bank_decline")
     tap(client, zh("bank.reason.term"))
+    # one tap on a reason does not decline: the party confirms it, and may go back to the reasons first
+    confirm = zh("bank.decline_confirm", reason=zh("bank.reason.term"))
+    wait_text(client, confirm)
+    (app,) = stack.rows(MortgageApplication, "MA-DEMO-003")
+    assert app.status != "declined", "nothing declined before the confirmation"
+    both_languages(client, "bank_decline_confirm")
+    tap(client, zh("button.back"))
+    wait_text(client, zh("bank.decline_prompt"))
+    tap(client, zh("bank.reason.term"))
+    wait_text(client, confirm)
+    tap(client, zh("bank.decline_confirmed"))
     state = client.wait_for_screen("done", 30)
     assert zh("mortgage_declined") in texts(state)
     (app,) = stack.rows(MortgageApplication, "MA-DEMO-003")

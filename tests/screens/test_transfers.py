@@ -68,6 +68,11 @@ def test_choose_utilities_and_send(kiosk, language):
     state = client.wait_for_screen("transfers", 30, predicate=step_shown("transfers.prompt", language))
     confirm = next(b for b in state["buttons"] if b["arg"] == "confirm")
     assert not confirm["available"], "nothing chosen yet: nothing to send"
+    # the utilities and the household registration under their own headings, with full labels
+    keys = ("transfers.group.utilities", "utility.electricity", "transfers.group.household", "utility.household")
+    ys = [next(x["y"] for x in state["texts"] if x["text"] == i18n.text(k, language)) for k in keys]
+    assert ys in (sorted(ys), sorted(ys, reverse=True)), "each under its heading, one group after the other"
+    assert i18n.text("utility.electricity", "zh_CN") != "电"
     for utility in ("water", "household"):  # one at a time, as a finger does, each seen chosen before the next
         client.tap(intent="flow", arg=f"toggle:{utility}")
         chosen = i18n.text("transfers.chosen", language, item=i18n.text(f"utility.{utility}", language))

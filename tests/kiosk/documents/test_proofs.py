@@ -56,3 +56,26 @@ def test_incomplete_proof_data_is_refused(change, problem):
 def test_no_property_proof_with_properties_is_refused():
     with pytest.raises(ProofDataError, match=r"a proof of no property cannot list properties"):
         build_proof_pdf("no_property", sample_proof("property_record"))
+
+
+def pdf_text(pdf: bytes, tmp_path) -> str:
+    path = tmp_path / "p.pdf"
+    path.write_bytes(pdf)
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+def test_an_official_proof_shows_the_holders_id_number_in_full_from_the_card(tmp_path):
+    text = pdf_text(build_proof_pdf("property_record", sample_proof(), id_number="110105196108041235"), tmp_path)
+    assert "110105196108041235" in text and "1101**********1235" not in text
+
+
+def test_a_card_number_that_is_not_the_proofs_holder_is_never_printed(tmp_path):
+    text = pdf_text(build_proof_pdf("no_property", sample_proof("no_property"), id_number="110105196108049999"),
+                    tmp_path)
+    assert "110105196108049999" not in text and "1101**********1235" in text
+
+
+def test_the_day_of_issue_is_the_day_in_beijing(tmp_path):
+    late_utc = {**sample_proof("no_property"), "issued_at": "2026-11-23T20:00:00Z"}  # 04:00 on the 24th in Beijing
+    assert "2026年11月24日" in pdf_text(build_proof_pdf("no_property", late_utc), tmp_path)

@@ -1,5 +1,5 @@
 """Receipt templates: their content, and the QR codes on the rendered receipts decoded by zxing-cpp and zbar."""
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 import jinja2
 import pytest
@@ -61,11 +61,12 @@ def test_acceptance_notice_gives_deadline_and_reason_for_a_long_case():
 
 def test_pickup_slip_records_the_collection_without_a_reusable_code():
     elements = receipts.pickup_slip(office=OFFICE, case_id="C9", locker_id="demo-locker-01", compartment="A03",
-                                    collected_at=datetime(2026, 11, 30, 18, 5), collector="欧**", by_agent=True)
+                                    collected_at=datetime(2026, 11, 30, 10, 5, tzinfo=timezone.utc),
+                                    collector="欧**", by_agent=True)
     rows = {e.left: e.right for e in elements if isinstance(e, Row)}
-    assert rows["柜格"] == "A03" and rows["案件编号"] == "C9"
+    assert rows["格口"] == "A03" and rows["业务编号"] == "C9"
     assert rows["领取人"] == "欧**（代理人）"
-    assert "2026-11-30 18:05" in rows["领取时间"]
+    assert "2026-11-30 18:05" in rows["领取时间"], "Beijing time (UTC+8), whatever zone the kiosk runs in"
     assert qr_texts(elements) == []  # the code is used: nothing on the slip opens a door again
 
 
