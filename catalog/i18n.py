@@ -10,6 +10,7 @@ import logging
 import string
 
 from catalog.pickup import PICKUP_MESSAGES
+from catalog.accessibility import ACCESSIBILITY_MESSAGES
 
 logger = logging.getLogger(__name__)
 
@@ -464,6 +465,7 @@ CATALOG: dict[str, tuple[str, str]] = {
                           "This is the case on your acceptance notice. Your other cases are in the main menu."),
     # -- certificate pickup locker (issue 9): code screen, door screen; the core's texts in catalog/pickup.py ----
     **PICKUP_MESSAGES,
+    **ACCESSIBILITY_MESSAGES,
     "pickup_code_accepted": ("取件码正确。请把领取人的身份证放在读卡区，核验身份后开门。",
                              "Your code is right. Place the ID card of the person collecting on the reader; the door "
                              "opens once we have checked who you are."),

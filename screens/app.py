@@ -41,6 +41,7 @@ from screens.proof import ProofScreen
 from screens.staff_pin import StaffPinScreen
 from screens.transfers import TransfersScreen
 from screens.verify import VerifyScreen
+from screens.elderly_theme import ACCESSIBILITY_INTENTS, THEME_SIZES
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,7 @@ INTENTS: dict[str, Callable[[str | None], ev.Event]] = {
     # a maintenance button: "verb" or "verb:value" (test:<device>, load_paper, deposit:<size>, door:<label>...)
     "desk": lambda action: ev.MaintenanceAction(action or ""),
 }
+INTENTS.update(ACCESSIBILITY_INTENTS)  # 长辈模式 and the speech volume (screens.elderly_theme)
 
 NORMAL = {
     "color_bg": [0.97, 0.96, 0.94, 1], "color_fg": [0.08, 0.08, 0.08, 1], "color_muted": [0.30, 0.30, 0.30, 1],
@@ -164,6 +166,8 @@ class KioskApp(App):
     color_on_header = ListProperty(NORMAL['color_on_header'])
     color_warn_bg = ListProperty(NORMAL['color_warn_bg'])
     offline = BooleanProperty(False)
+    elderly = BooleanProperty(False)  # 长辈模式 on screen (the session's view.elderly)
+    speech_on = BooleanProperty(False)  # spoken prompts: the volume buttons are shown
 
     def __init__(self, ui, post: Callable[[ev.Event], None], initial_view: SessionView, font_path: Path,
                  on_ready: Callable[[], None] | None = None, required_devices=(), camera_preview=None, **kwargs):
@@ -179,12 +183,10 @@ class KioskApp(App):
         self.on_ready = on_ready
         self.required_devices = frozenset(required_devices)
         self.camera_preview = camera_preview
+        self.speech_on = bool(getattr(ui, "speech", False))
         self.language = initial_view.language
-        scale = 1.25 if ui.large_text else 1.0
-        for name in ("fs_huge", "fs_title", "fs_body", "fs_small", "fs_button", "button_height"):
-            setattr(self, name, round(getattr(self, name) * scale))
-        for name, value in (HIGH_CONTRAST if ui.high_contrast else NORMAL).items():
-            setattr(self, name, value)
+        self._base_sizes = {name: getattr(self, name) for name in THEME_SIZES}
+        self.apply_theme(getattr(initial_view, "elderly", False))
         self.manager: ScreenManager | None = None
         self.idle_warning: IdleWarning | None = None
         self.bridge = ViewBridge(self.render)
@@ -225,6 +227,8 @@ class KioskApp(App):
         self.rendered_frame = Clock.frames_displayed  # layout settles in the frames after this
         if view.language != self.language:
             self.language = view.language
+        if getattr(view, "elderly", False) != self.elderly:
+            self.apply_theme(view.elderly)
         self.offline = not getattr(view, "online", True)
         name = screen_for(view)
         manager = self.manager
@@ -245,6 +249,17 @@ class KioskApp(App):
                 root.add_widget(self.idle_warning)
         elif shown:
             root.remove_widget(self.idle_warning)
+
+    def apply_theme(self, elderly: bool) -> None:
+        """The site's look, or 长辈模式 (the largest text and high contrast) switched on screen; kv rebinds."""
+        from screens.elderly_theme import theme_for
+
+        self.elderly = bool(elderly)
+        sizes, colours = theme_for(self.ui, self.elderly, self._base_sizes, NORMAL, HIGH_CONTRAST)
+        for name, value in {**sizes, **colours}.items():
+            setattr(self, name, value)
+        if getattr(self, "manager", None) is not None:
+            Window.clearcolor = self.color_bg
 
     # -- what screens and kv use ---------------------------------------------------------------------------------
     def text(self, key: str, *_bindings, **values) -> str:

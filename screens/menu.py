@@ -22,8 +22,19 @@ class MenuScreen(BaseScreen):
         self._shown = key
         grid = self.ids.services
         grid.clear_widgets()
+        count = len(view.services) + len(view.services_unavailable)
+        grid.cols = 1 if count <= 4 else 2
+        grid.unbind(height=self._fit_rows)
+        grid.bind(height=self._fit_rows)
         for service in view.services:
             grid.add_widget(KioskButton(text=self.t(f"service.{service}"), intent="service", intent_arg=service))
         for service in view.services_unavailable:
             grid.add_widget(KioskButton(text=f"{self.t(f'service.{service}')}\n{self.t('menu.unavailable')}",
                                         intent="service", intent_arg=service, available=False))
+        self._fit_rows(grid)
+
+    def _fit_rows(self, grid, *_args) -> None:
+        """Rows as tall as a large button, or less so that all of them fit the height the grid is given."""
+        rows = max(1, -(-len(grid.children) // grid.cols))
+        fitting = (grid.height - grid.spacing[1] * (rows - 1)) / rows
+        grid.row_default_height = max(1.0, min(self.app.button_height * 1.2, fitting))
