@@ -16,7 +16,7 @@ class MenuScreen(BaseScreen):
         self.ids.applicant_id.text = self.t("menu.id", id=view.applicant_id) if view.applicant_id else ""
         self.ids.message.text = self.app.message(view.message)
         # Rebuild the buttons only when what they show changes (each Tick brings a new view).
-        key = (view.services, view.services_unavailable, self.app.language)
+        key = (view.services, view.services_unavailable, self.app.language, self.app.elderly)
         if key == self._shown:
             return
         self._shown = key
@@ -31,6 +31,9 @@ class MenuScreen(BaseScreen):
         for service in view.services_unavailable:
             grid.add_widget(KioskButton(text=f"{self.t(f'service.{service}')}\n{self.t('menu.unavailable')}",
                                         intent="service", intent_arg=service, available=False))
+        if grid.cols > 1:  # half-width buttons: body-size type keeps each service name on one line
+            for button in grid.children:
+                button.font_size = self.app.fs_body
         self._fit_rows(grid)
 
     def _fit_rows(self, grid, *_args) -> None:
