@@ -260,6 +260,25 @@ class KioskApp(App):
             setattr(self, name, value)
         if getattr(self, "manager", None) is not None:
             Window.clearcolor = self.color_bg
+            self._rebuild_screens()
+
+    def _rebuild_screens(self) -> None:
+        """Every screen made again in the new sizes (kv applies them at creation, where a screen's own sizes win
+        over the shared rules'); the current one is shown again by the next render."""
+        manager = self.manager
+        current = manager.current
+        manager.current_screen.deactivate()
+        for name, cls in SCREENS.items():
+            old = manager.get_screen(name)
+            manager.remove_widget(old)
+            manager.add_widget(cls(name=name))
+        manager.current = current
+        if self.view is not None:
+            manager.current_screen.activate(self.view)
+        shown = self.idle_warning is not None and self.idle_warning.parent is not None
+        if shown:
+            self.root.remove_widget(self.idle_warning)
+        self.idle_warning = IdleWarning()
 
     # -- what screens and kv use ---------------------------------------------------------------------------------
     def text(self, key: str, *_bindings, **values) -> str:

@@ -31,13 +31,14 @@ class MenuScreen(BaseScreen):
         for service in view.services_unavailable:
             grid.add_widget(KioskButton(text=f"{self.t(f'service.{service}')}\n{self.t('menu.unavailable')}",
                                         intent="service", intent_arg=service, available=False))
-        if grid.cols > 1:  # half-width buttons: body-size type keeps each service name on one line
-            for button in grid.children:
-                button.font_size = self.app.fs_body
+        for button in grid.children:
+            button.size_hint_y = 1  # as tall as its row (the rows share the height: _fit_rows)
+            if grid.cols > 1:  # half-width buttons: body-size type keeps each service name on one line
+                button.font_size = self.app.fs_small if button.available else round(self.app.fs_small * 0.8)
         self._fit_rows(grid)
 
     def _fit_rows(self, grid, *_args) -> None:
         """Rows as tall as a large button, or less so that all of them fit the height the grid is given."""
         rows = max(1, -(-len(grid.children) // grid.cols))
         fitting = (grid.height - grid.spacing[1] * (rows - 1)) / rows
-        grid.row_default_height = max(1.0, min(self.app.button_height * 1.2, fitting))
+        grid.row_default_height = max(1.0, min(self.app.button_height * 1.4, fitting))

@@ -63,7 +63,8 @@ class AccessibilityPart:
     def _elderly(self, session: Session, event: ElderlyModeChanged) -> list[Command]:
         self.elderly = (not self.elderly) if event.on is None else bool(event.on)
         logger.info("elderly mode %s", "on" if self.elderly else "off")
-        return session.activity(event)
+        session.touch()  # at the attract screen too: the switch's idle time counts from here
+        return []
 
     def _volume(self, session: Session, event: SpeechVolumeChanged) -> list[Command]:
         step = (event.step > 0) - (event.step < 0)
