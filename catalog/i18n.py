@@ -18,6 +18,7 @@ from catalog.certificates import CERTIFICATE_MESSAGES
 from catalog.maintenance_words import MAINTENANCE_MESSAGES
 from catalog.outcomes import OUTCOME_MESSAGES
 from catalog.site_texts import SITE_MESSAGES
+from catalog.accessibility import ACCESSIBILITY_MESSAGES
 
 logger = logging.getLogger(__name__)
 
@@ -479,6 +480,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     **OUTCOME_MESSAGES,
     **SITE_MESSAGES,
     **MAINTENANCE_MESSAGES,
+    **ACCESSIBILITY_MESSAGES,
     "pickup_code_accepted": ("取件码正确。请把领取人的身份证放在读卡区，核验身份后打开格口。",
                              "Your code is right. Place the ID card of the person collecting on the reader; the door "
                              "opens once we have checked who you are."),

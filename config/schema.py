@@ -239,6 +239,8 @@ class SessionConfig(Strict):
     idle_warning_s: float = Field(default=20, ge=5)
     done_timeout_s: float = Field(default=15, ge=3)
     maintenance_idle_timeout_s: float = Field(default=300, ge=30)
+    # A screen waiting for the applicant's phone (payment QR, e-certificate QR): longer, and shown on screen.
+    phone_idle_timeout_s: float = Field(default=180, ge=10)
 
 
 class IdentityConfig(Strict):
@@ -266,6 +268,8 @@ class UIConfig(Strict):
     large_text: bool = False
     high_contrast: bool = False
     speech: bool = False
+    speech_volume: int = Field(default=100, ge=20, le=200)  # espeak-ng amplitude; the on-screen buttons change it
+    elderly: bool = False  # 长辈模式 by default (large text, high contrast, slower speech); switchable on screen
 
 
 class StorageConfig(Strict):

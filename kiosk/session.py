@@ -202,6 +202,10 @@ class SessionView:
     guide_page: str | None = None  # service guide (kiosk.guide): list, detail, printing
     guide_business: str | None = None
     guide_message: str | None = None
+    elderly: bool = False  # 长辈模式: large text, high contrast, slower speech (kiosk.accessibility.session_part)
+    speech_volume: int = 100
+    idle_timeout_s: float = 0.0  # this screen's time untouched before the idle warning (longer on a phone wait)
+    idle_ends_at: float | None = None  # session clock: when an untouched applicant session signs out
 
 
 Observer = Callable[[SessionView], None]
@@ -247,7 +251,9 @@ class Session:
     def __init__(self, services: Iterable[str], required_devices: Iterable[str] = (), *,
                  idle_timeout_s: float = 60, idle_warning_s: float = 20, done_timeout_s: float = 15,
                  maintenance_idle_timeout_s: float = 300, identity_method: str = "face",
-                 language: str = "zh_CN", clock: Callable[[], float] = time.monotonic):
+                 language: str = "zh_CN", clock: Callable[[], float] = time.monotonic,
+                 phone_idle_timeout_s: float = 180, elderly: bool = False, speech_volume: int = 100):
+        from kiosk.accessibility.session_part import AccessibilityPart
         from kiosk.maintenance.session_part import StaffPart
         from kiosk.pickup.session_part import PickupPart
 
@@ -256,6 +262,7 @@ class Session:
         self.idle_timeout_s = idle_timeout_s
         self.idle_warning_s = idle_warning_s
         self.done_timeout_s = done_timeout_s
+        self.phone_idle_timeout_s = phone_idle_timeout_s
         self.identity_method = identity_method
         self.default_language = language
         self.clock = clock
@@ -292,7 +299,9 @@ class Session:
         self.rating = RatingPart()  # 好差评 at the end of every service
         self.queue = QueuePart(offered=not self.pickup.pickup_only)  # queue tickets, no ID card
         self.guide = GuidePart(offered=not self.pickup.pickup_only)  # 办事指南, no ID card
-        self.parts = (self.pickup, self.staff, self.help, self.assist, self.rating, self.queue, self.guide)
+        self.access = AccessibilityPart(elderly=elderly, volume=speech_volume)
+        self.parts = (self.pickup, self.staff, self.help, self.assist, self.rating, self.queue, self.guide, self.access)
+        self._published: SessionView | None = None  # the last view the observers were shown
         self._transitions: dict[tuple[Any, type], Handler] = {}
         rows = [(states, event, getattr(self, name)) for states, event, name in self.TRANSITIONS]
         for part in self.parts:
@@ -313,7 +322,9 @@ class Session:
                    [d.value for d in config.site.required_devices],
                    idle_timeout_s=s.idle_timeout_s, idle_warning_s=s.idle_warning_s,
                    done_timeout_s=s.done_timeout_s, maintenance_idle_timeout_s=s.maintenance_idle_timeout_s,
-                   identity_method=config.identity.method, language=config.ui.language, clock=clock)
+                   identity_method=config.identity.method, language=config.ui.language, clock=clock,
+                   phone_idle_timeout_s=s.phone_idle_timeout_s, elderly=config.ui.elderly,
+                   speech_volume=config.ui.speech_volume)
 
     # -- public -----------------------------------------------------------------------------------------------
     def subscribe(self, observer: Observer) -> None:
@@ -326,10 +337,13 @@ class Session:
             if not any(kind is type(event) for _state, kind in self._transitions):
                 logger.warning("session ignores unknown event %s", type(event).__name__)
             return []
-        before = self.view()
+        if self._published is None:
+            self._published = self.view()
         commands = handler(event) or []
         after = self.view()
-        if after != before:
+        # Against the last view shown, not the one before this event: a countdown moves between ticks.
+        if after != self._published:
+            self._published = after
             for observer in list(self._observers):
                 observer(after)
         return commands
@@ -353,6 +367,7 @@ class Session:
         countdown = None
         if self.idle_warning:
             countdown = max(0, int(round(self._warning_ends() - self.clock())))
+        idle_ends_at = self._warning_ends() if self.state in APPLICANT_STATES and self.state != State.DONE else None
         available = self.available_services()
         parts: dict = {}
         for part in self.parts:
@@ -372,7 +387,8 @@ class Session:
             verify_guidance=self.verify_progress.guidance if self.verify_progress else None,
             verify_attempt=self.verify_progress.attempt if self.verify_progress else 0,
             verify_seconds_left=self.verify_progress.seconds_left if self.verify_progress else None,
-            online=self.online, notice_case_id=p.notice_case_id, **parts)
+            online=self.online, notice_case_id=p.notice_case_id, idle_timeout_s=self.screen_idle_timeout(),
+            idle_ends_at=idle_ends_at, **parts)
 
     # -- what the parts use -----------------------------------------------------------------------------------
     def enter(self, state: State) -> None:
@@ -429,8 +445,15 @@ class Session:
             self.touch()
         return []
 
+    def screen_idle_timeout(self) -> float:
+        """Seconds untouched before the idle warning on the screen now shown (a phone wait: longer)."""
+        from kiosk.accessibility.idle_policy import idle_timeout_for
+
+        step = self.personal.flow if self.state == State.FLOW else None
+        return idle_timeout_for(step, self.idle_timeout_s, self.phone_idle_timeout_s)
+
     def _warning_ends(self) -> float:
-        return self.last_activity + self.idle_timeout_s + self.idle_warning_s
+        return self.last_activity + self.screen_idle_timeout() + self.idle_warning_s
 
     def _out_of_service_reason(self) -> str | None:
         if self.fleet_message is not None:
@@ -564,8 +587,12 @@ class Session:
         return self._service_chosen(event)
 
     def _flow_update(self, event: ev.FlowUpdate) -> list[Command]:
+        # A new step gives the applicant fresh time; the same step with new values (a countdown, a poll's answer)
+        # is the flow talking, not the applicant: it must not keep an abandoned screen alive.
+        new_step = type(event.step) is not type(self.personal.flow)
         self.personal.flow = event.step
-        self.touch()
+        if new_step:
+            self.touch()
         return []
 
     def _flow_answer(self, event: ev.FlowAnswer) -> list[Command]:
@@ -605,9 +632,10 @@ class Session:
         if self.state not in APPLICANT_STATES:
             return []
         idle = now - self.last_activity
-        if idle >= self.idle_timeout_s + self.idle_warning_s:
+        timeout = self.screen_idle_timeout()
+        if idle >= timeout + self.idle_warning_s:
             return self.reset("timeout", message="timed_out")
-        if idle >= self.idle_timeout_s:
+        if idle >= timeout:
             self.idle_warning = True
         return []
 

@@ -13,14 +13,17 @@ import subprocess
 import threading
 from pathlib import Path
 
-from kiosk.flows import payment, proof, transfers
+from kiosk.flows import e_certificate, mortgage_certificate, mortgage_signing, payment, proof, transfers
 from kiosk.flows.case_status import CaseList
 from kiosk.flows.steps import ChooseCase
+from kiosk.pickup import steps as pickup_steps
 
 logger = logging.getLogger(__name__)
 
 VOICES = {"zh_CN": "cmn", "en": "en-us"}
 WORDS_PER_MINUTE = 150  # slower than espeak's default: many applicants are elderly
+ELDERLY_WORDS_PER_MINUTE = 120  # 长辈模式: slower still
+SETTLE_S = 0.3  # a burst of prompts (face guidance changes several times a second) is spoken as its newest one
 
 # The instruction of each flow step, by service: what the applicant is asked to do there.
 STEP_PROMPTS = {
@@ -31,6 +34,17 @@ STEP_PROMPTS = {
     "transfers": {ChooseCase: "transfers.choose_case", transfers.ChooseUtilities: "transfers.prompt",
                   transfers.NothingToTransfer: "transfers.nothing"},
     "case_status": {CaseList: "cases.title"},
+    "e_certificate": {ChooseCase: "e_cert.choose", e_certificate.NothingIssued: "e_cert.nothing",
+                      e_certificate.CreatingLink: "e_cert.creating", e_certificate.ShowingQr: "e_cert.scan",
+                      e_certificate.LinkExpired: "e_cert.expired"},
+    "mortgage_signing": {mortgage_signing.StaffSignIn: "bank.enter_staff_no",
+                         mortgage_signing.ChooseApplication: "bank.choose_prompt",
+                         mortgage_signing.PartyCard: "bank.card_prompt", mortgage_signing.PartyFace: "bank.face_title",
+                         mortgage_signing.ReadApplication: "bank.read_prompt", mortgage_signing.Sign: "bank.sign_prompt",
+                         mortgage_signing.Submissions: "bank.submissions_prompt"},
+    "mortgage_certificate": {mortgage_certificate.MortgageList: "mcert.prompt"},
+    "pickup": {pickup_steps.CheckingCode: "pickup.checking", pickup_steps.DoorOpening: "pickup.opening",
+               pickup_steps.DoorRetrying: "pickup.retrying", pickup_steps.TakeCertificate: "pickup.take_hint"},
 }
 STATE_PROMPTS = {"attract": "attract.prompt", "identify": "identify.prompt", "verify": "verify.reading",
                  "menu": "menu.prompt"}
@@ -67,12 +81,12 @@ class Speaker:
             self._thread.join(5)
             self._thread = None
 
-    def say(self, text: str, language: str) -> None:
+    def say(self, text: str, language: str, *, words_per_minute: int | None = None, volume: int | None = None) -> None:
         """Never blocks: the newest prompt replaces a waiting one and cuts off the one being spoken."""
         if not text:
             return
         with self._lock:
-            self._pending = (text, language)
+            self._pending = (text, language, words_per_minute or self.words_per_minute, volume)
         self._interrupt()
         self._wake.set()
 
@@ -86,14 +100,19 @@ class Speaker:
         while not self._stop.is_set():
             self._wake.wait()
             self._wake.clear()
+            # Let a burst settle: only its newest prompt is spoken, one utterance at a time.
+            while not self._stop.wait(SETTLE_S) and self._wake.is_set():
+                self._wake.clear()
             with self._lock:
                 item, self._pending = self._pending, None
             if item is None or self._stop.is_set():
                 continue
             self._speak(*item)
 
-    def _speak(self, text: str, language: str) -> None:
-        command = [self.binary, "-v", VOICES.get(language, "cmn"), "-s", str(self.words_per_minute)]
+    def _speak(self, text: str, language: str, words_per_minute: int | None = None, volume: int | None = None) -> None:
+        command = [self.binary, "-v", VOICES.get(language, "cmn"), "-s", str(words_per_minute or self.words_per_minute)]
+        if volume is not None:
+            command += ["-a", str(int(volume))]
         if self.output_dir is not None:
             self.output_dir.mkdir(parents=True, exist_ok=True)
             command += ["-w", str(self.output_dir / f"prompt-{self.spoken + 1:04d}.wav")]
@@ -131,9 +150,10 @@ def prompt_key(view) -> str | None:
     rating_page = getattr(view, "rating_page", None)  # 好差评 over the done screen (kiosk.rating)
     if state == "done" and rating_page:
         return view.rating_message or f"rating.{rating_page}"
+    step = getattr(view, "flow", None)
     if state == "done":
         return view.outcome or "finished"
-    if view.message and state in ("identify", "menu", "flow"):
+    if view.message and state in ("identify", "menu", "flow", "pickup_code"):
         return view.message
     if state == "verify" and view.verify_guidance:
         return view.verify_guidance
@@ -147,11 +167,33 @@ def prompt_key(view) -> str | None:
                                        "applicant_card": "assist.applicant_card", "confirm": "assist.confirm",
                                        "checking": "assist.checking"}.get(view.assist_page or "", "assist.refused")
     if state == "flow":
-        step = getattr(view, "flow", None)
+        if getattr(step, "message", None):  # a refusal or a problem shown with the step
+            return step.message
+        if isinstance(step, mortgage_signing.PartyFace) and step.verify_guidance not in (None, "starting"):
+            return step.verify_guidance
+        if isinstance(step, mortgage_signing.StaffSignIn) and getattr(step, "asking_pin", False):
+            return "bank.enter_pin"
+        if isinstance(step, mortgage_signing.ReadApplication) and step.declining:
+            return "bank.decline_prompt"
         if isinstance(step, payment.WaitingForPayment) and step.channel == "aggregated":
             return "pay.scan_aggregated"  # the one code: say which apps can pay it
         return STEP_PROMPTS.get(view.service or "", {}).get(type(step))
+    if state in ("attract", "pickup_code") and getattr(view, "pickup_only", False):
+        return "pickup.prompt"  # a locker asks for the pickup code first, not for the ID card
     return STATE_PROMPTS.get(state)
+
+
+def prompt_values(view, key: str, text) -> dict:
+    """What a prompt's placeholders are filled with: a role or a door label, never a name or a number of the
+    applicant's."""
+    step = getattr(view, "flow", None)
+    values: dict = {}
+    party = getattr(step, "party", None)
+    if party is not None:
+        values["party"] = text(f"bank.role.{party.role}", view.language)
+    if getattr(step, "compartment", ""):
+        values["compartment"] = step.compartment
+    return values
 
 
 class SpokenPrompts:
@@ -166,8 +208,17 @@ class SpokenPrompts:
 
     def __call__(self, view) -> None:
         key = prompt_key(view)
-        marker = (key, view.language)
+        elderly = bool(getattr(view, "elderly", False))
+        volume = getattr(view, "speech_volume", None)
+        values = prompt_values(view, key, self.text) if key else {}
+        # Said again when the applicant changes the volume or the mode: they hear what they chose.
+        marker = (key, view.language, tuple(sorted(values.items())), elderly, volume)
         if key is None or marker == self._last:
             return
         self._last = marker
-        self.speaker.say(self.text(key, view.language), view.language)
+        try:
+            spoken = self.text(key, view.language, **values)
+        except (KeyError, IndexError, ValueError):
+            spoken = self.text(key, view.language)
+        self.speaker.say(spoken, view.language, volume=volume,
+                         words_per_minute=ELDERLY_WORDS_PER_MINUTE if elderly else None)

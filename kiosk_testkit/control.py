@@ -168,6 +168,7 @@ class ControlServer:
                 x, y = widget.to_window(widget.x, widget.y)
                 entry = {"text": _shown_text(widget), "x": round(x), "y": round(y), "width": round(widget.width),
                          "height": round(widget.height)}
+                entry.update(_typography(widget))
                 texts.append(entry)
                 if isinstance(widget, KioskButton) and layer is layers[0]:  # only the top layer can be pressed
                     buttons.append({**entry, "intent": widget.intent, "arg": widget.intent_arg,
@@ -246,6 +247,15 @@ class ControlServer:
         path.parent.mkdir(parents=True, exist_ok=True)
         image.save(path)
         return {"ok": True, "path": str(path), "width": width, "height": height}
+
+
+def _typography(label: Label) -> dict:
+    """What the accessibility checks read: type size (px = dp here), line spacing, the text colour, a button's fill."""
+    extra = {"font_size": round(float(label.font_size), 1), "line_height": round(float(label.line_height), 2),
+             "color": [round(float(c), 3) for c in label.color[:3]], "lines": max(1, label.text.count("\n") + 1)}
+    if isinstance(label, KioskButton):
+        extra["background"] = [round(float(c), 3) for c in label.background[:3]]
+    return extra
 
 
 def _shown_text(label: Label) -> str:

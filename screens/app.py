@@ -47,6 +47,7 @@ from screens.hall_queue import QUEUE_INTENTS, QueueScreen
 from screens.guide import GUIDE_INTENTS, GuideScreen
 from screens.transfers import TransfersScreen
 from screens.verify import VerifyScreen
+from screens.elderly_theme import ACCESSIBILITY_INTENTS, THEME_SIZES
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ INTENTS.update(ASSIST_INTENTS)  # staff-assisted check (screens.staff_assist)
 INTENTS.update(RATING_INTENTS)  # 好差评 (screens.rating_panel)
 INTENTS.update(QUEUE_INTENTS)  # queue tickets (screens.hall_queue)
 INTENTS.update(GUIDE_INTENTS)  # 办事指南 (screens.guide)
+INTENTS.update(ACCESSIBILITY_INTENTS)  # 长辈模式 and the speech volume (screens.elderly_theme)
 
 NORMAL = {
     "color_bg": [0.97, 0.96, 0.94, 1], "color_fg": [0.08, 0.08, 0.08, 1], "color_muted": [0.30, 0.30, 0.30, 1],
@@ -183,6 +185,8 @@ class KioskApp(App):
     color_warn_bg = ListProperty(NORMAL['color_warn_bg'])
     offline = BooleanProperty(False)
     help_callable = BooleanProperty(False)  # the title bar offers 呼叫工作人员 (an applicant screen)
+    elderly = BooleanProperty(False)  # 长辈模式 on screen (the session's view.elderly)
+    speech_on = BooleanProperty(False)  # spoken prompts: the volume buttons are shown
 
     def __init__(self, ui, post: Callable[[ev.Event], None], initial_view: SessionView, font_path: Path,
                  on_ready: Callable[[], None] | None = None, required_devices=(), camera_preview=None, **kwargs):
@@ -198,14 +202,12 @@ class KioskApp(App):
         self.on_ready = on_ready
         self.required_devices = frozenset(required_devices)
         self.camera_preview = camera_preview
+        self.speech_on = bool(getattr(ui, "speech", False))
         self.language = initial_view.language
         # the bank's and the locker's own header and start text (catalog.site_texts)
         self.site = site_texts.site_of((*initial_view.services, *initial_view.services_unavailable))
-        scale = 1.25 if ui.large_text else 1.0
-        for name in ("fs_huge", "fs_title", "fs_body", "fs_small", "fs_button", "button_height"):
-            setattr(self, name, round(getattr(self, name) * scale))
-        for name, value in (HIGH_CONTRAST if ui.high_contrast else NORMAL).items():
-            setattr(self, name, value)
+        self._base_sizes = {name: getattr(self, name) for name in THEME_SIZES}
+        self.apply_theme(getattr(initial_view, "elderly", False))
         self.manager: ScreenManager | None = None
         self.idle_warning: IdleWarning | None = None
         self.bridge = ViewBridge(self.render)
@@ -250,6 +252,8 @@ class KioskApp(App):
         self.rendered_frame = Clock.frames_displayed  # layout settles in the frames after this
         if view.language != self.language:
             self.language = view.language
+        if getattr(view, "elderly", False) != self.elderly:
+            self.apply_theme(view.elderly)
         self.offline = not getattr(view, "online", True)
         name = screen_for(view)
         manager = self.manager
@@ -273,6 +277,36 @@ class KioskApp(App):
                 root.add_widget(self.idle_warning)
         elif shown:
             root.remove_widget(self.idle_warning)
+
+    def apply_theme(self, elderly: bool) -> None:
+        """The site's look, or 长辈模式 (the largest text and high contrast) switched on screen; kv rebinds."""
+        from screens.elderly_theme import theme_for
+
+        self.elderly = bool(elderly)
+        sizes, colours = theme_for(self.ui, self.elderly, self._base_sizes, NORMAL, HIGH_CONTRAST)
+        for name, value in {**sizes, **colours}.items():
+            setattr(self, name, value)
+        if getattr(self, "manager", None) is not None:
+            Window.clearcolor = self.color_bg
+            self._rebuild_screens()
+
+    def _rebuild_screens(self) -> None:
+        """Every screen made again in the new sizes (kv applies them at creation, where a screen's own sizes win
+        over the shared rules'); the current one is shown again by the next render."""
+        manager = self.manager
+        current = manager.current
+        manager.current_screen.deactivate()
+        for name, cls in SCREENS.items():
+            old = manager.get_screen(name)
+            manager.remove_widget(old)
+            manager.add_widget(cls(name=name))
+        manager.current = current
+        if self.view is not None:
+            manager.current_screen.activate(self.view)
+        shown = self.idle_warning is not None and self.idle_warning.parent is not None
+        if shown:
+            self.root.remove_widget(self.idle_warning)
+        self.idle_warning = IdleWarning()
 
     # -- what screens and kv use ---------------------------------------------------------------------------------
     def text(self, key: str, *_bindings, **values) -> str:

@@ -16,9 +16,11 @@ from kiosk.flows import mortgage_signing as ms
 from kiosk.flows.mortgage_records import Application, Party
 from catalog import i18n
 from screens.base import BaseScreen, KioskButton, KioskLabel
+from screens.face_preview import PartyFaceStep
 from screens.signing import SignaturePad
 
 logger = logging.getLogger(__name__)
+
 
 # Decline reasons offered on screen; the registration centre receives the Chinese text.
 DECLINE_REASONS = ("amount", "term", "property", "not_now")
@@ -63,12 +65,14 @@ class BankSigningScreen(BaseScreen):
         self._guidance: KioskLabel | None = None
         self._field: KioskLabel | None = None  # the sign-in keypad's field, updated in place as keys are typed
         self._declining: str | None = None  # the decline reason chosen and awaiting confirmation
+        self._face = PartyFaceStep(self)  # the signer's face step: the live preview, countdown and a way out
 
     # -- answers ---------------------------------------------------------------------------------------------
     def answer(self, action: str, value=None) -> None:
         self.app.post(ev.FlowAnswer(action, value))
 
     def deactivate(self) -> None:
+        self._face.stop()
         # The body may show the application and a signature: drop them when the screen goes.
         self._shown = self._step = None
         self._declining = None
@@ -86,6 +90,7 @@ class BankSigningScreen(BaseScreen):
             if self._guidance is not None:
                 guidance = step.verify_guidance
                 self._guidance.text = self.app.message(guidance) if guidance else self.t("verify.reading")
+                self._face.show(step)
         elif isinstance(step, ms.StaffSignIn):  # each key: the field and the prompt change, the keypad stays put
             key = (ms.StaffSignIn, step.attempt, step.message, language)
             if self._field is not None:
@@ -103,6 +108,7 @@ class BankSigningScreen(BaseScreen):
         footer.clear_widgets()
         self._pad = keep_pad
         self._guidance = self._field = None
+        self._face.stop()
         getattr(self, RENDERERS.get(type(step), "_render_waiting"))(step, language)
         self.ids.scroll.do_scroll_y = not isinstance(step, ms.Sign)  # on the pad a finger writes, not scrolls
         self.ids.scroll.scroll_y = 1
@@ -213,8 +219,8 @@ class BankSigningScreen(BaseScreen):
         self._guidance = _label(self.app.message(guidance) if guidance else self.t("verify.reading"),
                                     font_size=self.app.fs_title, bold=True, halign="center",
                                     color=self.app.color_primary)
-        self.ids.body.add_widget(Widget(size_hint_y=None, height=200))
         self.ids.body.add_widget(self._guidance)
+        self._face.build(step)
 
     # reading the application, large type, scrollable
     def _render_read_application(self, step, language) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 
 from kivy.app import App
-from kivy.properties import BooleanProperty, ListProperty, StringProperty
+from kivy.properties import BooleanProperty, ListProperty, NumericProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import Screen
@@ -101,6 +101,7 @@ class KioskButton(ChineseWrapping, ButtonBehavior, Label):
     intent_arg = StringProperty("")
     available = BooleanProperty(True)
     background = ListProperty([0, 0, 0, 1])
+    fixed_height = NumericProperty(0)  # a small button's own height (kv), kept when the type size changes
 
     @staticmethod
     def fill(background, state: str) -> list:

@@ -32,8 +32,12 @@ class ECertificateScreen(BaseScreen):
     _expires_at: float | None = None
     _ticker = None
 
+    _session_ends: float | None = None
+
     def render(self, view) -> None:
         step = view.flow
+        # The code is of use only while the session lasts: the time shown is the sooner of the two (issue 20 #9).
+        self._session_ends = getattr(view, "idle_ends_at", None)
         self.ids.message.text = self.app.message((step.message if step else None) or view.message)
         key = (step, self.app.language)
         if key != self._shown:
@@ -81,6 +85,8 @@ class ECertificateScreen(BaseScreen):
         if self._countdown is None or self._expires_at is None:
             return
         left = max(0, int(self._expires_at - time.time()))
+        if self._session_ends is not None:  # the session's clock is time.monotonic
+            left = min(left, max(0, int(self._session_ends - time.monotonic())))
         self._countdown.text = self.t("e_cert.countdown", time=clock_text(left))
 
     def _stop_countdown(self) -> None:

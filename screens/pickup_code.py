@@ -61,8 +61,13 @@ class PickupCodeScreen(BaseScreen):
             self._built = self.app.language
             pad = self.ids.pad
             pad.clear_widgets()
+            # 长辈模式's larger type leaves less height: lower keys (still far above 60 dp) keep the title in view
+            key_height = round(self.app.button_height * 0.6) if self.app.elderly else None
             pad.add_widget(keypad(self.press, "pickup_key", ("back", self.t("pickup.backspace")),
-                                  ("ok", self.t("pickup.ok"))))
+                                  ("ok", self.t("pickup.ok")), key_height=key_height))
+            if key_height:  # digits in a type size that fits the lower keys
+                for key in pad.children[0].children:
+                    key.font_size = min(key.font_size, round(self.app.fs_body * 1.2))
             footer = self.ids.footer  # 清除 beside 退出: the keypad's own corner key deletes one digit
             if self._clear is not None:
                 footer.remove_widget(self._clear)

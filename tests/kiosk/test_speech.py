@@ -49,7 +49,7 @@ class Recorder:
     def __init__(self):
         self.said = []
 
-    def say(self, text, language):
+    def say(self, text, language, **_voice):
         self.said.append((text, language))
 
 

@@ -54,6 +54,11 @@ def test_the_qr_code_on_screen_downloads_the_certificate_and_the_contract(kiosk,
     match = re.search(countdown, shown)
     assert match, "a countdown until the link expires"
     assert 0 < int(match[1]) * 60 + int(match[2]) <= 15 * 60
+    # ... and never longer than the session lasts untouched (issue 20 #9: it said 15 minutes, signed out at 80 s)
+    from config.schema import SessionConfig
+
+    session = SessionConfig()
+    assert int(match[1]) * 60 + int(match[2]) <= session.phone_idle_timeout_s + session.idle_warning_s
     urls = qr_codes(client, SCREENSHOTS / language / "e_certificate_qr.png")
     assert len(urls) == 1, f"one QR code on the screen, found {urls}"
     url = urls[0]

@@ -1,0 +1,1 @@
+"""Elderly mode, speech volume and per-screen idle timeouts: what makes every screen usable by an older applicant."""
