@@ -61,7 +61,7 @@ CERTIFICATE_MESSAGES: dict[str, tuple[str, str]] = {
     "cert.receive.window": ("到窗口领取", "At the window"),
     "cert.receive.locker": ("到取件柜领取", "From the pickup locker"),
     "cert.receive.courier": ("邮寄到家（EMS）", "By post (EMS)"),
-    "cert.receive.e_certificate": ("只要电子证书", "E-certificate only"),
+    "cert.receive.e_certificate": ("只要电子证照", "E-certificate only"),
     "cert.address_prompt": ("请用下面的键盘输入收件地址（拼音输入汉字），然后点“确认地址”。",
                             "Type the delivery address on the keyboard below (pinyin for Chinese), then touch "
                             "Confirm address."),
@@ -74,7 +74,7 @@ CERTIFICATE_MESSAGES: dict[str, tuple[str, str]] = {
                              "the certificate is in the locker."),
     "cert.recorded.courier": ("已交给邮政EMS寄出，运单号 {waybill}。可以在“查询办件进度”里看物流。",
                               "Sent by EMS, waybill {waybill}. You can follow it in the case status."),
-    "cert.recorded.e_certificate": ("已记录：只要电子证书。请在“电子证书”里扫码下载。",
+    "cert.recorded.e_certificate": ("已记录：只要电子证照。请在“电子证照”里扫码下载。",
                                     "Recorded: e-certificate only. Download it with the QR code under "
                                     "E-certificate."),
     "address_invalid": ("地址太短或太长，请输入6到120个字的地址。", "The address must be 6 to 120 characters."),
