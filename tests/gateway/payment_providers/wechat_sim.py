@@ -213,6 +213,17 @@ class _Handler(QuietHandler):
     def _error(self, status: int, code: str, message: str) -> None:
         self._json(status, {"code": code, "message": message})
 
+    def _order_request(self, sim, data: dict, *, jsapi: bool = False) -> tuple | None:
+        """The fields every order placement carries (out_trade_no, total, description, notify_url, and the payer's
+        openid for JSAPI), or None once the merchant mismatch or the missing field is answered as WeChat does."""
+        if data.get("mchid") != sim.mchid or data.get("appid") != sim.appid:
+            return self._error(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
+        try:
+            return (data["out_trade_no"], int(data["amount"]["total"]), data["description"], data["notify_url"],
+                    data["payer"]["openid"] if jsapi else None)
+        except (KeyError, TypeError, ValueError):
+            return self._error(400, "PARAM_ERROR", "参数错误")
+
     def do_GET(self):
         url = urlparse(self.path)
         if url.path in ("/connect/oauth2/authorize", "/sns/oauth2/access_token"):
@@ -281,13 +292,10 @@ class _Handler(QuietHandler):
                                         "associated_data": "certificate",
                                         "ciphertext": base64.b64encode(ct).decode()}}]})
         if method == "POST" and path == "/v3/pay/transactions/native":
-            if data.get("mchid") != sim.mchid or data.get("appid") != sim.appid:
-                return self._error(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
-            try:
-                out_trade_no, total = data["out_trade_no"], int(data["amount"]["total"])
-                description, notify_url = data["description"], data["notify_url"]
-            except (KeyError, TypeError, ValueError):
-                return self._error(400, "PARAM_ERROR", "参数错误")
+            placed = self._order_request(sim, data)
+            if placed is None:
+                return None
+            out_trade_no, total, description, notify_url, _ = placed
             existing = sim.orders.get(out_trade_no)
             if existing is not None:
                 if existing.state == "SUCCESS":
@@ -298,13 +306,10 @@ class _Handler(QuietHandler):
                 sim.orders[out_trade_no] = SimOrder(out_trade_no, total, description, notify_url)
             return self._json(200, {"code_url": f"weixin://wxpay/bizpayurl?pr={secrets.token_urlsafe(6)}"})
         if method == "POST" and path == "/v3/pay/transactions/jsapi":
-            if data.get("mchid") != sim.mchid or data.get("appid") != sim.appid:
-                return self._error(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
-            try:
-                out_trade_no, total = data["out_trade_no"], int(data["amount"]["total"])
-                description, notify_url, openid = data["description"], data["notify_url"], data["payer"]["openid"]
-            except (KeyError, TypeError, ValueError):
-                return self._error(400, "PARAM_ERROR", "参数错误")
+            placed = self._order_request(sim, data, jsapi=True)
+            if placed is None:
+                return None
+            out_trade_no, total, description, notify_url, openid = placed
             order = sim.orders.get(out_trade_no)
             if order is not None:
                 if order.state == "SUCCESS":
