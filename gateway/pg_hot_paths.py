@@ -80,12 +80,13 @@ WITH k AS (
     RETURNING count
 ), hdr AS (
     SELECT (SELECT kiosk_id FROM k) AS kiosk_id, (SELECT enabled FROM k) AS enabled,
-           (SELECT count FROM rate) AS rate_count, t.kiosk_id AS token_kiosk, t.expires_at, t.id_number
+           (SELECT count FROM rate) AS rate_count, t.kiosk_id AS token_kiosk, t.expires_at, t.id_number,
+           t.method AS token_method
     FROM (SELECT 1) AS one LEFT JOIN applicant_tokens AS t ON t.token_hash = %(token_hash)s
 )
 SELECT hdr.kiosk_id, hdr.enabled, hdr.rate_count, hdr.token_kiosk, hdr.expires_at,
        c.case_id, c.kind, c.title, c.status, c.received_on, c.time_limit_working_days, c.extension_working_days,
-       c.extension_reason, c.rejection_reason, s.statuses, s.ats, r.restrictions::text
+       c.extension_reason, c.rejection_reason, s.statuses, s.ats, r.restrictions::text, hdr.token_method
 FROM hdr
 LEFT JOIN cases AS c ON c.id_number = hdr.id_number AND hdr.token_kiosk = hdr.kiosk_id AND hdr.enabled
                         AND hdr.expires_at > %(now)s
@@ -217,8 +218,8 @@ class StepRow:
 
 async def case_list(pool: HotPathPool, *, key_hash: str, token_hash: str, cert: str | None, require_cert: bool,
                     limit: int, now: dt.datetime, today: dt.date):
-    """(kiosk_id, enabled, rate count, the token's kiosk, its expiry (aware), [(CaseRow, [StepRow], [restriction])])
-    with each restriction as the case list answers it."""
+    """(kiosk_id, enabled, rate count, the token's kiosk, its expiry (aware), the token's method,
+    [(CaseRow, [StepRow], [restriction])]) with each restriction as the case list answers it."""
     from gateway.register_entry import LAPSING_KINDS
 
     window = int(now.timestamp() // 60) * 60
@@ -234,4 +235,4 @@ async def case_list(pool: HotPathPool, *, key_hash: str, token_hash: str, cert: 
             continue
         steps = [StepRow(status, at.replace(tzinfo=dt.timezone.utc)) for status, at in zip(row[14] or [], row[15] or [])]
         cases.append((CaseRow(*row[5:14]), steps, json.loads(row[16]) if row[16] else []))
-    return first[0], first[1], first[2], first[3], expires, cases
+    return first[0], first[1], first[2], first[3], expires, first[17], cases

@@ -17,7 +17,7 @@ from gateway.db import READ_ONLY, run_db
 from gateway.deps import (AdaptersDep, ApiKey, Applicant, Db, TokenHeader, api_key_of, applicant_id_number, authenticate,
                           check_token, kiosk_refusal, rate_refusal, sha256_hex)
 from gateway.errors import ApiError
-from gateway.models import ApplicantToken, Case, CaseStep, Property, PropertyRestriction, utcnow
+from gateway.models import ApplicantToken, Case, CaseStep, Kiosk, Property, PropertyRestriction, utcnow
 from gateway.register_entry import in_force_on
 from gateway.tls import peer_cert_name
 from gateway.routers import KIOSK_ERRORS, errors
@@ -108,7 +108,7 @@ async def _cases_in_one_statement(state, api_key: str, peer_cert: str | None, ra
     settings = state.settings
     now = utcnow()
     today = today_in_china()
-    kiosk_id, enabled, count, token_kiosk, expires_at, cases = await pg_hot_paths.case_list(
+    kiosk_id, enabled, count, token_kiosk, expires_at, method, cases = await pg_hot_paths.case_list(
         pg_hot_paths.hot_path_pool(state), key_hash=sha256_hex(api_key), token_hash=sha256_hex(raw_token),
         cert=peer_cert, require_cert=settings.require_client_cert, limit=settings.rate_limit_per_minute, now=now,
         today=today)
@@ -117,8 +117,17 @@ async def _cases_in_one_statement(state, api_key: str, peer_cert: str | None, ra
     if refusal is not None:
         raise refusal
     check_token(token_kiosk, expires_at, kiosk_id)
+    if method == "staff_assisted":  # what a staff member's word opens is the policy's, read now (gateway.staff_assist)
+        await run_db(state.engine, lambda: _staff_assisted_may_list_cases(state, kiosk_id))
     return {"cases": [{**case_json(case, steps, today), "restrictions": restrictions}
                       for case, steps, restrictions in cases]}
+
+
+def _staff_assisted_may_list_cases(state, kiosk_id: str) -> None:
+    from gateway.staff_assist import require_service
+
+    with Session(state.engine) as db:
+        require_service(db, db.get(Kiosk, kiosk_id), state.settings, "/v1/cases")
 
 
 # Core statements on the hot path, built once (see gateway.deps): the ORM's identity map and unit of work cost more
