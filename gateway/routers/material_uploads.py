@@ -66,7 +66,8 @@ def _own(db, kiosk, upload_id: str) -> MaterialUpload:
     return upload
 
 
-@router.post("/v1/material-uploads", response_model=UploadOut, status_code=201, responses=errors(*KIOSK_ERRORS),
+@router.post("/v1/material-uploads", response_model=UploadOut, status_code=201,
+             responses=errors(*KIOSK_ERRORS, 409),
              summary="Open (or find again) the upload of one material by its SHA-256 and size")
 def open_upload(body: UploadIn, db: Db, kiosk: CurrentKiosk) -> dict:
     # Opening again with the same hash (the kiosk lost the answer, or restarts) finds the same upload: idempotent.
