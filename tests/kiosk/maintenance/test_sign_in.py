@@ -54,8 +54,11 @@ def kiosk(tmp_path, sims, hashes):
     config = load_config(path, env={})
     core = build_kiosk(config)
     codes: list[str] = []
-    original = core.session._transitions[(ANY, ev.CodeScanned)]
-    core.session._transitions[(ANY, ev.CodeScanned)] = lambda event: (codes.append(event.code), original(event))[1]
+    # The codes that reach the session's own code handling: from its row for any state, and from the hall's queue
+    # part, which takes the codes scanned at the start screen and passes on what is not an appointment.
+    original = core.session._code_scanned
+    core.session._code_scanned = lambda event: (codes.append(event.code), original(event))[1]
+    core.session._transitions[(ANY, ev.CodeScanned)] = core.session._code_scanned
     core.start()
     yield core, codes
     core.stop()
