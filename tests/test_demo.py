@@ -27,7 +27,7 @@ def processes_mentioning(path: Path) -> list[int]:
     return found
 
 
-SHOTS = ["01_attract", "02_menu", "03_cases", "04_cases_en", "05_menu_again", "06_done", "07_attract_again"]
+SHOTS = ["01_attract", "02_menu", "03_cases", "04_cases_en", "05_menu_again", "06_rating", "06_done", "07_attract_again"]
 
 
 def test_demo_tour_without_a_display(tmp_path):

@@ -329,6 +329,10 @@ def _known_event(db, kiosk_id: str, key: str, digest: str) -> str | None:
     return "duplicate"
 
 
+# The kinds apply_event acts on (every other kind is only kept): the batch endpoint applies these one by one.
+KINDS_WITH_EFFECTS = frozenset({"command_result", "locker_pickup", "service_rating"})
+
+
 def apply_event(db, kiosk, event: KioskEventIn) -> None:
     """The effects of one event on the gateway's state (an ApiError refuses it), in the caller's transaction."""
     _apply(db, kiosk.kiosk_id, event)

@@ -16,7 +16,7 @@ from gateway.errors import ApiError
 from gateway.idempotency import body_hash
 from gateway.models import KioskEvent, utcnow
 from gateway.routers import KIOSK_ERRORS, errors
-from gateway.routers.fleet import MAX_CLOCK_AHEAD, KioskEventIn, apply_event
+from gateway.routers.fleet import KINDS_WITH_EFFECTS, MAX_CLOCK_AHEAD, KioskEventIn, apply_event
 
 logger = logging.getLogger(__name__)
 
@@ -95,9 +95,6 @@ def _parse(item: dict) -> tuple[str | None, KioskEventIn | ApiError, str | None,
 _events = KioskEvent.__table__
 _KNOWN = select(_events.c.idempotency_key, _events.c.body_hash).where(
     _events.c.kiosk_id == bindparam("kiosk_id"), _events.c.idempotency_key.in_(bindparam("keys", expanding=True)))
-_WITH_EFFECTS = frozenset({"command_result", "locker_pickup"})
-
-
 def _store_batch(db, kiosk, parsed: list) -> list[dict]:
     keys = [key for key, event, _, _ in parsed if isinstance(event, KioskEventIn)]
     known = dict(db.execute(_KNOWN, {"kiosk_id": kiosk.kiosk_id, "keys": keys}).all()) if keys else {}
@@ -119,7 +116,7 @@ def _store_batch(db, kiosk, parsed: list) -> list[dict]:
                 continue
             if event.occurred_at > now + MAX_CLOCK_AHEAD:
                 raise ApiError(422, "event_invalid", "occurred_at is in the future; check the kiosk's clock.")
-            if event.kind in _WITH_EFFECTS:
+            if event.kind in KINDS_WITH_EFFECTS:
                 with db.begin_nested():
                     apply_event(db, kiosk, event)
         except ApiError as refusal:

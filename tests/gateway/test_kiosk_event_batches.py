@@ -61,12 +61,26 @@ def test_events_from_the_one_event_endpoint_are_duplicates_in_a_batch(client, ha
     assert results[0]["status"] == "rejected" and results[0]["error"]["code"] == "idempotency_conflict"
 
 
+def test_ratings_in_a_batch_reach_the_statistics_and_a_malformed_one_is_refused(client, hall, db):
+    from gateway.ratings import ServiceRating
+
+    good = [_event(f"rating:{n}", "service_rating", rating_id=f"0000000{n}-0000-4000-8000-000000000000",
+                   service="case_status", site="demo-hall", level=n, reasons=[], outcome="finished", callback=False)
+            for n in (5, 1)]
+    bad = _event("rating:bad", "service_rating", rating_id="x", service="case_status", level=9)
+    results = client.post("/v1/kiosk-events/batch", headers=hall, json={"events": [*good, bad]}).json()["results"]
+    assert [r["status"] for r in results] == ["accepted", "accepted", "rejected"]
+    assert results[2]["error"]["code"] == "event_invalid"
+    db.rollback()
+    assert sorted(db.execute(select(ServiceRating.level)).scalars()) == [1, 5]
+
+
 def test_a_refused_event_holds_back_the_rest_of_its_kind_only(client, hall, db, monkeypatch):
     def refusing(db_, kiosk, event):
         if event.payload.get("n") == 2:
             raise ApiError(404, "case_not_found", "No such case.")  # not about the event's form: may pass later
 
-    monkeypatch.setattr(batches, "_WITH_EFFECTS", frozenset({"pickup_done"}))
+    monkeypatch.setattr(batches, "KINDS_WITH_EFFECTS", frozenset({"pickup_done"}))
     monkeypatch.setattr(batches, "apply_event", refusing)
     events = [_event("h1", "pickup_done", n=1), _event("h2", "pickup_done", n=2), _event("h3", "serial_used", n=3),
               _event("h4", "pickup_done", n=4)]
@@ -85,7 +99,7 @@ def test_a_failure_mid_batch_stores_nothing_and_the_replay_applies_each_once(app
         if calls["n"] == 4:
             raise RuntimeError("the database went away")  # not a refusal: the whole request fails
 
-    monkeypatch.setattr(batches, "_WITH_EFFECTS", frozenset({"document_printed"}))
+    monkeypatch.setattr(batches, "KINDS_WITH_EFFECTS", frozenset({"document_printed"}))
     monkeypatch.setattr(batches, "apply_event", crashing)
     events = [_event(f"c{i}", n=i) for i in range(6)]
     audits = db.execute(select(func.count()).select_from(AuditEntry)).scalar_one()

@@ -85,6 +85,8 @@ def test_no_property_proof_for_an_owner_is_explained(kiosk):
     assert_fits(state)
     assert list((kiosk.workdir / "printed").glob("*.pdf")) == []
     shot(client, "zh_CN", "proof_properties_exist")
+    client.tap(intent="rate_skip")  # the 好差评 panel comes first; skipped, the done screen's own buttons are there
+    client.wait_for_screen("done", 30, predicate=lambda s: not s["overlay"])
     # the refusal's direct next step: the proof of the property, one tap away
     client.tap(intent="service", arg="proof")
     client.wait_for_screen("proof", 30, predicate=choice_shown("property_record"))

@@ -76,7 +76,10 @@ def test_card_on_reader_shows_that_persons_cases(kiosk):
     client.tap(intent="service", arg="case_status")
     client.wait_for_screen("cases")
     client.tap(intent="finish")
-    state = client.wait_for_screen("done")
+    state = client.wait_for_screen("done", predicate=lambda s: s["overlay"])
+    assert i18n.text("rating.ask", "zh_CN") in texts(state), "the service ends with the 好差评 question"
+    client.tap(intent="rate_skip")
+    state = client.wait_for_screen("done", predicate=lambda s: not s["overlay"])
     assert i18n.text("done.take_card", "zh_CN") in texts(state)
     client.tap(intent="cancel")
     state = client.wait_for_screen("attract")
