@@ -68,6 +68,10 @@ class Speaker:
         self._failed_logged = False
 
     def start(self) -> "Speaker":
+        # Said at start, not at the first prompt: the first prompts of a burst may all be superseded before one is
+        # spoken, and the operator should learn of a missing espeak-ng when the kiosk starts, not by chance.
+        if not self._startable():
+            self._log_unavailable("not found")
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="speech", daemon=True)
         self._thread.start()
@@ -121,10 +125,7 @@ class Speaker:
             process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                        stderr=subprocess.DEVNULL)
         except OSError as exc:
-            if not self._failed_logged:  # once: a kiosk without espeak-ng keeps working, silently
-                logger.error("spoken prompts unavailable: %s cannot be started (%s)", self.binary,
-                             type(exc).__name__)
-                self._failed_logged = True
+            self._log_unavailable(type(exc).__name__)
             return
         with self._lock:
             self._current = process
@@ -137,6 +138,15 @@ class Speaker:
         finally:
             with self._lock:
                 self._current = None
+
+
+    def _startable(self) -> bool:
+        return shutil.which(self.binary) is not None
+
+    def _log_unavailable(self, why: str) -> None:
+        if not self._failed_logged:  # once: a kiosk without espeak-ng keeps working, silently
+            logger.error("spoken prompts unavailable: %s cannot be started (%s)", self.binary, why)
+            self._failed_logged = True
 
 
 def prompt_key(view) -> str | None:

@@ -169,6 +169,7 @@ class ControlServer:
                 entry = {"text": _shown_text(widget), "x": round(x), "y": round(y), "width": round(widget.width),
                          "height": round(widget.height)}
                 entry.update(_typography(widget))
+                entry["layer"] = layers.index(layer)  # 0: the top layer (an overlay when one is shown)
                 texts.append(entry)
                 if isinstance(widget, KioskButton) and layer is layers[0]:  # only the top layer can be pressed
                     buttons.append({**entry, "intent": widget.intent, "arg": widget.intent_arg,

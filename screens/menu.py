@@ -4,8 +4,11 @@ from __future__ import annotations
 import logging
 
 from screens.base import BaseScreen, KioskButton
+from screens.text_fit import shrink_to_fit
 
 logger = logging.getLogger(__name__)
+
+MIN_FONT = 24  # px: no service name is drawn smaller than this, in any mode
 
 
 class MenuScreen(BaseScreen):
@@ -35,6 +38,8 @@ class MenuScreen(BaseScreen):
             button.size_hint_y = 1  # as tall as its row (the rows share the height: _fit_rows)
             if grid.cols > 1:  # half-width buttons: body-size type keeps each service name on one line
                 button.font_size = self.app.fs_small if button.available else round(self.app.fs_small * 0.8)
+            # a long name in large text (English 长辈模式) may still need three lines a row has no room for
+            shrink_to_fit(button, floor=max(MIN_FONT, round(button.font_size * 0.7)))
         self._fit_rows(grid)
 
     def _fit_rows(self, grid, *_args) -> None:
