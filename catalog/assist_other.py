@@ -4,7 +4,7 @@ from __future__ import annotations
 # key: (zh_CN, en)
 ASSIST_OTHER_MESSAGES: dict[str, tuple[str, str]] = {
     "assist.reason.other_type": ("其他原因（输入文字）", "Other (type the reason)"),
-    "assist.other_prompt": ("请用几个字写明原因（最多{count}个字，不写号码）：",
+    "assist.other_prompt": ("请写明原因（最多{count}字，不写号码）：",
                             "Write the reason in a few words (at most {count} characters, no numbers):"),
     "assist.other_back": ("返回选择原因", "Back to the reasons"),
     "assist.other_send": ("确认原因", "Confirm the reason"),

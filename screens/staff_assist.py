@@ -57,6 +57,7 @@ class StaffAssistScreen(BaseScreen):
     def _build(self, page: str, view) -> None:
         body = self.ids.body
         body.clear_widgets()
+        self._title_shown(not (page == "confirm" and self._typing))
         self.ids.title.text = self.t("assist.title")
         if page == "credential":
             body.add_widget(self._label(self.t("assist.credential")))
@@ -96,6 +97,19 @@ class StaffAssistScreen(BaseScreen):
         digits = self.ids.get("assist_digits")
         if page == "pin" and digits is not None:
             digits.text = "●" * len(self._digits) if self._digits else " "
+
+    def _title_shown(self, shown: bool) -> None:
+        """The keyboard page needs the title's room (in large text above all): its prompt says what it is for."""
+        title = self.ids.title
+        holder = self.ids.body.parent
+        if shown and title.parent is None:
+            holder.add_widget(title, index=len(holder.children))
+        elif not shown and title.parent is not None:
+            holder.remove_widget(title)
+        if getattr(self, "_padding", None) is None:
+            self._padding = (list(holder.padding), holder.spacing)
+        holder.padding, holder.spacing = self._padding if shown else ([holder.padding[0], 8, holder.padding[2], 8],
+                                                                       8)
 
     def _other_page(self, body) -> None:
         """The "other" reason: a few words typed on the large pinyin keyboard, then sent with the check."""
