@@ -11,12 +11,10 @@ import pty
 import subprocess
 import sys
 import termios
-import uuid
-from urllib.parse import quote
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from gateway.app import create_app
 from gateway.db import make_engine, make_sessionmaker
@@ -24,7 +22,8 @@ from gateway.models import AuditEntry
 from gateway.seed import demo_credentials, seed_demo
 from gateway.settings import GatewaySettings
 from gateway.staff_assist import AssistStaff
-from tests.gateway.conftest import OBAMA, PG_URL
+from tests.gateway.conftest import OBAMA
+from tests.gateway.test_cli import database_url  # noqa: F401  (the fixture: SQLite and PostgreSQL)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 URL = "/v1/staff-assisted-verifications"
@@ -39,23 +38,6 @@ def valid(number17: str) -> str:
 
 
 CARD, OTHER_CARD = valid(CARD[:17]), valid(OTHER_CARD[:17])
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'gateway.db'}"
-        return
-    if not PG_URL:
-        pytest.skip("KIOSK_TEST_PG_URL is not set")
-    schema = "staffcli_" + uuid.uuid4().hex[:10]
-    admin = make_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
 
 
 @pytest.fixture
