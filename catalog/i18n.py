@@ -13,6 +13,7 @@ from catalog.application import APPLICATION_MESSAGES
 from catalog.pickup import PICKUP_MESSAGES
 from catalog.payment import PAYMENT_MESSAGES
 from catalog.help import HELP_MESSAGES
+from catalog.assist_other import ASSIST_OTHER_MESSAGES
 from catalog.keyboard import KEYBOARD_MESSAGES
 from catalog.certificates import CERTIFICATE_MESSAGES
 from catalog.maintenance_words import MAINTENANCE_MESSAGES
@@ -476,6 +477,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     **PICKUP_MESSAGES,
     **PAYMENT_MESSAGES,
     **HELP_MESSAGES,
+    **ASSIST_OTHER_MESSAGES,
     **APPLICATION_MESSAGES,
     **OUTCOME_MESSAGES,
     **SITE_MESSAGES,

@@ -166,13 +166,15 @@ def _admin_parser() -> argparse.ArgumentParser:
     verify.add_argument("--anchor-file", type=Path,
                         help="a file outside the database: the chain must still hold the entry anchored there last; "
                              "an intact chain's head is appended to it")
+    __import__("gateway.assist_staff_admin", fromlist=["x"]).add_parsers(sub)
     return p
 
 
 ADMIN_ACTOR = "admin-cli"  # the audit actor of every change made with these commands
 ADMIN_COMMANDS = ("add-kiosk", "disable-kiosk", "enable-kiosk", "rotate-key", "queue-command", "migrate",
-                  "audit-verify")
-_WRITING_COMMANDS = ("add-kiosk", "disable-kiosk", "enable-kiosk", "rotate-key", "queue-command")
+                  "audit-verify", "assist-staff-add", "assist-staff-list", "assist-staff-revoke")
+_WRITING_COMMANDS = ("add-kiosk", "disable-kiosk", "enable-kiosk", "rotate-key", "queue-command", "assist-staff-add",
+                     "assist-staff-revoke")
 
 
 def _admin(argv: list[str]) -> int:
@@ -182,7 +184,7 @@ def _admin(argv: list[str]) -> int:
 
     args = _admin_parser().parse_args(argv)
     try:
-        _use_audit_key(os.environ.get(AUDIT_KEY_ENV))
+        audit_key = _use_audit_key(os.environ.get(AUDIT_KEY_ENV))
     except ValueError as exc:
         print(f"kiosk-gateway: {exc}", file=sys.stderr)
         return 1
@@ -236,6 +238,13 @@ def _admin(argv: list[str]) -> int:
                 print(f"{problem.kind}: {problem.message}")
             print(f"kiosk-gateway: audit log BROKEN: {len(report.problems)} problem(s)", file=sys.stderr)
             return 1
+        elif args.command.startswith("assist-staff-"):  # gateway.assist_staff_admin
+            from gateway.assist_staff_admin import run
+            from gateway.reference_store import ReferenceStore
+
+            code = run(db, args, ReferenceStore(audit_key, None), ADMIN_ACTOR)
+            engine.dispose()
+            return code
         elif args.command == "queue-command":
             try:
                 command_args = json.loads(args.args)

@@ -3,9 +3,8 @@ from __future__ import annotations
 
 import logging
 
-from kivy.uix.textinput import TextInput
-
 from kiosk.staff_assist import events as aev
+from kiosk.staff_assist.session_part import OTHER_TEXT_MAX
 from screens.base import BaseScreen, KioskLabel
 from screens.maintenance_base import DeskButton, keypad
 from screens.page_parts import key_pressed, page_label
@@ -24,20 +23,24 @@ class StaffAssistScreen(BaseScreen):
         self._digits = ""
         self._built: tuple | None = None
         self._view = None
-        self._other: TextInput | None = None
+        self._keyboard = None  # the "other" reason's keyboard, while staff type it
+        self._typing = False
 
     def activate(self, view) -> None:
         self._digits = ""
         self._built = None
+        self._typing = False
 
     def deactivate(self) -> None:
         self._digits = ""  # a PIN never outlives the pad
         self._built = None
+        self._typing, self._keyboard = False, None
 
     def render(self, view) -> None:
         self._view = view
         page = view.assist_page or "credential"
-        key = (page, self.app.language, view.applicant_id)
+        self._typing = self._typing and page == "confirm"
+        key = (page, self.app.language, view.applicant_id, self._typing)
         if key != self._built:
             self._built = key
             self._digits = ""
@@ -54,7 +57,7 @@ class StaffAssistScreen(BaseScreen):
     def _build(self, page: str, view) -> None:
         body = self.ids.body
         body.clear_widgets()
-        self._other = None
+        self._title_shown(not (page == "confirm" and self._typing))
         self.ids.title.text = self.t("assist.title")
         if page == "credential":
             body.add_widget(self._label(self.t("assist.credential")))
@@ -67,7 +70,10 @@ class StaffAssistScreen(BaseScreen):
                                    ("ok", self.t("staff_pin.ok")), key_height=PIN_KEY_HEIGHT))
         elif page == "applicant_card":
             body.add_widget(self._label(self.t("assist.applicant_card")))
+        elif page == "confirm" and self._typing:
+            self._other_page(body)
         elif page == "confirm":
+            self._keyboard = None
             body.add_widget(self._label(self.t("assist.confirm"), size=self.app.fs_body))
             body.add_widget(self._label(f"{view.applicant_name}  {view.applicant_id}", bold=True,
                                         color=self.app.color_primary))
@@ -75,12 +81,9 @@ class StaffAssistScreen(BaseScreen):
             for reason in REASONS[:3]:
                 body.add_widget(DeskButton(lambda r=reason: self.choose(r), text=self.t(f"assist.reason.{reason}"),
                                            intent="assist_reason", intent_arg=reason))
-            self._other = TextInput(hint_text=self.t("assist.other_hint"), multiline=False, size_hint_y=None,
-                                    height=110, font_size=self.app.fs_body, font_name=self.app.font_name)
-            body.add_widget(self._other)
-            body.add_widget(DeskButton(lambda: self.choose("other"), secondary=True,
-                                       text=self.t("assist.reason.other"), intent="assist_reason",
-                                       intent_arg="other"))
+            body.add_widget(DeskButton(lambda: self.type_other(True), secondary=True,
+                                       text=self.t("assist.reason.other_type"), intent="assist_other",
+                                       intent_arg="open"))
         elif page == "checking":
             body.add_widget(self._label(self.t("assist.checking")))
         else:  # refused: staff serve the applicant at a counter
@@ -95,6 +98,37 @@ class StaffAssistScreen(BaseScreen):
         if page == "pin" and digits is not None:
             digits.text = "●" * len(self._digits) if self._digits else " "
 
+    def _title_shown(self, shown: bool) -> None:
+        """The keyboard page needs the title's room (in large text above all): its prompt says what it is for."""
+        title = self.ids.title
+        holder = self.ids.body.parent
+        if shown and title.parent is None:
+            holder.add_widget(title, index=len(holder.children))
+        elif not shown and title.parent is not None:
+            holder.remove_widget(title)
+        if getattr(self, "_padding", None) is None:
+            self._padding = (list(holder.padding), holder.spacing)
+        holder.padding, holder.spacing = self._padding if shown else ([holder.padding[0], 8, holder.padding[2], 8],
+                                                                       8)
+
+    def _other_page(self, body) -> None:
+        """The "other" reason: a few words typed on the large pinyin keyboard, then sent with the check."""
+        from kivy.uix.boxlayout import BoxLayout
+
+        from screens.keyboard import ChineseKeyboard
+
+        typed = self._keyboard.text if self._keyboard is not None else ""
+        body.add_widget(self._label(self.t("assist.other_prompt", count=OTHER_TEXT_MAX), size=self.app.fs_body))
+        keyboard = self._keyboard = ChineseKeyboard(max_length=OTHER_TEXT_MAX)
+        keyboard.set_text(typed)  # kept across a redraw (a language switch, words refused)
+        body.add_widget(keyboard)
+        row = BoxLayout(size_hint_y=None, height=self.app.button_height, spacing=24)
+        row.add_widget(DeskButton(lambda: self.type_other(False), secondary=True, text=self.t("assist.other_back"),
+                                  intent="assist_other", intent_arg="back"))
+        row.add_widget(DeskButton(lambda: self.choose("other"), text=self.t("assist.other_send"),
+                                  intent="assist_reason", intent_arg="other"))
+        body.add_widget(row)
+
     # -- input ----------------------------------------------------------------------------------------------------
     def press(self, key: str) -> None:
         self._digits, pin = key_pressed(self._digits, key, MAX_PIN)
@@ -104,6 +138,13 @@ class StaffAssistScreen(BaseScreen):
             self._show("pin", self._view)
 
     def choose(self, reason: str) -> None:
-        text = self._other.text if (reason == "other" and self._other is not None) else ""
+        text = self._keyboard.text if (reason == "other" and self._keyboard is not None) else ""
         self.app.post(aev.StaffAssistConfirmed(reason, text))
+
+    def type_other(self, typing: bool) -> None:
+        self._typing = typing
+        if not typing:
+            self._keyboard = None  # back to the list: the words are dropped
+        if self._view is not None:
+            self.render(self._view)
 

@@ -21,7 +21,7 @@ class StaffAssistConfirmed(Event):
     """Staff checked the person against the ID card and chose why the face check cannot be used."""
 
     reason: str  # elderly, disability, camera_failure, other
-    text: str = ""  # with "other": a few words (no personal data; the gateway refuses numbers)
+    text: str = field(default="", repr=False)  # with "other": a few words (no numbers), never logged
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ message. The staff credential and PIN are kept only until the check is sent; the
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,8 @@ from kiosk.staff_assist import events as aev
 logger = logging.getLogger(__name__)
 
 REASONS = ("elderly", "disability", "camera_failure", "other")
+OTHER_TEXT_MAX = 40  # characters of the "other" reason typed on the kiosk's keyboard (the gateway keeps up to 80)
+_NOT_WORDS = re.compile(r"\d{6,}|@")  # the gateway's rule (gateway.staff_assist.reason_text_ok): words, not numbers
 # Where a refusal sends staff back to: the PIN pad for a wrong PIN, the credential for anything about the credential.
 BACK_TO = {"wrong_pin": "pin", "staff_locked": "credential", "credential_used": "credential",
            "credential_expired": "credential", "staff_unknown": "credential", "staff_other_hall": "credential",
@@ -35,7 +38,7 @@ class CheckStaffAssist(Command):
     pin: str = field(repr=False)
     card: Any = field(repr=False)
     reason: str = ""
-    text: str = ""
+    text: str = field(default="", repr=False)  # the "other" reason's words: kept out of every log line
 
 
 class StaffAssistPart:
@@ -150,15 +153,18 @@ class StaffAssistPart:
         if self.page != "confirm" or event.reason not in REASONS or self.credential is None or self.pin is None \
                 or session.personal.card is None:
             return []
-        if event.reason == "other" and not event.text.strip():
-            self.message = "reason_text_required"
+        problem = other_text_problem(event.text) if event.reason == "other" else None
+        if problem is not None:  # said before anything is sent: the PIN is still there for the next try
+            self.message = problem
+            session.touch()
             return []
         kind, value = self.credential
         pin, self.pin = self.pin, None
         if kind == "qr":
             self.credential = None  # a staff QR code works once: a retry needs a new one
         self._go(session, "checking")
-        return [CheckStaffAssist(kind, value, pin, session.personal.card, event.reason, event.text.strip())]
+        return [CheckStaffAssist(kind, value, pin, session.personal.card, event.reason,
+                                 event.text.strip() if event.reason == "other" else "")]
 
     def _accepted(self, session: Session, event: aev.StaffAssistAccepted) -> list[Command]:
         card = session.personal.card
@@ -186,6 +192,18 @@ class StaffAssistPart:
             return []
         self._go(session, back, event.code)
         return []
+
+
+def other_text_problem(text: str) -> str | None:
+    """Why the "other" reason's words cannot be sent (a message key), or None."""
+    text = text.strip()
+    if not text:
+        return "reason_text_required"
+    if len(text) > OTHER_TEXT_MAX:
+        return "reason_text_too_long"
+    if _NOT_WORDS.search(text):
+        return "invalid_reason_text"
+    return None
 
 
 def ev_session_ended(reason: str):
