@@ -123,12 +123,35 @@ def start_rollout(db: Session, version: str, test_kiosk: str, hall: str, actor: 
     return rollout.id
 
 
-def _queue_stage(db: Session, rollout: Rollout, actor: str) -> None:
+def _queue_stage(db: Session, rollout: Rollout, actor: str, kiosk_ids: list[str] | None = None,
+                 retry: bool = False) -> None:
     commands = dict(rollout.commands)
-    for kiosk_id in rollout.stages[rollout.stage]:
-        commands[kiosk_id] = queue_command(db, kiosk_id, "install_update", {"version": rollout.version}, actor=actor)
+    args = {"version": rollout.version, **({"retry": True} if retry else {})}
+    for kiosk_id in rollout.stages[rollout.stage] if kiosk_ids is None else kiosk_ids:
+        commands[kiosk_id] = queue_command(db, kiosk_id, "install_update", args, actor=actor)
     rollout.commands = commands
     db.commit()
+
+
+def _stage_failures(db: Session, rollout: Rollout) -> tuple[dict[str, str], int]:
+    """({kiosk id: what failed} of the current stage, how many of its kiosks run the release healthily). A failure
+    a kiosk's heartbeat reports counts only from a heartbeat after its install command's result: the stale mark of
+    an earlier try (before a resume) is not a new failure."""
+    failures, done = {}, 0
+    for kiosk_id in rollout.stages[rollout.stage]:
+        kiosk = db.get(Kiosk, kiosk_id)
+        update = kiosk_update(kiosk) if kiosk is not None else {}
+        command = db.get(KioskCommand, rollout.commands.get(kiosk_id, ""))
+        finished = command is not None and command.done_at is not None
+        result = (command.result or {}) if finished else {}
+        reported_after = finished and kiosk.last_heartbeat_at is not None and kiosk.last_heartbeat_at > command.done_at
+        if result and not result.get("ok", True):
+            failures[kiosk_id] = f"install refused: {str(result.get('detail', ''))[:80]}"
+        elif update.get("failed") == rollout.version and reported_after:
+            failures[kiosk_id] = f"{update.get('state')}: {update.get('reason', '')[:80]}"
+        elif update.get("release") == rollout.version and update.get("state") in DONE_STATES:
+            done += 1
+    return failures, done
 
 
 def advance(db: Session) -> int:
@@ -136,20 +159,10 @@ def advance(db: Session) -> int:
     healthily to the next stage (or finish it). Returns how many changed."""
     changed = 0
     for rollout in db.execute(select(Rollout).where(Rollout.state == "running")).scalars().all():
-        failures, done = [], 0
-        for kiosk_id in rollout.stages[rollout.stage]:
-            kiosk = db.get(Kiosk, kiosk_id)
-            update = kiosk_update(kiosk) if kiosk is not None else {}
-            command = db.get(KioskCommand, rollout.commands.get(kiosk_id, ""))
-            result = (command.result or {}) if command is not None and command.done_at is not None else {}
-            if result and not result.get("ok", True):
-                failures.append(f"{kiosk_id}: install refused: {str(result.get('detail', ''))[:80]}")
-            elif update.get("failed") == rollout.version:
-                failures.append(f"{kiosk_id}: {update.get('state')}: {update.get('reason', '')[:80]}")
-            elif update.get("release") == rollout.version and update.get("state") in DONE_STATES:
-                done += 1
+        failures, done = _stage_failures(db, rollout)
         if failures:
-            rollout.state, rollout.reason = "paused", "; ".join(failures)[:200]
+            rollout.state = "paused"
+            rollout.reason = "; ".join(f"{kiosk_id}: {what}" for kiosk_id, what in failures.items())[:200]
             audit(db, "rollout", "rollout_paused", rollout.version, {"rollout": rollout.id, "stage": rollout.stage})
             logger.warning("rollout %d of %s paused: %s", rollout.id, rollout.version, rollout.reason)
             changed += 1
@@ -164,6 +177,26 @@ def advance(db: Session) -> int:
             changed += 1
         db.commit()
     return changed
+
+
+def resume_rollout(db: Session, rollout_id: int, actor: str) -> list[str]:
+    """Staff fixed what paused a rollout: it runs again, the install queued once more (as a retry, which a kiosk
+    that rolled this release back accepts) on the current stage's kiosks that failed; the others keep theirs.
+    Returns the kiosks retried."""
+    rollout = db.get(Rollout, rollout_id)
+    if rollout is None:
+        raise ReleaseRefused(f"no rollout {rollout_id}")
+    if rollout.state != "paused":
+        raise ReleaseRefused(f"rollout {rollout_id} is {rollout.state}, not paused")
+    failed = [k for k in _stage_failures(db, rollout)[0] if db.get(Kiosk, k) is not None]
+    rollout.state, rollout.reason = "running", ""
+    audit(db, actor, "rollout_resumed", rollout.version, {"rollout": rollout.id, "stage": rollout.stage,
+                                                          "retried": failed})
+    db.commit()
+    _queue_stage(db, rollout, actor, failed, retry=True)
+    logger.info("rollout %d of %s resumed by %s (retried on %d kiosk(s))", rollout.id, rollout.version, actor,
+                len(failed))
+    return failed
 
 
 router = APIRouter(tags=["fleet"])

@@ -12,8 +12,10 @@ from kiosk_testkit.processes import stop_process
 
 class Supervisor:
     def __init__(self, argv: list[str], *, env: dict, cwd: Path, log: Path, restart_s: float = 0.3,
-                 burst: int = 8, interval_s: float = 60.0):
+                 burst: int = 8, interval_s: float = 60.0, before_start=None):
+        """before_start(): called before each start (a test changes the world the next process starts into)."""
         self.argv, self.env, self.cwd, self.log_path = argv, env, cwd, log
+        self.before_start = before_start
         self.restart_s, self.burst, self.interval_s = restart_s, burst, interval_s
         self.starts: list[float] = []
         self.exits: list[int] = []
@@ -36,6 +38,8 @@ class Supervisor:
                     self.gave_up = True
                     return
                 self.starts.append(now)
+                if self.before_start is not None:
+                    self.before_start()
                 self.process = subprocess.Popen(self.argv, env=self.env, cwd=str(self.cwd), stdout=log,
                                                 stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
                 code = self.process.wait()

@@ -16,6 +16,7 @@ PACKAGES=(
   cups                            # CUPS (cupsd, lp, lpstat, filters): the tests print proofs through a
                                   # private cupsd to a real queue
   xdotool                         # real key and close events in the lockdown test
+  prometheus                      # a real Prometheus scrapes the gateway's /metrics in the tests
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,8 +1,10 @@
-"""The dashboard's software pages: upload a release bundle, roll it out by group, each kiosk's version and state."""
+"""The dashboard's software pages: upload a release bundle, roll it out by group, resume a paused rollout, each
+kiosk's version and state."""
 from __future__ import annotations
 
 import logging
 from typing import Annotated
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -66,3 +68,18 @@ def rollout(request: Request, db: Db, version: Annotated[str, Form(max_length=32
         db.rollback()
         return _page(request, "message.html", {"me": identity, "message": f"Rollout refused: {exc}."}, status=400)
     return _secure(RedirectResponse(f"/dashboard/releases?notice=rollout+{rollout_id}+started", status_code=303))
+
+
+@router.post("/rollouts/{rollout_id}/resume")
+def resume(request: Request, db: Db, rollout_id: int, csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
+    """An operator fixed what paused a rollout (audited): the kiosks that failed try the release again."""
+    identity, refusal = _operator_form(request, db, csrf, "resume a rollout")
+    if refusal is not None:
+        return refusal
+    try:
+        retried = store.resume_rollout(db, rollout_id, f"staff:{identity.username}")
+    except store.ReleaseRefused as exc:
+        db.rollback()
+        return _page(request, "message.html", {"me": identity, "message": f"Not resumed: {exc}."}, status=400)
+    notice = f"rollout {rollout_id} resumed" + (f"; retrying on {', '.join(retried)}" if retried else "")
+    return _secure(RedirectResponse(f"/dashboard/releases?{urlencode({'notice': notice[:200]})}", status_code=303))

@@ -127,14 +127,19 @@ class Updater:
         self._lock = threading.Lock()
 
     def install(self, args: dict) -> str:
-        """args: {"version"}; fetch(version, path) downloads that release's bundle from the gateway."""
+        """args: {"version", "retry"}; fetch(version, path) downloads that release's bundle from the gateway. A
+        release this kiosk rolled back is refused, unless staff resumed its rollout (retry: true) after fixing
+        what failed: the mark is then cleared, so the heartbeats stop reporting the old failure."""
         version = str(args.get("version", ""))[:32]
         running = os.environ.get(VERSION_ENV) or self.releases.current()
         if version == running:
             return f"release {version} is already running"
         state = self.releases.state()
         if state.get("failed") == version:
-            raise BundleRefused(f"release {version} was rolled back on this kiosk: {state.get('reason', '')}"[:200])
+            if args.get("retry") is not True:
+                raise BundleRefused(f"release {version} was rolled back on this kiosk: {state.get('reason', '')}"[:200])
+            logger.info("retrying release %s, rolled back before (%s)", version, state.get("reason", ""))
+            self.releases.set_state(state="stable", current=self.releases.current())
         bundle = self.releases.root / "incoming.bundle"
         self.releases.root.mkdir(parents=True, exist_ok=True)
         self.fetch(version, bundle)
