@@ -295,6 +295,7 @@ class KioskApp(App):
         over the shared rules'); the current one is shown again by the next render."""
         manager = self.manager
         current = manager.current
+        carried = manager.current_screen.carry()
         manager.current_screen.deactivate()
         for name, cls in SCREENS.items():
             old = manager.get_screen(name)
@@ -303,6 +304,8 @@ class KioskApp(App):
         manager.current = current
         if self.view is not None:
             manager.current_screen.activate(self.view)
+            if carried is not None:
+                manager.current_screen.restore(carried)
         shown = self.idle_warning is not None and self.idle_warning.parent is not None
         if shown:
             self.root.remove_widget(self.idle_warning)

@@ -76,7 +76,7 @@ class BankSigningScreen(BaseScreen):
         # The body may show the application and a signature: drop them when the screen goes.
         self._shown = self._step = None
         self._declining = None
-        self._pad = None
+        self._pad = self._local_hint = None
         self.ids.body.clear_widgets()
         self.ids.footer.clear_widgets()
 
@@ -84,7 +84,7 @@ class BankSigningScreen(BaseScreen):
     def render(self, view) -> None:
         step = view.flow
         language = self.app.language
-        self.ids.message.text = self.app.message((step.message if step else None) or view.message)
+        self.ids.message.text = self.message_text((step.message if step else None) or view.message)
         if isinstance(step, ms.PartyFace):  # the guidance changes often: updated in place
             key = (ms.PartyFace, step.party, language)
             if self._guidance is not None:
@@ -107,6 +107,9 @@ class BankSigningScreen(BaseScreen):
         body.clear_widgets()
         footer.clear_widgets()
         self._pad = keep_pad
+        if keep_pad is None and self._local_hint:  # another step: the pad's hint is gone with the pad
+            self._local_hint = None
+            self.ids.message.text = self.message_text((step.message if step else None) or view.message)
         self._guidance = self._field = None
         self._face.stop()
         getattr(self, RENDERERS.get(type(step), "_render_waiting"))(step, language)
@@ -281,7 +284,7 @@ class BankSigningScreen(BaseScreen):
         pad = self._pad
         if pad is None:
             pad = SignaturePad(size_hint_y=None, height=900)
-            pad.bind(points=lambda _pad, points: points and setattr(self.ids.message, "text", ""))
+            pad.bind(points=lambda _pad, points: points and self.show_local_hint(None))
         self._pad = pad
         self.ids.body.add_widget(pad)
         footer = self.ids.footer
@@ -291,14 +294,14 @@ class BankSigningScreen(BaseScreen):
     def _clear_pad(self) -> None:
         if self._pad is not None:
             self._pad.clear()
-        self.ids.message.text = ""
+        self.show_local_hint(None)
 
     def _submit_signature(self) -> None:
         pad = self._pad
         if pad is None:
             return
         if not pad.has_signature():
-            self.ids.message.text = self.t("bank.sign_first")
+            self.show_local_hint("bank.sign_first")
             return
         png = pad.png()
         pad.clear()

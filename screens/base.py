@@ -38,6 +38,26 @@ class BaseScreen(Screen):
     def render(self, view: SessionView) -> None:
         pass
 
+    def carry(self) -> dict | None:
+        """What the person is in the middle of on this screen (words typed), handed to the screen made afresh when
+        长辈模式 is switched (screens.app rebuilds every screen in the new sizes); None: nothing to carry."""
+        return None
+
+    def restore(self, carried: dict) -> None:
+        """Take what the old screen carried; called after activate(), before the next render."""
+
+    # A hint the screen itself gives (a signature pad submitted empty): it stays through the re-renders a ticking
+    # countdown causes, below any message of the session, until the screen clears it.
+    _local_hint: str | None = None
+
+    def show_local_hint(self, key: str | None) -> None:
+        self._local_hint = key
+        self.ids.message.text = self.t(key) if key else ""
+
+    def message_text(self, message: str | None) -> str:
+        """The message line: the session's message, else the screen's own hint."""
+        return self.app.message(message) or (self.t(self._local_hint) if self._local_hint else "")
+
 
 _widths: dict[tuple, dict[str, float]] = {}
 

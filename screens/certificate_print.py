@@ -23,18 +23,26 @@ class CertificatePrintScreen(BaseScreen):
     _shown: tuple | None = None
     _pad: SignaturePad | None = None
     _keyboard = None
+    _restored = ""  # the address typed before 长辈模式 was switched (the screen was made afresh)
+
+    def carry(self) -> dict | None:  # the address typed so far, across a 长辈模式 switch
+        return {"typed": self._keyboard.text} if self._keyboard is not None and self._keyboard.text else None
+
+    def restore(self, carried: dict) -> None:
+        self._restored = carried.get("typed", "")
 
     def render(self, view) -> None:
         step = view.flow
-        self.ids.message.text = self.app.message((step.message if step else None) or view.message)
         key = (step, self.app.language)
         if key != self._shown:
             self._shown = key
+            self._local_hint = None
             self._build(step)
+        self.ids.message.text = self.message_text((step.message if step else None) or view.message)
 
     def deactivate(self) -> None:
         # the preview shows the holder's name and address, the pad a signature: gone when the screen is left
-        self._shown = None
+        self._shown = self._local_hint = None
         self._pad = self._keyboard = None
         self.ids.body.clear_widgets()
         self.ids.footer.clear_widgets()
@@ -73,7 +81,8 @@ class CertificatePrintScreen(BaseScreen):
         elif isinstance(step, cp.AddressEntry):
             from screens.keyboard import ChineseKeyboard
 
-            typed = self._keyboard.text if self._keyboard is not None else ""
+            typed = self._keyboard.text if self._keyboard is not None else self._restored
+            self._restored = ""
             keyboard = self._keyboard = ChineseKeyboard()
             keyboard.set_text(typed)  # kept when the screen is redrawn (a language switch, an address refused)
             body.add_widget(keyboard)
@@ -93,6 +102,7 @@ class CertificatePrintScreen(BaseScreen):
             self.ids.prompt.text = self.t("cert.sign", serial=step.serial)
             self._voided(body, step.voided)
             self._pad = SignaturePad(size_hint_y=None, height=800)
+            self._pad.bind(points=lambda _pad, points: points and self.show_local_hint(None))
             body.add_widget(self._pad)
             clear = Factory.SecondaryButton(text=self.t("cert.clear"))
             clear.bind(on_release=lambda *_: self._pad.clear())
@@ -126,7 +136,7 @@ class CertificatePrintScreen(BaseScreen):
         if pad is None:
             return
         if not pad.has_signature():
-            self.ids.message.text = self.t("cert.sign_first")
+            self.show_local_hint("cert.sign_first")
             return
         png = pad.png()
         pad.clear()

@@ -25,6 +25,7 @@ class StaffAssistScreen(BaseScreen):
         self._view = None
         self._keyboard = None  # the "other" reason's keyboard, while staff type it
         self._typing = False
+        self._restored = ""  # words typed before 长辈模式 was switched (the screen was made afresh)
 
     def activate(self, view) -> None:
         self._digits = ""
@@ -35,6 +36,14 @@ class StaffAssistScreen(BaseScreen):
         self._digits = ""  # a PIN never outlives the pad
         self._built = None
         self._typing, self._keyboard = False, None
+
+    def carry(self) -> dict | None:
+        if not self._typing:
+            return None
+        return {"typed": self._keyboard.text if self._keyboard is not None else ""}
+
+    def restore(self, carried: dict) -> None:
+        self._typing, self._restored = True, carried.get("typed", "")
 
     def render(self, view) -> None:
         self._view = view
@@ -117,7 +126,8 @@ class StaffAssistScreen(BaseScreen):
 
         from screens.keyboard import ChineseKeyboard
 
-        typed = self._keyboard.text if self._keyboard is not None else ""
+        typed = self._keyboard.text if self._keyboard is not None else self._restored
+        self._restored = ""
         body.add_widget(self._label(self.t("assist.other_prompt", count=OTHER_TEXT_MAX), size=self.app.fs_body))
         keyboard = self._keyboard = ChineseKeyboard(max_length=OTHER_TEXT_MAX)
         keyboard.set_text(typed)  # kept across a redraw (a language switch, words refused)

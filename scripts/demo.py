@@ -112,6 +112,8 @@ def run_locker_tour(stack: DemoStack, shots: Path) -> list[Path]:
     print("tour: taking the certificate and closing the door")
     stack.locker.remove_item(0, lock)
     stack.locker.close_door(0, lock)
+    client.wait_until(lambda s: s["screen"] == "pickup_door" and s["overlay"], 30, "the 好差评 panel after the pickup")
+    client.tap(intent="rate_skip")
     client.wait_until(lambda s: s["screen"] == "pickup_door" and any(b["intent"] == "cancel" for b in s["buttons"]),
                       30, "the pickup done")
     taken.append(shoot(client, shots, "04_done"))

@@ -231,6 +231,9 @@ def test_disk_full_on_screen_then_the_kiosk_recovers_by_itself(small_disk, tmp_p
             assert count(case_id) == 0, "no order the kiosk could not journal"
 
         filler.unlink()
+        client.wait_for_screen("done", 30, predicate=lambda s: s["overlay"])  # the 好差评 panel over it
+        client.tap(intent="rate_skip")
+        client.wait_for_screen("done", 30, predicate=lambda s: not s["overlay"])
         client.tap(intent="back")
         client.wait_for_screen("menu", 30)
         assert choose_payable_case(client) == case_id

@@ -84,7 +84,9 @@ class RatingPart:
     def _finished(self, session: Session, event: ev.FlowFinished) -> list[Command]:
         service = session.service
         commands = session._flow_finished(event)
-        if service and service != "pickup":  # a locker's pickup rates on its own door screen (not built here)
+        # A locker's pickup is rated once the certificate is out and the door shut: a door left open, a stuck door
+        # or the wrong person has its next step on the door screen, which the panel would cover.
+        if service and (service != "pickup" or event.outcome == "picked_up"):
             self.page, self.service, self.outcome = "ask", service, event.outcome
             self.level, self.reasons, self.rating_id, self.message = None, (), str(uuid.uuid4()), None
         return commands

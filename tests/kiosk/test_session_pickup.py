@@ -9,6 +9,7 @@ import pytest
 from kiosk import events as ev
 from kiosk.pickup import steps
 from kiosk.pickup.session_part import CheckPickupCode, OpenCompartment
+from kiosk.rating import events as rev
 from kiosk.session import Session, SessionEnded, StartFlow, StartVerification, State
 from tests.fakes import Clock
 
@@ -198,3 +199,18 @@ def test_a_card_waiting_at_the_code_step_is_wiped_by_a_timeout(session, clock):
     clock.now += 81
     session.handle(ev.Tick(clock.now))
     assert session.state == State.ATTRACT and session.personal.is_empty() and session.holds_no_personal_data()
+
+
+@pytest.mark.parametrize("outcome, rated", [("picked_up", True), ("door_left_open", False),
+                                            ("door_did_not_open", False), ("person_mismatch", False)])
+def test_a_pickup_is_rated_once_the_certificate_is_out_and_the_door_shut(session, outcome, rated):
+    """好差评 at the locker: the panel comes over the door screen only when nothing on that screen is left to do."""
+    accepted(session)
+    session.handle(ev.CardRead(Card()))
+    session.handle(ev.IdentityVerified("face", 0.3))
+    session.handle(ev.FlowFinished(outcome))
+    assert session.state == State.DONE and session.view().rating_page == ("ask" if rated else None)
+    if rated:
+        [submit] = session.handle(rev.RatingChosen(5))
+        assert (submit.service, submit.level, submit.outcome) == ("pickup", 5, "picked_up")
+        assert Card().id_number not in repr(submit) and Code().compartment not in repr(submit)

@@ -197,6 +197,9 @@ def test_kill_the_kiosk_mid_payment_then_reconcile_one_order_one_charge_one_rece
     assert printer_sim.wait_for_receipts(1, 10)
     assert orders_of(kiosk, case_id) == [(order_id, "paid")], "one order, one charge"
 
+    client.wait_for_screen("done", 30, predicate=lambda s: s["overlay"])  # the 好差评 panel over it
+    client.tap(intent="rate_skip")
+    client.wait_for_screen("done", 30, predicate=lambda s: not s["overlay"])
     client.tap(intent="back")
     client.wait_for_screen("menu", 30)
     client.tap(intent="service", arg="payment")

@@ -6,6 +6,8 @@ from __future__ import annotations
 import zxingcpp
 from PIL import Image
 
+from catalog.durations import time_left
+
 from tests.screens.conftest import SCREENSHOTS
 from tests.screens.test_every_screen import check, t, ui  # noqa: F401 - the module-scoped kiosk per variant
 
@@ -23,7 +25,7 @@ def test_the_aggregated_code_screen(ui):  # noqa: F811 - the fixture
                                 "pay_url": PAY_URL, "total_fen": 4_508_000, "seconds_left": 895,
                                 "channel": "aggregated", "channel_name": "微信或支付宝（聚合码）"})
     state = check(ui, "pay", "pay_aggregated_code", t("pay.scan_aggregated", lang), t("pay.aggregated_apps", lang),
-                  t("pay.countdown", lang, time="14:55"))
+                  t("pay.countdown", lang, time=time_left(895, lang)))
     assert "flow:cancel" in [f"{b['intent']}:{b['arg']}" for b in state["buttons"]], "a way out (stop paying)"
     with Image.open(SCREENSHOTS / ui.variant / "pay_aggregated_code.png") as image:
         decoded = [r.text for r in zxingcpp.read_barcodes(image.convert("L"))]

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from gateway.models import KioskEvent, SigningKey
 from gateway.pickup import make_code
+from gateway.ratings import ServiceRating
 from gateway.seed import demo_person
 from peripherals.printer.simulator import ReceiptPrinterSimulator
 from catalog import i18n
@@ -132,12 +133,28 @@ def test_pickup_by_scanned_qr_code(kiosk, printer_sim):
     state = take_and_close(kiosk, "biden")
     assert kiosk.deposits["biden"]["compartment"] in texts(state)
     shot(client, "zh_CN", "pickup_locker_take")
-    state = client.wait_for_screen("pickup_door", 20, predicate=shown("picked_up"))
+    # The door shut on an empty compartment: the 好差评 panel over the door screen, then the outcome under it.
+    state = client.wait_for_screen("pickup_door", 20, predicate=lambda s: s["overlay"] and s["settled"]
+                                   and t("rating.ask") in texts(s))
+    assert t("picked_up") in [x["text"] for x in state["texts"] if x["layer"] == 1], "the outcome under the panel"
+    assert {b["arg"] for b in state["buttons"] if b["intent"] == "rate"} == {"1", "2", "3", "4", "5"}
+    assert_fits(state)
+    shot(client, "zh_CN", "pickup_locker_rating")
+    assert printer_sim.wait_for_receipts(1, 10), "the pickup slip is printed"
+    client.tap(intent="rate", arg="4")
+    client.wait_until(lambda s: t("rating.thanks") in texts(s), 20, "the thanks")
+    client.tap(intent="rate_skip")  # closes the thanks page
+    state = client.wait_for_screen("pickup_door", 20, predicate=lambda s: not s["overlay"] and s["settled"]
+                                   and t("picked_up") in texts(s))
     assert_fits(state)
     shot(client, "zh_CN", "pickup_locker_done")
-    assert printer_sim.wait_for_receipts(1, 10), "the pickup slip is printed"
     wait_recorded(kiosk, kiosk.deposits["biden"]["code_id"])
     assert kiosk.locker.unlocked.count((0, lock_of(kiosk, "biden"))) == 2  # the deposit, then this pickup
+    deadline = time.monotonic() + 30
+    while not (ratings := gateway_db(kiosk).execute(select(ServiceRating)).scalars().all()):
+        assert time.monotonic() < deadline, "the locker's rating never reached the gateway"
+        time.sleep(0.3)
+    assert [(r.service, r.level, r.outcome, r.reasons) for r in ratings] == [("pickup", 4, "picked_up", [])]
     client.tap(intent="cancel")
 
 

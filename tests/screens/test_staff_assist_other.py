@@ -54,7 +54,7 @@ def test_other_reason_typed_in_pinyin_is_stored_with_the_audited_check(stack):
     place(stack, "obama")
     client.wait_until(lambda s: s["settled"] and t("assist.confirm") in texts(s), 60, "the confirm page")
     prompt = t("assist.other_prompt", count=40)
-    # Large text first (the mode switch redraws every screen: staff reopen the keyboard after it).
+    # Large text first; the mode switch redraws every screen, and the keyboard page keeps what was typed.
     set_mode(client, True)
     client.wait_until(lambda s: s["settled"] and t("assist.confirm") in texts(s), 30, "large confirm page")
     assert client.tap(intent="assist_other", arg="open")["ok"]
@@ -65,10 +65,14 @@ def test_other_reason_typed_in_pinyin_is_stored_with_the_audited_check(stack):
     assert_fits(state)
     shot(client, "zh_CN", "assist_other_keyboard_large")
     set_mode(client, False)
+    state = client.wait_until(lambda s: s["settled"] and prompt in texts(s) and any(
+        "手" in x["text"] and "|" in x["text"] for x in s["texts"]), 30, "the keyboard page at normal size, 手 kept")
+    assert_fits(state)
+    client.tap(intent="assist_other", arg="back")  # back to the reasons: the words are dropped
     client.wait_until(lambda s: s["settled"] and t("assist.confirm") in texts(s), 30, "the confirm page again")
     assert client.tap(intent="assist_other", arg="open")["ok"]
     state = client.wait_until(lambda s: s["settled"] and prompt in texts(s), 30, "the keyboard page")
-    assert_fits(state)
+    assert not any("手" in x["text"] for x in state["texts"]), "reopened empty"
     client.tap(intent="assist_reason", arg="other")  # nothing typed: said on the kiosk, nothing sent
     client.wait_until(lambda s: s["settled"] and t("reason_text_required") in texts(s), 30, "words required")
     assert db_rows(stack, select(StaffAssistedCheck)) == []
