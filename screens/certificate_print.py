@@ -81,10 +81,15 @@ class CertificatePrintScreen(BaseScreen):
         elif isinstance(step, cp.AddressEntry):
             from screens.keyboard import ChineseKeyboard
 
-            typed = self._keyboard.text if self._keyboard is not None else self._restored
-            self._restored = ""
-            keyboard = self._keyboard = ChineseKeyboard()
-            keyboard.set_text(typed)  # kept when the screen is redrawn (a language switch, an address refused)
+            # The same keyboard across a redraw (a language switch, an address refused): what is typed, pinyin not
+            # yet turned into characters included, stays; its command keys are worded again.
+            keyboard = self._keyboard
+            if keyboard is None:
+                keyboard = self._keyboard = ChineseKeyboard()
+                keyboard.set_text(self._restored)
+                self._restored = ""
+            else:
+                keyboard.relabel()
             body.add_widget(keyboard)
             footer.add_widget(self._button("button.back", "flow", "back", secondary=True))
             confirm = KioskButton(text=self.t("cert.address_confirm"))
