@@ -26,6 +26,8 @@ class StaffAssistScreen(BaseScreen):
         self._keyboard = None  # the "other" reason's keyboard, while staff type it
         self._typing = False
         self._restored = ""  # words typed before 长辈模式 was switched (the screen was made afresh)
+        # ids hold weak references: the title, taken out of the layout on the keyboard page, is kept alive here
+        self._title = self.ids.title.__self__
 
     def activate(self, view) -> None:
         self._digits = ""
@@ -109,7 +111,7 @@ class StaffAssistScreen(BaseScreen):
 
     def _title_shown(self, shown: bool) -> None:
         """The keyboard page needs the title's room (in large text above all): its prompt says what it is for."""
-        title = self.ids.title
+        title = self._title
         holder = self.ids.body.parent
         if shown and title.parent is None:
             holder.add_widget(title, index=len(holder.children))
