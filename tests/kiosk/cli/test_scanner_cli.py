@@ -1,4 +1,5 @@
 """`kiosk device scan` and `kiosk sim scanner`, run as the real console script."""
+import os
 import queue
 import subprocess
 import sys
@@ -19,8 +20,25 @@ def sim(tmp_path):
     simulator.stop()
 
 
+def wait_until_open(process, path, limit_s=10):
+    """Wait until `process` holds the pty open: pyserial empties the input as it opens, so a scan under way then
+    would reach the CLI without its head."""
+    device = os.path.realpath(path)
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and process.poll() is None:
+        fds = Path(f"/proc/{process.pid}/fd")
+        try:
+            if any(os.path.realpath(fd) == device for fd in fds.iterdir()):
+                time.sleep(0.2)
+                return
+        except OSError:
+            pass
+        time.sleep(0.02)
+
+
 def scan_until_exit(process, sim, code, encoding="utf-8", limit_s=15):
-    """Scan `code` every 0.3 s until the CLI has read one (it may open the port after the first scan)."""
+    """Scan `code` every 0.3 s, once the CLI has the port open, until it has read one."""
+    wait_until_open(process, sim.path)
     deadline = time.monotonic() + limit_s
     while process.poll() is None and time.monotonic() < deadline:
         sim.scan(code, encoding=encoding)
