@@ -113,6 +113,7 @@ def submit_application(request: Request, body: ApplicationIn, key: IdempotencyKe
     response = run_idempotent(db, kiosk.kiosk_id, "application", key,
                               {**body.model_dump(mode="json"), "token": token.token_hash}, action)
     number = _number_of(response)
+    db.rollback()  # a replay leaves its read open; on SQLite that transaction holds the write lock the pushes need
     if number:
         # After the commit: a crash here leaves pending pushes for the retry job, never a push without its case.
         push_application(request.app.state.sessionmaker, adapters.departments, number)
