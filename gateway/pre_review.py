@@ -131,7 +131,7 @@ def _pdf_page_image(data: bytes, page: int) -> tuple[bytes, str] | None:
     with pikepdf.open(io.BytesIO(data)) as pdf:
         if not 1 <= page <= len(pdf.pages):
             return None
-        images = list(pdf.pages[page - 1].images.values())
+        images = list(pdf.pages[page - 1].get_images().values())
         if not images:
             return None
         stream = images[0]
