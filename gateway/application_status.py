@@ -56,12 +56,17 @@ def review_json(application: Application, business: Business | None) -> dict:
             "deadline_from": "hall_acceptance" if deadline_waits_for_hall(business, application) else "received_on"}
 
 
-def with_applications(db, catalogue: Catalogue, cases: list[dict]) -> list[dict]:
+def with_applications(db, catalogue: Catalogue | None, cases: list[dict]) -> list[dict]:
     """Case status JSON with each application's review state added (`application`; None for a case not opened at a
-    kiosk). Only cases numbered like an application cost a query, so the status of other cases stays one read."""
+    kiosk). Only cases numbered like an application cost a query, so the status of other cases stays one read.
+    `catalogue`: None for the default one."""
     numbers = [c["case_id"] for c in cases if c["case_id"].startswith(NUMBER_PREFIX)]
     found = {}
     if numbers:
+        if catalogue is None:
+            from gateway.business_catalogue import load_catalogue
+
+            catalogue = load_catalogue()
         session = db if isinstance(db, Session) else Session(bind=db)  # the hot path reads on a Core connection
         found = {a.case_id: a for a in session.scalars(select(Application).where(Application.case_id.in_(numbers)))}
     out = []

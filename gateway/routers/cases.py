@@ -101,8 +101,7 @@ async def list_cases(request: Request, credentials: ApiKey, x_applicant_token: T
         kiosk = authenticate(state.engine, state.settings, api_key)
         with state.engine.connect() as db:
             db.execution_options(**{READ_ONLY: True})
-            found = applicant_cases(db, applicant_id_number(db, kiosk, x_applicant_token))
-            return {"cases": with_applications(db, state.business_catalogue, found["cases"])}
+            return applicant_cases(db, applicant_id_number(db, kiosk, x_applicant_token), state.business_catalogue)
 
     # Returned as a response: the dict is already JSON (case_json), so FastAPI need not validate and re-encode it.
     return JSONResponse(await run_db(state.engine, run))
@@ -172,13 +171,15 @@ def restrictions_by_address(db, id_number: str) -> dict[str, list[dict]]:
     return found
 
 
-def applicant_cases(db, id_number: str) -> dict:
-    """Every case of the person, newest first, as the kiosk receives them (db: a Connection or a Session)."""
+def applicant_cases(db, id_number: str, catalogue=None) -> dict:
+    """Every case of the person, newest first, as the kiosk receives them (db: a Connection or a Session;
+    catalogue: the business catalogue, None for the default one)."""
     cases = db.execute(_CASES_OF, {"id_number": id_number}).all()
     steps = _steps(db, [case.case_id for case in cases])
     restrictions = restrictions_by_address(db, id_number)
-    return {"cases": [{**case_json(case, steps[case.case_id]),
-                       "restrictions": restrictions.get(case.property_address, [])} for case in cases]}
+    return {"cases": with_applications(db, catalogue, [{**case_json(case, steps[case.case_id]),
+                                                         "restrictions": restrictions.get(case.property_address, [])}
+                                                        for case in cases])}
 
 
 def _steps(db, case_ids: list[str]) -> dict[str, list]:
