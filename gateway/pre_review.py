@@ -92,7 +92,9 @@ def detail(db, store, catalogue: Catalogue, application_no: str, staff: str) -> 
             "title": business.title_zh if business else application.business_code, "kiosk_id": application.kiosk_id,
             "received_on": case.received_on.isoformat(), "fields": fields, "materials": materials,
             "fetched": fetched, "sendable": sendable, "pushes": pushes_of(db, application_no),
-            "correction": {"materials": application.correction_materials or [], "note": correction_note(application)}
+            "correction": {"materials": [{"code": code, "title": business.material(code).title_zh if business
+                                          else code} for code in application.correction_materials or []],
+                           "note": correction_note(application)}
             if application.status == "needs_correction" else None}
 
 
