@@ -22,4 +22,7 @@ APPLICATION_MESSAGES: dict[str, tuple[str, str]] = {
     "capture_page_kept": ("第{page}页已拍好。可以放下一页，或者点“完成”。",
                           "Page {page} is done. Put down the next page, or tap \u201cDone\u201d."),
     "capture_retake": ("重拍这一页", "Retake this page"),
+    # case status of an application returned in pre-review (gateway/application_status.py)
+    "next.provide_correction": ("材料需要补正。请带上列出的材料，到任意一台自助终端补交。",
+                                "Something is missing. Bring the materials listed to any self-service kiosk."),
 }

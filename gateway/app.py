@@ -140,6 +140,13 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
 
     app.include_router(remote_view.router)
     app.include_router(remote_pages.router)
+    from gateway import application_models, parallel_review  # noqa: F401  一窗受理: submission, parallel review
+    from gateway.dashboard import prereview_pages  # staff pre-review (预审) of submitted applications
+    from gateway.routers import application_submissions
+
+    app.include_router(application_submissions.router)
+    app.include_router(prereview_pages.router)
+    parallel_review.install_retry_job(app)
     from gateway import metrics  # Prometheus /metrics, protected, and the request timing behind it
 
     metrics.install(app)

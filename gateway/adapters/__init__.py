@@ -5,6 +5,7 @@ import logging
 from dataclasses import dataclass, field
 
 from gateway.adapters.bank import BankSubmissions, SimulatedBank
+from gateway.adapters.departments import simulated_departments
 from gateway.adapters.fees import FeeItem, RegistrationSystem, SimulatedRegistration, SimulatedTax, TaxSystem
 from gateway.adapters.payment import PaymentProvider
 from gateway.adapters.population import PopulationRegistry, SimulatedPopulationRegistry
@@ -27,6 +28,8 @@ class Adapters:
     # Every channel the site accepts, in the kiosk's order (gateway.payment_config); empty: {payment.channel: payment}.
     payment_channels: dict = field(default_factory=dict)
     payment_region_code: str = "110105"
+    # The departments an application is pushed to at once (gateway/parallel_review.py); empty: none connected.
+    departments: dict = field(default_factory=dict)
 
     def channels(self) -> dict:
         if self.payment_channels:
@@ -44,4 +47,6 @@ def simulated_adapters(settings) -> Adapters:
                     payment=next(iter(channels.values()), None), payment_channels=channels,
                     payment_region_code=setup.region_code,
                     sms=SimulatedSms(), population=SimulatedPopulationRegistry(settings.faces_dir),
-                    bank=SimulatedBank())
+                    bank=SimulatedBank(),
+                    # Simulated intakes only outside production (no real one yet: production refuses applications).
+                    departments={} if settings.production else simulated_departments())

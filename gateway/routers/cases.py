@@ -12,6 +12,7 @@ from sqlalchemy import Date, bindparam, select
 from sqlalchemy.orm import Session
 
 from gateway import pg_hot_paths
+from gateway.application_status import NUMBER_PREFIX as APPLICATION_PREFIX, with_applications
 from gateway.casework import case_json, today_in_china
 from gateway.db import READ_ONLY, run_db
 from gateway.deps import (AdaptersDep, ApiKey, Applicant, Db, TokenHeader, api_key_of, applicant_id_number, authenticate,
@@ -58,6 +59,8 @@ class CaseOut(BaseModel):
     deadline_estimated: bool
     rejection_reason: str | None
     restrictions: list[RestrictionOut] = []
+    # A case opened by a one-window application: its pre-review state and any correction request (what to bring).
+    application: dict | None = None
 
 
 class CaseList(BaseModel):
@@ -98,7 +101,7 @@ async def list_cases(request: Request, credentials: ApiKey, x_applicant_token: T
         kiosk = authenticate(state.engine, state.settings, api_key)
         with state.engine.connect() as db:
             db.execution_options(**{READ_ONLY: True})
-            return applicant_cases(db, applicant_id_number(db, kiosk, x_applicant_token))
+            return applicant_cases(db, applicant_id_number(db, kiosk, x_applicant_token), state.business_catalogue)
 
     # Returned as a response: the dict is already JSON (case_json), so FastAPI need not validate and re-encode it.
     return JSONResponse(await run_db(state.engine, run))
@@ -119,8 +122,15 @@ async def _cases_in_one_statement(state, api_key: str, peer_cert: str | None, ra
     check_token(token_kiosk, expires_at, kiosk_id)
     if method == "staff_assisted":  # what a staff member's word opens is the policy's, read now (gateway.staff_assist)
         await run_db(state.engine, lambda: _staff_assisted_may_list_cases(state, kiosk_id))
-    return {"cases": [{**case_json(case, steps, today), "restrictions": restrictions}
-                      for case, steps, restrictions in cases]}
+    found = [{**case_json(case, steps, today), "restrictions": restrictions} for case, steps, restrictions in cases]
+    if not any(case["case_id"].startswith(APPLICATION_PREFIX) for case in found):
+        return {"cases": with_applications(None, state.business_catalogue, found)}  # nothing to read
+
+    def read() -> list[dict]:
+        with state.sessionmaker() as db:
+            return with_applications(db, state.business_catalogue, found)
+
+    return {"cases": await run_db(state.engine, read)}
 
 
 def _staff_assisted_may_list_cases(state, kiosk_id: str) -> None:
@@ -161,13 +171,15 @@ def restrictions_by_address(db, id_number: str) -> dict[str, list[dict]]:
     return found
 
 
-def applicant_cases(db, id_number: str) -> dict:
-    """Every case of the person, newest first, as the kiosk receives them (db: a Connection or a Session)."""
+def applicant_cases(db, id_number: str, catalogue=None) -> dict:
+    """Every case of the person, newest first, as the kiosk receives them (db: a Connection or a Session;
+    catalogue: the business catalogue, None for the default one)."""
     cases = db.execute(_CASES_OF, {"id_number": id_number}).all()
     steps = _steps(db, [case.case_id for case in cases])
     restrictions = restrictions_by_address(db, id_number)
-    return {"cases": [{**case_json(case, steps[case.case_id]),
-                       "restrictions": restrictions.get(case.property_address, [])} for case in cases]}
+    return {"cases": with_applications(db, catalogue, [{**case_json(case, steps[case.case_id]),
+                                                         "restrictions": restrictions.get(case.property_address, [])}
+                                                        for case in cases])}
 
 
 def _steps(db, case_ids: list[str]) -> dict[str, list]:
@@ -181,10 +193,11 @@ def _steps(db, case_ids: list[str]) -> dict[str, list]:
 
 @router.get("/v1/cases/{case_id}", response_model=CaseOut, responses=errors(*KIOSK_ERRORS, 404),
             summary="One case with its timeline")
-def get_case(case_id: CaseId, token: Applicant, db: Db) -> dict:
+def get_case(request: Request, case_id: CaseId, token: Applicant, db: Db) -> dict:
     case = applicant_case(db, token, case_id)
-    return {**case_json(case, _steps(db, [case_id])[case_id]),
-            "restrictions": restrictions_by_address(db, case.id_number).get(case.property_address, [])}
+    found = {**case_json(case, _steps(db, [case_id])[case_id]),
+             "restrictions": restrictions_by_address(db, case.id_number).get(case.property_address, [])}
+    return with_applications(db, request.app.state.business_catalogue, [found])[0]
 
 
 @router.get("/v1/cases/{case_id}/acceptance-receipt.pdf", response_class=Response,
