@@ -13,6 +13,7 @@ from gateway.app import create_app
 from gateway.db import make_engine, make_sessionmaker
 from gateway.seed import demo_credentials, seed_demo
 from gateway.settings import GatewaySettings
+from tests.pg_schemas import drop_schema
 
 PG_URL = os.environ.get("KIOSK_TEST_PG_URL")
 
@@ -33,8 +34,7 @@ def engine(request, tmp_path):
     eng = make_engine(PG_URL, schema=schema)
     yield eng
     eng.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    drop_schema(admin, schema)
     admin.dispose()
 
 

@@ -18,6 +18,7 @@ from gateway import cli
 from gateway.db import make_engine
 from gateway.testing import free_port
 from tests.gateway.conftest import OBAMA, PG_URL
+from tests.pg_schemas import drop_schema
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -34,8 +35,7 @@ def database_url(request, tmp_path):
     with admin.begin() as conn:
         conn.execute(text(f'CREATE SCHEMA "{schema}"'))
     yield f"{PG_URL}?options={quote(f'-csearch_path={schema}')}"
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    drop_schema(admin, schema)
     admin.dispose()
 
 

@@ -85,7 +85,7 @@ def test_a_party_whose_face_does_not_match_cannot_sign(stack):
     client = stack.client
     client.wait_for_screen("attract", 60)
     place(stack, "biden")
-    client.wait_for_screen("verify", 30)
+    client.wait_for_screen("verify", 60)
     client.post("IdentityVerified", method="face", score=0.4)  # the applicant at the terminal: see the docstring
     client.wait_for_screen("menu", 30)
     # Her own check, still running on the photo, ends first (on a real kiosk it is what opened the menu).
