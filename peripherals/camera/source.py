@@ -112,7 +112,9 @@ class CaptureReader(FrameReader):
 class VideoFileReader(FrameReader):
     """A video file played as a live camera: paced at the file's frame rate, late frames dropped, optional loop."""
 
-    def __init__(self, source: CameraSource, loop: bool, fps: float | None = None):
+    def __init__(self, source: CameraSource, loop: bool, fps: float | None = None, *,
+                 clock=time.monotonic, sleep=time.sleep):
+        self._clock, self._sleep = clock, sleep
         if not Path(source.target).is_file():
             raise SourceUnavailable("file not found")
         capture = cv2.VideoCapture(source.target)
@@ -138,7 +140,7 @@ class VideoFileReader(FrameReader):
         return True
 
     def read(self) -> np.ndarray | None:
-        now = time.monotonic()
+        now = self._clock()
         if self._start is None:
             self._start = now
         # A camera does not wait for a slow reader: the frame shown is the one due now, the ones in between are gone.
@@ -146,7 +148,7 @@ class VideoFileReader(FrameReader):
         target = max(self._index + 1, due)
         wait = self._start + target / self.fps - now
         if wait > 0:
-            time.sleep(wait)
+            self._sleep(wait)
         while self._index < target:
             if not self._grab_one():
                 return None

@@ -95,12 +95,19 @@ def test_prompts_are_spoken_as_the_screens_change(kiosk):
     stack = kiosk
     speech = stack.workdir / "speech"
     client = stack.client
+    def spoken_after(count, what):
+        deadline = time.monotonic() + 20
+        while len(list(speech.glob("*.wav"))) <= count and time.monotonic() < deadline:
+            time.sleep(0.2)
+        now = len(list(speech.glob("*.wav")))
+        assert now > count, f"the {what} prompt was spoken"
+        return now
+
     before = len(list(speech.glob("*.wav")))
     sign_in(stack, "obama")
+    # The menu's prompt first (a prompt that comes within the settling pause of the next is replaced by it, by design).
+    after_menu = spoken_after(before, "menu")
     client.tap(intent="service", arg="transfers")
     client.wait_for_screen("transfers", 30, predicate=step_shown("transfers.prompt"))
-    deadline = time.monotonic() + 20
-    while len(list(speech.glob("*.wav"))) < before + 2 and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert len(list(speech.glob("*.wav"))) >= before + 2, "the menu and the transfers prompts were spoken"
+    spoken_after(after_menu, "transfers")
     assert client.state()["ok"], "the UI kept answering while speaking"

@@ -45,17 +45,48 @@ def test_any_non_empty_string_parses_to_a_kind(text):
     assert parse_source(text).kind in SourceKind
 
 
+class FakeClock:
+    """Time that moves only when the reader sleeps or the test says so."""
+
+    def __init__(self):
+        self.now = 100.0
+        self.slept = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 def test_video_file_plays_at_its_frame_rate_and_ends(tmp_path):
     path = write_video(tmp_path / "v.mp4", frames=5, fps=50)
-    reader = open_reader(parse_source(path), loop=False)
-    assert isinstance(reader, VideoFileReader) and reader.fps == pytest.approx(50)
+    assert isinstance(open_reader(parse_source(path), loop=False), VideoFileReader)
+    clock = FakeClock()
+    reader = VideoFileReader(parse_source(path), loop=False, clock=clock, sleep=clock.sleep)
+    assert reader.fps == pytest.approx(50)
     frames = []
     while (frame := reader.read()) is not None:
         frames.append(frame)
         assert len(frames) <= 10
     reader.close()
-    assert len(frames) == 5
+    assert len(frames) == 5  # a reader keeping up gets every frame, one frame interval apart
+    assert clock.slept == pytest.approx([0.02] * 5)  # the last wait finds the end of the file
     assert frames[0].shape == (120, 160, 3)
+
+
+def test_a_slow_reader_gets_the_frame_due_now_not_the_late_ones(tmp_path):
+    path = write_video(tmp_path / "v.mp4", frames=5, fps=50)
+    clock = FakeClock()
+    reader = VideoFileReader(parse_source(path), loop=False, clock=clock, sleep=clock.sleep)
+    frames = [reader.read()]
+    clock.now += 0.061  # the reader was busy for three frame intervals: frames 1 and 2 are gone
+    frames.append(reader.read())
+    while (frame := reader.read()) is not None:
+        frames.append(frame)
+    reader.close()
+    assert len(frames) == 3 and reader._index == 4
 
 
 def test_video_file_loops_when_asked(tmp_path):
