@@ -17,8 +17,8 @@ API_VERSION = "1.0.0"
 
 def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters: Adapters | None = None) -> FastAPI:
     """Builds the app; `engine` lets a test hand in its own (e.g. one bound to a per-test PostgreSQL schema)."""
-    from gateway.routers import (bank_recording, bank_signing, cases, fleet, health, identity, lockers, pages,
-                                 payment_notifications, payments, proofs, tokens)
+    from gateway.routers import (bank_recording, bank_signing, cases, dropoffs, fleet, health, identity, lockers,
+                                 pages, payment_notifications, payments, proofs, tokens)
 
     settings = settings or GatewaySettings()
     from gateway.audit_chain import use_seal_key
@@ -84,7 +84,7 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     # Requests try the routers in this order, each one's routes in turn: the hot paths (heartbeats, case status,
     # tokens) come first, right after the trivial health check (the benchmarks' floor).
     for module in (health, fleet, cases, tokens, identity, payments, payment_notifications, proofs, bank_signing,
-                   bank_recording, lockers, pages):
+                   bank_recording, lockers, dropoffs, pages):
         app.include_router(module.router)
     if settings.simulated_payment and getattr(app.state.adapters.channels().get("unified"), "simulated", False):
         from gateway.routers import demo_pay  # the simulated provider's pay page: demo mode only

@@ -392,3 +392,25 @@ class ClusterLease(Base):
     next_due_at: Mapped[dt.datetime | None]
     last_done_at: Mapped[dt.datetime | None]
     last_done_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class DropoffCode(Base):
+    """A one-time code staff issue so an applicant can drop a document into a locker for them (issue 22)."""
+
+    __tablename__ = "dropoff_codes"
+    code_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # The first digits of the code the applicant types: the public half, unique among codes not yet used.
+    lookup: Mapped[str | None] = mapped_column(String(8), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(160))  # secrethash of the secret half
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.case_id"), index=True)
+    locker_id: Mapped[str] = mapped_column(String(64))
+    issued_by: Mapped[str] = mapped_column(String(64))
+    issued_at: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime]
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    used_at: Mapped[dt.datetime | None]
+    compartment: Mapped[str | None] = mapped_column(String(16))
+    # "<locker>/<compartment>" while the compartment holds the document, NULL after (unique, like deposits)
+    occupied_slot: Mapped[str | None] = mapped_column(String(96), unique=True)
+    collected_at: Mapped[dt.datetime | None]
+    collected_by: Mapped[str | None] = mapped_column(String(64))
