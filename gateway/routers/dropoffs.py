@@ -116,3 +116,17 @@ def dropoff_collected(code_id: str, body: CollectRequest, key: IdempotencyKey, k
 
     return run_idempotent(db, kiosk.kiosk_id, "locker_dropoff_collected", key,
                           {**body.model_dump(), "code": code_id}, action)
+
+
+def apply_dropoff_event(db, kiosk: KioskIdentity, payload: dict, occurred_at: dt.datetime) -> None:
+    """A `locker_dropoff` event from a locker's outbox (the door shut on a document while the gateway was away):
+    recorded as /v1/lockers/dropoffs would; one already recorded is left as it is; one naming no code is invalid."""
+    code_id, compartment = payload.get("code_id"), payload.get("compartment")
+    if not isinstance(code_id, str) or not isinstance(compartment, str):
+        raise ApiError(422, "event_invalid", "A locker_dropoff event needs payload.code_id and payload.compartment.")
+    if kiosk.site_kind != "locker":
+        raise ApiError(422, "event_invalid", "Only a pickup locker reports drop-offs.")
+    try:
+        record(db, kiosk.kiosk_id, code_id, compartment, min(occurred_at, utcnow()))
+    except DropoffRefused as exc:
+        raise ApiError(422, "event_invalid", exc.message) from None

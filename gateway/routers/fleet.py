@@ -330,7 +330,7 @@ def _known_event(db, kiosk_id: str, key: str, digest: str) -> str | None:
 
 
 # The kinds apply_event acts on (every other kind is only kept): the batch endpoint applies these one by one.
-KINDS_WITH_EFFECTS = frozenset({"command_result", "locker_pickup", "service_rating"})
+KINDS_WITH_EFFECTS = frozenset({"command_result", "locker_pickup", "locker_dropoff", "service_rating"})
 
 
 def apply_event(db, kiosk, event: KioskEventIn) -> None:
@@ -338,6 +338,9 @@ def apply_event(db, kiosk, event: KioskEventIn) -> None:
     _apply(db, kiosk.kiosk_id, event)
     if event.kind == "locker_pickup":  # the deposit and the case become collected (gateway/routers/lockers.py)
         apply_pickup_event(db, kiosk, event.payload, event.occurred_at)
+    if event.kind == "locker_dropoff":  # a document put in while the gateway was away (gateway/routers/dropoffs.py)
+        __import__("gateway.routers.dropoffs", fromlist=["x"]).apply_dropoff_event(db, kiosk, event.payload,
+                                                                                   event.occurred_at)
     if event.kind == "service_rating":  # 好差评 (gateway/ratings.py): the rating row, nothing about the person
         __import__("gateway.ratings", fromlist=["x"]).apply_rating_event(db, kiosk.kiosk_id, event.payload,
                                                                          event.occurred_at)
