@@ -15,6 +15,7 @@ from catalog.payment import PAYMENT_MESSAGES
 from catalog.help import HELP_MESSAGES
 from catalog.assist_other import ASSIST_OTHER_MESSAGES
 from catalog.keyboard import KEYBOARD_MESSAGES
+from catalog.case_certificates import CASE_CERTIFICATE_MESSAGES
 from catalog.certificates import CERTIFICATE_MESSAGES
 from catalog.maintenance_words import MAINTENANCE_MESSAGES
 from catalog.outcomes import OUTCOME_MESSAGES
@@ -513,6 +514,7 @@ CATALOG: dict[str, tuple[str, str]] = {
                                   "Please choose another one or go to a service counter."),
     **KEYBOARD_MESSAGES,
     **CERTIFICATE_MESSAGES,
+    **CASE_CERTIFICATE_MESSAGES,
 }
 
 

@@ -147,6 +147,9 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     app.include_router(application_submissions.router)
     app.include_router(prereview_pages.router)
     parallel_review.install_retry_job(app)
+    from gateway import certificate_jobs  # courier tracking and the evidence purge, as cluster jobs
+
+    certificate_jobs.install_jobs(app)
     from gateway import metrics  # Prometheus /metrics, protected, and the request timing behind it
 
     metrics.install(app)

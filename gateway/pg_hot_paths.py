@@ -12,6 +12,8 @@ from psycopg import OperationalError as PsycopgOperationalError
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine
 
+from gateway.case_certificates import PG_CERTIFICATES_LATERAL, from_pg
+
 logger = logging.getLogger(__name__)
 
 # One statement: the data-modifying CTEs all run, in one snapshot, whatever the final SELECT reads. A heartbeat that
@@ -86,7 +88,7 @@ WITH k AS (
 )
 SELECT hdr.kiosk_id, hdr.enabled, hdr.rate_count, hdr.token_kiosk, hdr.expires_at,
        c.case_id, c.kind, c.title, c.status, c.received_on, c.time_limit_working_days, c.extension_working_days,
-       c.extension_reason, c.rejection_reason, s.statuses, s.ats, r.restrictions::text, hdr.token_method
+       c.extension_reason, c.rejection_reason, s.statuses, s.ats, r.restrictions::text, hdr.token_method, certs.certificates::text
 FROM hdr
 LEFT JOIN cases AS c ON c.id_number = hdr.id_number AND hdr.token_kiosk = hdr.kiosk_id AND hdr.enabled
                         AND hdr.expires_at > %(now)s
@@ -99,6 +101,7 @@ LEFT JOIN LATERAL (SELECT json_agg(json_build_object('kind', pr.kind, 'holder', 
                    WHERE p.id_number = hdr.id_number AND p.address = c.property_address AND pr.in_force
                      AND (pr.kind <> ALL(%(lapsing)s) OR pr.ends_on IS NULL OR pr.ends_on >= %(today)s))
                   AS r ON c.case_id IS NOT NULL
+""" + PG_CERTIFICATES_LATERAL + """
 ORDER BY c.received_on DESC, c.case_id
 """
 
@@ -219,7 +222,8 @@ class StepRow:
 async def case_list(pool: HotPathPool, *, key_hash: str, token_hash: str, cert: str | None, require_cert: bool,
                     limit: int, now: dt.datetime, today: dt.date):
     """(kiosk_id, enabled, rate count, the token's kiosk, its expiry (aware), the token's method,
-    [(CaseRow, [StepRow], [restriction])]) with each restriction as the case list answers it."""
+    [(CaseRow, [StepRow], [restriction], [certificate])]) with each restriction and certificate as the case list
+    answers it."""
     from gateway.register_entry import LAPSING_KINDS
 
     window = int(now.timestamp() // 60) * 60
@@ -234,5 +238,6 @@ async def case_list(pool: HotPathPool, *, key_hash: str, token_hash: str, cert: 
         if row[5] is None:
             continue
         steps = [StepRow(status, at.replace(tzinfo=dt.timezone.utc)) for status, at in zip(row[14] or [], row[15] or [])]
-        cases.append((CaseRow(*row[5:14]), steps, json.loads(row[16]) if row[16] else []))
+        cases.append((CaseRow(*row[5:14]), steps, json.loads(row[16]) if row[16] else [],
+                      from_pg(json.loads(row[18]) if row[18] else None)))
     return first[0], first[1], first[2], first[3], expires, first[17], cases

@@ -46,6 +46,37 @@ class Restriction:
 
 
 @dataclass(frozen=True)
+class Shipment:
+    """A courier parcel of a certificate: the waybill as the gateway masks it, its status and tracking steps."""
+
+    waybill: str
+    status: str
+    steps: tuple[CaseStep, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: dict) -> "Shipment":
+        steps = tuple(CaseStep(status=str(s.get("status") or ""), at=_datetime(s.get("at")), done=True)
+                      for s in data.get("steps") or ())
+        return cls(waybill=str(data.get("waybill") or ""), status=str(data.get("status") or ""), steps=steps)
+
+
+@dataclass(frozen=True)
+class CertificateCopy:
+    """One certificate of a case: how it is received (window, self_print, locker, courier, e_certificate, None)."""
+
+    copy_id: str
+    status: str
+    receive_method: str | None = None
+    shipments: tuple[Shipment, ...] = ()
+
+    @classmethod
+    def from_json(cls, data: dict) -> "CertificateCopy":
+        return cls(copy_id=str(data["copy_id"]), status=str(data.get("status") or ""),
+                   receive_method=data.get("receive_method"),
+                   shipments=tuple(Shipment.from_json(s) for s in data.get("shipments") or ()))
+
+
+@dataclass(frozen=True)
 class Case:
     case_id: str
     kind: str
@@ -61,6 +92,7 @@ class Case:
     deadline_estimated: bool = False
     rejection_reason: str | None = None
     restrictions: tuple[Restriction, ...] = ()
+    certificates: tuple[CertificateCopy, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict) -> "Case":
@@ -73,7 +105,8 @@ class Case:
                    timeline=tuple(CaseStep.from_json(step) for step in data.get("timeline") or ()),
                    deadline_estimated=bool(data.get("deadline_estimated", False)),
                    rejection_reason=data.get("rejection_reason"),
-                   restrictions=tuple(Restriction.from_json(r) for r in data.get("restrictions") or ()))
+                   restrictions=tuple(Restriction.from_json(r) for r in data.get("restrictions") or ()),
+                   certificates=tuple(CertificateCopy.from_json(c) for c in data.get("certificates") or ()))
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""The case list (case_status flow): each case's title, status, timeline, deadline, working days left, delays."""
+"""The case list (case_status flow): each case's title, status, timeline, deadline, working days left, delays, and
+how each of its certificates is received (a courier parcel with its tracking)."""
 from __future__ import annotations
 
 import logging
@@ -85,6 +86,31 @@ def restriction_text(restriction, language: str) -> str:
                      amount=amount, until=until)
 
 
+RECEIVE_METHODS = ("window", "self_print", "locker", "courier", "e_certificate")
+
+
+def certificate_text(copy, n: int, language: str) -> str:
+    """One certificate of the case (kiosk.cases.CertificateCopy): how it is received, in a registration hall's
+    words, and for a courier parcel its tracking steps (dates in Beijing time)."""
+    from catalog.beijing_time import beijing
+
+    method = getattr(copy, "receive_method", None)
+    shipments = getattr(copy, "shipments", ()) or ()
+    waybill = shipments[-1].waybill if shipments else ""
+    how = i18n.text(f"cases.cert.how.{method if method in RECEIVE_METHODS else 'none'}", language, waybill=waybill)
+    lines = [i18n.text("cases.cert.line", language, n=n, how=how)]
+    if getattr(copy, "status", "") == "collected":
+        lines.append(i18n.text("cases.cert.collected", language))
+    if shipments:
+        steps = [i18n.text("cases.cert.step", language, date=beijing(step.at, "%m-%d") if step.at else "",
+                           step=_label("cases.cert.scan", step.status, language)).strip()
+                 for step in shipments[-1].steps]
+        lines.append(i18n.text("cases.cert.tracking", language, steps=(" → ").join(steps)))
+        if shipments[-1].status == "returned" and getattr(copy, "status", "") == "ready":
+            lines.append(i18n.text("cases.cert.returned", language))
+    return "\n".join(lines)
+
+
 def _next_action(action: str | None, language: str) -> str:
     """The gateway sends a message key; a key this build does not know is left out rather than shown raw."""
     if not action:
@@ -161,7 +187,9 @@ class CasesScreen(BaseScreen):
             extension="\n".join(filter(None, (
                 i18n.text("cases.extension", language, reason=extension) if extension else "",
                 i18n.text("cases.rejection", language, reason=rejection) if rejection else "",
-                *(restriction_text(r, language) for r in getattr(case, "restrictions", ()) or ())))),
+                *(restriction_text(r, language) for r in getattr(case, "restrictions", ()) or ()),
+                *(certificate_text(c, n, language)
+                  for n, c in enumerate(getattr(case, "certificates", ()) or (), start=1))))),
             next_action=_next_action(getattr(case, "next_action", None), language))
         # The same order of steps for every case, and the ring on the step the status text names.
         steps = tuple(sorted(getattr(case, "timeline", ()) or (), key=_step_rank))

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from gateway import pg_hot_paths
 from gateway.application_status import NUMBER_PREFIX as APPLICATION_PREFIX, with_applications
+from gateway.case_certificates import certificates_by_case
 from gateway.casework import case_json, today_in_china
 from gateway.db import READ_ONLY, run_db
 from gateway.deps import (AdaptersDep, ApiKey, Applicant, Db, TokenHeader, api_key_of, applicant_id_number, authenticate,
@@ -45,6 +46,29 @@ class RestrictionOut(BaseModel):
     ends_on: dt.date | None = None
 
 
+class TrackingStepOut(BaseModel):
+    status: str
+    at: str | None = None
+
+
+class ShipmentOut(BaseModel):
+    """A courier parcel: the waybill masked, its tracking steps as the courier reported them (no address)."""
+
+    waybill: str
+    status: str
+    steps: list[TrackingStepOut] = []
+
+
+class CertificateCopyOut(BaseModel):
+    """One certificate of the case: how it is received (window, self_print, locker, courier, e_certificate or not
+    chosen yet) and what became of it."""
+
+    copy_id: str
+    status: str
+    receive_method: str | None = None
+    shipments: list[ShipmentOut] = []
+
+
 class CaseOut(BaseModel):
     case_id: str
     kind: str
@@ -59,6 +83,7 @@ class CaseOut(BaseModel):
     deadline_estimated: bool
     rejection_reason: str | None
     restrictions: list[RestrictionOut] = []
+    certificates: list[CertificateCopyOut] = []
     # A case opened by a one-window application: its pre-review state and any correction request (what to bring).
     application: dict | None = None
 
@@ -122,7 +147,8 @@ async def _cases_in_one_statement(state, api_key: str, peer_cert: str | None, ra
     check_token(token_kiosk, expires_at, kiosk_id)
     if method == "staff_assisted":  # what a staff member's word opens is the policy's, read now (gateway.staff_assist)
         await run_db(state.engine, lambda: _staff_assisted_may_list_cases(state, kiosk_id))
-    found = [{**case_json(case, steps, today), "restrictions": restrictions} for case, steps, restrictions in cases]
+    found = [{**case_json(case, steps, today), "restrictions": restrictions, "certificates": certificates}
+             for case, steps, restrictions, certificates in cases]
     if not any(case["case_id"].startswith(APPLICATION_PREFIX) for case in found):
         return {"cases": with_applications(None, state.business_catalogue, found)}  # nothing to read
 
@@ -177,8 +203,10 @@ def applicant_cases(db, id_number: str, catalogue=None) -> dict:
     cases = db.execute(_CASES_OF, {"id_number": id_number}).all()
     steps = _steps(db, [case.case_id for case in cases])
     restrictions = restrictions_by_address(db, id_number)
+    certificates = certificates_by_case(db, [case.case_id for case in cases])
     return {"cases": with_applications(db, catalogue, [{**case_json(case, steps[case.case_id]),
-                                                         "restrictions": restrictions.get(case.property_address, [])}
+                                                         "restrictions": restrictions.get(case.property_address, []),
+                                                         "certificates": certificates[case.case_id]}
                                                         for case in cases])}
 
 
@@ -196,7 +224,8 @@ def _steps(db, case_ids: list[str]) -> dict[str, list]:
 def get_case(request: Request, case_id: CaseId, token: Applicant, db: Db) -> dict:
     case = applicant_case(db, token, case_id)
     found = {**case_json(case, _steps(db, [case_id])[case_id]),
-             "restrictions": restrictions_by_address(db, case.id_number).get(case.property_address, [])}
+             "restrictions": restrictions_by_address(db, case.id_number).get(case.property_address, []),
+             "certificates": certificates_by_case(db, [case_id])[case_id]}
     return with_applications(db, request.app.state.business_catalogue, [found])[0]
 
 

@@ -43,7 +43,13 @@ CASES = [
      "timeline": [_step("received", "2026-11-02T09:00:00+08:00", True),
                   _step("under_review", "2026-11-03T09:00:00+08:00", True),
                   _step("recorded", "2026-11-05T15:00:00+08:00", True),
-                  _step("certificate_ready", "2026-11-06T10:00:00+08:00", True), _step("collected", None, False)]},
+                  _step("certificate_ready", "2026-11-06T10:00:00+08:00", True), _step("collected", None, False)],
+     "certificates": [
+         {"copy_id": "BDC2026000103-1", "status": "ready", "receive_method": "window", "shipments": []},
+         {"copy_id": "BDC2026000103-2", "status": "dispatched", "receive_method": "courier",
+          "shipments": [{"waybill": "EA*******89CN", "status": "in_transit",
+                         "steps": [{"status": "created", "at": "2026-11-07T01:00:00Z"},
+                                   {"status": "in_transit", "at": "2026-11-08T01:00:00Z"}]}]}]},
     {"case_id": "BDC2026000104", "kind": "change", "title": "姓名变更登记", "status": "rejected",
      "received_on": "2026-11-10", "deadline": None, "working_days_left": None, "extension_reason": None,
      "rejection_reason": "申请材料不齐全：缺少原不动产权证书", "next_action": "contact_counter",
@@ -152,6 +158,11 @@ def test_every_screen(ui):
     assert t("cases.rejection", lang, reason=CASES[3]["rejection_reason"]) in shown
     assert t("cases.deadline", lang, date="2026-12-18") + t("cases.estimated", lang) in shown
     assert t("cases.next_action", lang, action=t("next.collect_certificate", lang)) in shown
+    # how each certificate is received, and the courier's tracking (the waybill as the gateway masked it)
+    how = t("cases.cert.how.courier", lang, waybill="EA*******89CN")
+    assert t("cases.cert.line", lang, n=1, how=t("cases.cert.how.window", lang)) in shown
+    assert t("cases.cert.line", lang, n=2, how=how) + "\n" + t("cases.cert.tracking", lang, steps=" → ".join((
+        "11-07 " + t("cases.cert.scan.created", lang), "11-08 " + t("cases.cert.scan.in_transit", lang)))) in shown
 
     client.tap(intent="finish")
     # The 好差评 rating over the done screen at the end of every service (kiosk.rating): skipped here.
