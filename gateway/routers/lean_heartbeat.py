@@ -9,6 +9,7 @@ from fastapi.security.utils import get_authorization_scheme_param
 from pydantic import ValidationError
 from starlette.routing import Route
 
+from gateway.request_limits import replay
 from gateway.routers.fleet import Heartbeat, answer_heartbeat
 
 logger = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ class LeanHeartbeat:
         raw = b"".join(chunks)
         body, api_key = _lean_parts(scope, raw)
         if body is None:
-            return await self.api_route.handle(scope, _replay(raw, receive), send)
+            return await self.api_route.handle(scope, replay(raw, receive), send)
         response = await answer_heartbeat(scope["app"].state, body, api_key)  # an ApiError: the app's handler
         return await response(scope, receive, send)
 
@@ -58,18 +59,6 @@ def _lean_parts(scope, raw: bytes) -> tuple[Heartbeat | None, str]:
         return Heartbeat.model_validate(json.loads(raw)), api_key
     except (ValueError, ValidationError):  # not JSON (json.JSONDecodeError, UnicodeDecodeError) or not a heartbeat
         return None, ""
-
-
-def _replay(raw: bytes, receive):
-    sent = False
-
-    async def replay():
-        nonlocal sent
-        if not sent:
-            sent = True
-            return {"type": "http.request", "body": raw, "more_body": False}
-        return await receive()
-    return replay
 
 
 def install(app) -> None:
