@@ -86,6 +86,9 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     for module in (health, fleet, cases, tokens, identity, payments, payment_notifications, proofs, bank_signing,
                    bank_recording, lockers, dropoffs, pages):
         app.include_router(module.router)
+    from gateway.routers import lean_heartbeat
+
+    lean_heartbeat.install(app)  # POST /v1/heartbeats without the dependency solving, same answers
     if settings.simulated_payment and getattr(app.state.adapters.channels().get("unified"), "simulated", False):
         from gateway.routers import demo_pay  # the simulated provider's pay page: demo mode only
 

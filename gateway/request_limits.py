@@ -90,16 +90,7 @@ class RequestBodyGuard:
             return await _send_error(send, refused)
         if body is None:  # the client went away
             return None
-        sent = False
-
-        async def replay():
-            nonlocal sent
-            if not sent:
-                sent = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
-
-        return await self.app(scope, replay, send)
+        return await self.app(scope, replay(body, receive), send)
 
     async def _read_body(self, scope, receive) -> bytes | None:
         path, method = scope["path"], scope["method"]
@@ -146,3 +137,16 @@ class RequestBodyGuard:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(chunks)
+
+
+def replay(body: bytes, receive):
+    """An ASGI receive that hands out `body` (read already) as one message, then whatever `receive` has next."""
+    sent = False
+
+    async def receive_again():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+    return receive_again

@@ -72,9 +72,12 @@ class HeartbeatReply(BaseModel):
 @router.post("/v1/heartbeats", response_model=HeartbeatReply, responses=errors(*KIOSK_ERRORS, 409),
              summary="Report device status; receive queued commands")
 async def heartbeat(request: Request, body: Heartbeat, credentials: ApiKey) -> Response:
+    return await answer_heartbeat(request.app.state, body, api_key_of(credentials))
+
+
+async def answer_heartbeat(state, body: Heartbeat, api_key: str) -> Response:
+    """The heartbeat's answer, for this route and its lean twin (gateway/routers/lean_heartbeat.py)."""
     # The hottest call of the fleet: authentication, rate count and the heartbeat itself in one transaction.
-    api_key = api_key_of(credentials)
-    state = request.app.state
     engine = state.engine
     # Returned as a response, so FastAPI does not validate and re-encode what record_heartbeat built exactly.
     if engine.dialect.name == "postgresql":
