@@ -13,8 +13,11 @@ nor in a log. The worker opens each upload by hash (POST /v1/material-uploads), 
 (GET .../{id}: after a break it goes on from there), PUTs chunks of at most 512 KiB, completes, then posts the
 application with an Idempotency-Key fixed at submit time: a restart or a lost answer sends the same request again
 and the gateway answers with the same number. Uploads need only the kiosk key, so a slow upload is not cut off by
-the applicant token's expiry; only the final POST carries the token (see docs/one-window.md). Once submitted the
-sealed draft is wiped; only the local reference, the state and the application number remain.
+the applicant token's expiry; only the final POST carries the token. If the token has run out by then (or the
+session's end revoked it) the submission is refused with reason application_submission_token_expired but kept
+sealed: submitter.resubmit(ref, new_token) after the applicant is verified again sends it with the same
+Idempotency-Key (never a second case). Once submitted or refused the sealed draft is wiped; a draft left unsent is
+wiped after RETENTION_S; only the local reference, the state and the application number remain.
 """
 from __future__ import annotations
 
@@ -32,6 +35,7 @@ from kiosk.platform_client import PlatformRejected, PlatformUnavailable, path_pa
 logger = logging.getLogger(__name__)
 
 CHUNK = 512 * 1024
+RETENTION_S = 24 * 3600  # a draft never submitted is wiped a day after the applicant left it
 QUEUED, UPLOADING, SUBMITTED, REFUSED = "queued", "uploading", "submitted", "refused"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS application_submissions (
@@ -102,8 +106,10 @@ class _Work:
 class ApplicationSubmitter:
     """Keeps submissions in `store` and delivers them to the gateway through `client` on its own thread."""
 
-    def __init__(self, store, client, *, retry_s: float = 10.0, chunk: int = CHUNK):
+    def __init__(self, store, client, *, retry_s: float = 10.0, chunk: int = CHUNK,
+                 retention_s: float = RETENTION_S):
         self.store = store
+        self.retention_s = retention_s
         self.client = client
         self.retry_s = retry_s
         self.chunk = min(chunk, CHUNK)
@@ -141,6 +147,33 @@ class ApplicationSubmitter:
         return self.client.request("GET", f"/v1/applications/{path_part(application_no)}/receipt",
                                    token=applicant_token, retry=True)
 
+    def resubmit(self, local_ref: str, applicant_token: str) -> None:
+        """A submission refused for its token, again with the token of the applicant verified anew (any kiosk
+        session): same draft, same Idempotency-Key, so it can never open a second application."""
+        rows = self.store.query("SELECT state, reason_key, sealed FROM application_submissions WHERE local_ref = ?",
+                                (local_ref,))
+        if not rows:
+            raise SubmissionNotFound(local_ref)
+        state, reason, sealed = rows[0]
+        if state != REFUSED or reason != TOKEN_REASON or sealed is None:
+            raise ValueError("only a submission refused for its applicant token can be sent again")
+        payload = json.loads(self.store.sealer.open(sealed, self._context(local_ref)))
+        payload["token"] = applicant_token
+        self._set(local_ref, state=QUEUED, reason_key=None, sealed=self._seal(local_ref, payload))
+        self._wake.set()
+
+    def wipe_stale(self) -> int:
+        """Retention: a draft not submitted within RETENTION_S of its submit is wiped (the applicant starts again);
+        returns how many were wiped."""
+        cutoff = self.store.clock() - self.retention_s
+        with self.store.write() as conn:
+            wiped = conn.execute("UPDATE application_submissions SET sealed = NULL, state = ?, reason_key = ?, "
+                                 "updated_at = ? WHERE sealed IS NOT NULL AND created_at < ?",
+                                 (REFUSED, "application_submission_expired", self.store.clock(), cutoff)).rowcount
+        if wiped:
+            logger.info("application submissions: %d stale drafts wiped", wiped)
+        return wiped
+
     # -- the worker -------------------------------------------------------------------------------------------
     def start(self) -> None:
         if self._thread is None:
@@ -167,6 +200,7 @@ class ApplicationSubmitter:
     def deliver_pending(self) -> int:
         """One pass: every queued submission as far as it goes. Returns how many are still waiting."""
         with self._lock:
+            self.wipe_stale()
             waiting = 0
             for (local_ref,) in self.store.query("SELECT local_ref FROM application_submissions WHERE state IN "
                                                  "(?, ?) ORDER BY created_at", (QUEUED, UPLOADING)):
@@ -180,12 +214,19 @@ class ApplicationSubmitter:
     def _context(self, local_ref: str) -> bytes:
         return b"application_submission:" + local_ref.encode()
 
+    def _seal(self, local_ref: str, payload: dict) -> bytes:
+        return self.store.sealer.seal(json.dumps(payload, ensure_ascii=False).encode(), self._context(local_ref))
+
+    def _bytes(self, local_ref: str) -> int:
+        return self.store.query("SELECT bytes_total FROM application_submissions WHERE local_ref = ?",
+                                (local_ref,))[0][0]
+
     def _queue(self, kind: str, body: dict, materials: tuple[MaterialPdf, ...], token: str) -> str:
         local_ref = uuid.uuid4().hex
         payload = {"body": body, "token": token,
                    "materials": [{"code": m.code, "pages": m.pages, "pdf": base64.b64encode(m.pdf).decode()}
                                  for m in materials]}
-        sealed = self.store.sealer.seal(json.dumps(payload, ensure_ascii=False).encode(), self._context(local_ref))
+        sealed = self._seal(local_ref, payload)
         now = self.store.clock()
         total = sum(len(m.pdf) for m in materials)
         with self.store.write() as conn:
@@ -218,8 +259,15 @@ class ApplicationSubmitter:
                 refs.append({"code": code, "sha256": sha, "pages": pages})
             answer = self._post(kind, payload["body"], refs, key, payload["token"])
         except PlatformRejected as exc:
+            if exc.code in RETRY_CODES:
+                raise PlatformUnavailable(exc.code) from None  # the gateway says: try again
             logger.info("application submission %s refused: %s", local_ref, exc.code)
-            self._set(local_ref, state=REFUSED, reason_key=_reason(exc.code), sealed=None)
+            if exc.code in TOKEN_CODES:
+                # The applicant's token ran out (or the session ended) before the POST: the materials are at the
+                # gateway and the draft stays sealed until resubmit() with a fresh token, or the retention ends.
+                self._set(local_ref, state=REFUSED, reason_key=TOKEN_REASON, bytes_done=self._bytes(local_ref))
+            else:
+                self._set(local_ref, state=REFUSED, reason_key=_reason(exc.code), sealed=None)
             return
         number = answer.get("application_no") or payload["body"].get("application_no")
         # Submitted: the sealed draft (form, PDFs, token) is wiped at once; the number stays for progress().
@@ -259,10 +307,19 @@ class ApplicationSubmitter:
                                    retry=True)
 
 
-REASONS = {"token_expired": "application_submission_token_expired",
-           "invalid_token": "application_submission_token_expired",
-           "validation_failed": "application_submission_form_refused",
-           "invalid_form": "application_submission_form_refused"}
+RETRY_CODES = frozenset({"conflict", "rate_limited", "upload_incomplete"})
+TOKEN_CODES = frozenset({"token_expired", "token_invalid"})
+TOKEN_REASON = "application_submission_token_expired"
+# The gateway's refusal codes (gateway/application_intake.py) -> the catalog key of what the kiosk says.
+REASONS = {**{code: "application_submission_form_refused" for code in (
+               "field_invalid", "field_missing", "field_unknown", "field_not_editable", "invalid_request")},
+           **{code: "application_submission_materials_refused" for code in (
+               "material_repeated", "material_unknown", "material_fetched", "material_not_requested",
+               "material_pages", "material_not_uploaded", "material_missing", "hash_mismatch")},
+           "property_not_found": "application_submission_property_refused",
+           "no_mortgage": "application_submission_property_refused",
+           "idempotency_conflict": "application_submission_check_status",
+           "no_correction_requested": "application_submission_check_status"}
 
 
 def _reason(code: str) -> str:

@@ -182,3 +182,38 @@ def test_bad_input_is_refused_before_anything_is_stored(store, client):
     assert store.query("SELECT count(*) FROM application_submissions") == [(0,)]
     with pytest.raises(SubmissionNotFound):
         submitter.progress("nope")
+
+
+def test_an_expired_token_keeps_the_draft_until_the_applicant_is_verified_again(gateway, client, store,
+                                                                                 property_id):
+    applications = _count(gateway, Application)
+    submitter = ApplicationSubmitter(store, client)
+    token = _token(client)
+    ref = submitter.submit(_draft(property_id, seed=50), token)
+    client.revoke_applicant_token(token)  # the session ended (or the token ran out) before the upload did
+    assert submitter.deliver_pending() == 0
+    progress = submitter.progress(ref)
+    assert progress.state == REFUSED and progress.reason_key == "application_submission_token_expired"
+    assert _count(gateway, Application) == applications
+    submitter.resubmit(ref, _token(client))  # verified again
+    assert submitter.deliver_pending() == 0
+    assert submitter.progress(ref).state == SUBMITTED
+    assert _count(gateway, Application) == applications + 1
+    with pytest.raises(ValueError):
+        submitter.resubmit(ref, _token(client))  # submitted: nothing left to send
+
+
+def test_a_draft_left_unsent_is_wiped_after_the_retention(gateway, client, tmp_path, store_key, property_id):
+    now = [1_000_000.0]
+    store = Store.open(tmp_path / "kiosk.db", store_key, clock=lambda: now[0])
+    try:
+        submitter = ApplicationSubmitter(store, Breaks(client, chunks_before_break=0))
+        ref = submitter.submit(_draft(property_id, seed=60), "token")
+        assert submitter.wipe_stale() == 0
+        now[0] += submitter.retention_s + 1
+        assert submitter.wipe_stale() == 1
+        progress = submitter.progress(ref)
+        assert progress.state == REFUSED and progress.reason_key == "application_submission_expired"
+        assert store.query("SELECT sealed FROM application_submissions") == [(None,)]
+    finally:
+        store.close()
