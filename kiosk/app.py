@@ -33,6 +33,7 @@ class Kiosk:
     maintenance: object | None = None  # kiosk.maintenance.wiring.MaintenanceParts: staff sign-in, the desk
     fleet: object | None = None  # kiosk.fleet.FleetAgent: heartbeats and fleet commands
     locker: object | None = None  # kiosk.pickup.assembly.LockerParts at a pickup locker: .service.deposit(...)
+    submitter: object | None = None  # kiosk.application_submission.ApplicationSubmitter: one-window submissions
 
     def start(self) -> None:
         self.runtime.start()
@@ -44,6 +45,8 @@ class Kiosk:
             device.start()
         if self.fleet is not None:
             self.fleet.start()
+        if self.submitter is not None:
+            self.submitter.start()
 
     def stop(self) -> None:
         if self.locker is not None:
@@ -59,6 +62,8 @@ class Kiosk:
             except Exception:
                 logger.exception("stopping device %s failed", getattr(device, "name", device))
         self.runtime.stop()
+        if self.submitter is not None:  # before the store closes: a pass under way finishes its write
+            self.submitter.stop()
         if self.maintenance is not None:
             self.maintenance.close()
         if self.offline is not None:  # last: the store may still receive what the runtime finished with
@@ -210,6 +215,16 @@ def build_offline(config, platform, post):
     return OfflineServices.from_config(config, platform, post)
 
 
+def build_submitter(platform, offline):
+    """One-window submissions (kiosk.application_submission): sealed in the offline store, sent on their own thread;
+    None without a gateway client."""
+    if platform is None:
+        return None
+    from kiosk.application_submission import ApplicationSubmitter
+
+    return ApplicationSubmitter(offline.store.store, platform)
+
+
 def receipt_printer_for_jobs(raw, counters, trail):
     """The receipt printer every receipt goes to (payment receipts and pickup slips alike), built once: each job is
     counted as paper used (maintenance counters) inside the print audit record (the audit trail)."""
@@ -252,6 +267,8 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
 
         flow_services.certificate_printer = trail.audited_printer(by_name["certificate_printer"])
         flow_services.certificate_ledger = open_ledger(config)
+    submitter = build_submitter(platform, offline)
+    flow_services.application_submitter = submitter  # the application flow's way to the gateway (issue 23)
     flows = default_flows(platform, flow_services, verifier=verifiers.get(config.identity.method),
                           identity_method=config.identity.method)
     site_services = [s.value for s in config.site.services]
@@ -280,7 +297,8 @@ def build_kiosk(config, platform=None, config_path=None) -> Kiosk:
     session.subscribe(desk.on_view)
     fleet = build_fleet(config, platform, post, session, staff, maintenance, offline, locker, trail, config_path)
     trail.config_loaded(config, "start")
-    return Kiosk(session, runtime, platform, devices, offline, maintenance=maintenance, fleet=fleet, locker=locker)
+    return Kiosk(session, runtime, platform, devices, offline, maintenance=maintenance, fleet=fleet, locker=locker,
+                 submitter=submitter)
 
 
 def build_help_handlers(config, platform, outbox=None, receipt_printer=None) -> dict:

@@ -250,6 +250,21 @@ class PlatformClient:
             code, message = self._error(response)
             raise PlatformRejected(code, response.status_code, message)
 
+    def put_bytes(self, path: str, data: bytes) -> dict:
+        """A raw body PUT (a material upload's chunk); harmless to repeat: the gateway recognises a chunk sent again."""
+        try:
+            response = self.session.put(self.base_url + path, data=data,
+                                        headers={"Content-Type": "application/octet-stream"},
+                                        timeout=self.timeout_s * 4, verify=self._verify)
+        except requests.RequestException as exc:
+            raise PlatformUnavailable(type(exc).__name__) from None
+        if response.status_code >= 500 or response.status_code in (408, 429):
+            raise PlatformUnavailable(f"HTTP {response.status_code}")
+        if response.status_code >= 400:
+            code, message = self._error(response)
+            raise PlatformRejected(code, response.status_code, message)
+        return response.json()
+
     def post_event(self, kind: str, idempotency_key: str, occurred_at: dt.datetime | str, payload: dict) -> str:
         """Delivers one outbox event; "accepted" or "duplicate" (already applied under this key)."""
         if isinstance(occurred_at, dt.datetime):

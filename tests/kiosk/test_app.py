@@ -187,3 +187,13 @@ def test_a_locker_with_face_identity_decides_with_its_deposit_references_when_of
             core.locker.close()
             if core.offline is not None:
                 core.offline.stop()
+
+
+def test_the_application_submitter_is_wired_to_the_encrypted_store_and_the_flows(kiosk):
+    from kiosk.application_submission import ApplicationSubmitter
+
+    kiosk, _views = kiosk
+    assert isinstance(kiosk.submitter, ApplicationSubmitter)
+    assert kiosk.submitter.store is kiosk.offline.store.store and kiosk.submitter.client is kiosk.platform
+    assert kiosk.runtime.flows["payment"].services.application_submitter is kiosk.submitter
+    assert kiosk.submitter._thread is not None and kiosk.submitter._thread.is_alive()  # started with the kiosk
