@@ -26,6 +26,7 @@ class CaseCard(BoxLayout):
     days_warn = BooleanProperty(False)
     extension = StringProperty("")
     next_action = StringProperty("")
+    certificates = StringProperty("")
 
 
 class TimelineStep(BoxLayout):
@@ -187,10 +188,10 @@ class CasesScreen(BaseScreen):
             extension="\n".join(filter(None, (
                 i18n.text("cases.extension", language, reason=extension) if extension else "",
                 i18n.text("cases.rejection", language, reason=rejection) if rejection else "",
-                *(restriction_text(r, language) for r in getattr(case, "restrictions", ()) or ()),
-                *(certificate_text(c, n, language)
-                  for n, c in enumerate(getattr(case, "certificates", ()) or (), start=1))))),
-            next_action=_next_action(getattr(case, "next_action", None), language))
+                *(restriction_text(r, language) for r in getattr(case, "restrictions", ()) or ())))),
+            next_action=_next_action(getattr(case, "next_action", None), language),
+            certificates="\n".join(certificate_text(c, n, language)
+                                    for n, c in enumerate(getattr(case, "certificates", ()) or (), start=1)))
         # The same order of steps for every case, and the ring on the step the status text names.
         steps = tuple(sorted(getattr(case, "timeline", ()) or (), key=_step_rank))
         statuses = [getattr(step, "status", "") for step in steps]
