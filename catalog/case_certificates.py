@@ -18,7 +18,6 @@ CASE_CERTIFICATE_MESSAGES: dict[str, tuple[str, str]] = {
                                      "e-certificate only; download it with the QR code under E-certificate."),
     "cases.cert.collected": ("已领取。", "Collected."),
     "cases.cert.tracking": ("物流：{steps}", "Tracking: {steps}"),
-    "cases.cert.step": ("{date} {step}", "{date} {step}"),
     "cases.cert.scan.created": ("已下单", "waybill created"),
     "cases.cert.scan.picked_up": ("已揽收", "picked up"),
     "cases.cert.scan.in_transit": ("运输中", "in transit"),

@@ -103,8 +103,8 @@ def certificate_text(copy, n: int, language: str) -> str:
     if getattr(copy, "status", "") == "collected":
         lines.append(i18n.text("cases.cert.collected", language))
     if shipments:
-        steps = [i18n.text("cases.cert.step", language, date=beijing(step.at, "%m-%d") if step.at else "",
-                           step=_label("cases.cert.scan", step.status, language)).strip()
+        steps = [f'{beijing(step.at, "%m-%d") if step.at else ""} '
+                 f'{_label("cases.cert.scan", step.status, language)}'.strip()
                  for step in shipments[-1].steps]
         lines.append(i18n.text("cases.cert.tracking", language, steps=(" → ").join(steps)))
         if shipments[-1].status == "returned" and getattr(copy, "status", "") == "ready":
