@@ -10,6 +10,7 @@ import logging
 import string
 
 from catalog.application import APPLICATION_MESSAGES
+from catalog.application_submission import APPLICATION_SUBMISSION_MESSAGES
 from catalog.pickup import PICKUP_MESSAGES
 from catalog.payment import PAYMENT_MESSAGES
 from catalog.help import HELP_MESSAGES
@@ -480,6 +481,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     **HELP_MESSAGES,
     **ASSIST_OTHER_MESSAGES,
     **APPLICATION_MESSAGES,
+    **APPLICATION_SUBMISSION_MESSAGES,
     **OUTCOME_MESSAGES,
     **SITE_MESSAGES,
     **MAINTENANCE_MESSAGES,

@@ -18,7 +18,7 @@ from peripherals.printer.layout import Element
 
 logger = logging.getLogger(__name__)
 
-RECEIPTS = ("payment_receipt", "acceptance_notice", "pickup_slip", "queue_ticket")
+RECEIPTS = ("payment_receipt", "acceptance_notice", "pickup_slip", "queue_ticket", "application_receipt")
 
 KIND_TITLES = {"mortgage": "抵押登记", "transfer": "转移登记", "first_registration": "首次登记", "change": "变更登记",
                "cancellation": "注销登记"}

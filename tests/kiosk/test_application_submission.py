@@ -13,8 +13,10 @@ from gateway.material_models import MaterialUpload
 from gateway.testing import LiveGateway
 from kiosk.application_submission import (QUEUED, REFUSED, SUBMITTED, UPLOADING, ApplicationDraft,
                                           ApplicationSubmitter, MaterialPdf, SubmissionNotFound)
+from kiosk.documents.application_receipt import application_receipt
 from kiosk.platform_client import PlatformClient, PlatformUnavailable
 from offline_cache.store import Store
+from peripherals.printer.layout import QrCode, Row
 from tests.gateway.one_window import captured_material, mortgaged_property
 
 OBAMA = "110105196108041235"  # demo person (docs/demo-persons.md)
@@ -118,6 +120,10 @@ def test_a_draft_is_sealed_uploaded_in_chunks_submitted_and_wiped(gateway, clien
     assert store.query("SELECT sealed FROM application_submissions WHERE local_ref = ?", (ref,)) == [(None,)]
     receipt = submitter.receipt(progress.application_no, _token(client))
     assert receipt["application_no"] == progress.application_no
+    # The gateway's receipt data prints as it is (kiosk/documents/application_receipt.py).
+    elements = application_receipt(receipt)
+    assert [e.data for e in elements if isinstance(e, QrCode)] == [receipt["qr_url"]]
+    assert {e.left: e.right for e in elements if isinstance(e, Row)}["受理编号"] == progress.application_no
 
 
 def test_a_break_and_a_kiosk_restart_resume_where_the_upload_was(gateway, client, tmp_path, store_key,
