@@ -58,7 +58,7 @@ def issue(db: Session, sms, case_id: str, locker_id: str, staff_id: str, days: i
     if not STAFF_ID.fullmatch(staff_id):
         raise Refused("a staff id is 1-32 letters, digits, '.', '_' or '-'")
     if not 1 <= days <= MAX_DAYS:
-        raise Refused(f"--days must be 1-{MAX_DAYS}")
+        raise Refused(f"a code is valid for 1-{MAX_DAYS} days")
     case = db.get(Case, case_id)
     if case is None:
         raise Refused(f"no case {case_id!r}")

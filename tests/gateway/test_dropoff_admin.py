@@ -97,7 +97,7 @@ def test_staff_issue_a_code_the_applicant_gets_it_by_sms_and_it_is_listed(cli):
     (("NOSUCHCASE", "--locker", LOCKER, "--staff", "wang-07"), "no case 'NOSUCHCASE'"),
     (("{case}", "--locker", "demo-hall-01", "--staff", "wang-07"), "no pickup locker 'demo-hall-01'"),
     (("{case}", "--locker", "no-such-locker", "--staff", "wang-07"), "no pickup locker 'no-such-locker'"),
-    (("{case}", "--locker", LOCKER, "--staff", "wang-07", "--days", "0"), "--days must be 1-30"),
+    (("{case}", "--locker", LOCKER, "--staff", "wang-07", "--days", "0"), "a code is valid for 1-30 days"),
     (("{case}", "--locker", LOCKER, "--staff", "wang 07"), "a staff id is 1-32 letters"),
     (("bad/case", "--locker", LOCKER, "--staff", "wang-07"), "a case id is 1-32 letters"),
     (("{case}", "--locker", LOCKER, "--staff", "wang-07", "no-phone"), "has no mobile number on file"),
