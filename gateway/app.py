@@ -127,6 +127,9 @@ def create_app(settings: GatewaySettings | None = None, *, engine=None, adapters
     from gateway.dashboard import assist_qr  # one-time staff QR codes (issue 21)
 
     app.include_router(assist_qr.router)
+    from gateway.dashboard import dropoff_pages  # locker drop-off codes issued by staff (issue 22)
+
+    app.include_router(dropoff_pages.router)
     from gateway.dashboard import config_pages  # central configuration: site profiles, overrides, diff
 
     app.include_router(config_pages.router)

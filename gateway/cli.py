@@ -167,14 +167,16 @@ def _admin_parser() -> argparse.ArgumentParser:
                         help="a file outside the database: the chain must still hold the entry anchored there last; "
                              "an intact chain's head is appended to it")
     __import__("gateway.assist_staff_admin", fromlist=["x"]).add_parsers(sub)
+    __import__("gateway.dropoff_admin", fromlist=["x"]).add_parsers(sub)
     return p
 
 
 ADMIN_ACTOR = "admin-cli"  # the audit actor of every change made with these commands
 ADMIN_COMMANDS = ("add-kiosk", "disable-kiosk", "enable-kiosk", "rotate-key", "queue-command", "migrate",
-                  "audit-verify", "assist-staff-add", "assist-staff-list", "assist-staff-revoke")
+                  "audit-verify", "assist-staff-add", "assist-staff-list", "assist-staff-revoke", "dropoff-issue",
+                  "dropoff-list")
 _WRITING_COMMANDS = ("add-kiosk", "disable-kiosk", "enable-kiosk", "rotate-key", "queue-command", "assist-staff-add",
-                     "assist-staff-revoke")
+                     "assist-staff-revoke", "dropoff-issue")
 
 
 def _admin(argv: list[str]) -> int:
@@ -243,6 +245,13 @@ def _admin(argv: list[str]) -> int:
             from gateway.reference_store import ReferenceStore
 
             code = run(db, args, ReferenceStore(audit_key, None), ADMIN_ACTOR)
+            engine.dispose()
+            return code
+        elif args.command.startswith("dropoff-"):  # gateway.dropoff_admin: the SMS goes out through the SMS adapter
+            from gateway.adapters.sms import SimulatedSms
+            from gateway.dropoff_admin import run as run_dropoff
+
+            code = run_dropoff(db, args, SimulatedSms())
             engine.dispose()
             return code
         elif args.command == "queue-command":

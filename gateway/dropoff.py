@@ -62,7 +62,7 @@ def issue(db: Session, sms, case_id: str, locker_id: str, staff_id: str, ttl: dt
     db.flush()
     person = db.get(Person, case.id_number)
     if person is not None and person.phone:
-        sms.send(db, person.phone, "dropoff_code", {"digits": lookup + secret, "locker": locker_id,
+        sms.send(db, person.phone, "dropoff_code", {"digits": lookup + secret, "locker": locker_id, "case": case_id,
                                                     "expires_at": row.expires_at.isoformat()})
     audit_chain.append(db, staff_id, "dropoff_code_issued", case_id, {"code_id": row.code_id, "locker": locker_id})
     logger.info("drop-off code %s issued for a case at %s", row.code_id, locker_id)
