@@ -2,7 +2,9 @@
 
 `python -m kiosk_testkit.kiosk_main --config demo.toml --control /path/to/socket` and the app listens on that Unix
 socket (mode 0600, local only) for one JSON object per line, answering one JSON object per line:
-  {"cmd": "state"}                      -> current screen, language, overlay, visible texts, buttons, overflows
+  {"cmd": "state"}                      -> current screen, language, overlay, visible texts (each with its window
+                                           box and, when a ScrollView clips it, "clip": its viewport), buttons,
+                                           overflows
   {"cmd": "tap", "intent": "service", "arg": "case_status"} or {"cmd": "tap", "text": "..."}
                                         -> a real touch down/up at the centre of that button, through the window
   {"cmd": "tap_at", "x": 540, "y": 900}   -> a touch at window pixel (x, y), origin bottom left
@@ -32,6 +34,7 @@ from kivy.core.window import Window
 from kivy.input.motionevent import MotionEvent
 from kivy.uix.label import Label
 from kivy.uix.scrollview import ScrollView
+from kivy.uix.stencilview import StencilView
 
 from kiosk import events as ev
 from kiosk.flows.steps import step_from_json
@@ -169,6 +172,9 @@ class ControlServer:
                 entry = {"text": _shown_text(widget), "x": round(x), "y": round(y), "width": round(widget.width),
                          "height": round(widget.height)}
                 entry.update(_typography(widget))
+                clip = _clip(widget)
+                if clip is not None:  # drawn only inside this window rectangle (a ScrollView's viewport)
+                    entry["clip"] = clip
                 entry["layer"] = layers.index(layer)  # 0: the top layer (an overlay when one is shown)
                 texts.append(entry)
                 if isinstance(widget, KioskButton) and layer is layers[0]:  # only the top layer can be pressed
@@ -277,6 +283,24 @@ def _in_scrollview(widget) -> bool:
             return True
         parent = parent.parent
     return False
+
+
+def _clip(widget) -> list[int] | None:
+    """The window rectangle [x, y, width, height] the widget is drawn in when a StencilView (a ScrollView) clips
+    it: the intersection of its clipping ancestors' boxes; None when nothing clips it."""
+    box = None
+    parent = widget.parent
+    while parent is not None and parent is not parent.parent:
+        if isinstance(parent, StencilView):
+            x, y = parent.to_window(parent.x, parent.y)
+            x2, y2 = x + parent.width, y + parent.height
+            if box is not None:
+                x, y, x2, y2 = max(x, box[0]), max(y, box[1]), min(x2, box[2]), min(y2, box[3])
+            box = (x, y, max(x, x2), max(y, y2))
+        parent = parent.parent
+    if box is None:
+        return None
+    return [round(box[0]), round(box[1]), round(box[2] - box[0]), round(box[3] - box[1])]
 
 
 def _overflow(label: Label, x: float, y: float) -> str | None:

@@ -4,7 +4,9 @@
   switched on screen without ending the session), in Chinese and English: each button inside the window, none
   overlapping, every target at least 60x60 dp;
 - every screen walked in 长辈模式: body text >= 18 dp, headings >= 30 dp, contrast >= 4.5:1 from the drawn colours,
-  targets >= 60x60 dp, line spacing >= 1.3, and a way out on each;
+  targets >= 60x60 dp, line spacing >= 1.3, and a way out on each; nothing drawn over anything else, counting only
+  what a ScrollView's viewport draws (the case list with a case and its certificates, at its top and scrolled to
+  its end);
 - the verify screen draws the live camera picture (the clip in ../shared/data/faces as the camera) and its
   countdown moves; the idle warning's countdown moves second by second.
 
@@ -79,11 +81,30 @@ def contrast(a, b) -> float:
     return (la + 0.05) / (lb + 0.05)
 
 
-def background_of(image: Image.Image, entry: dict):
-    """The colour a label's box is drawn on (its background), from the screenshot."""
+def visible(entry: dict) -> tuple[int, int, int, int] | None:
+    """The part of a text's box that is drawn, (x, y, width, height) in window pixels: its box less what a
+    ScrollView's viewport clips away (entry["clip"], kiosk_testkit.control); None when nothing of it is drawn."""
+    x, y, x2, y2 = entry["x"], entry["y"], entry["x"] + entry["width"], entry["y"] + entry["height"]
+    if "clip" in entry:
+        cx, cy, cw, ch = entry["clip"]
+        x, y, x2, y2 = max(x, cx), max(y, cy), min(x2, cx + cw), min(y2, cy + ch)
+    if x2 - x <= 1 or y2 - y <= 1:
+        return None
+    return x, y, x2 - x, y2 - y
+
+
+def apart(a: tuple, b: tuple) -> bool:
+    """Two drawn boxes (x, y, width, height) that do not overlap (touching by a pixel is not overlapping)."""
+    return (a[0] + a[2] <= b[0] + 1 or b[0] + b[2] <= a[0] + 1
+            or a[1] + a[3] <= b[1] + 1 or b[1] + b[3] <= a[1] + 1)
+
+
+def background_of(image: Image.Image, drawn: tuple):
+    """The colour the drawn part (x, y, width, height) of a label's box is drawn on (its background), from the
+    screenshot."""
     height = image.height
-    box = (max(0, entry["x"]), max(0, height - entry["y"] - entry["height"]),
-           min(image.width, entry["x"] + entry["width"]), min(height, height - entry["y"]))
+    x, y, width, box_height = drawn
+    box = (max(0, x), max(0, height - y - box_height), min(image.width, x + width), min(height, height - y))
     if box[2] - box[0] < 2 or box[3] - box[1] < 2:
         return None
     crop = image.crop(box)
@@ -112,16 +133,21 @@ def check_accessibility(client, name: str, state: dict, start_screen: bool = Fal
             assert entry["font_size"] >= MIN_BODY_DP, f"{where} is {entry['font_size']} dp"
             if entry["lines"] > 1:
                 assert entry["line_height"] >= MIN_LINE, f"{where}: line spacing {entry['line_height']}"
-            back = entry.get("background") or background_of(image, entry)
+            drawn = visible(entry)
+            if drawn is None:  # scrolled out of its viewport: checked when scrolled into it
+                continue
+            back = entry.get("background") or background_of(image, drawn)
             if back is None:
                 continue
             ratio = contrast(entry["color"], back)
             assert ratio >= MIN_CONTRAST, f"{where}: contrast {ratio:.2f} ({entry['color']} on {back})"
-    for i, a in enumerate(shown):  # nothing drawn over anything else (a squeezed layout stacks labels)
-        for b in shown[i + 1:]:
-            apart = (a["x"] + a["width"] <= b["x"] + 1 or b["x"] + b["width"] <= a["x"] + 1
-                     or a["y"] + a["height"] <= b["y"] + 1 or b["y"] + b["height"] <= a["y"] + 1)
-            assert apart, f"{name}: {a['text'][:20]!r} overlaps {b['text'][:20]!r}"
+    # nothing drawn over anything else (a squeezed layout stacks labels); a scrolled card's text clipped by its
+    # viewport is not drawn outside it, so only the drawn parts count
+    drawn = [(entry, visible(entry)) for entry in shown]
+    drawn = [(entry, box) for entry, box in drawn if box is not None]
+    for i, (a, box_a) in enumerate(drawn):
+        for b, box_b in drawn[i + 1:]:
+            assert apart(box_a, box_b), f"{name}: {a['text'][:20]!r} overlaps {b['text'][:20]!r}"
     headings = [t for t in state["texts"] if t["font_size"] >= MIN_HEADING_DP]
     assert headings, f"{name} has a heading of at least {MIN_HEADING_DP} dp"
     for button in state["buttons"]:
@@ -148,6 +174,39 @@ def assert_services_fit(state: dict, services: list[str], language: str) -> None
     assert_fits(state)
 
 
+CERTIFICATE_CASE = {
+    "case_id": "BDC2026000103", "kind": "mortgage", "title": "抵押权首次登记", "status": "certificate_ready",
+    "received_on": "2026-11-02", "deadline": None, "working_days_left": None, "extension_reason": None,
+    "next_action": "collect_certificate", "timeline": [],
+    "certificates": [{"copy_id": "BDC2026000103-1", "status": "ready", "receive_method": "window", "shipments": []},
+                     {"copy_id": "BDC2026000103-2", "status": "dispatched", "receive_method": "courier",
+                      "shipments": [{"waybill": "EA*******89CN", "status": "in_transit",
+                                     "steps": [{"status": "created", "at": "2026-11-07T01:00:00Z"}]}]}]}
+
+
+def drawn_whole(state: dict, fragment: str) -> bool:
+    """A text containing fragment is drawn whole: not clipped by its ScrollView's viewport."""
+    return any(fragment in t["text"] and visible(t) == (t["x"], t["y"], t["width"], t["height"])
+               for t in state["texts"])
+
+
+def scroll_to_end(client, fragment: str, name: str) -> dict:
+    """Drag the list up (a finger, as a person scrolls) until the text containing fragment is drawn whole."""
+    state = client.state()
+    for _ in range(8):
+        if drawn_whole(state, fragment):
+            return state
+        client.checked("swipe", x=540, y=700, x2=540, y2=1300, frames=10)
+        previous: list = []
+
+        def still(s, seen=previous):  # the list has come to rest after the drag
+            boxes = [(t["text"], t["x"], t["y"]) for t in s["texts"]]
+            seen.append(boxes)
+            return len(seen) >= 3 and seen[-1] == seen[-2] == seen[-3]
+        state = client.wait_until(still, 20, "the list to stop scrolling")
+    raise AssertionError(f"{name}: {fragment!r} not drawn whole after scrolling the list")
+
+
 def to_menu(client) -> None:
     client.post("CancelRequested")
     client.wait_for_screen("attract", 20)
@@ -155,6 +214,22 @@ def to_menu(client) -> None:
     client.wait_for_screen("identify", 20)
     client.post("CardRead", card=CARD)
     client.wait_for_screen("menu", 20)
+
+
+def test_the_overlap_check_counts_only_what_a_viewport_draws():
+    """A card's text scrolled under the bottom buttons is clipped by its viewport: not an overlap; text drawn over
+    other text inside the viewport, or outside any viewport, still is."""
+    viewport = [40, 330, 1000, 1300]  # the list's viewport: y from 330 up to 1630, the footer's buttons below it
+    button = {"x": 40, "y": 40, "width": 480, "height": 200}
+    under = {"x": 80, "y": 200, "width": 900, "height": 260, "clip": viewport}  # runs below the viewport's bottom
+    assert visible(under) == (80, 330, 900, 130)
+    assert apart(visible(under), visible(button))
+    assert not apart((under["x"], under["y"], under["width"], under["height"]), visible(button)), "unclipped: overlap"
+    gone = {"x": 80, "y": 60, "width": 900, "height": 200, "clip": viewport}  # wholly scrolled out of view
+    assert visible(gone) is None
+    stacked = {"x": 80, "y": 400, "width": 900, "height": 100, "clip": viewport}  # drawn over `under` in view
+    assert not apart(visible(under), visible(stacked))
+    assert not apart(visible(button), visible({"x": 300, "y": 100, "width": 400, "height": 100}))
 
 
 def test_every_service_at_once_in_every_mode_and_language(kiosk):
@@ -220,9 +295,17 @@ def test_every_screen_in_elderly_mode_meets_the_numbers(kiosk):
     client.post("CardRead", card=CARD)
     state = client.wait_for_screen("menu", 20, predicate=lambda s: s["settled"])
     check_accessibility(client, f"{p}-menu", state)
-    client.post("CasesLoaded", cases=[])
+    client.post("CasesLoaded", cases=[CERTIFICATE_CASE])  # a case with its certificates' receive methods
     client.tap(intent="service", arg="case_status")
-    check_accessibility(client, f"{p}-cases", client.wait_for_screen("cases", 20, predicate=lambda s: s["settled"]))
+    state = client.wait_for_screen("cases", 20, predicate=lambda s: s["settled"] and "抵押权首次登记" in texts(s))
+    assert drawn_whole(state, "抵押权首次登记"), "the card's title is drawn at the top of the list"
+    assert not drawn_whole(state, "EA*******89CN"), "in 长辈模式 the card runs on below the viewport"
+    check_accessibility(client, f"{p}-cases", state)
+    # scrolled to its end: the certificates (the window, EMS with the masked waybill and its steps) in view
+    state = scroll_to_end(client, "EA*******89CN", f"{p}-cases")
+    assert drawn_whole(state, i18n.text("cases.cert.scan.created", "zh_CN"))
+    assert not drawn_whole(state, "抵押权首次登记"), "the title has scrolled out of the viewport"
+    check_accessibility(client, f"{p}-cases-end", state)
     client.tap(intent="finish")
     # the done screen opens with the 好差评 panel over it (kiosk.rating): the panel is checked, then the screen below
     state = client.wait_for_screen("done", 20, predicate=lambda s: s["settled"] and s["overlay"])
