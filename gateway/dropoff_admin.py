@@ -87,9 +87,8 @@ def listing(db: Session, locker_id: str | None) -> list[dict]:
     now = utcnow()
     out = []
     for r in db.execute(query).scalars():
-        expires = r.expires_at if r.expires_at.tzinfo else r.expires_at.replace(tzinfo=dt.timezone.utc)
         state = ("in the locker" if r.occupied_slot else "used" if r.used_at else "void" if r.lookup is None
-                 else "expired" if expires <= now else "open")
+                 else "expired" if r.expires_at <= now else "open")
         out.append({"code_id": r.code_id, "case": r.case_id, "locker": r.locker_id, "state": state,
                     "compartment": r.compartment, "expires_at": beijing(r.expires_at)})
     return out
